@@ -1,0 +1,62 @@
+# Castline's front door. Every target sets itself up: a fresh machine needs nothing else.
+PY_SYS ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.castline-installed
+EXAMPLE := resources/examples/how-ssh-works/script.md
+export QT_QPA_PLATFORM ?= offscreen
+
+# Debian runtime libraries the stack loads: PortAudio for sounddevice, and what Qt's
+# platform plugins need on a bare machine.
+DEB_PKGS := libportaudio2 libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 \
+	libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 \
+	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
+	libxcb-image0 libxcb-xkb1 libx11-xcb1 fonts-dejavu-core
+
+.PHONY: setup deps demo run test bench lint screenshots clean package
+
+setup: deps $(STAMP)
+
+deps:
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  missing=""; for p in $(DEB_PKGS); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) \
+	      || echo "warning: could not install$$missing; audio or GUI features may be unavailable"; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PY_SYS) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+demo: setup
+	@mkdir -p out
+	$(PY) main.py parse $(EXAMPLE)
+
+run: setup
+	QT_QPA_PLATFORM= $(PY) main.py studio $(EXAMPLE)
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check app tests main.py
+	$(PY) -m mypy
+
+bench: setup
+	$(PY) -m tests.bench
+
+screenshots: setup
+	@mkdir -p out/screenshots
+	$(PY) -m app.ui.screenshots out/screenshots
+
+package: setup
+	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build/pyinstaller-work build/castline.spec
+
+clean:
+	rm -rf $(VENV) out dist build/pyinstaller-work .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,116 @@
+"""A Qt-free progress object passed into synthesis, generation and rendering.
+
+The CLI shows it as a progress bar and the studio as a jobs panel; both only listen.
+Work calls :meth:`Progress.update` and :meth:`Progress.check`; whoever owns the job
+calls :meth:`Progress.cancel` from any thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class Cancelled(Exception):
+    """Raised inside work at its next check after the job was cancelled."""
+
+
+@dataclass(frozen=True)
+class ProgressState:
+    """A snapshot of a job's progress, safe to hand to another thread."""
+
+    done: int
+    total: int
+    message: str
+    elapsed_s: float
+    eta_s: float | None
+    cancelled: bool
+
+    @property
+    def fraction(self) -> float:
+        return 0.0 if self.total <= 0 else min(1.0, self.done / self.total)
+
+
+Listener = Callable[[ProgressState], None]
+
+
+class Progress:
+    """Thread-safe progress with a cancel flag and listeners.
+
+    ``parent``/``weight`` let one job's progress be a slice of another's, so a render can
+    report synthesis and encoding as one bar.
+    """
+
+    def __init__(self, total: int = 0, message: str = "", *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._start = clock()
+        self._done = 0
+        self._total = total
+        self._message = message
+        self._cancel = threading.Event()
+        self._listeners: list[Listener] = []
+
+    # -- listening -------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` on every update; returns a function that unsubscribes."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def state(self) -> ProgressState:
+        with self._lock:
+            return self._state_locked()
+
+    def _state_locked(self) -> ProgressState:
+        elapsed = self._clock() - self._start
+        eta: float | None = None
+        if 0 < self._done < self._total:
+            eta = elapsed * (self._total - self._done) / self._done
+        return ProgressState(self._done, self._total, self._message, elapsed, eta, self._cancel.is_set())
+
+    # -- reporting -------------------------------------------------------------------
+    def set_total(self, total: int) -> None:
+        with self._lock:
+            self._total = total
+        self._emit()
+
+    def update(self, done: int | None = None, *, advance: int = 0, message: str | None = None) -> None:
+        """Set or advance the count and message, then notify listeners."""
+        with self._lock:
+            if done is not None:
+                self._done = done
+            self._done += advance
+            if message is not None:
+                self._message = message
+        self._emit()
+
+    def _emit(self) -> None:
+        with self._lock:
+            state = self._state_locked()
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(state)
+
+    # -- cancelling ------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Ask the work to stop at its next :meth:`check`."""
+        self._cancel.set()
+        self._emit()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if the job was cancelled."""
+        if self._cancel.is_set():
+            raise Cancelled()

@@ -1,0 +1,37 @@
+"""Shared test setup: offscreen Qt, paths to the project's fixtures and the shared corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+EXAMPLES = ROOT / "resources" / "examples"
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """The shared sample scripts; tests that need them skip cleanly when absent."""
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    return SHARED_CORPUS
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test's data, cache and config folders out of the real home."""
+    base = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("CASTLINE_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("CASTLINE_CACHE_DIR", str(base / "cache"))
+    monkeypatch.setenv("CASTLINE_CONFIG_DIR", str(base / "config"))
