@@ -1,0 +1,36 @@
+"""The project store: SQLAlchemy tables, Alembic migrations, content-addressed assets,
+generated-media caches and the cost ledger. ``Store.open()`` is the way in."""
+
+from app.engine.store.records import (
+    AssetRecord,
+    AudioCacheEntry,
+    AuditEntry,
+    CharacterRecord,
+    LedgerEntry,
+    ProjectRecord,
+    ScriptRevision,
+    VisualCacheEntry,
+)
+from app.engine.store.store import (
+    Store,
+    StoreClosedError,
+    UnknownAssetError,
+    UnknownProjectError,
+    usd_to_micros,
+)
+
+__all__ = [
+    "AssetRecord",
+    "AudioCacheEntry",
+    "AuditEntry",
+    "CharacterRecord",
+    "LedgerEntry",
+    "ProjectRecord",
+    "ScriptRevision",
+    "Store",
+    "StoreClosedError",
+    "UnknownAssetError",
+    "UnknownProjectError",
+    "VisualCacheEntry",
+    "usd_to_micros",
+]
