@@ -134,7 +134,7 @@ class MediaAsset(Base):
 class AudioCacheRow(Base):
     __tablename__ = "audio_cache"
 
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    cache_key: Mapped[str] = mapped_column(String(128), primary_key=True)
     asset_sha256: Mapped[str] = mapped_column(
         String(64), ForeignKey("media_assets.sha256", ondelete="CASCADE"), index=True
     )
@@ -148,7 +148,7 @@ class AudioCacheRow(Base):
 class VisualCacheRow(Base):
     __tablename__ = "visual_cache"
 
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    cache_key: Mapped[str] = mapped_column(String(128), primary_key=True)
     asset_sha256: Mapped[str] = mapped_column(
         String(64), ForeignKey("media_assets.sha256", ondelete="CASCADE"), index=True
     )

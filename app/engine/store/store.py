@@ -510,7 +510,7 @@ class Store:
             found = session.execute(
                 select(AudioCacheRow, MediaAsset.suffix)
                 .join(MediaAsset, MediaAsset.sha256 == AudioCacheRow.asset_sha256)
-                .where(AudioCacheRow.key == key)
+                .where(AudioCacheRow.cache_key == key)
             ).first()
             if found is None:
                 return None
@@ -520,7 +520,7 @@ class Store:
 
     def _audio_entry(self, row: AudioCacheRow, suffix: str) -> AudioCacheEntry:
         return AudioCacheEntry(
-            key=row.key,
+            key=row.cache_key,
             asset_sha256=row.asset_sha256,
             path=files.asset_path(self._assets_root, row.asset_sha256, suffix),
             provider=row.provider,
@@ -551,7 +551,7 @@ class Store:
                 raise UnknownAssetError(asset_sha256)
             row = session.get(AudioCacheRow, key)
             if row is None:
-                row = AudioCacheRow(key=key)
+                row = AudioCacheRow(cache_key=key)
                 session.add(row)
             row.asset_sha256 = asset_sha256
             row.provider = provider
@@ -570,7 +570,7 @@ class Store:
             found = session.execute(
                 select(VisualCacheRow, MediaAsset.suffix)
                 .join(MediaAsset, MediaAsset.sha256 == VisualCacheRow.asset_sha256)
-                .where(VisualCacheRow.key == key)
+                .where(VisualCacheRow.cache_key == key)
             ).first()
             if found is None:
                 return None
@@ -580,7 +580,7 @@ class Store:
 
     def _visual_entry(self, row: VisualCacheRow, suffix: str) -> VisualCacheEntry:
         return VisualCacheEntry(
-            key=row.key,
+            key=row.cache_key,
             asset_sha256=row.asset_sha256,
             path=files.asset_path(self._assets_root, row.asset_sha256, suffix),
             provider=row.provider,
@@ -600,7 +600,7 @@ class Store:
                 raise UnknownAssetError(asset_sha256)
             row = session.get(VisualCacheRow, key)
             if row is None:
-                row = VisualCacheRow(key=key)
+                row = VisualCacheRow(cache_key=key)
                 session.add(row)
             row.asset_sha256 = asset_sha256
             row.provider = provider

@@ -96,7 +96,7 @@ def upgrade() -> None:
 
     op.create_table(
         "audio_cache",
-        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("cache_key", sa.String(length=128), nullable=False),
         sa.Column("asset_sha256", sa.String(length=64), nullable=False),
         sa.Column("provider", sa.String(length=64), nullable=False),
         sa.Column("voice", sa.String(length=300), nullable=False),
@@ -109,13 +109,13 @@ def upgrade() -> None:
             name=op.f("fk_audio_cache_asset_sha256_media_assets"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_audio_cache")),
+        sa.PrimaryKeyConstraint("cache_key", name=op.f("pk_audio_cache")),
     )
     op.create_index(op.f("ix_audio_cache_asset_sha256"), "audio_cache", ["asset_sha256"])
 
     op.create_table(
         "visual_cache",
-        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("cache_key", sa.String(length=128), nullable=False),
         sa.Column("asset_sha256", sa.String(length=64), nullable=False),
         sa.Column("provider", sa.String(length=64), nullable=False),
         sa.Column("meta", sa.JSON(), nullable=False),
@@ -126,7 +126,7 @@ def upgrade() -> None:
             name=op.f("fk_visual_cache_asset_sha256_media_assets"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_visual_cache")),
+        sa.PrimaryKeyConstraint("cache_key", name=op.f("pk_visual_cache")),
     )
     op.create_index(op.f("ix_visual_cache_asset_sha256"), "visual_cache", ["asset_sha256"])
 

@@ -1,0 +1,145 @@
+"""The schema comes from Alembic migrations, and the models agree with them."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateTable
+
+from app.engine import paths
+from app.engine.store import Store
+from app.engine.store.database import DATABASE_URL_ENV, alembic_config
+from app.engine.store.models import Base
+
+TABLES = {
+    "projects",
+    "script_revisions",
+    "characters",
+    "media_assets",
+    "audio_cache",
+    "visual_cache",
+    "cost_ledger",
+    "audit_log",
+    "timelines",
+}
+
+
+def _head() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def test_open_migrates_an_empty_file_to_head_in_wal_mode(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.db"
+    with Store.open(f"sqlite:///{db}"):
+        pass
+
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(_head(),)]
+    finally:
+        conn.close()
+    assert tables == TABLES | {"alembic_version"}
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'fresh.db'}") as store, store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_downgrade_to_base_and_back_to_head(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    Store.open(url).close()
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "base")
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "head")
+        assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_reopening_keeps_data_and_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    with Store.open(url) as store:
+        project = store.create_project("Kept", None)
+    with Store.open(url) as store:
+        assert store.get_project(project.id) == project
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+
+
+def test_in_memory_database_migrates_too() -> None:
+    with Store.open("sqlite://") as store:
+        project = store.create_project("Scratch", None)
+        assert store.recent_projects() == [project]
+
+
+def test_database_url_setting_chooses_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "second" / "elsewhere.db"
+    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{other}")
+    with Store.open() as store:
+        project = store.create_project("Elsewhere", None)
+    assert other.is_file()
+    assert not (paths.data_dir() / "castline.db").exists()
+    with Store.open(f"sqlite:///{other}") as store:
+        assert store.get_project(project.id) == project
+
+    monkeypatch.delenv(DATABASE_URL_ENV)
+    with Store.open() as store:
+        assert store.get_project(project.id) is None
+    assert (paths.data_dir() / "castline.db").is_file()
+
+
+def test_no_column_could_hold_a_secret(tmp_path: Path) -> None:
+    suspicious = re.compile(r"api|key|secret|token|passw|credential|auth|bearer", re.IGNORECASE)
+    # A cache key is the sha256 of what produced an audio or image, not a credential.
+    not_secret = {"audio_cache.cache_key", "visual_cache.cache_key"}
+    with Store.open(f"sqlite:///{tmp_path / 'fresh.db'}") as store:
+        inspector = inspect(store.engine)
+        columns = [
+            f"{table}.{col['name']}"
+            for table in inspector.get_table_names()
+            for col in inspector.get_columns(table)
+        ]
+    assert len(columns) > 40
+    assert not_secret <= set(columns)
+    flagged = [c for c in columns if suspicious.search(c.split(".", 1)[1]) and c not in not_secret]
+    assert flagged == []
+
+
+def test_migration_renders_for_postgresql_without_sqlite_sql() -> None:
+    cfg = alembic_config(url="postgresql://castline@localhost/castline")
+    cfg.output_buffer = io.StringIO()
+    command.upgrade(cfg, "head", sql=True)
+    sql = cfg.output_buffer.getvalue()
+    assert sql.count("CREATE TABLE") == len(TABLES) + 1
+    assert "TIMESTAMP WITH TIME ZONE" in sql
+    assert "BIGINT" in sql and "JSON" in sql
+    assert "PRAGMA" not in sql and "AUTOINCREMENT" not in sql
+
+
+def test_models_compile_for_postgresql() -> None:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    ddl = {t.name: str(CreateTable(t).compile(dialect=dialect)) for t in Base.metadata.sorted_tables}
+    assert set(ddl) == TABLES
+    assert "micro_usd BIGINT NOT NULL" in ddl["cost_ledger"]
+    assert "created_at TIMESTAMP WITH TIME ZONE NOT NULL" in ddl["audit_log"]
+    assert "data JSON NOT NULL" in ddl["timelines"]
