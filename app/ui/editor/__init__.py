@@ -1,0 +1,1 @@
+"""The script editor: Markdown text with the script language highlighted and checked."""

@@ -1,0 +1,200 @@
+"""The script text editor: highlighting, diagnostics under the text, and file drops."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFontDatabase,
+    QHelpEvent,
+    QTextCharFormat,
+    QTextCursor,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
+
+from app.engine.model import Diagnostic, Severity
+from app.ui.editor.highlighter import ScriptHighlighter
+
+IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
+VIDEO_EXT = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
+AUDIO_EXT = {".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".opus"}
+MEDIA_EXT = IMAGE_EXT | VIDEO_EXT | AUDIO_EXT
+SCRIPT_EXT = {".md", ".markdown"}
+
+_UNDERLINE = {
+    Severity.ERROR: QColor(240, 80, 80),
+    Severity.WARNING: QColor(230, 190, 60),
+    Severity.INFO: QColor(90, 160, 240),
+}
+
+
+def dropped_paths(mime: QMimeData) -> list[Path]:
+    """Local files in a drop, in the order they were dragged."""
+    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+
+
+def copy_into_assets(source: Path, script_dir: Path) -> Path:
+    """Copy ``source`` into ``script_dir/assets`` (a new name if a different file has its name)."""
+    assets = script_dir / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    target = assets / source.name
+    n = 1
+    while target.exists():
+        if target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
+            return target
+        target = assets / f"{source.stem}-{n}{source.suffix}"
+        n += 1
+    tmp = target.with_name(f".{target.name}.part")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
+    return target
+
+
+class ScriptEditor(QPlainTextEdit):
+    """A plain-text editor for the Markdown script.
+
+    ``open_requested`` fires for dropped ``.md`` files; ``media_dropped`` after a media
+    file was copied into the project's assets and its line inserted.
+    """
+
+    open_requested = Signal(Path)
+    media_dropped = Signal(Path)
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("scriptEditor")
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSize(11)
+        self.setFont(font)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setTabStopDistance(4 * self.fontMetrics().horizontalAdvance(" "))
+        self.highlighter = ScriptHighlighter(self.document())
+        self.diagnostics: list[Diagnostic] = []
+        self.script_dir: Path | None = None
+        self.setAcceptDrops(True)
+        self.viewport().installEventFilter(self)
+
+    # -- diagnostics -----------------------------------------------------------------
+    def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
+        """Underline each diagnostic's line with a wavy line coloured by severity."""
+        self.diagnostics = list(diagnostics)
+        selections: list[QTextEdit.ExtraSelection] = []
+        doc = self.document()
+        for d in diagnostics:
+            block = doc.findBlockByNumber(max(0, d.line - 1))
+            if not block.isValid():
+                continue
+            sel = QTextEdit.ExtraSelection()
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            fmt.setUnderlineColor(_UNDERLINE.get(d.severity, _UNDERLINE[Severity.INFO]))
+            fmt.setToolTip(d.message)
+            sel.format = fmt  # type: ignore[misc]
+            cursor = QTextCursor(block)
+            start = min(max(0, d.column - 1), max(0, block.length() - 1))
+            cursor.setPosition(block.position() + start)
+            end = block.position() + max(block.length() - 1, start + 1)
+            cursor.setPosition(min(end, doc.characterCount() - 1), QTextCursor.MoveMode.KeepAnchor)
+            sel.cursor = cursor  # type: ignore[misc]
+            selections.append(sel)
+        self.setExtraSelections(selections)
+
+    def diagnostics_at_line(self, line: int) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.line == line]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.viewport() and event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            line = self.cursorForPosition(event.pos()).blockNumber() + 1
+            found = self.diagnostics_at_line(line)
+            if found:
+                text = "\n".join(f"{d.severity.value}: {d.message}" for d in found)
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().eventFilter(watched, event)
+
+    def goto_line(self, line: int, column: int = 1) -> None:
+        """Put the cursor at a 1-based line and column and show it."""
+        block = self.document().findBlockByNumber(max(0, line - 1))
+        cursor = QTextCursor(block)
+        cursor.setPosition(block.position() + min(max(0, column - 1), max(0, block.length() - 1)))
+        self.setTextCursor(cursor)
+        self.centerCursor()
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def current_line(self) -> int:
+        return self.textCursor().blockNumber() + 1
+
+    # -- drops -----------------------------------------------------------------------
+    def dragEnterEvent(self, e: QDragEnterEvent) -> None:
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+        else:
+            super().dragEnterEvent(e)
+
+    def dragMoveEvent(self, e: QDragMoveEvent) -> None:
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+        else:
+            super().dragMoveEvent(e)
+
+    def dropEvent(self, e: QDropEvent) -> None:
+        paths = dropped_paths(e.mimeData())
+        if not paths:
+            super().dropEvent(e)
+            return
+        e.acceptProposedAction()
+        cursor = self.cursorForPosition(e.position().toPoint())
+        self.drop_files(paths, cursor.blockNumber() + 1)
+
+    def drop_files(self, paths: list[Path], line: int) -> None:
+        """Open a dropped script, or insert media lines after ``line`` (1-based)."""
+        for path in paths:
+            suffix = path.suffix.lower()
+            if suffix in SCRIPT_EXT:
+                self.open_requested.emit(path)
+                return
+        media = [p for p in paths if p.suffix.lower() in MEDIA_EXT]
+        if not media:
+            names = ", ".join(p.name for p in paths)
+            self.message.emit(f"Cannot use {names}: drop images, video, audio or a .md script")
+            return
+        if self.script_dir is None:
+            self.message.emit("Save the script first, so dropped media can be copied beside it")
+            return
+        lines = []
+        for p in media:
+            copied = copy_into_assets(p, self.script_dir)
+            rel = copied.relative_to(self.script_dir).as_posix()
+            lines.append(f"![{p.stem}]({rel})")
+            self.media_dropped.emit(copied)
+        self.insert_after_line(line, lines)
+
+    def insert_after_line(self, line: int, lines: list[str]) -> None:
+        """Insert ``lines`` as their own paragraphs after the paragraph holding ``line``."""
+        block = self.document().findBlockByNumber(max(0, line - 1))
+        payload = "\n\n".join(lines)
+        if block.text().strip():
+            while block.next().isValid() and block.next().text().strip():
+                block = block.next()
+            before, after = "\n\n", ""
+        else:
+            prev = block.previous()
+            before = "\n" if prev.isValid() and prev.text().strip() else ""
+            nxt = block.next()
+            after = "\n" if nxt.isValid() and nxt.text().strip() else ""
+        cursor = QTextCursor(block)
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+        cursor.beginEditBlock()
+        cursor.insertText(before + payload + after)
+        cursor.endEditBlock()
+        self.setTextCursor(cursor)
