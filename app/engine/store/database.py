@@ -9,6 +9,7 @@ other SQLAlchemy URL (PostgreSQL) uses the same models and migrations unchanged.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,17 @@ def create_store_engine(url: str) -> Engine:
     """An engine for ``url``, with SQLite configured for WAL, foreign keys and threads."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        if parsed.drivername == "postgresql" and importlib.util.find_spec("psycopg") is not None:
+            # A bare postgresql:// URL means psycopg2 to SQLAlchemy; prefer psycopg 3 when present.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            raise ValueError(
+                f"the database URL {parsed.render_as_string(hide_password=True)} needs the "
+                f"Python driver {exc.name!r}; for PostgreSQL install it with "
+                "pip install 'psycopg[binary]' and use postgresql+psycopg://"
+            ) from exc
 
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
     if is_memory_sqlite(url):
