@@ -14,13 +14,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from app.engine.model import CodeBeat, Diagnostic, TerminalBeat
+from app.engine.model import CodeBeat, Diagnostic, Severity, TerminalBeat
 from app.engine.terminal.beats import code_session, terminal_session
 from app.engine.terminal.effects import Effect, _rng, glitch_frame, parse_effects
 from app.engine.terminal.render import Painter, compute_layout
 from app.engine.terminal.screen import TerminalState
 from app.engine.terminal.session import Session
-from app.engine.terminal.themes import Theme, load_theme, theme_from_dict
+from app.engine.terminal.themes import Theme, ThemeError, load_theme, theme_from_dict
 
 BLINK_MS = 530
 CHECKPOINT_EVERY = 300
@@ -244,9 +244,19 @@ def build_animation(
     The block's own ``theme=`` option wins over ``theme`` (the project's default); its
     ``effects=`` option (``glitch,scanlines,crt``) applies in the written order.
     """
-    th = load_theme(beat.options.theme or theme)
+    diags: list[Diagnostic] = []
+    th = load_theme(None)
+    for name in (beat.options.theme, theme):
+        if not name:
+            continue
+        try:
+            th = load_theme(name)
+            break
+        except ThemeError as exc:
+            diags.append(Diagnostic(line=beat.line, severity=Severity.WARNING, message=str(exc)))
     session = terminal_session(beat, th, seed=seed) if isinstance(beat, TerminalBeat) else code_session(beat, th, seed=seed)
-    effs, diags = parse_effects(beat.options.extra.get("effects"), seed=seed, line=beat.line)
-    session.diagnostics.extend(diags)
+    effs, effect_diags = parse_effects(beat.options.extra.get("effects"), seed=seed, line=beat.line)
+    session.diagnostics[:0] = diags
+    session.diagnostics.extend(effect_diags)
     chrome = chrome and beat.options.extra.get("chrome", "on").lower() not in ("off", "false", "no", "0")
     return SessionAnimation(session, width=width, height=height, theme=th, chrome=chrome, transparent=transparent, effects=effs)

@@ -8,7 +8,17 @@ import zlib
 from pygments import lex
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.token import Comment, Keyword, Literal, Name, Number, Operator, String, Token, _TokenType
+from pygments.token import (
+    Comment,
+    Keyword,
+    Literal,
+    Name,
+    Number,
+    Operator,
+    String,
+    Token,
+    _TokenType,
+)
 from pygments.util import ClassNotFound
 
 from app.engine.model import BlockOptions, CodeBeat, Diagnostic, Severity, TerminalBeat

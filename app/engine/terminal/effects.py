@@ -77,7 +77,7 @@ class Scanlines:
         h = frame.shape[0]
         period = max(2, h // 360)
         out = frame.copy()
-        keep = int(round((1 - self.strength) * 256))
+        keep = round((1 - self.strength) * 256)
         rows = out[period - 1 :: period, :, :3]
         out[period - 1 :: period, :, :3] = (rows.astype(np.uint16) * keep >> 8).astype(np.uint8)
         return out

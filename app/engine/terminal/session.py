@@ -153,8 +153,7 @@ class SessionWriter:
                 self.emit(text[i : i + 2], wait=wait if first else 12)
                 first = False
         elif how == "fade" and plain and text.strip():
-            steps = (0.2, 0.45, 0.7, 0.9)
-            for i, t in enumerate(steps):
+            for i, t in enumerate((0.2, 0.45, 0.7, 0.9)):
                 c = tuple(round(b + (f - b) * t) for f, b in zip(fg, bg, strict=True))
                 pre = "\x1b7" if i == 0 else "\x1b8\x1b7"
                 self.emit(f"{pre}\x1b[38;2;{c[0]};{c[1]};{c[2]}m{text}\x1b[0m", wait=wait if i == 0 else 50)
@@ -164,9 +163,9 @@ class SessionWriter:
             order = [i for i, c in enumerate(text) if not c.isspace()]
             rng.shuffle(order)
             resolved: set[int] = set()
-            steps = 8
-            for s in range(steps):
-                resolved.update(order[: len(order) * (s + 1) // (steps + 1)])
+            n_steps = 8
+            for s in range(n_steps):
+                resolved.update(order[: len(order) * (s + 1) // (n_steps + 1)])
                 shown = "".join(
                     c if (i in resolved or c.isspace()) else rng.choice(glyphs) for i, c in enumerate(text)
                 )

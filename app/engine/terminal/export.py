@@ -1,0 +1,119 @@
+"""Encoding an animation: H.264 ``.mp4``, ProRes 4444 ``.mov`` and VP9 ``.webm`` with
+alpha, or a folder of PNG frames. Written under a temporary name, renamed when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+from app.engine.jobs.progress import Progress
+from app.engine.model.time import frames_to_ms, ms_to_frames
+from app.engine.terminal.animation import Animation
+
+FORMATS = {
+    ".mp4": ("libx264", "yuv420p", {"crf": "18", "preset": "fast"}),
+    ".mov": ("prores_ks", "yuva444p10le", {"profile": "4444", "vendor": "apl0"}),
+    ".webm": ("libvpx-vp9", "yuva420p", {"crf": "24", "b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"}),
+}
+ALPHA_FORMATS = {".mov", ".webm"}
+
+
+class ExportError(Exception):
+    """An export that cannot happen (bad size, unwritable place); the message says why."""
+
+
+def output_kind(out: Path) -> str:
+    """``.mp4``, ``.mov``, ``.webm`` or ``png`` (a folder of frames: no suffix, or an existing folder)."""
+    suffix = out.suffix.lower()
+    if suffix in FORMATS:
+        return suffix
+    if suffix == "" or out.is_dir():
+        return "png"
+    raise ExportError(f"{out}: unknown output type {suffix!r}; use .mp4, .mov, .webm or a folder for PNG frames")
+
+
+def frame_count(anim: Animation, fps: Fraction) -> int:
+    return max(1, ms_to_frames(anim.duration_ms, fps))
+
+
+def export_animation(anim: Animation, out: Path, *, fps: Fraction, progress: Progress | None = None) -> Path:
+    """Write every frame of ``anim`` at ``fps`` to ``out``; returns ``out``."""
+    kind = output_kind(out)
+    if kind in (".mp4", ".webm") and (anim.width % 2 or anim.height % 2):
+        raise ExportError(f"{out}: {kind} needs an even width and height, got {anim.width}x{anim.height}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = frame_count(anim, fps)
+    if progress is not None:
+        progress.set_total(n)
+    if kind == "png":
+        return _export_png(anim, out, fps, n, progress)
+    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
+    codec, pix_fmt, options = FORMATS[kind]
+    try:
+        with av.open(str(tmp), "w", format={".mp4": "mp4", ".mov": "mov", ".webm": "webm"}[kind]) as container:
+            stream = container.add_stream(codec, rate=fps, options=dict(options))
+            assert isinstance(stream, av.VideoStream)
+            stream.width, stream.height = anim.width, anim.height
+            stream.pix_fmt = pix_fmt
+            stream.time_base = Fraction(1, 1) / fps
+            for i in range(n):
+                if progress is not None:
+                    progress.check()
+                rgba = anim.frame_at(frames_to_ms(i, fps))
+                if kind == ".mp4":
+                    frame = av.VideoFrame.from_ndarray(_over_black(rgba), format="rgb24")
+                else:
+                    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba), format="rgba")
+                frame.pts = i
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+                if progress is not None:
+                    progress.update(i + 1)
+            for packet in stream.encode():
+                container.mux(packet)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+def _over_black(rgba: np.ndarray) -> np.ndarray:
+    """Straight RGBA flattened over black (for formats without alpha)."""
+    a = rgba[..., 3]
+    if a.min() == 255:
+        return np.ascontiguousarray(rgba[..., :3])
+    return ((rgba[..., :3].astype(np.uint16) * a[..., None].astype(np.uint16) + 127) // 255).astype(np.uint8)
+
+
+def _export_png(anim: Animation, out: Path, fps: Fraction, n: int, progress: Progress | None) -> Path:
+    tmp = out.with_name(f".{out.name}.partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        for i in range(n):
+            if progress is not None:
+                progress.check()
+            Image.fromarray(anim.frame_at(frames_to_ms(i, fps)), "RGBA").save(tmp / f"frame_{i:06d}.png", compress_level=1)
+            if progress is not None:
+                progress.update(i + 1)
+        old = out.with_name(f".{out.name}.old")
+        if out.exists():
+            if not out.is_dir():
+                raise ExportError(f"{out} exists and is not a folder")
+            out.rename(old)
+        tmp.rename(out)
+        if old.exists():
+            shutil.rmtree(old)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return out

@@ -1,0 +1,134 @@
+"""Reading what the ``terminal`` command animates: a ``.cast``, a ``.tape`` or a script ``.md``."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from app.engine.model import (
+    BlockOptions,
+    CodeBeat,
+    Diagnostic,
+    Severity,
+    TerminalBeat,
+    TerminalLine,
+)
+from app.engine.terminal.animation import (
+    Animation,
+    SequenceAnimation,
+    animate_session,
+    build_animation,
+)
+from app.engine.terminal.cast import read_cast
+from app.engine.terminal.session import Session
+from app.engine.terminal.tape import read_tape
+
+TERMINAL_INFO = {"terminal", "console", "shell-session"}
+OPTION_KEYS = {"theme", "speed", "prompt", "title", "sync"}
+
+
+@dataclass
+class Loaded:
+    """An input turned into an animation, with what was found wrong in it."""
+
+    animation: Animation | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+
+
+def script_blocks(path: Path) -> tuple[list[TerminalBeat | CodeBeat], list[Diagnostic]]:
+    """The terminal and code blocks of a script, in order, via the script parser."""
+    try:
+        parse_file: Any = importlib.import_module("app.engine.script").parse_file
+    except (ImportError, AttributeError):
+        parse_file = None
+    if parse_file is not None:
+        script = parse_file(path)
+        beats = [b for b in script.beats() if isinstance(b, TerminalBeat | CodeBeat)]
+        return beats, list(script.diagnostics)
+    return _fenced_blocks(path)
+
+
+def _options(words: list[str]) -> BlockOptions:
+    opts: dict[str, Any] = {"extra": {}}
+    for w in words:
+        key, sep, value = w.partition("=")
+        if not sep:
+            continue
+        value = value.strip("\"'")
+        if key == "speed":
+            try:
+                opts["speed"] = float(value)
+            except ValueError:
+                opts["extra"][key] = value
+        elif key == "sync":
+            opts["sync_next"] = value == "next"
+        elif key in OPTION_KEYS:
+            opts[key] = value
+        else:
+            opts["extra"][key] = value
+    return BlockOptions(**opts)
+
+
+def _fenced_blocks(path: Path) -> tuple[list[TerminalBeat | CodeBeat], list[Diagnostic]]:
+    """Fenced blocks read with markdown-it, for when the full script parser is absent."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return [], [Diagnostic(line=1, severity=Severity.ERROR, message=f"cannot read: {exc.strerror}", file=str(path))]
+    beats: list[TerminalBeat | CodeBeat] = []
+    for tok in MarkdownIt("commonmark").parse(text):
+        if tok.type != "fence" or not tok.info.strip():
+            continue
+        words = tok.info.split()
+        line = (tok.map[0] + 1) if tok.map else 1
+        end = tok.map[1] if tok.map else line
+        opts = _options(words[1:])
+        if words[0].lower() in TERMINAL_INFO:
+            lines = [
+                TerminalLine(kind="command", text=ln[2:]) if ln.startswith("$ ") else TerminalLine(kind="output", text=ln)
+                for ln in tok.content.rstrip("\n").split("\n")
+            ]
+            cmds = [ln.text for ln in lines if ln.kind == "command"]
+            beats.append(TerminalBeat(line=line, end_line=end, commands=cmds, lines=lines, options=opts, info=tok.info))
+        else:
+            beats.append(CodeBeat(line=line, end_line=end, language=words[0], code=tok.content, options=opts, info=tok.info))
+    return beats, []
+
+
+def load_input(
+    path: Path, *, width: int, height: int, theme: str | None = None, seed: int = 0, chrome: bool = True,
+    transparent: bool = False, effects: str | None = None, speed: float = 1.0, idle_limit_s: float | None = None,
+) -> Loaded:  # fmt: skip
+    """The animation for a ``.cast``, ``.tape`` or ``.md`` file; ``theme`` overrides the input's own."""
+    suffix = path.suffix.lower()
+    if suffix in (".cast", ".tape"):
+        session: Session = read_cast(path, idle_limit_s=idle_limit_s, speed=speed) if suffix == ".cast" else read_tape(path, seed=seed)
+        if any(d.is_error for d in session.diagnostics) and not session.events:
+            return Loaded(None, session.diagnostics, session.settings)
+        if theme:
+            session.theme = theme
+        anim = animate_session(session, width=width, height=height, seed=seed, chrome=chrome, transparent=transparent, effects=effects)
+        return Loaded(anim, anim.diagnostics, session.settings)
+    if suffix in (".md", ".markdown"):
+        beats, diags = script_blocks(path)
+        if not beats:
+            diags.append(Diagnostic(line=1, severity=Severity.ERROR, message="no terminal or code blocks to animate", file=str(path)))
+            return Loaded(None, diags)
+        parts: list[Animation] = []
+        for i, beat in enumerate(beats):
+            if theme:
+                beat = beat.model_copy(update={"options": beat.options.model_copy(update={"theme": theme})})
+            if effects:
+                extra = {**beat.options.extra, "effects": ",".join(filter(None, [beat.options.extra.get("effects"), effects]))}
+                beat = beat.model_copy(update={"options": beat.options.model_copy(update={"extra": extra})})
+            anim = build_animation(beat, width=width, height=height, seed=seed + i, chrome=chrome, transparent=transparent)
+            diags.extend(d.model_copy(update={"file": str(path)}) for d in anim.diagnostics)
+            parts.append(anim)
+        whole: Animation = parts[0] if len(parts) == 1 else SequenceAnimation(parts, seed=seed)
+        return Loaded(whole, diags)
+    return Loaded(None, [Diagnostic(line=1, severity=Severity.ERROR, message=f"unknown input type {suffix!r}: use a .cast, .tape or .md file", file=str(path))])

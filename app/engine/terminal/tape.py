@@ -1,0 +1,306 @@
+"""The core of VHS ``.tape`` files as a :class:`Session`.
+
+Castline never runs a shell: typed text is echoed by a small line editor at a prompt
+(Backspace, arrows, Home/End, Ctrl+C/L/U work as in a shell), with a seeded human
+cadence at the tape's ``TypingSpeed``. ``Hide`` ... ``Show`` happens in no time.
+Unknown or malformed lines become diagnostics with their line numbers, never exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+from app.engine.model import Diagnostic, Severity
+from app.engine.terminal.session import Cadence, Event, Session
+
+PROMPT = "\x1b[1;36m>\x1b[0m "
+DEFAULTS = {"Width": 1200, "Height": 600, "FontSize": 22, "Padding": 60}
+KEYS = {"Enter", "Backspace", "Tab", "Space", "Up", "Down", "Left", "Right", "Escape",
+        "Delete", "Home", "End", "PageUp", "PageDown", "Insert"}  # fmt: skip
+IGNORED_COMMANDS = {"Require", "Screenshot", "Copy", "Paste", "Env", "Source", "Wait"}
+IGNORED_SETTINGS = {"Shell", "FontFamily", "LetterSpacing", "LineHeight", "Margin", "MarginFill",
+                    "WindowBar", "WindowBarSize", "BorderRadius", "LoopOffset", "WaitTimeout",
+                    "WaitPattern", "Framerate", "PlaybackSpeed", "CursorBlink", "TypingSpeed",
+                    "Theme", "FontSize", "Width", "Height", "Padding"}  # fmt: skip
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)?$")
+
+
+def parse_duration_ms(text: str) -> int | None:
+    """``500ms``, ``1.5s``, ``2`` (seconds) or ``1m`` to whole milliseconds."""
+    m = _DURATION.match(text.strip())
+    if not m:
+        return None
+    value = Fraction(m.group(1))
+    unit = m.group(2) or "s"
+    return round(value * {"ms": 1, "s": 1000, "m": 60_000}[unit])
+
+
+class _LineEditor:
+    """Echo of a shell's line editing, written as terminal output."""
+
+    def __init__(self) -> None:
+        self.buf: list[str] = []
+        self.pos = 0
+
+    def insert(self, ch: str) -> str:
+        rest = "".join(self.buf[self.pos :])
+        self.buf.insert(self.pos, ch)
+        self.pos += 1
+        return ch + rest + "\b" * len(rest)
+
+    def backspace(self) -> str:
+        if self.pos == 0:
+            return ""
+        self.pos -= 1
+        del self.buf[self.pos]
+        rest = "".join(self.buf[self.pos :])
+        return "\b" + rest + " " + "\b" * (len(rest) + 1)
+
+    def delete(self) -> str:
+        if self.pos >= len(self.buf):
+            return ""
+        del self.buf[self.pos]
+        rest = "".join(self.buf[self.pos :])
+        return rest + " " + "\b" * (len(rest) + 1)
+
+    def left(self) -> str:
+        if self.pos == 0:
+            return ""
+        self.pos -= 1
+        return "\b"
+
+    def right(self) -> str:
+        if self.pos >= len(self.buf):
+            return ""
+        self.pos += 1
+        return self.buf[self.pos - 1]
+
+    def home(self) -> str:
+        out = "\b" * self.pos
+        self.pos = 0
+        return out
+
+    def end(self) -> str:
+        out = "".join(self.buf[self.pos :])
+        self.pos = len(self.buf)
+        return out
+
+    def clear(self) -> None:
+        self.buf, self.pos = [], 0
+
+
+def _strings(args: str) -> list[str] | None:
+    """The quoted strings of a ``Type`` line (``"..."``, ``'...'`` or backticks)."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        c = args[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c not in "\"'`":
+            return None
+        j = args.find(c, i + 1)
+        if j < 0:
+            return None
+        out.append(args[i + 1 : j])
+        i = j + 1
+    return out
+
+
+def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
+    """A session from the text of a ``.tape`` file."""
+    diags: list[Diagnostic] = []
+
+    def warn(line: int, msg: str, sev: Severity = Severity.WARNING) -> None:
+        diags.append(Diagnostic(line=line, severity=sev, message=msg, file=file))
+
+    settings: dict[str, str] = {}
+    typing_ms = 50
+    events: list[Event] = []
+    ms = 0
+    hidden = False
+    editor = _LineEditor()
+    theme: str | None = None
+    theme_colors: dict[str, str] | None = None
+    blink = True
+    started = False
+
+    def emit(data: str, wait: int, key: bool = True) -> None:
+        nonlocal ms, started
+        if not started:
+            events.append(Event(0, data=PROMPT))
+            started = True
+        ms += 0 if hidden else max(0, wait)
+        events.append(Event(ms, data=data, key=key and not hidden))
+
+    cadence_count = 0
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        head, _, rest = line.partition(" ")
+        rest = rest.strip()
+        cmd, _, at = head.partition("@")
+        speed_ms = typing_ms
+        if at:
+            d = parse_duration_ms(at)
+            if d is None:
+                warn(lineno, f"{head!r}: {at!r} is not a duration like 50ms")
+                continue
+            speed_ms = d
+        if cmd == "Output":
+            if not rest:
+                warn(lineno, "Output needs a path, e.g. Output demo.mp4")
+            else:
+                settings["Output"] = rest.strip("\"'")
+        elif cmd == "Set":
+            key, _, value = rest.partition(" ")
+            value = value.strip()
+            if key not in IGNORED_SETTINGS:
+                warn(lineno, f"unknown setting {key!r}; skipped")
+                continue
+            if not value:
+                warn(lineno, f"Set {key} needs a value")
+                continue
+            if key in ("FontSize", "Width", "Height", "Padding"):
+                if not value.isdigit() or int(value) <= 0:
+                    warn(lineno, f"Set {key} {value!r}: expected a positive whole number")
+                    continue
+                settings[key] = value
+            elif key == "TypingSpeed":
+                d = parse_duration_ms(value)
+                if d is None:
+                    warn(lineno, f"Set TypingSpeed {value!r}: expected a duration like 50ms")
+                    continue
+                typing_ms = max(1, d)
+            elif key == "Theme":
+                if value.startswith("{"):
+                    try:
+                        obj = json.loads(value)
+                        theme_colors = {str(k): str(v) for k, v in obj.items()} if isinstance(obj, dict) else None
+                    except json.JSONDecodeError as exc:
+                        warn(lineno, f"Set Theme: the JSON theme is malformed ({exc.msg})")
+                else:
+                    theme = value.strip("\"'").lower().replace(" ", "-").replace("_", "-")
+            elif key == "CursorBlink":
+                blink = value.lower() not in ("false", "0", "off", "no")
+            elif key == "PlaybackSpeed":
+                try:
+                    settings["PlaybackSpeed"] = str(float(value))
+                except ValueError:
+                    warn(lineno, f"Set PlaybackSpeed {value!r}: expected a number")
+            else:
+                settings[key] = value
+        elif cmd == "Type":
+            strings = _strings(rest)
+            if not strings:
+                warn(lineno, 'Type needs quoted text, e.g. Type "ls -la"', Severity.ERROR)
+                continue
+            typed = "".join(strings)
+            cadence = Cadence(speed=1000 / max(1, speed_ms), seed=seed)
+            cadence_count += 1
+            for ch, d in zip(typed, cadence.delays(typed, salt=cadence_count), strict=True):
+                emit(editor.insert(ch), d)
+        elif cmd == "Sleep":
+            d = parse_duration_ms(rest)
+            if d is None:
+                warn(lineno, f"Sleep {rest!r}: expected a duration like 500ms or 2s", Severity.ERROR)
+                continue
+            emit("", d, key=False)
+        elif cmd in KEYS:
+            count = 1
+            if rest:
+                if not rest.isdigit():
+                    warn(lineno, f"{cmd} {rest!r}: the repeat count must be a whole number")
+                    continue
+                count = int(rest)
+            for _ in range(count):
+                emit(_key(cmd, editor), speed_ms)
+        elif "+" in cmd and cmd.split("+")[0] in ("Ctrl", "Alt", "Shift"):
+            emit(_combo(cmd, editor), speed_ms)
+        elif cmd == "Hide":
+            hidden = True
+        elif cmd == "Show":
+            hidden = False
+        elif cmd in IGNORED_COMMANDS:
+            warn(lineno, f"{cmd} is not supported by Castline's tape import; skipped", Severity.INFO)
+        else:
+            warn(lineno, f"unknown command {cmd!r}; skipped")
+    if not started:
+        events.append(Event(0, data=PROMPT))
+    width = int(settings.get("Width", DEFAULTS["Width"]))
+    height = int(settings.get("Height", DEFAULTS["Height"]))
+    font = int(settings.get("FontSize", DEFAULTS["FontSize"]))
+    pad = int(settings.get("Padding", DEFAULTS["Padding"]))
+    cols = max(10, int((width - 2 * pad) / (0.6 * font)))
+    rows = max(3, int((height - 2 * pad) / (1.25 * font)))
+    session = Session(
+        cols, rows, events=events, duration_ms=ms + 1000, title="", theme=theme,
+        theme_colors=theme_colors, cursor_blink=blink, diagnostics=diags, settings=settings,
+    )  # fmt: skip
+    playback = float(settings.get("PlaybackSpeed", "1") or 1)
+    if playback > 0 and playback != 1:
+        session = replace(
+            session,
+            events=[replace(e, ms=round(e.ms / playback)) for e in events],
+            duration_ms=max(1, round(session.duration_ms / playback)),
+        )
+    return session
+
+
+def _key(name: str, ed: _LineEditor) -> str:
+    if name == "Enter":
+        ed.clear()
+        return "\r\n" + PROMPT
+    if name == "Backspace":
+        return ed.backspace()
+    if name == "Space":
+        return ed.insert(" ")
+    if name == "Delete":
+        return ed.delete()
+    if name == "Left":
+        return ed.left()
+    if name == "Right":
+        return ed.right()
+    if name == "Home":
+        return ed.home()
+    if name == "End":
+        return ed.end()
+    return ""  # Tab without completions, history keys, Escape: nothing to show
+
+
+def _combo(name: str, ed: _LineEditor) -> str:
+    parts = name.split("+")
+    key = parts[-1].lower()
+    if "Ctrl" in parts:
+        if key == "c":
+            ed.clear()
+            return "^C\r\n" + PROMPT
+        if key == "l":
+            return "\x1b[H\x1b[2J" + PROMPT + "".join(ed.buf) + "\b" * (len(ed.buf) - ed.pos)
+        if key == "u":
+            out = ed.home() + " " * len(ed.buf) + "\b" * len(ed.buf)
+            ed.clear()
+            return out
+        if key == "a":
+            return ed.home()
+        if key == "e":
+            return ed.end()
+    return ""
+
+
+def read_tape(path: Path, *, seed: int = 0) -> Session:
+    """A session from a ``.tape`` file; an unreadable file is an error diagnostic."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return Session(80, 24, duration_ms=1, diagnostics=[Diagnostic(line=1, severity=Severity.ERROR, message=f"cannot read: {exc.strerror}", file=str(path))])
+    return parse_tape(text, seed=seed, file=str(path))
+
+
+__all__ = ["parse_duration_ms", "parse_tape", "read_tape"]
