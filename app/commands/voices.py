@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from app.cli import UserError
-from app.engine.audio.io import write_wav
+from app.commands.progressbar import ProgressBar
+from app.engine.audio.io import read_wav, write_wav
 from app.engine.audio.playback import PlaybackUnavailable, play
+from app.engine.jobs.progress import Progress
+from app.engine.model.time import SAMPLE_RATE
 from app.engine.model.voice import VoiceRef, VoiceSettings
 from app.engine.secrets import install_redaction
-from app.engine.voice.base import SynthesisRequest, VoiceError
-from app.engine.voice.clip import finish_clip
+from app.engine.voice.base import VoiceError
 from app.engine.voice.registry import build_providers
+from app.engine.voice.service import BudgetExceeded, SynthesisOptions, SynthesisService
+
+if TYPE_CHECKING:
+    from app.engine.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     speak.add_argument("--speed", type=float, default=1.0, help="speaking rate (1.0 is normal)")
     speak.add_argument("--pitch", type=float, default=0.0, help="pitch shift in semitones")
     speak.set_defaults(func=cmd_speak)
+
+    synth = subparsers.add_parser("synth", help="synthesize every speech line of a script (cached)")
+    synth.add_argument("script", type=Path, help="the Markdown script")
+    synth.add_argument("--budget", type=float, help="dollars this project may spend in all (default: the project's, $10)")
+    synth.add_argument("--lines", dest="verbose_lines", action="store_true", help="list every line and its voice")
+    synth.set_defaults(func=cmd_synth)
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
@@ -54,34 +70,99 @@ def cmd_voices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_store() -> Store:
+    from app.engine.store import Store
+
+    try:
+        return Store.open()
+    except Exception as exc:  # a locked, damaged or unwritable database
+        raise UserError(f"the project database could not be opened: {exc}") from exc
+
+
 def cmd_speak(args: argparse.Namespace) -> int:
     install_redaction()
     if args.output is None and not args.play:
         raise UserError("give -o FILE.wav to save the speech, or --play to hear it")
+    if args.output is not None and args.output.suffix.lower() != ".wav":
+        raise UserError(f"{args.output}: only .wav output is supported; name the file something.wav")
     text = " ".join(args.text.split())
     if not text:
         raise UserError("there is no text to speak")
     ref = VoiceRef.parse(args.voice)
-    providers = build_providers()
-    provider = providers.get(ref.provider)
-    if provider is None:
-        raise UserError(f"unknown voice provider {ref.provider!r} in {args.voice!r}; known: {', '.join(providers)}")
     settings = VoiceSettings(speed=args.speed, pitch=args.pitch)
+    store = _open_store()
     try:
-        raw = provider.synthesize(SynthesisRequest(ref.voice, text, settings))
-    except VoiceError as exc:
-        raise UserError(f"{ref}: {exc}") from exc
-    clip = finish_clip(raw, text)
-    seconds = clip.num_samples / 48_000
-    if args.output is not None:
-        if args.output.suffix.lower() != ".wav":
-            raise UserError(f"{args.output}: only .wav output is supported; name the file something.wav")
-        write_wav(args.output, clip.samples)
-        print(f"wrote {args.output} ({seconds:.2f} s, {len(clip.words)} words, voice {ref})")
-    if args.play:
+        service = SynthesisService(store)
+        if ref.provider not in service.providers:
+            raise UserError(
+                f"unknown voice provider {ref.provider!r} in {args.voice!r}; known: {', '.join(service.providers)}"
+            )
         try:
-            play(clip.samples)
-        except PlaybackUnavailable as exc:
-            logging.getLogger(__name__).debug("playback failed", exc_info=True)
-            print(f"castline: cannot play audio here: {exc}")
+            spoken = service.speak(text, ref, settings)
+        except VoiceError as exc:
+            raise UserError(str(exc)) from exc
+        audio, _rate = read_wav(spoken.audio_path)
+    finally:
+        store.close()
+    seconds = spoken.num_samples / SAMPLE_RATE
+    if args.output is not None:
+        write_wav(args.output, audio)
+        how = "from the cache" if spoken.cached else f"by {spoken.voice_ref}"
+        print(f"wrote {args.output} ({seconds:.2f} s, {len(spoken.words)} words, spoken {how})")
+    if args.play:
+        _play(audio)
     return 0
+
+
+def _play(audio: np.ndarray) -> None:
+    try:
+        play(audio)
+    except PlaybackUnavailable as exc:
+        logging.getLogger(__name__).debug("playback failed", exc_info=True)
+        print(f"castline: cannot play audio here: {exc}")
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    install_redaction()
+    from app.engine.script import parse_file
+
+    path: Path = args.script
+    if not path.is_file():
+        raise UserError(f"{path}: no such script file")
+    script = parse_file(path)
+    errors = [d for d in script.diagnostics if d.is_error]
+    if errors:
+        shown = "\n".join(d.format(str(path)) for d in errors[:10])
+        raise UserError(f"{path} has errors to fix first:\n{shown}")
+    if args.budget is not None and args.budget < 0:
+        raise UserError("--budget cannot be negative")
+    store = _open_store()
+    try:
+        service = SynthesisService(store, SynthesisOptions(budget_usd=args.budget))
+        progress = Progress()
+        bar = ProgressBar(progress, "voices")
+        try:
+            result = service.synthesize_script(script, progress)
+        except BudgetExceeded as exc:
+            raise UserError(f"{path}: nothing was synthesized: {exc}") from exc
+        finally:
+            bar.close(progress.state())
+        spent = store.project_spend(result.project_id) if result.project_id else result.cost_usd
+        budget = store.get_project(result.project_id).budget_usd if result.project_id else None  # type: ignore[union-attr]
+    finally:
+        store.close()
+    total = len(result.lines) + len(result.failed)
+    providers = ", ".join(f"{name} {count}" for name, count in sorted(result.providers_used.items())) or "none"
+    print(f"{path}: {total} speech lines")
+    print(f"  synthesized: {result.synthesized}")
+    print(f"  cache hits:  {result.cache_hits}")
+    print(f"  providers:   {providers}" + (f" ({result.fallbacks} lines fell back)" if result.fallbacks else ""))
+    budget_text = f" of a ${args.budget if args.budget is not None else budget:.2f} budget" if budget is not None else ""
+    print(f"  cost:        ${result.cost_usd:.4f} this run, ${spent:.4f} spent on the project{budget_text}")
+    if args.verbose_lines:
+        for line, spoken in sorted(result.lines.items()):
+            note = " (cached)" if spoken.cached else ""
+            print(f"  line {line:>4} {spoken.speaker:<12} {spoken.voice_ref:<28} {spoken.duration_ms / 1000:6.2f} s{note}")
+    for line, reason in sorted(result.failed.items()):
+        print(f"{path}:{line}: {reason}", file=sys.stderr)
+    return 1 if result.failed else 0

@@ -12,7 +12,6 @@ with three characters sounds like three people without any key.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -63,7 +62,7 @@ PROFILES: dict[str, VoiceProfile] = {
         VoiceProfile("crisp", 2.0, 1.12, 2.5, 0.7, 1.0, "brisk and clear"),
     )
 }
-AUTO_PROFILE_ORDER = ("plain", "deep", "bright", "warm", "crisp")
+AUTO_PROFILE_ORDER = ("plain", "bright", "deep", "warm", "crisp")
 """The order in which the service hands profiles to characters sharing one model."""
 
 _VOWELS = set("aeiouæɑɒɐəɚɛɜɞɪɨʊʌɔøœɤɯyʏ")
@@ -279,7 +278,3 @@ def profile_for_index(index: int) -> str:
     """The ``index``-th automatic profile (wrapping round after the last)."""
     return AUTO_PROFILE_ORDER[index % len(AUTO_PROFILE_ORDER)]
 
-
-def semitones_between(f1: float, f2: float) -> float:
-    """Pitch distance of two frequencies in semitones (for reports and tests)."""
-    return 12 * math.log2(f2 / f1)

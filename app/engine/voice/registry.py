@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.engine.voice.base import VoiceProvider
+from app.engine.voice.elevenlabs import ElevenLabsProvider
+from app.engine.voice.google import GoogleProvider
 from app.engine.voice.local import LocalProvider
 
 
@@ -25,11 +27,11 @@ class ProviderConfig:
     )
     elevenlabs_model: str = "eleven_multilingual_v2"
     elevenlabs_output_format: str = "mp3_44100_128"
+    elevenlabs_usd_per_1k_credits: float = 0.30
+    """Dollars per thousand credits (a credit is a character on multilingual v2)."""
     elevenlabs_concurrency: int | None = None
     """None: from the subscription tier (free 2 ... scale 15)."""
     google_language: str = "en-US"
-    google_usd_per_million_chars: float = 16.0
-    """Google's published rate for Neural2/WaveNet voices (Standard voices cost less)."""
     google_concurrency: int = 4
     timeout_s: float = 60.0
     local_voices_dir: Path | None = None
@@ -38,5 +40,20 @@ class ProviderConfig:
 def build_providers(config: ProviderConfig | None = None) -> dict[str, VoiceProvider]:
     """One instance of every provider, keyed by its name."""
     config = config or ProviderConfig()
-    providers: dict[str, VoiceProvider] = {"local": LocalProvider(config.local_voices_dir)}
-    return providers
+    return {
+        "local": LocalProvider(config.local_voices_dir),
+        "elevenlabs": ElevenLabsProvider(
+            config.elevenlabs_url,
+            model=config.elevenlabs_model,
+            output_format=config.elevenlabs_output_format,
+            usd_per_1k_credits=config.elevenlabs_usd_per_1k_credits,
+            concurrency=config.elevenlabs_concurrency,
+            timeout_s=config.timeout_s,
+        ),
+        "google": GoogleProvider(
+            config.google_url,
+            language=config.google_language,
+            concurrency=config.google_concurrency,
+            timeout_s=config.timeout_s,
+        ),
+    }
