@@ -1,0 +1,78 @@
+"""``castline studio [SCRIPT.md]``: open the desktop studio, optionally with a script."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+from app.cli import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser("studio", help="open the desktop studio (the default with no subcommand)")
+    p.add_argument("script", nargs="?", type=Path, help="a script to open (default: the last project)")
+    p.add_argument("--print-startup", action="store_true", help="print seconds to a shown window (for benchmarks)")
+    p.add_argument("--quit-after-show", action="store_true", help="close as soon as the window is shown")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    script: Path | None = args.script
+    if script is not None and not script.is_file():
+        raise UserError(f"{script}: no such script file (give the path to a .md script)")
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        raise UserError(f"the studio needs PySide6 ({exc}); run `make setup`") from exc
+    import qasync
+
+    from app.engine.store import Store
+    from app.ui.main_window import MainWindow
+    from app.ui.theme import apply_dark_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    if not isinstance(app, QApplication):
+        raise UserError("another Qt application object exists")
+    app.setApplicationName("Castline")
+    app.setOrganizationName("Castline")
+    apply_dark_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        store = Store.open()
+    except Exception as exc:
+        raise UserError(f"the project store could not be opened: {exc}") from exc
+    window = MainWindow(store)
+
+    def on_shown() -> None:
+        if args.print_startup:
+            print(f"startup_s={time.perf_counter() - started:.3f}", flush=True)
+        if args.quit_after_show:
+            window.close()
+            app.quit()
+
+    window.shown.connect(on_shown)
+    if script is not None:
+        window.open_script(script)
+    else:
+        recent = window.session.recent(1)
+        if recent and recent[0].script_path and Path(recent[0].script_path).is_file():
+            window.open_script(Path(recent[0].script_path))
+        else:
+            window.new_project()
+    window.show()
+    closing = asyncio.Event()
+    app.aboutToQuit.connect(closing.set)
+    try:
+        with loop:
+            loop.run_until_complete(closing.wait())
+    finally:
+        store.close()
+    if os.environ.get("CASTLINE_STUDIO_HARD_EXIT"):
+        os._exit(0)
+    return 0
