@@ -1,0 +1,132 @@
+"""Inline Markdown inside a paragraph: speakers, pauses, directions and plain text.
+
+markdown-it gives a paragraph as a flat list of inline tokens. This module cuts that
+list at line breaks (a ``[pause 1s]`` must be alone on its line), recognises the
+speaker prefix, and renders the rest as text to speak and text to caption.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+SPEAKER_CAPS = re.compile(r"^([A-Z0-9_-]+(?: [A-Z0-9_-]+){0,2}):(?=\s|$)")
+"""``NAME:`` at the start of a paragraph: 1 to 3 words of capitals, digits, ``_`` or ``-``."""
+SPEAKER_BOLD = re.compile(r"^\s*([\w][\w'-]*(?: [\w][\w'-]*){0,2})\s*:\s*$", re.UNICODE)
+"""The name inside ``**Name:**``."""
+SPEAKER_BOLD_NAME = re.compile(r"^\s*([\w][\w'-]*(?: [\w][\w'-]*){0,2})\s*$", re.UNICODE)
+"""The name inside ``**Name**:`` (colon outside the bold)."""
+PAUSE = re.compile(r"^\[\s*pause\s+(\d{1,7}(?:\.\d{1,3})?)\s*(ms|s)\s*\]$", re.IGNORECASE)
+LOOKS_LIKE_PAUSE = re.compile(r"^\[\s*pause\b[^\]]*\]$", re.IGNORECASE)
+DIRECTION_START = re.compile(r"^\(([^()]*)\)\s*")
+DIRECTION_END = re.compile(r"\s*\(([^()]*)\)$")
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+
+
+@dataclass
+class InlineLine:
+    """The tokens of one source line of a paragraph."""
+
+    line: int
+    tokens: list[Token] = field(default_factory=list)
+    break_after: str = "softbreak"
+
+
+def split_lines(children: list[Token], first_line: int) -> list[InlineLine]:
+    """Cut inline tokens at soft and hard breaks, tracking 1-based source lines."""
+    lines = [InlineLine(first_line)]
+    line = first_line
+    for tok in children:
+        if tok.type in ("softbreak", "hardbreak"):
+            lines[-1].break_after = tok.type
+            line += 1
+            lines.append(InlineLine(line))
+            continue
+        lines[-1].tokens.append(tok)
+        if tok.type in ("html_inline", "code_inline"):
+            # Inline HTML keeps its newlines; a code span turns them into spaces but
+            # the source lines still passed.
+            line += tok.content.count("\n")
+    return lines
+
+
+def plain(tokens: list[Token]) -> str:
+    """The text a listener hears: markup dropped, links as their text, code as its text."""
+    parts: list[str] = []
+    for tok in tokens:
+        if tok.type in ("text", "code_inline", "text_special"):
+            parts.append(tok.content)
+    return "".join(parts)
+
+
+def squash(text: str) -> str:
+    """Collapse runs of spaces within lines and trim; newlines are kept for captions."""
+    lines = [_SPACES.sub(" ", part).strip() for part in text.split("\n")]
+    return "\n".join(p for p in lines if p)
+
+
+def pause_ms(text: str) -> int | None:
+    """Milliseconds of a ``[pause 1.5s]`` / ``[pause 800ms]`` line, else ``None``."""
+    m = PAUSE.match(text.strip())
+    if not m:
+        return None
+    value = float(m.group(1))
+    return round(value if m.group(2).lower() == "ms" else value * 1000)
+
+
+@dataclass
+class Speaker:
+    name: str
+    form: str
+    """``caps`` for ``NAME:``, ``bold`` for ``**Name:**``."""
+
+
+def take_speaker(tokens: list[Token]) -> tuple[Speaker | None, list[Token]]:
+    """Recognise a speaker prefix and return the tokens that follow it."""
+    idx = 0
+    while idx < len(tokens) and tokens[idx].type == "text" and not tokens[idx].content.strip():
+        idx += 1
+    rest = tokens[idx:]
+    if not rest:
+        return None, tokens
+    first = rest[0]
+    if first.type == "strong_open" and len(rest) >= 3 and rest[1].type == "text":
+        inner = rest[1].content
+        if rest[2].type == "strong_close":
+            m = SPEAKER_BOLD.match(inner)
+            if m:
+                return Speaker(m.group(1), "bold"), rest[3:]
+            m = SPEAKER_BOLD_NAME.match(inner)
+            if m and len(rest) >= 4 and rest[3].type == "text" and rest[3].content.startswith(":"):
+                after = Token("text", "", 0)
+                after.content = rest[3].content[1:]
+                return Speaker(m.group(1), "bold"), [after, *rest[4:]]
+    if first.type == "text":
+        m = SPEAKER_CAPS.match(first.content)
+        if m and any(ch.isalpha() for ch in m.group(1)):
+            after = Token("text", "", 0)
+            after.content = first.content[m.end() :]
+            return Speaker(m.group(1), "caps"), [after, *rest[1:]]
+    return None, tokens
+
+
+def looks_like_speaker(tokens: list[Token]) -> str | None:
+    """The name when a line inside a paragraph starts like a new speaker."""
+    speaker, _ = take_speaker(tokens)
+    return speaker.name if speaker else None
+
+
+def take_directions(text: str) -> tuple[str, list[str]]:
+    """Remove ``(text)`` at the start and end of a speech; return what is left and the hints."""
+    directions: list[str] = []
+    m = DIRECTION_START.match(text)
+    if m:
+        directions.append(m.group(1).strip())
+        text = text[m.end() :]
+    m = DIRECTION_END.search(text)
+    if m:
+        directions.append(m.group(1).strip())
+        text = text[: m.start()]
+    return text.strip(), [d for d in directions if d]

@@ -1,0 +1,601 @@
+"""Markdown script -> Script model, built on markdown-it-py's token stream.
+
+The parser never raises: everything wrong with the input becomes a Diagnostic naming
+the line and what to do about it. The rules the spec leaves open are written down in
+docs/script-language-notes.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import re
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from app.engine.model.diagnostic import Diagnostic, Severity
+from app.engine.model.script import (
+    Beat,
+    CodeBeat,
+    MediaBeat,
+    PauseBeat,
+    Scene,
+    Script,
+    ScriptSettings,
+    SpeechBeat,
+    TerminalBeat,
+    TerminalLine,
+    VisualBeat,
+)
+from app.engine.model.voice import DEFAULT_VOICE, Character
+from app.engine.script import chunking, inline, timing
+from app.engine.script.frontmatter import load_front_matter
+from app.engine.script.options import TERMINAL_INFOS, ParsedInfo, parse_info
+from app.engine.script.settings import SettingsReader
+
+log = logging.getLogger(__name__)
+
+NARRATOR = "NARRATOR"
+"""Who speaks a paragraph with no speaker."""
+MAX_PAUSE_MS = 600_000
+"""Longest pause accepted (ten minutes); longer ones are cut to this and warned about."""
+VISUAL_PREFIX = re.compile(r"^\s*visual\s*:\s*", re.IGNORECASE)
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
+VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
+AUDIO_EXTENSIONS = {".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac"}
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+:")
+_WINDOWS_DRIVE = re.compile(r"^[a-zA-Z]:[\\/]")
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    """One shared CommonMark parser with front matter; markdown-it parsers are reusable."""
+    return MarkdownIt("commonmark").use(front_matter_plugin)
+
+
+@lru_cache(maxsize=256)
+def _known_language(name: str) -> bool:
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        get_lexer_by_name(name)
+    except ClassNotFound:
+        return False
+    return True
+
+
+def media_type(path: str) -> str:
+    """image / video / audio / unknown from the file extension."""
+    ext = posixpath.splitext(path.lower())[1]
+    if ext in IMAGE_EXTENSIONS:
+        return "image"
+    if ext in VIDEO_EXTENSIONS:
+        return "video"
+    if ext in AUDIO_EXTENSIONS:
+        return "audio"
+    return "unknown"
+
+
+class _Parser:
+    """One parse: the state shared while walking the token stream."""
+
+    def __init__(self, text: str, path: str | None, base_dir: Path | None) -> None:
+        self.text = text
+        self.path = path
+        self.base_dir = base_dir
+        self.lines = text.split("\n")
+        self.diagnostics: list[Diagnostic] = []
+        self.settings = ScriptSettings()
+        self.declared: dict[str, Character] = {}
+        """Front matter characters by upper-case name."""
+        self.speakers: dict[str, Character] = {}
+        """Undeclared speakers by upper-case name, in order of first use."""
+        self.scenes: list[Scene] = []
+        self.current: Scene | None = None
+        self.h1: tuple[str, int] | None = None
+
+    # -- diagnostics ------------------------------------------------------
+    def report(self, line: int, column: int, severity: str, message: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(
+                line=max(1, line),
+                column=max(1, column),
+                severity=Severity(severity),
+                message=message,
+                file=self.path,
+            )
+        )
+
+    # -- scenes and beats -------------------------------------------------
+    def add(self, beat: Beat) -> None:
+        if self.current is None:
+            self.current = Scene(title="", line=beat.line, intro=True)
+            self.scenes.append(self.current)
+        self.current.beats.append(beat)
+
+    def start_scene(self, title: str, line: int) -> None:
+        if not title:
+            title = f"Scene {sum(1 for s in self.scenes if not s.intro) + 1}"
+            self.report(line, 1, "warning", f"this scene heading is empty; it is called “{title}”. "
+                        "Write its chapter name after the ##.")
+        self.current = Scene(title=title, line=line)
+        self.scenes.append(self.current)
+
+    # -- the walk ---------------------------------------------------------
+    def run(self) -> Script:
+        try:
+            tokens = _markdown().parse(self.text)
+        except RecursionError:
+            self.report(1, 1, "error", "the script nests block quotes or lists too deeply to read; "
+                        "flatten the deepest part.")
+            tokens = []
+        fm_tokens = [t for t in tokens if t.type == "front_matter"]
+        if fm_tokens:
+            self.front_matter(fm_tokens[0])
+        elif self.lines and self.lines[0].rstrip() == "---" and len(self.lines) > 1:
+            self.report(1, 1, "error", "the front matter that starts here is never closed; "
+                        "add a line with --- after the last setting.")
+        self.walk(tokens)
+        return self.finish()
+
+    def front_matter(self, tok: Token) -> None:
+        first_line = (tok.map[0] if tok.map else 0) + 2
+        fm = load_front_matter(tok.content)
+        if fm.problem is not None:
+            self.report(fm.problem.line + first_line, fm.problem.column + 1, "error",
+                        fm.problem.message)
+            return
+        reader = SettingsReader(fm, first_line, self.report)
+        self.settings = reader.settings()
+        for character in reader.characters():
+            key = character.name.upper()
+            if key in self.declared:
+                self.report(character.line or first_line, 1, "warning",
+                            f"{character.name} is listed twice under characters; "
+                            "the later entry is used.")
+            self.declared[key] = character
+        if self.settings.music:
+            line, col = reader._pos("music", value=True)
+            self.settings.music_resolved = self.resolve_media(
+                self.settings.music, line, col, "the music file", music=True)
+
+    def walk(self, tokens: list[Token]) -> None:
+        i = 0
+        n = len(tokens)
+        while i < n:
+            tok = tokens[i]
+            kind = tok.type
+            line = (tok.map[0] + 1) if tok.map else 1
+            if kind == "heading_open":
+                content = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
+                self.heading(tok, content, line)
+                i += 3 if content is not None else 1
+            elif kind == "paragraph_open":
+                content = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
+                if content is not None:
+                    self.paragraph(content, line)
+                i += 3 if content is not None else 1
+            elif kind == "blockquote_open":
+                close = _matching_close(tokens, i)
+                end = tok.map[1] if tok.map else line
+                if not self.visual(tokens[i + 1 : close], line, end):
+                    i += 1  # an ordinary quote: read what is inside it
+                    continue
+                i = close + 1
+            elif kind == "fence":
+                self.fence(tok, line)
+                i += 1
+            elif kind == "code_block":
+                self.report(line, 1, "warning", "this text is indented by four spaces, so Markdown "
+                            "reads it as a code block and shows it as plain code. Remove the "
+                            "indentation to speak it, or fence it with ``` and a language.")
+                self.code(tok, "text", parse_info(""), line)
+                i += 1
+            elif kind == "html_block":
+                self.html_block(tok, line)
+                i += 1
+            else:
+                i += 1
+
+    # -- elements ---------------------------------------------------------
+    def heading(self, tok: Token, content: Token | None, line: int) -> None:
+        title = inline.squash(inline.plain(content.children or [])) if content else ""
+        level = int(tok.tag[1]) if tok.tag[1:].isdigit() else 2
+        if level == 1:
+            if self.h1 is None:
+                self.h1 = (title, line)
+                return
+            self.report(line, 1, "warning", "a script has one # title; this second # heading "
+                        "starts a scene instead. Write scenes as ## headings.")
+            self.start_scene(title, line)
+        elif level == 2:
+            self.start_scene(title, line)
+        else:
+            self.report(line, 1, "info", f"{'#' * level} headings are notes for you: they are "
+                        "not spoken and do not start a scene (only ## does).")
+
+    def paragraph(self, content: Token, line: int) -> None:
+        lines = inline.split_lines(content.children or [], line)
+        run: list[inline.InlineLine] = []
+        speaker: inline.Speaker | None = None
+        first_run = True
+        for ln in lines:
+            text = inline.plain(ln.tokens).strip()
+            ms = inline.pause_ms(text) if _only_text(ln.tokens) else None
+            if ms is None and inline.LOOKS_LIKE_PAUSE.match(text):
+                self.report(ln.line, 1, "warning", f"“{text}” is not a pause Castline understands; "
+                            "write [pause 1.5s] or [pause 800ms]. It is skipped.")
+                speaker = self.speech_run(run, speaker, first_run) or speaker
+                run, first_run = [], False
+                continue
+            if ms is not None:
+                speaker = self.speech_run(run, speaker, first_run) or speaker
+                run, first_run = [], False
+                self.pause(ms, ln.line)
+                continue
+            run.append(ln)
+        self.speech_run(run, speaker, first_run)
+
+    def pause(self, ms: int, line: int) -> None:
+        if ms > MAX_PAUSE_MS:
+            self.report(line, 1, "warning", f"a pause of {ms / 1000:g} s is longer than ten "
+                        "minutes; it is cut to ten minutes.")
+            ms = MAX_PAUSE_MS
+        self.add(PauseBeat(line=line, end_line=line, duration_ms=ms, estimated_ms=ms))
+
+    def speech_run(
+        self, run: list[inline.InlineLine], inherited: inline.Speaker | None, first: bool
+    ) -> inline.Speaker | None:
+        """One stretch of a paragraph between pauses: images become media, the rest speech."""
+        if not run:
+            return None
+        start = run[0].line
+        tokens0, images_before, images_after = self.pull_images(run)
+        speaker, rest0 = inline.take_speaker(tokens0[0])
+        if speaker is None:
+            speaker = inherited
+        tokens0[0] = rest0
+        for ln, toks in zip(run[1:], tokens0[1:], strict=True):
+            name = inline.looks_like_speaker(toks)
+            if name is not None:
+                who = speaker.name if speaker else NARRATOR
+                self.report(ln.line, 1, "warning", f"this line starts with “{name}:” but belongs to "
+                            f"{who}'s speech above, because there is no blank line before it. "
+                            f"Add a blank line to give it to {name}.")
+        spoken_parts: list[str] = []
+        caption_parts: list[str] = []
+        for ln, toks in zip(run, tokens0, strict=True):
+            piece = inline.plain(toks)
+            spoken_parts.append(piece)
+            caption_parts.append(piece)
+            caption_parts.append("\n" if ln.break_after == "hardbreak" else " ")
+        text = inline.squash(" ".join(spoken_parts).replace("\n", " "))
+        caption = inline.squash("".join(caption_parts))
+        text, directions = inline.take_directions(text)
+        caption, _ = inline.take_directions(caption)
+        for beat in images_before:
+            self.add(beat)
+        name = self.speaker_name(speaker, start)
+        if text:
+            self.speech(name, text, caption, "; ".join(directions) or None, start,
+                        run[-1].line)
+        elif directions:
+            self.report(start, 1, "warning", f"“({directions[0]})” is a direction with nothing "
+                        "to say, so it is skipped. Put it before or after a sentence.")
+        elif speaker is not None and not images_before and not images_after:
+            self.report(start, 1, "warning", f"{speaker.name}: has nothing to say; write the "
+                        "words after the colon.")
+        for beat in images_after:
+            self.add(beat)
+        return speaker
+
+    def pull_images(
+        self, run: list[inline.InlineLine]
+    ) -> tuple[list[list[Token]], list[MediaBeat], list[MediaBeat]]:
+        """Take image tokens out of the run; those before any words come first."""
+        before: list[MediaBeat] = []
+        after: list[MediaBeat] = []
+        kept: list[list[Token]] = []
+        seen_words = False
+        for ln in run:
+            toks: list[Token] = []
+            for tok in ln.tokens:
+                if tok.type == "image":
+                    beat = self.media(tok, ln.line)
+                    (after if seen_words else before).append(beat)
+                    continue
+                if tok.type in ("text", "code_inline") and tok.content.strip():
+                    seen_words = True
+                toks.append(tok)
+            kept.append(toks)
+        return kept, before, after
+
+    def speaker_name(self, speaker: inline.Speaker | None, line: int) -> str:
+        if speaker is None:
+            return self.note_speaker(NARRATOR, line, implicit=True)
+        return self.note_speaker(speaker.name, line, implicit=False)
+
+    def note_speaker(self, name: str, line: int, *, implicit: bool) -> str:
+        key = name.upper()
+        if key in self.declared:
+            return self.declared[key].name
+        if key not in self.speakers:
+            self.speakers[key] = Character(name=key, declared=False, line=line)
+            if key != NARRATOR:
+                self.report(line, 1, "warning", f"{key} has no entry under characters in the "
+                            f"front matter, so {key} speaks with the default voice {DEFAULT_VOICE}. "
+                            f"Add `{key}: {{ voice: {DEFAULT_VOICE} }}` under characters to "
+                            "choose a voice.")
+        return key
+
+    def character(self, name: str) -> Character | None:
+        return self.declared.get(name.upper()) or self.speakers.get(name.upper())
+
+    def speech(self, speaker: str, text: str, caption: str, direction: str | None,
+               line: int, end_line: int) -> None:
+        character = self.character(speaker)
+        limits = chunking.limits_for(character)
+        over = chunking.exceeded(text, chunking.warn_limits(limits))
+        if over is not None:
+            who = "this provider" if over.provider == "default" else over.provider
+            self.report(line, 1, "warning", f"this speech is {over.measure(text):,} {over.unit} "
+                        f"long; {who} takes at most {over.size:,} {over.unit} in one request, so "
+                        "it is split at sentence ends. Break it into shorter paragraphs to choose "
+                        "the split yourself.")
+        speed = character.settings.speed if character else 1.0
+        self.add(SpeechBeat(
+            line=line, end_line=end_line, speaker=speaker, text=text, caption=caption,
+            direction=direction, chunks=chunking.split_speech(text, limits),
+            estimated_ms=timing.speech_ms(text, speed),
+        ))
+
+    def media(self, tok: Token, line: int) -> MediaBeat:
+        raw = unquote(str(tok.attrs.get("src", "") or ""))
+        caption = inline.squash(inline.plain(tok.children or []) or tok.content)
+        column = self.column_of(line, raw) or 1
+        resolved = self.resolve_media(raw, line, column, "the media file")
+        kind = media_type(raw)
+        if kind in ("unknown", "audio") and raw:
+            self.report(line, column, "warning", f"“{raw}” is not an image or video Castline can "
+                        "show as a background; use a .png, .jpg, .webp, .mp4, .mov or .webm file.")
+        return MediaBeat(line=line, end_line=line, path=raw, resolved=resolved, caption=caption,
+                         media_type=kind)  # type: ignore[arg-type]
+
+    def column_of(self, line: int, needle: str) -> int | None:
+        if not needle or not 1 <= line <= len(self.lines):
+            return None
+        idx = self.lines[line - 1].find(needle)
+        return idx + 1 if idx >= 0 else None
+
+    def resolve_media(self, raw: str, line: int, column: int, what: str, *,
+                      music: bool = False) -> str | None:
+        """An absolute path inside the script's folder tree, or an error and ``None``."""
+        where = "music:" if music else "![caption](path)"
+        if not raw.strip():
+            self.report(line, column, "error", f"{what} has no path; write {where} with a path "
+                        "relative to the script, like images/diagram.png.")
+            return None
+        if _URL_SCHEME.match(raw) and not _WINDOWS_DRIVE.match(raw):
+            self.report(line, column, "error", f"{what} “{raw}” is a web address; Castline uses "
+                        "local files only. Download it into the script's folder and link it by "
+                        "a relative path like images/diagram.png.")
+            return None
+        normal = raw.replace("\\", "/")
+        if normal.startswith("/") or _WINDOWS_DRIVE.match(raw) or normal.startswith("~"):
+            self.report(line, column, "error", f"{what} “{raw}” is an absolute path; use a path "
+                        "relative to the script's folder (like images/diagram.png) and keep the "
+                        "file inside that folder.")
+            return None
+        normal = posixpath.normpath(normal)
+        if normal == ".." or normal.startswith("../"):
+            self.report(line, column, "error", f"{what} “{raw}” points outside the script's "
+                        "folder; move the file into the script's folder (or a folder inside it) "
+                        "and link it from there.")
+            return None
+        if self.base_dir is None:
+            return None
+        try:
+            base = self.base_dir.resolve()
+            candidate = (base / normal).resolve()
+        except (OSError, RuntimeError, ValueError):
+            candidate = None
+        if candidate is None or not candidate.is_relative_to(base):
+            self.report(line, column, "error", f"{what} “{raw}” leads outside the script's folder "
+                        "(through a link); copy the file into the script's folder.")
+            return None
+        try:
+            exists = candidate.is_file()
+        except (OSError, ValueError):
+            exists = False
+        if not exists:
+            self.report(line, column, "error", f"{what} “{raw}” does not exist (looked for "
+                        f"{candidate}). Check the spelling, or put the file there.")
+            return None
+        return os.fspath(candidate)
+
+    def visual(self, inner: list[Token], line: int, end: int) -> bool:
+        """A block quote starting ``visual:`` becomes a visual; returns False for other quotes."""
+        if len(inner) < 2 or inner[0].type != "paragraph_open" or inner[1].type != "inline":
+            return False
+        first = inline.plain(inner[1].children or [])
+        m = VISUAL_PREFIX.match(first)
+        if not m:
+            return False
+        parts = [first[m.end() :]]
+        for tok in inner[2:]:
+            if tok.type == "inline":
+                parts.append(inline.plain(tok.children or []))
+        prompt = inline.squash(" ".join(parts).replace("\n", " "))
+        if not prompt:
+            self.report(line, 1, "warning", "this visual has no prompt; describe the picture "
+                        "after “visual:”. It is skipped.")
+            return True
+        style = self.settings.style.strip()
+        styled = f"{prompt.rstrip(' .,;')}, {style}" if style else prompt
+        self.add(VisualBeat(line=line, end_line=max(line, end), prompt=prompt,
+                            styled_prompt=styled))
+        return True
+
+    def fence(self, tok: Token, line: int) -> None:
+        start, stop = tok.map if tok.map else (line - 1, line)
+        end_line = stop
+        if not self.fence_closed(tok, start, stop):
+            marker = tok.markup or "```"
+            self.report(line, 1, "error", f"the {marker} block opened here is never closed, so "
+                        f"everything after it is part of the block. Add a line with {marker} "
+                        "after the block's last line.")
+        info = parse_info(tok.info)
+        for col, message in info.problems:
+            self.report(line, len(tok.markup) + col + 1 + self.indent_of(line), "warning", message)
+        if info.language in TERMINAL_INFOS:
+            self.terminal(tok, info, line, end_line)
+        elif not info.language:
+            self.report(line, 1, "warning", "this block has no language, so it is shown as plain "
+                        "text. Write the language after the backticks (```python), or "
+                        "```terminal for a shell session.")
+            self.code(tok, "text", info, line, end_line)
+        else:
+            if not _known_language(info.language):
+                self.report(line, len(tok.markup) + 1 + self.indent_of(line), "warning",
+                            f"no syntax colours are known for “{info.language}”; the code is "
+                            "shown plain. Check the language name (python, bash, rust, ...).")
+            self.code(tok, info.language, info, line, end_line)
+
+    def indent_of(self, line: int) -> int:
+        if not 1 <= line <= len(self.lines):
+            return 0
+        text = self.lines[line - 1]
+        return len(text) - len(text.lstrip(" >\t"))
+
+    def fence_closed(self, tok: Token, start: int, stop: int) -> bool:
+        if stop - start < 2 or stop > len(self.lines):
+            return False
+        last = self.lines[stop - 1].lstrip(" \t>")
+        marker = tok.markup[:1] or "`"
+        run = len(last) - len(last.lstrip(marker))
+        return run >= len(tok.markup) and not last[run:].strip()
+
+    def terminal(self, tok: Token, info: ParsedInfo, line: int, end_line: int) -> None:
+        body = tok.content[:-1] if tok.content.endswith("\n") else tok.content
+        lines: list[TerminalLine] = []
+        for raw in body.split("\n") if body else []:
+            if raw.startswith("$ ") or raw == "$":
+                lines.append(TerminalLine(kind="command", text=raw[2:]))
+            else:
+                lines.append(TerminalLine(kind="output", text=raw))
+        commands = [ln.text for ln in lines if ln.kind == "command"]
+        if not lines:
+            self.report(line, 1, "warning", "this terminal block is empty; write commands on "
+                        "lines starting with “$ ” and their output below them.")
+        elif not commands:
+            self.report(line, 1, "warning", "this terminal block has no commands (lines starting "
+                        "with “$ ”), so nothing is typed; its lines just appear.")
+        outputs = sum(1 for ln in lines if ln.kind == "output")
+        self.add(TerminalBeat(
+            line=line, end_line=end_line, commands=commands, lines=lines, options=info.options,
+            info=tok.info.strip(),
+            estimated_ms=timing.terminal_ms(commands, outputs, info.options.speed),
+        ))
+
+    def code(self, tok: Token, language: str, info: ParsedInfo, line: int,
+             end_line: int | None = None) -> None:
+        body = tok.content[:-1] if tok.content.endswith("\n") else tok.content
+        if not body.strip():
+            self.report(line, 1, "warning", "this code block is empty; write the code between "
+                        "the fences.")
+        if end_line is None:
+            end_line = tok.map[1] if tok.map else line
+        self.add(CodeBeat(
+            line=line, end_line=end_line, language=language, code=body, options=info.options,
+            info=tok.info.strip(), estimated_ms=timing.code_ms(body, info.options.speed),
+        ))
+
+    def html_block(self, tok: Token, line: int) -> None:
+        content = tok.content.strip()
+        if content.startswith("<!--"):
+            if "-->" not in content:
+                self.report(line, 1, "warning", "this comment is never closed with -->, so "
+                            "everything after it is ignored. Close the comment with -->.")
+            return
+        self.report(line, 1, "warning", "HTML is not part of a script and is ignored; write "
+                    "notes as <!-- comments -->.")
+
+    # -- the end ----------------------------------------------------------
+    def finish(self) -> Script:
+        title = self.settings.title or (self.h1[0] if self.h1 and self.h1[0] else "")
+        if not title:
+            title = _title_from_path(self.path)
+            self.report(1, 1, "info", f"the script has no title, so it is called “{title}”. Add "
+                        "`title: ...` to the front matter or a `# Title` line.")
+        for scene in self.scenes:
+            if scene.intro:
+                scene.title = title
+                if self.h1 is not None and self.h1[1] < scene.line:
+                    scene.line = self.h1[1]
+        self.finish_timing()
+        if not any(scene.beats for scene in self.scenes):
+            self.report(1, 1, "error", "the script is empty: there is nothing to say or show. "
+                        "Write a paragraph of narration under a ## scene heading.")
+        characters = list(self.declared.values())
+        characters += [c for k, c in self.speakers.items() if k not in self.declared]
+        self.diagnostics.sort(key=lambda d: (d.line, d.column))
+        return Script(path=self.path, title=title, settings=self.settings,
+                      characters=characters, scenes=self.scenes, diagnostics=self.diagnostics)
+
+    def finish_timing(self) -> None:
+        for scene in self.scenes:
+            if not scene.beats and not scene.intro:
+                self.report(scene.line, 1, "warning", f"the scene “{scene.title}” is empty; "
+                            "write something under its heading or remove it.")
+            beats = scene.beats
+            for idx, beat in enumerate(beats):
+                if isinstance(beat, TerminalBeat | CodeBeat) and beat.options.sync_next:
+                    if any(isinstance(b, SpeechBeat) for b in beats[idx + 1 :]):
+                        beat.estimated_ms = 0  # it plays during the next speech
+                    else:
+                        self.report(beat.line, 1, "warning", "sync=next, but no speech follows "
+                                    "in this scene; the block plays on its own.")
+            if beats and isinstance(beats[-1], VisualBeat | MediaBeat):
+                last = beats[-1]
+                last.estimated_ms = timing.HELD_VISUAL_MS
+                self.report(last.line, 1, "warning", "this visual ends its scene with nothing "
+                            "after it, so it is held for two seconds. Add narration after it, "
+                            "or move it earlier.")
+
+
+def _matching_close(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for j in range(start, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+def _only_text(tokens: list[Token]) -> bool:
+    return all(t.type in ("text", "text_special") for t in tokens)
+
+
+def _title_from_path(path: str | None) -> str:
+    if not path:
+        return "Untitled"
+    p = Path(path)
+    stem = p.stem if p.stem.lower() not in ("script", "index", "readme") else p.parent.name
+    words = re.split(r"[-_\s]+", stem)
+    title = " ".join(w.capitalize() if w.islower() else w for w in words if w)
+    return title or "Untitled"
+
+
+def parse_markdown(text: str, path: str | None, base_dir: Path | None) -> Script:
+    """Parse decoded script text; the public entry points wrap this."""
+    return _Parser(text, path, base_dir).run()
+
+
+__all__ = ["NARRATOR", "media_type", "parse_markdown"]

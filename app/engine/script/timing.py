@@ -1,0 +1,50 @@
+"""Duration estimates before any voice exists: words, pauses and typing speed.
+
+Every figure is integer milliseconds; the rules are written down in
+docs/script-language-notes.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+WORDS_PER_MINUTE = 150
+"""Speaking rate at speed 1.0."""
+TERMINAL_CPS = 20.0
+"""Default typing speed for terminal commands, characters per second."""
+CODE_CPS = 30.0
+"""Default typing speed for code blocks, characters per second."""
+OUTPUT_LINE_MS = 400
+"""How long each line of terminal output takes to appear."""
+HELD_VISUAL_MS = 2_000
+"""A visual with nothing after it in its scene is held this long."""
+
+_WORD = re.compile(r"[^\W_]", re.UNICODE)
+
+
+def count_words(text: str) -> int:
+    """Words as a listener hears them: whitespace-separated pieces with a letter or digit."""
+    return sum(1 for piece in text.split() if _WORD.search(piece))
+
+
+def speech_ms(text: str, speed: float = 1.0) -> int:
+    """150 words a minute, scaled by the character's speed."""
+    speed = speed if speed > 0 else 1.0
+    return round(count_words(text) * 60_000 / (WORDS_PER_MINUTE * speed))
+
+
+def typing_ms(characters: int, cps: float) -> int:
+    """Time to type ``characters`` at ``cps`` characters per second."""
+    cps = cps if cps > 0 else TERMINAL_CPS
+    return round(characters * 1000 / cps)
+
+
+def terminal_ms(commands: list[str], output_lines: int, cps: float | None) -> int:
+    """Typing every command (plus Enter) and letting each output line appear."""
+    typed = sum(len(c) + 1 for c in commands)
+    return typing_ms(typed, cps or TERMINAL_CPS) + output_lines * OUTPUT_LINE_MS
+
+
+def code_ms(code: str, cps: float | None) -> int:
+    """Typing the code, leading indentation included (an editor view types it too)."""
+    return typing_ms(len(code), cps or CODE_CPS)
