@@ -58,6 +58,9 @@ from app.engine.timeline.sources import (
 TrackKind = Literal["visual", "overlay", "terminal", "caption", "voice", "music"]
 """What a track holds. ``visual`` is the background; ``overlay`` sits above it."""
 
+TransitionKind = Literal["crossfade", "glitch", "fade", "wipe"]
+"""How one clip gives way to the next; ``fade`` comes up from black."""
+
 TRACK_ORDER: tuple[TrackKind, ...] = ("visual", "overlay", "terminal", "caption", "voice", "music")
 """The usual bottom-to-top order of tracks that auto-layout creates."""
 
@@ -84,7 +87,7 @@ class Transition(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["crossfade", "glitch", "fade", "wipe"] = "crossfade"
+    kind: TransitionKind = "crossfade"
     """``fade`` comes up from black; ``glitch`` is a short digital tear cut."""
     length: int = Field(ge=1)
 
