@@ -14,6 +14,7 @@ from app.engine.store.records import (
 from app.engine.store.store import (
     Store,
     StoreClosedError,
+    StoreOpenError,
     UnknownAssetError,
     UnknownProjectError,
     usd_to_micros,
@@ -29,6 +30,7 @@ __all__ = [
     "ScriptRevision",
     "Store",
     "StoreClosedError",
+    "StoreOpenError",
     "UnknownAssetError",
     "UnknownProjectError",
     "VisualCacheEntry",

@@ -32,6 +32,10 @@ class StoreClosedError(RuntimeError):
     """The store was used after :meth:`Store.close`."""
 
 
+class StoreOpenError(RuntimeError):
+    """The database could not be opened; the message says which one and what to do."""
+
+
 class UnknownProjectError(LookupError):
     """A project id that is not in the store."""
 

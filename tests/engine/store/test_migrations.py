@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
 from app.engine import paths
-from app.engine.store import Store
+from app.engine.store import Store, StoreOpenError
 from app.engine.store.database import DATABASE_URL_ENV, alembic_config
 from app.engine.store.models import Base
 
@@ -143,3 +143,34 @@ def test_models_compile_for_postgresql() -> None:
     assert "micro_usd BIGINT NOT NULL" in ddl["cost_ledger"]
     assert "created_at TIMESTAMP WITH TIME ZONE NOT NULL" in ddl["audit_log"]
     assert "data JSON NOT NULL" in ddl["timelines"]
+
+
+def test_a_file_that_is_not_a_database_gets_a_clear_message(tmp_path: Path) -> None:
+    bad = tmp_path / "castline.db"
+    bad.write_bytes(b"not a database, just some text " * 200)
+    with pytest.raises(StoreOpenError, match=r"castline\.db.*move it aside"):
+        Store.open(f"sqlite:///{bad}")
+    assert bad.read_bytes().startswith(b"not a database")  # left untouched
+
+
+def test_a_database_from_a_newer_castline_is_refused_clearly(tmp_path: Path) -> None:
+    db = tmp_path / "newer.db"
+    Store.open(f"sqlite:///{db}").close()
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.close()
+    with pytest.raises(StoreOpenError, match="newer Castline"):
+        Store.open(f"sqlite:///{db}")
+
+
+def test_a_malformed_url_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DATABASE_URL_ENV, "castline.db")
+    with pytest.raises(StoreOpenError, match=r"not a database URL.*sqlite:///"):
+        Store.open()
+
+
+def test_a_url_without_its_driver_says_what_to_install() -> None:
+    with pytest.raises(StoreOpenError, match="needs the Python driver") as caught:
+        Store.open("mysql://castline:hunter2@localhost/castline")
+    assert "hunter2" not in str(caught.value)
