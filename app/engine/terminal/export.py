@@ -20,7 +20,7 @@ from app.engine.terminal.animation import Animation
 FORMATS = {
     ".mp4": ("libx264", "yuv420p", {"crf": "18", "preset": "fast"}),
     ".mov": ("prores_ks", "yuva444p10le", {"profile": "4444", "vendor": "apl0"}),
-    ".webm": ("libvpx-vp9", "yuva420p", {"crf": "24", "b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"}),
+    ".webm": ("libvpx-vp9", "yuva420p", {"crf": "24", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"}),
 }
 ALPHA_FORMATS = {".mov", ".webm"}
 

@@ -73,7 +73,7 @@ class GlyphAtlas:
     _source: dict[tuple[str, bool, bool], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.px = max(6, int(self.px))
+        self.px = max(4, int(self.px))
         for style, name in FONT_FILES.items():
             self._fonts[style] = _font(str(fonts_dir() / name), self.px)
         self._fallbacks = [_font(p, self.px) for p in _fallback_paths()]
@@ -88,9 +88,9 @@ class GlyphAtlas:
         """The largest font size whose cell is at most ``cell_h`` pixels tall."""
         probe = _font(str(fonts_dir() / FONT_FILES[(False, False)]), 100)
         a, d = probe.getmetrics()
-        px = max(6, int(cell_h * 100 / (a + d)))
+        px = max(4, int(cell_h * 100 / (a + d)))
         atlas = cls(px)
-        while atlas.cell_h > cell_h and atlas.px > 6:
+        while atlas.cell_h > cell_h and atlas.px > 4:
             atlas = cls(atlas.px - 1)
         return atlas
 

@@ -82,7 +82,7 @@ def compute_layout(width: int, height: int, cols: int, rows: int, *, chrome: boo
         title_h = round(atlas.cell_h * 1.5) if chrome else 0
         win_w = cols * atlas.cell_w + 2 * padding
         win_h = rows * atlas.cell_h + 2 * padding + title_h
-        if (win_w <= avail_w and win_h <= avail_h) or atlas.px <= 6:
+        if (win_w <= avail_w and win_h <= avail_h) or atlas.px <= 4:
             break
         atlas = GlyphAtlas(atlas.px - 1)
     win_x = (width - win_w) // 2
@@ -233,8 +233,20 @@ class Painter:
         img = Image.alpha_composite(img, win) if not self.transparent else _over_transparent(img, win)
         base = np.asarray(img, dtype=np.uint8).copy()
         # The text area itself is always fully opaque.
-        base[L.text_y : L.text_y + L.rows * L.cell_h, L.text_x : L.text_x + L.cols * L.cell_w, 3] = 255
+        (y0, y1, x0, x1), _ = self._text_clip()
+        base[y0:y1, x0:x1, 3] = 255
         return base
+
+    def _text_clip(self) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
+        """The text area inside the frame (y0, y1, x0, x1) and its offset into the text image.
+
+        Only a frame too small for the grid even at the smallest font clips anything.
+        """
+        L = self.layout
+        y0, x0 = max(0, L.text_y), max(0, L.text_x)
+        y1 = min(L.height, L.text_y + L.rows * L.cell_h)
+        x1 = min(L.width, L.text_x + L.cols * L.cell_w)
+        return (y0, max(y0, y1), x0, max(x0, x1)), (y0 - L.text_y, x0 - L.text_x)
 
     # -- frames -----------------------------------------------------------------------
     def draw_text(self, grid: np.ndarray) -> np.ndarray:
@@ -258,11 +270,10 @@ class Painter:
         cursor_char: Char | None = None,
     ) -> np.ndarray:  # fmt: skip
         """A full RGBA frame: base, text, and the cursor at ``(x, y)`` when given."""
-        L = self.layout
         text = self.draw_text(grid)
         out = self.base.copy()
-        h, w = min(text.shape[0], L.rows * L.cell_h), min(text.shape[1], L.cols * L.cell_w)
-        out[L.text_y : L.text_y + h, L.text_x : L.text_x + w, :3] = text[:h, :w]
+        (y0, y1, x0, x1), (oy, ox) = self._text_clip()
+        out[y0:y1, x0:x1, :3] = text[oy : oy + y1 - y0, ox : ox + x1 - x0]
         if cursor is not None:
             self._draw_cursor(out, cursor, style, cursor_char)
         return out
@@ -270,9 +281,9 @@ class Painter:
     def _draw_cursor(self, out: np.ndarray, pos: tuple[int, int], style: CursorStyle, under: Char | None) -> None:
         L = self.layout
         x, y = pos
-        if not (0 <= x < L.cols and 0 <= y < L.rows):
-            return
         px, py = L.text_x + x * L.cell_w, L.text_y + y * L.cell_h
+        if not (0 <= x < L.cols and 0 <= y < L.rows) or px < 0 or py < 0 or px + L.cell_w > L.width or py + L.cell_h > L.height:
+            return
         cur = self.theme.cursor
         if style == "block":
             ch = under.data if under is not None and under.data else " "
