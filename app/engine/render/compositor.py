@@ -1,0 +1,354 @@
+"""The compositor: a timeline frame number in, one picture out.
+
+Frames are pulled (architecture rule 4): the consumer asks for frame ``n``; each clip's
+:class:`FrameSource` answers ``frame_at(source_frame)``; layers are blended bottom to top
+as uint8 premultiplied alpha with OpenCV (no per-pixel Python). The same code draws the
+studio's reduced-size preview and the export's full-size frame: sizes scale, nothing else
+changes.
+
+``Timeline.frame_key`` hashes everything that decides a frame's picture, so a stretch
+where nothing moves (a still background behind a finished terminal) is drawn once and
+handed back for every frame of the stretch.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from uuid import UUID
+
+import cv2
+import numpy as np
+
+from app.engine.timeline import (
+    VISUAL_TRACK_KINDS,
+    CaptionSource,
+    Clip,
+    Timeline,
+    TitleCardSource,
+    Track,
+)
+from app.engine.visuals.base import FrameSource
+from app.engine.visuals.service import VisualService, load_image
+from app.engine.visuals.text import paste, text_block
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One composited picture and the key that says which frames share it."""
+
+    image: np.ndarray
+    """Premultiplied RGBA uint8 (alpha 255 wherever an opaque layer covers)."""
+    key: Hashable
+
+
+def _over(canvas: np.ndarray, picture: np.ndarray, x: int = 0, y: int = 0, inv: np.ndarray | None = None) -> None:
+    """Blend premultiplied RGBA ``picture`` over the RGBA ``canvas`` in place at (x, y).
+
+    ``inv`` is the picture's precomputed ``255 - alpha`` in four channels, when cached.
+    """
+    h, w = canvas.shape[:2]
+    ph, pw = picture.shape[:2]
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + pw), min(h, y + ph)
+    if x1 <= x0 or y1 <= y0:
+        return
+    src = picture[y0 - y : y1 - y, x0 - x : x1 - x]
+    if inv is None:
+        a = cv2.bitwise_not(np.ascontiguousarray(src[:, :, 3]))
+        inv = cv2.merge([a, a, a, a])
+    else:
+        inv = inv[y0 - y : y1 - y, x0 - x : x1 - x]
+    kept = cv2.multiply(canvas[y0:y1, x0:x1], inv, scale=1 / 255)
+    cv2.add(src, kept, dst=kept)
+    canvas[y0:y1, x0:x1] = kept
+
+
+def _with_opacity(picture: np.ndarray, opacity: float) -> np.ndarray:
+    """A premultiplied picture faded to ``opacity`` (every channel scales, alpha too)."""
+    return cv2.convertScaleAbs(picture, alpha=max(0.0, min(1.0, opacity)))
+
+
+def _mix(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
+    """Crossfade from ``a`` to ``b`` (same shape) by ``p`` in [0, 1]."""
+    return cv2.addWeighted(a, 1.0 - p, b, p, 0.0)
+
+
+class Compositor:
+    """Draws a timeline's frames at ``width`` x ``height`` (the timeline's size by default).
+
+    ``alpha=True`` keeps transparency for ProRes 4444 and VP9: the background track's
+    generated and media pictures are left out, so terminals, titles and captions sit on
+    a transparent frame ready to lay over other footage.
+    """
+
+    def __init__(
+        self,
+        timeline: Timeline,
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        alpha: bool = False,
+        burn_captions: bool = False,
+        watermark: Path | None = None,
+        visuals: VisualService | None = None,
+        max_sources: int = 12,
+    ) -> None:
+        self.timeline = timeline
+        self.width = width or timeline.width
+        self.height = height or (round(self.width * timeline.height / timeline.width / 2) * 2)
+        self.alpha = alpha
+        self.burn_captions = burn_captions
+        self.visuals = visuals or VisualService()
+        self._sources: OrderedDict[tuple[UUID, str], FrameSource] = OrderedDict()
+        self._max_sources = max_sources
+        self._captions: OrderedDict[tuple[str, int | None], np.ndarray] = OrderedDict()
+        self._last: Frame | None = None
+        self._watermark = self._load_watermark(watermark) if watermark else None
+        self._hashes: dict[int, tuple[Clip, str]] = {}
+        self._inv: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._adopt_palette()
+
+    def _adopt_palette(self) -> None:
+        for _, clip in self.timeline.clips():
+            palette = getattr(clip.source, "palette", None)
+            if palette:
+                self.visuals.palette = list(palette)
+                return
+
+    @property
+    def fps(self) -> Fraction:
+        return self.timeline.fps
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        """Draw another snapshot; sources of unchanged clips are kept."""
+        self.timeline = timeline
+        self._last = None
+        self._hashes = {}
+        self._adopt_palette()
+
+    # -- sources ---------------------------------------------------------------------
+    def _clip_hash(self, clip: Clip) -> str:
+        entry = self._hashes.get(id(clip))
+        if entry is not None and entry[0] is clip:
+            return entry[1]
+        h = clip.content_hash()
+        self._hashes[id(clip)] = (clip, h)
+        return h
+
+    def _source(self, clip: Clip, opaque: bool = False) -> FrameSource:
+        key = (clip.id, self._clip_hash(clip))
+        src = self._sources.get(key)
+        if src is not None:
+            self._sources.move_to_end(key)
+            return src
+        src = self.visuals.open(clip.source, self.width, self.height, self.fps, opaque=opaque)
+        self._sources[key] = src
+        while len(self._sources) > self._max_sources:
+            _, old = self._sources.popitem(last=False)
+            old.close()
+        return src
+
+    def release_before(self, frame: int) -> None:
+        """Close the sources of clips that ended before ``frame`` (export walks forward)."""
+        live = {c.id for _, c in self.timeline.clips() if c.end > frame}
+        for key in [k for k in self._sources if k[0] not in live]:
+            self._sources.pop(key).close()
+
+    def close(self) -> None:
+        for src in self._sources.values():
+            src.close()
+        self._sources.clear()
+
+    # -- drawing ---------------------------------------------------------------------
+    def frame_key(self, n: int) -> Hashable:
+        """Everything that decides the picture at ``n``: equal keys, identical pictures.
+
+        Like ``Timeline.frame_key``, and a Ken Burns move that has reached its end counts
+        as still, so the rest of a long scene is drawn once.
+        """
+        parts: list[Hashable] = []
+        for track, clip in self.timeline.clips_at(n, kinds=VISUAL_TRACK_KINDS):
+            if track.kind == "caption" and not self.burn_captions:
+                continue
+            src = clip.source
+            state: Hashable = None
+            if self.timeline.is_moving(clip, n):
+                state = clip.source_frame(n)
+                kb = getattr(src, "ken_burns", None)
+                if kb is not None and not clip.keyframes and clip.transition_progress(n) is None:
+                    state = min(state, kb.frames)
+            elif isinstance(src, CaptionSource):
+                state = ("word", src.word_at(clip.source_frame(n)))
+            parts.append((track.id, self._clip_hash(clip), state))
+        return tuple(parts)
+
+    def frame(self, n: int) -> Frame:
+        """The picture at timeline frame ``n``; the same object again while nothing moves."""
+        key = self.frame_key(n)
+        if self._last is not None and self._last.key == key:
+            return self._last
+        image = self._draw(n)
+        self._last = Frame(image, key)
+        return self._last
+
+    def rgb(self, n: int) -> np.ndarray:
+        """The picture at ``n`` as contiguous RGB (over black): previews and thumbnails."""
+        return np.ascontiguousarray(self.frame(n).image[:, :, :3])
+
+    def _draw(self, n: int) -> np.ndarray:
+        canvas: np.ndarray | None = None
+        for track, clip in self.timeline.clips_at(n):
+            if track.kind in ("voice", "music"):
+                continue
+            if canvas is None:
+                canvas = self._bottom(track, clip, n)
+                if canvas is not None:
+                    continue
+                canvas = np.zeros((self.height, self.width, 4), np.uint8)
+            if track.kind == "caption":
+                if self.burn_captions and isinstance(clip.source, CaptionSource):
+                    self._draw_caption(canvas, clip, n)
+                continue
+            if self.alpha and track.kind == "visual" and not isinstance(clip.source, TitleCardSource):
+                continue
+            self._draw_clip(canvas, track, clip, n)
+        if canvas is None:
+            canvas = np.zeros((self.height, self.width, 4), np.uint8)
+        if self._watermark is not None:
+            wm = self._watermark
+            margin = self.width // 40
+            _over(canvas, wm, self.width - wm.shape[1] - margin, self.height - wm.shape[0] - margin)
+        return canvas
+
+    def _bottom(self, track: Track, clip: Clip, n: int) -> np.ndarray | None:
+        """The bottom layer as the canvas itself when it is a plain full-frame opaque picture."""
+        if track.kind != "visual" or self.alpha or clip.keyframes or clip.transition_progress(n) is not None:
+            return None
+        src = self._source(clip, opaque=True)
+        if not getattr(src, "opaque", False):
+            return None
+        picture = src.frame_at(clip.source_frame(n))
+        if picture.shape[:2] != (self.height, self.width):
+            return None
+        return picture.copy()
+
+    def _layer(self, clip: Clip, frame: int, opaque: bool = False) -> tuple[np.ndarray, int, int]:
+        src = self._source(clip, opaque)
+        picture = src.frame_at(clip.source_frame(frame))
+        return picture, int(getattr(src, "x", 0)), int(getattr(src, "y", 0))
+
+    def _draw_clip(self, canvas: np.ndarray, track: Track, clip: Clip, n: int) -> None:
+        picture, x, y = self._layer(clip, n, opaque=track.kind == "visual" and not self.alpha)
+        progress = clip.transition_progress(n)
+        if progress is not None and clip.transition_in is not None:
+            picture = self._transition(track, clip, picture, float(progress), n)
+        raw_scale = clip.value_at("scale", n) if "scale" in clip.keyframes else 1.0
+        scale = raw_scale if isinstance(raw_scale, float | int) else 1.0
+        if "position" in clip.keyframes or scale != 1.0:
+            pos = clip.value_at("position", n)
+            cx, cy = pos if isinstance(pos, tuple) else (0.5, 0.5)
+            if scale != 1.0:
+                size = (max(1, round(picture.shape[1] * scale)), max(1, round(picture.shape[0] * scale)))
+                picture = cv2.resize(picture, size, interpolation=cv2.INTER_LINEAR)
+            x = round(cx * self.width - picture.shape[1] / 2)
+            y = round(cy * self.height - picture.shape[0] / 2)
+        inv = None
+        if "opacity" in clip.keyframes:
+            picture = _with_opacity(picture, float(clip.value_at("opacity", n)))  # type: ignore[arg-type]
+        elif progress is None and scale == 1.0:
+            inv = self._inverse_alpha(picture)
+        _over(canvas, picture, x, y, inv)
+
+    def _inverse_alpha(self, picture: np.ndarray) -> np.ndarray:
+        """``255 - alpha`` in four channels for a picture, kept while the picture is reused."""
+        entry = self._inv.get(id(picture))
+        if entry is not None and entry[0] is picture:
+            return entry[1]
+        a = cv2.bitwise_not(np.ascontiguousarray(picture[:, :, 3]))
+        inv = cv2.merge([a, a, a, a])
+        self._inv[id(picture)] = (picture, inv)
+        while len(self._inv) > 4:
+            self._inv.pop(next(iter(self._inv)))
+        return inv
+
+    def _transition(self, track: Track, clip: Clip, picture: np.ndarray, p: float, n: int) -> np.ndarray:
+        """The incoming clip blended with what the track showed just before it."""
+        assert clip.transition_in is not None
+        kind = clip.transition_in.kind
+        prev = track.previous(clip)
+        before: np.ndarray
+        if prev is not None and prev.end == clip.start:
+            before, _, _ = self._layer(prev, prev.end - 1, opaque=track.kind == "visual" and not self.alpha)
+            if before.shape != picture.shape:
+                before = np.zeros_like(picture)
+        else:
+            before = np.zeros_like(picture)
+        if kind == "wipe":
+            out = before.copy()
+            edge = round(picture.shape[1] * p)
+            out[:, :edge] = picture[:, :edge]
+            return out
+        if kind == "glitch":
+            rng = np.random.default_rng(n)
+            out = _mix(before, picture, 1.0 if p > 0.5 else 0.0)
+            rows = picture.shape[0]
+            for _ in range(6):
+                y0 = int(rng.integers(0, rows))
+                h = int(rng.integers(2, max(3, rows // 12)))
+                shift = int(rng.integers(-picture.shape[1] // 10, picture.shape[1] // 10 + 1))
+                out[y0 : y0 + h] = np.roll(out[y0 : y0 + h], shift, axis=1)
+            return out
+        # crossfade and fade: fade comes up from black, crossfade from the previous picture.
+        if kind == "fade":
+            before = np.zeros_like(picture)
+        return _mix(before, picture, p)
+
+    def _draw_caption(self, canvas: np.ndarray, clip: Clip, n: int) -> None:
+        src = clip.source
+        assert isinstance(src, CaptionSource)
+        word = src.word_at(clip.source_frame(n))
+        key = (src.text, word)
+        block = self._captions.get(key)
+        if block is None:
+            px = max(10, min(self.width, self.height) // 20)
+            block = text_block(src.text, px, int(self.width * 0.84), highlight_word=word)
+            self._captions[key] = block
+            while len(self._captions) > 64:
+                self._captions.popitem(last=False)
+        x = (self.width - block.shape[1]) // 2
+        y = self.height - block.shape[0] - self.height // 14
+        paste(canvas, block, x, y)
+
+    def _load_watermark(self, path: Path) -> np.ndarray:
+        picture = load_image(path)
+        target_w = max(8, self.width // 10)
+        scale = target_w / picture.shape[1]
+        size = (target_w, max(1, round(picture.shape[0] * scale)))
+        resized = cv2.resize(picture, size, interpolation=cv2.INTER_AREA)
+        return _with_opacity(resized, 0.8)
+
+
+_PREVIEW: OrderedDict[tuple[int, int, bool], Compositor] = OrderedDict()
+
+
+def preview_frame(timeline: Timeline, frame: int, *, width: int, alpha: bool = False) -> np.ndarray:
+    """The frame at ``frame`` drawn at ``width`` pixels wide: the studio's scrub preview.
+
+    The same compositor as the export, at reduced size; compositors are kept per size so
+    scrubbing reuses decoded media and generated backgrounds.
+    """
+    height = max(2, round(width * timeline.height / timeline.width / 2) * 2)
+    key = (width, height, alpha)
+    comp = _PREVIEW.get(key)
+    if comp is None:
+        comp = Compositor(timeline, width=width, height=height, alpha=alpha)
+        _PREVIEW[key] = comp
+        while len(_PREVIEW) > 3:
+            _PREVIEW.popitem(last=False)[1].close()
+    elif comp.timeline is not timeline:
+        comp.set_timeline(timeline)
+    image = comp.frame(frame).image
+    return image.copy() if alpha else np.ascontiguousarray(image[:, :, :3])

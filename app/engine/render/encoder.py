@@ -1,0 +1,309 @@
+"""The encoder: composited frames and the finished mix into one file with PyAV.
+
+Frames arrive as RGB(A) uint8 arrays. Converting them to the codec's YUV layout and
+encoding both run in a worker thread (swscale and the encoders release the GIL), fed
+by a bounded queue: compositing the next frame overlaps encoding this one, and memory
+stays flat whatever the video's length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import cast
+
+import av
+import numpy as np
+from av.video.reformatter import ColorRange, Colorspace, Interpolation
+
+from app.engine.model.time import SAMPLE_RATE, frames_to_samples
+from app.engine.render.presets import Preset
+
+AUDIO_CHUNK = 1024 * 8
+_REPEAT = object()
+"""Queued in place of a picture: encode the previous frame again (nothing moved)."""
+"""Samples per audio frame handed to the encoder (AAC takes 1024 at a time internally)."""
+
+# Integer codes from the H.273 tables that libavcodec uses.
+_BT709 = 1
+_RANGE_MPEG = 1
+
+
+def x264_params(preset: Preset, fps: Fraction, threads: int = 2) -> str:
+    """The x264 options that make the GOP and B-frames exactly youtube-delivery.md.
+
+    ``keyint=min-keyint`` and ``scenecut=0`` place an IDR every half second and nowhere
+    else; ``open-gop=0`` closes each GOP; ``b-adapt=0`` makes every run of B-frames two
+    long; ``cabac=1`` is High profile's entropy coder (the default, stated for the probe).
+    """
+    gop = max(1, round(fps / 2))
+    rate = preset.video_bitrate(fps) // 1000
+    return ":".join(
+        [
+            f"keyint={gop}",
+            f"min-keyint={gop}",
+            "scenecut=0",
+            "open-gop=0",
+            "bframes=2",
+            "b-adapt=0",
+            "b-pyramid=none",
+            "cabac=1",
+            f"vbv-maxrate={rate}",
+            f"vbv-bufsize={rate * 2}",
+            f"threads={max(1, threads)}",
+        ]
+    )
+
+
+class Encoder:
+    """Writes one video file. Use as a context manager; :meth:`finish` completes the file.
+
+    ``fps`` is the timeline's rational rate. Audio, when given to :meth:`set_audio`, is
+    interleaved with the video as frames arrive, so the muxer never buffers minutes of it.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        preset: Preset,
+        *,
+        fps: Fraction,
+        width: int,
+        height: int,
+        metadata: Mapping[str, str] | None = None,
+        queue_size: int = 6,
+        threads: int = 2,
+    ) -> None:
+        self.path = path
+        self.preset = preset
+        self.fps = fps
+        self.width = width
+        self.height = height
+        self.threads = threads
+        options: dict[str, str] = {}
+        if preset.container in ("mp4", "mov"):
+            options["movflags"] = "+faststart"
+            options["use_editlist"] = "0"
+        self._container = av.open(str(path), mode="w", format=preset.container, options=options)
+        for key, value in (metadata or {}).items():
+            if value:
+                self._container.metadata[key] = value
+        self._frame_tb = Fraction(1) / fps
+        self._video = self._add_video_stream()
+        self._audio: av.audio.stream.AudioStream | None = None
+        self._audio_data: np.ndarray | None = None
+        self._audio_pos = 0
+        self._frames_in = 0
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+        self._previous: av.VideoFrame | None = None
+        self._aborting = False
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(target=self._run, name="castline-encoder", daemon=True)
+        self._started = False
+        self._closed = False
+
+    # -- setup -----------------------------------------------------------------------
+    def _add_video_stream(self) -> av.video.stream.VideoStream:
+        p = self.preset
+        stream = cast(av.video.stream.VideoStream, self._container.add_stream(p.video_codec, rate=self.fps))
+        stream.width = self.width
+        stream.height = self.height
+        stream.pix_fmt = p.pix_fmt
+        stream.time_base = Fraction(1) / self.fps
+        ctx = cast(av.video.codeccontext.VideoCodecContext, stream.codec_context)
+        ctx.time_base = Fraction(1) / self.fps
+        ctx.framerate = self.fps
+        ctx.color_primaries = _BT709
+        ctx.color_trc = _BT709
+        ctx.colorspace = _BT709
+        ctx.color_range = _RANGE_MPEG
+        if p.x264:
+            gop = max(1, round(self.fps / 2))
+            ctx.gop_size = gop
+            ctx.max_b_frames = 2
+            ctx.profile = "High"
+            ctx.bit_rate = 0
+            ctx.options = {
+                "preset": p.speed,
+                "crf": str(p.crf),
+                "x264-params": x264_params(p, self.fps, self.threads),
+                "forced-idr": "1",
+            }
+            ctx.thread_count = self.threads
+        elif p.video_codec == "prores_ks":
+            ctx.options = {"profile": "4444", "vendor": "apl0", "alpha_bits": "16"}
+            ctx.thread_count = 2
+        elif p.video_codec == "libvpx-vp9":
+            ctx.bit_rate = 0
+            ctx.options = {
+                "crf": str(p.crf),
+                "b": "0",
+                "deadline": "realtime",
+                "cpu-used": "8",
+                "row-mt": "1",
+                "auto-alt-ref": "0",
+            }
+            ctx.thread_count = 2
+        return stream
+
+    def set_audio(self, stereo: np.ndarray) -> None:
+        """The finished mix, float32 shaped (2, samples) at 48 kHz; call before any frame."""
+        if self._started:
+            raise RuntimeError("set_audio must come before the first frame")
+        p = self.preset
+        stream = cast(
+            av.audio.stream.AudioStream, self._container.add_stream(p.audio_codec, rate=SAMPLE_RATE, layout="stereo")
+        )
+        if p.audio_bitrate:
+            stream.bit_rate = p.audio_bitrate
+        if p.audio_codec == "aac":
+            stream.codec_context.profile = "LC"
+        self._audio = stream
+        self._audio_data = np.ascontiguousarray(stereo, dtype=np.float32)
+
+    # -- feeding ---------------------------------------------------------------------
+    def __enter__(self) -> Encoder:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.finish()
+        else:
+            self.abort()
+
+    def add_frame(self, image: np.ndarray) -> None:
+        """Queue one RGB (or straight RGBA for alpha presets) uint8 frame; blocks when the queue is full."""
+        self._put(image)
+
+    def repeat_frame(self) -> None:
+        """Encode the previous frame again: no compositing and no colour conversion."""
+        self._put(_REPEAT)
+
+    def _put(self, item: object) -> None:
+        if not self._started:
+            self._started = True
+            self._worker.start()
+        while True:
+            self._raise_worker_error()
+            try:
+                self._queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _raise_worker_error(self) -> None:
+        if self._error is not None:
+            raise RuntimeError(f"encoding failed: {self._error}") from self._error
+
+    def _run(self) -> None:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is None or self._aborting:
+                    break
+                if item is _REPEAT:
+                    if self._previous is None:
+                        raise RuntimeError("a repeated frame before any picture")
+                    self._encode_frame(self._previous)
+                else:
+                    assert isinstance(item, np.ndarray)
+                    self._previous = self._to_video_frame(item)
+                    self._encode_frame(self._previous)
+            if not self._aborting:
+                self._flush()
+        except BaseException as exc:
+            self._error = exc
+            # Drain so a blocked producer wakes up and sees the error.
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+
+    def _to_video_frame(self, image: np.ndarray) -> av.VideoFrame:
+        """RGB(A) to the codec's YUV, BT.709 matrix, limited range, inside the worker."""
+        rgba = image.shape[2] == 4
+        frame = av.VideoFrame.from_ndarray(image, format="rgba" if rgba else "rgb24")
+        return frame.reformat(
+            format=self.preset.pix_fmt,
+            src_colorspace=Colorspace.ITU709,
+            dst_colorspace=Colorspace.ITU709,
+            src_color_range=ColorRange.JPEG,
+            dst_color_range=ColorRange.MPEG,
+            interpolation=Interpolation.BILINEAR | Interpolation.ACCURATE_RND,
+            threads=1,
+        )
+
+    def _encode_frame(self, frame: av.VideoFrame) -> None:
+        frame.pts = self._frames_in
+        frame.time_base = self._frame_tb
+        frame.color_range = _RANGE_MPEG
+        self._frames_in += 1
+        self._mux_audio_until(frames_to_samples(self._frames_in, self.fps))
+        for packet in self._video.encode(frame):
+            self._container.mux(packet)
+
+    def _mux_audio_until(self, sample: int) -> None:
+        if self._audio is None or self._audio_data is None:
+            return
+        data = self._audio_data
+        end = min(sample, data.shape[1])
+        while self._audio_pos < end:
+            stop = min(end, self._audio_pos + AUDIO_CHUNK)
+            chunk = np.ascontiguousarray(data[:, self._audio_pos : stop])
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            frame.sample_rate = SAMPLE_RATE
+            frame.pts = self._audio_pos
+            frame.time_base = Fraction(1, SAMPLE_RATE)
+            self._audio_pos = stop
+            for packet in self._audio.encode(frame):
+                self._container.mux(packet)
+
+    def _flush(self) -> None:
+        if self._audio is not None and self._audio_data is not None:
+            self._mux_audio_until(self._audio_data.shape[1])
+            for packet in self._audio.encode(None):
+                self._container.mux(packet)
+        for packet in self._video.encode(None):
+            self._container.mux(packet)
+
+    # -- finishing -------------------------------------------------------------------
+    def finish(self) -> None:
+        """Flush the encoders and write the file's index (the moov atom, moved first)."""
+        if self._closed:
+            return
+        if not self._started:
+            self._started = True
+            self._worker.start()
+        self._queue.put(None)
+        self._worker.join()
+        self._closed = True
+        try:
+            self._raise_worker_error()
+        finally:
+            self._container.close()
+
+    def abort(self) -> None:
+        """Stop without completing; the caller deletes the partial file."""
+        if self._closed:
+            return
+        self._closed = True
+        self._aborting = True
+        if self._started:
+            while self._worker.is_alive():
+                try:
+                    self._queue.put(None, timeout=0.2)
+                except queue.Full:
+                    with contextlib.suppress(queue.Empty):
+                        self._queue.get_nowait()
+                self._worker.join(timeout=0.2)
+        # The caller deletes the file next; a close error there changes nothing.
+        with contextlib.suppress(Exception):
+            self._container.close()

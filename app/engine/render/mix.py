@@ -1,0 +1,221 @@
+"""The soundtrack: voices and music mixed at 48 kHz, music ducked under speech, mastered
+to YouTube's loudness (-14 LUFS integrated, true peak at most -1 dBTP).
+
+Everything is vectorised numpy/scipy on whole arrays or blocks; positions are integer
+samples computed from integer frames, so speech lands exactly where the timeline puts it.
+The mix is mono internally (every clip is mono) and duplicated to stereo at the end.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import resample_poly
+
+from app.engine.audio import AudioDecodeError, decode_audio, read_wav, resample
+from app.engine.model.time import SAMPLE_RATE, frames_to_samples
+from app.engine.timeline import MusicSource, SpeechSource, Timeline
+
+TARGET_LUFS = -14.0
+CEILING_DBTP = -1.8
+"""Peak ceiling before AAC: the encoder's overshoot stays under the -1 dBTP limit."""
+DUCK_DB = -12.0
+"""How far music drops while someone speaks."""
+_BLOCK = SAMPLE_RATE // 100  # 10 ms
+
+
+class MixError(Exception):
+    """An audio file the mix cannot read; the message names it."""
+
+
+@dataclass(frozen=True)
+class Master:
+    """The finished soundtrack and what was measured on it."""
+
+    audio: np.ndarray
+    """float32, shape (2, samples)."""
+    loudness_lufs: float
+    true_peak_dbtp: float
+
+
+def _load(path: str) -> np.ndarray:
+    try:
+        if path.lower().endswith(".wav"):
+            data, rate = read_wav(path)
+        else:
+            data, rate = decode_audio(path)
+    except AudioDecodeError as exc:
+        raise MixError(str(exc)) from exc
+    except OSError as exc:
+        raise MixError(f"{path}: cannot read audio ({exc})") from exc
+    return resample(data, rate, SAMPLE_RATE) if rate != SAMPLE_RATE else data
+
+
+def _place(bus: np.ndarray, clip_audio: np.ndarray, at: int, offset: int, length: int, gain: float = 1.0) -> None:
+    """Add ``clip_audio[offset:offset+length]`` into ``bus`` at sample ``at``."""
+    piece = clip_audio[max(0, offset) : max(0, offset) + length]
+    end = min(bus.size, at + piece.size)
+    if end > at:
+        bus[at:end] += piece[: end - at] * gain
+
+
+def voice_bus(timeline: Timeline, total: int) -> np.ndarray:
+    """Every speech clip at its frame, as one mono float32 array of ``total`` samples."""
+    fps = timeline.fps
+    bus = np.zeros(total, np.float32)
+    cache: dict[str, np.ndarray] = {}
+    for track in timeline.tracks:
+        if track.kind != "voice" or not track.enabled:
+            continue
+        for clip in track.clips:
+            src = clip.source
+            if not isinstance(src, SpeechSource) or src.audio_path is None:
+                continue
+            audio = cache.get(src.audio_path)
+            if audio is None:
+                audio = _load(src.audio_path)
+                cache[src.audio_path] = audio
+            start = frames_to_samples(clip.start, fps)
+            length = frames_to_samples(clip.end, fps) - start
+            _place(bus, audio, start, frames_to_samples(clip.source_in, fps), length)
+    return bus
+
+
+def duck_gain(voice: np.ndarray, depth_db: float = DUCK_DB, attack_ms: int = 40, release_ms: int = 350) -> np.ndarray:
+    """Per-sample music gain that follows the voice bus (a sidechain compressor's envelope).
+
+    Speech is detected per 10 ms block; the gain falls in ``attack_ms`` and recovers over
+    ``release_ms``, and starts falling ahead of the first word so no syllable is masked.
+    """
+    n = voice.size
+    blocks = -(-n // _BLOCK)
+    if blocks == 0:
+        return np.ones(0, np.float32)
+    padded = np.zeros(blocks * _BLOCK, np.float32)
+    padded[:n] = voice
+    level = np.sqrt(np.mean(np.square(padded.reshape(blocks, _BLOCK)), axis=1))
+    talking = level > 10 ** (-50 / 20)
+    # Look ahead by the attack and hold through short gaps between words.
+    lead = max(1, attack_ms // 10)
+    hold = max(1, release_ms // 10)
+    active = np.convolve(talking.astype(np.float32), np.ones(lead + hold, np.float32), mode="full")
+    active = active[hold : hold + blocks] > 0
+    low = 10 ** (depth_db / 20)
+    target = np.where(active, low, 1.0).astype(np.float32)
+    smooth = uniform_filter1d(target, size=max(1, attack_ms // 10), mode="nearest")
+    centres = np.arange(blocks) * _BLOCK + _BLOCK / 2
+    return np.interp(np.arange(n), centres, smooth).astype(np.float32)
+
+
+def music_bus(timeline: Timeline, total: int, voice: np.ndarray) -> np.ndarray:
+    """Music clips looped to their length, at their gain, ducked under the voice bus."""
+    fps = timeline.fps
+    bus = np.zeros(total, np.float32)
+    for track in timeline.tracks:
+        if track.kind != "music" or not track.enabled:
+            continue
+        for clip in track.clips:
+            src = clip.source
+            if not isinstance(src, MusicSource) or not Path(src.path).is_file():
+                continue
+            audio = _load(src.path)
+            if audio.size == 0:
+                continue
+            start = frames_to_samples(clip.start, fps)
+            length = frames_to_samples(clip.end, fps) - start
+            offset = frames_to_samples(clip.source_in, fps)
+            if src.loop:
+                idx = (np.arange(offset, offset + length) % audio.size).astype(np.int64)
+                piece = audio[idx]
+            else:
+                piece = audio[offset : offset + length]
+            gain = 10 ** (src.gain_db / 20)
+            piece = piece * gain
+            if src.duck:
+                end = min(total, start + piece.size)
+                piece[: end - start] *= duck_gain(voice[start:end])
+            _place(bus, piece.astype(np.float32), start, 0, piece.size)
+    return bus
+
+
+def loudness(stereo_or_mono: np.ndarray) -> float:
+    """Integrated loudness in LUFS (BS.1770) of a (channels, n) or mono array."""
+    data = np.asarray(stereo_or_mono, dtype=np.float64)
+    data = data.T if data.ndim == 2 else data
+    if data.shape[0] < int(0.4 * SAMPLE_RATE) + 1:
+        return -math.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(data))
+
+
+def sample_true_peaks(mono: np.ndarray, chunk: int = SAMPLE_RATE * 10, pad: int = 64) -> np.ndarray:
+    """Per-sample inter-sample peak (max |x| of 4x oversampling), computed in chunks."""
+    out = np.empty(mono.size, np.float32)
+    for start in range(0, mono.size, chunk):
+        lo, hi = max(0, start - pad), min(mono.size, start + chunk + pad)
+        up = resample_poly(mono[lo:hi].astype(np.float64), 4, 1)
+        peaks = np.abs(up[: (hi - lo) * 4]).reshape(hi - lo, 4).max(axis=1)
+        out[start : min(mono.size, start + chunk)] = peaks[start - lo : start - lo + min(chunk, mono.size - start)]
+    return out
+
+
+def true_peak_dbtp(audio: np.ndarray) -> float:
+    """True peak in dBTP over every channel of (channels, n) or mono audio."""
+    channels = audio if audio.ndim == 2 else audio[None, :]
+    peak = max((float(sample_true_peaks(c).max()) if c.size else 0.0) for c in channels)
+    return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def limit(mono: np.ndarray, ceiling_dbtp: float = CEILING_DBTP, lookahead_ms: int = 5, release_ms: int = 60) -> np.ndarray:
+    """A look-ahead brickwall limiter on true peaks: gain falls before a peak, never after it.
+
+    The needed gain per sample is spread with a moving minimum (``2 * lookahead`` wide)
+    and then smoothed by a moving average of ``lookahead``: every value the average sees
+    is at most the gain the peak needs, so the peak stays under the ceiling.
+    """
+    ceiling = 10 ** (ceiling_dbtp / 20)
+    peaks = sample_true_peaks(mono)
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9)).astype(np.float32)
+    if float(need.min()) >= 1.0:
+        return mono
+    look = max(1, lookahead_ms * SAMPLE_RATE // 1000)
+    release = max(look, release_ms * SAMPLE_RATE // 1000)
+    spread = minimum_filter1d(need, size=2 * release + 1, mode="nearest")
+    gain = uniform_filter1d(spread, size=look, mode="nearest")
+    return (mono * gain).astype(np.float32)
+
+
+def master(mono: np.ndarray, target_lufs: float = TARGET_LUFS, ceiling_dbtp: float = CEILING_DBTP) -> Master:
+    """Bring the mix to ``target_lufs`` with its true peak under ``ceiling_dbtp``; stereo out.
+
+    Gain and limiting alternate twice: limiting lowers loudness a little, the second
+    pass wins it back. Silence stays silence.
+    """
+    out = mono.astype(np.float32)
+    for _ in range(3):
+        level = loudness(np.stack([out, out]))
+        if not math.isfinite(level):
+            break
+        out = out * np.float32(10 ** ((target_lufs - level) / 20))
+        out = limit(out, ceiling_dbtp)
+    peak = true_peak_dbtp(out)
+    if math.isfinite(peak) and peak > ceiling_dbtp:
+        out = out * np.float32(10 ** ((ceiling_dbtp - peak - 0.05) / 20))
+        peak = true_peak_dbtp(out)
+    stereo = np.stack([out, out]).astype(np.float32)
+    return Master(stereo, loudness(stereo), peak)
+
+
+def mix_timeline(timeline: Timeline, total_samples: int | None = None) -> Master:
+    """The whole soundtrack of a timeline, mastered for YouTube."""
+    total = total_samples if total_samples is not None else frames_to_samples(timeline.duration, timeline.fps)
+    voice = voice_bus(timeline, total)
+    music = music_bus(timeline, total, voice)
+    return master(voice + music)

@@ -1,0 +1,165 @@
+"""Opening a timeline source as a :class:`FrameSource` at an output size.
+
+The :class:`VisualService` owns the still generators (procedural offline; cloud ones
+later) and keeps generated stills keyed by a hash of everything that made them, so a
+scene's background is drawn once per size however many frames show it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from app.engine.hashing import cache_key
+from app.engine.model.time import frames_to_ms
+from app.engine.timeline import (
+    ImageSource,
+    ProceduralSource,
+    TerminalSource,
+    TitleCardSource,
+    VideoSource,
+)
+from app.engine.visuals.base import FrameSource, StillGenerator, premultiply
+from app.engine.visuals.kenburns import StillFrames
+from app.engine.visuals.procedural import ProceduralGenerator, palette_for_style
+from app.engine.visuals.text import paste, title_card
+from app.engine.visuals.video import VideoFrames
+
+
+class VisualError(Exception):
+    """A visual that cannot be shown (a missing or unreadable file); the message says which."""
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """An image file as premultiplied RGBA uint8 (alpha 255 for an opaque picture)."""
+    data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if data is None:
+        raise VisualError(f"{path}: not an image OpenCV can read (PNG, JPEG, WebP, BMP, TIFF)")
+    if data.dtype != np.uint8:
+        data = cv2.convertScaleAbs(data, alpha=255.0 / 65535.0)
+    if data.ndim == 2:
+        return cv2.cvtColor(data, cv2.COLOR_GRAY2RGBA)
+    if data.shape[2] == 4:
+        return premultiply(cv2.cvtColor(data, cv2.COLOR_BGRA2RGBA))
+    return cv2.cvtColor(data, cv2.COLOR_BGR2RGBA)
+
+
+class TerminalFrames:
+    """A terminal or code animation placed in a window centred on the frame.
+
+    Pulls ``Animation.frame_at(ms)`` (straight RGBA) and premultiplies it; after the
+    animation's ``play_ms`` the finished view is held, so it is drawn once.
+    """
+
+    def __init__(self, source: TerminalSource, frame_w: int, frame_h: int, fps: Fraction) -> None:
+        from app.engine.terminal import build_animation
+
+        vertical = frame_h > frame_w
+        self.width = (round(frame_w * (0.92 if vertical else 0.80)) // 2) * 2
+        self.height = (round(frame_h * (0.55 if vertical else 0.78)) // 2) * 2
+        self.x = (frame_w - self.width) // 2
+        self.y = (frame_h - self.height) // 2
+        self.fps = fps
+        self.play_ms = source.play_ms
+        self.opaque = False
+        anim = build_animation(source.beat, width=self.width, height=self.height, theme=source.theme, seed=source.seed,
+                               transparent=True)
+        if source.play_ms != anim.duration_ms and source.play_ms > 0:
+            anim = anim.retimed(source.play_ms)
+        self._anim = anim
+        self._cache: tuple[int, np.ndarray] | None = None
+
+    def frame_at(self, source_frame: int) -> np.ndarray:
+        ms = min(max(0, frames_to_ms(source_frame, self.fps)), self.play_ms)
+        if self._cache is not None and self._cache[0] == ms:
+            return self._cache[1]
+        picture = premultiply(np.ascontiguousarray(self._anim.frame_at(ms)))
+        self._cache = (ms, picture)
+        return picture
+
+    def close(self) -> None:
+        self._cache = None
+
+
+class TitleFrames:
+    """A title card: big text, drawn once, over a backdrop when one is given."""
+
+    def __init__(self, source: TitleCardSource, width: int, height: int, backdrop: np.ndarray | None = None) -> None:
+        self.width, self.height = width, height
+        self.opaque = backdrop is not None
+        picture = title_card(source.text, source.subtitle, width, height)
+        if backdrop is not None:
+            canvas = backdrop.copy()
+            paste(canvas, picture, 0, 0)
+            picture = canvas
+        self._picture = picture
+
+    def frame_at(self, source_frame: int) -> np.ndarray:
+        return self._picture
+
+    def close(self) -> None:
+        pass
+
+
+class VisualService:
+    """Turns timeline sources into frame sources and caches generated stills."""
+
+    def __init__(self, generators: list[StillGenerator] | None = None, *, max_stills: int = 6) -> None:
+        self.generators: dict[str, StillGenerator] = {g.name: g for g in (generators or [ProceduralGenerator()])}
+        self._stills: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._max_stills = max_stills
+        self.palette: list[str] = []
+        """The script's palette (from its procedural sources): title cards share it."""
+
+    def still(self, source: ProceduralSource, width: int, height: int, provider: str = "procedural") -> np.ndarray:
+        """The generated picture for a procedural source at this size, as opaque RGBA (cached)."""
+        generator = self.generators.get(provider) or self.generators["procedural"]
+        palette = list(source.palette) or palette_for_style(source.styled_prompt or source.prompt)
+        key = cache_key(
+            "visual", provider=generator.name, prompt=source.prompt, seed=source.seed,
+            palette=palette, width=width, height=height,
+        )
+        cached = self._stills.get(key)
+        if cached is not None:
+            self._stills.move_to_end(key)
+            return cached
+        rgb = generator.generate(source.prompt, width=width, height=height, seed=source.seed, palette=palette)
+        picture = cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
+        self._stills[key] = picture
+        while len(self._stills) > self._max_stills:
+            self._stills.popitem(last=False)
+        return picture
+
+    def open(self, source: object, width: int, height: int, fps: Fraction, *, opaque: bool = False) -> FrameSource:
+        """A frame source for a visual timeline source at ``width`` x ``height``.
+
+        ``opaque`` asks for a full picture: a title card on the background track gets a
+        darkened procedural backdrop in the script's palette instead of black.
+        """
+        if isinstance(source, ProceduralSource):
+            return StillFrames(self.still(source, width, height), width, height, source.ken_burns)
+        if isinstance(source, ImageSource):
+            if not Path(source.path).is_file():
+                raise VisualError(f"image not found: {source.path}")
+            return StillFrames(load_image(source.path), width, height, source.ken_burns)
+        if isinstance(source, VideoSource):
+            if not Path(source.path).is_file():
+                raise VisualError(f"video not found: {source.path}")
+            try:
+                return VideoFrames(source.path, width, height, fps, source.mode, source.num_frames)
+            except Exception as exc:  # PyAV's errors name the codec, not the fix
+                raise VisualError(f"{source.path}: cannot decode this video ({exc})") from exc
+        if isinstance(source, TitleCardSource):
+            backdrop = None
+            if opaque:
+                bg = ProceduralSource(prompt=source.text, palette=self.palette)
+                backdrop = self.still(bg, width, height).copy()
+                backdrop[:, :, :3] = cv2.convertScaleAbs(backdrop[:, :, :3], alpha=0.6)
+            return TitleFrames(source, width, height, backdrop)
+        if isinstance(source, TerminalSource):
+            return TerminalFrames(source, width, height, fps)
+        raise VisualError(f"no picture for a {type(source).__name__}")
