@@ -45,6 +45,17 @@ def asset_path(root: Path, sha256: str, suffix: str) -> Path:
     return root / sha256[:2] / f"{sha256}{suffix}"
 
 
+def _sync_dir(folder: Path) -> None:
+    """Make a rename durable: flush the folder entry too (POSIX; a no-op elsewhere)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class StagedFile:
     """Bytes copied to a temporary file under ``root`` and hashed on the way.
 
@@ -89,6 +100,7 @@ class StagedFile:
             return
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.path, final)
+        _sync_dir(final.parent)
 
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):

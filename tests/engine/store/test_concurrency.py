@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -74,3 +75,22 @@ def test_threads_share_an_in_memory_store(tmp_path: Path) -> None:
         project = store.create_project("Scratch", None)
         _run_threads([store], project.id)
         _check(store, project.id)
+
+
+def test_a_long_reader_does_not_block_writes(open_store: Callable[[], Store], db_url: str) -> None:
+    """WAL mode: another program reading the file (a backup, a viewer) never stalls an edit."""
+    store = open_store()
+    project = store.create_project("Busy", None)
+    reader = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM projects").fetchone() == (1,)
+        store.record_cost("local", 1, 0.5, project_id=project.id)
+        store.save_timeline(project.id, {"tracks": []})
+        # The reader keeps its snapshot; the store already sees its own commits.
+        assert reader.execute("SELECT count(*) FROM cost_ledger").fetchone() == (0,)
+        assert store.project_spend(project.id) == 0.5
+        reader.execute("COMMIT")
+        assert reader.execute("SELECT count(*) FROM cost_ledger").fetchone() == (1,)
+    finally:
+        reader.close()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.engine.store import Store, usd_to_micros
 
@@ -58,3 +62,15 @@ def test_usd_to_micros_rounds_from_the_decimal_shown() -> None:
         usd_to_micros(math.nan)
     with pytest.raises(ValueError, match="finite"):
         usd_to_micros(math.inf)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.decimals(min_value=0, max_value=50, places=6), min_size=1, max_size=12))
+def test_ledger_sum_equals_the_exact_decimal_sum(tmp_path: Path, amounts: list[Decimal]) -> None:
+    with Store.open("sqlite://", assets_dir=tmp_path / "assets") as store:
+        project = store.create_project("Talk", None)
+        for amount in amounts:
+            store.record_cost("elevenlabs", 1, float(amount), project_id=project.id)
+        exact = sum(amounts, Decimal(0))
+        assert store.project_spend_micros(project.id) == int(exact * 1_000_000)
+        assert store.project_spend(project.id) == float(exact)
