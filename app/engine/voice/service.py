@@ -182,6 +182,8 @@ class SynthesisService:
         self._semaphores: dict[str, threading.Semaphore] = {}
         self._dead_providers: dict[str, str] = {}
         self._dead_voices: dict[str, str] = {}
+        self._proven: set[str] = set()
+        self._probes: dict[str, threading.Lock] = {}
         self._project_id: str | None = None
         self._budget = DEFAULT_BUDGET_USD
         self._spent = 0.0
@@ -253,6 +255,7 @@ class SynthesisService:
         with self._lock:
             self._dead_providers.clear()
             self._dead_voices.clear()
+            self._proven.clear()
             self._budget = budget
             self._spent = self.store.project_spend(self._project_id) if self._project_id else 0.0
             self._reserved = 0.0
@@ -393,12 +396,42 @@ class SynthesisService:
                 sem = self._semaphores.setdefault(provider.name, threading.Semaphore(limit))
         return sem
 
+    def _first_call_gate(self, provider: VoiceProvider) -> threading.Lock | None:
+        """A lock the first request to a provider holds while the others wait.
+
+        Until one request has been answered, a bad key or an exhausted quota would fail
+        every parallel request at once (and be billed or rate-limited as such); after
+        the first answer the gate is gone.
+        """
+        with self._lock:
+            if provider.name in self._proven:
+                return None
+            return self._probes.setdefault(provider.name, threading.Lock())
+
     def _call(self, provider: VoiceProvider, request: SynthesisRequest, progress: Progress) -> ProviderAudio:
         policy = self.options.retry
         attempt = 0
         while True:
             progress.check()
             try:
+                gate = self._first_call_gate(provider)
+                if gate is not None:
+                    with gate:
+                        with self._lock:
+                            dead = self._dead_providers.get(provider.name)
+                            first = provider.name not in self._proven
+                        if dead:
+                            raise PermanentVoiceError(dead, provider=provider.name, scope="provider")
+                        if first:
+                            try:
+                                with self._semaphore(provider):
+                                    return provider.synthesize(request)
+                            except PermanentVoiceError as exc:
+                                self._mark_dead(provider, VoiceRef(provider=provider.name, voice=request.voice_id), exc)
+                                raise
+                            finally:
+                                with self._lock:
+                                    self._proven.add(provider.name)
                 with self._semaphore(provider):
                     return provider.synthesize(request)
             except TransientVoiceError as exc:
