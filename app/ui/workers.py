@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,17 @@ def submit(
     on_error: Callable[[str], None] | None = None,
     *,
     pool: QThreadPool | None = None,
+    owner: QObject | None = None,
 ) -> Task:
-    """Run ``fn`` in ``pool`` (the global pool by default) and call back on the GUI thread."""
+    """Run ``fn`` in ``pool`` (the global pool by default) and call back on the GUI thread.
+
+    With ``owner``, the callbacks are skipped once that object has been destroyed (a
+    closed window must not receive the answer to a question it no longer asks).
+    """
     task = Task(fn)
+    if owner is not None:
+        on_done = _guarded(owner, on_done)
+        on_error = _guarded(owner, on_error)
     with _keep_lock:
         _keep.add(task)
 
@@ -67,6 +76,18 @@ def submit(
     task.signals.failed.connect(release)
     (pool or QThreadPool.globalInstance()).start(task)
     return task
+
+
+def _guarded(owner: QObject, fn: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    if fn is None:
+        return None
+    callback = fn
+
+    def call(value: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(value)
+
+    return call
 
 
 class LatestOnly(QObject):
@@ -108,7 +129,7 @@ class LatestOnly(QObject):
                 return rid, _STALE
             return rid, fn()
 
-        submit(run, self._deliver, lambda msg: self.failed.emit(rid, msg), pool=self._pool)
+        submit(run, self._deliver, lambda msg: self.failed.emit(rid, msg), pool=self._pool, owner=self)
         return rid
 
     def _deliver(self, pair: tuple[int, Any]) -> None:
@@ -122,3 +143,38 @@ class LatestOnly(QObject):
 
 
 _STALE = object()
+
+
+def run_io(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[str], None],
+    owner: QObject | None = None,
+) -> None:
+    """Network calls: awaited on qasync's event loop when it runs, else on a pool thread.
+
+    Under the studio's qasync loop the call is awaited in a coroutine (the window keeps
+    painting); in tests, where no asyncio loop runs, a pool thread does the same job.
+    """
+    import asyncio
+
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or not loop.is_running():
+        submit(fn, on_done, on_error, owner=owner)
+        return
+    if owner is not None:
+        on_done = _guarded(owner, on_done) or on_done
+        on_error = _guarded(owner, on_error) or on_error
+
+    async def call() -> None:
+        try:
+            result = await loop.run_in_executor(None, fn)
+        except Exception as exc:
+            on_error(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
+            return
+        on_done(result)
+
+    loop.create_task(call())

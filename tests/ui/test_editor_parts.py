@@ -113,3 +113,28 @@ def test_dropping_a_script_asks_to_open_it(qtbot: QtBot, tmp_path: Path) -> None
     with qtbot.waitSignal(editor.open_requested) as blocker:
         editor.drop_files([script], 1)
     assert blocker.args == [script]
+
+
+def test_character_rewrite_touches_only_that_entry() -> None:
+    from app.ui.editor.rewrite import character_entry, set_character
+
+    text = "---\ntitle: T  # keep me\ncharacters:\n  NARRATOR: { voice: local/joe }\n  ALICE:\n    voice: local/joe\n    speed: 1.2\nfps: 30\n---\n\n# T\n"
+    entry = character_entry("ALICE", "google/en-US-Neural2-F", ["local/joe"], {"speed": 1.1})
+    out = set_character(text, "ALICE", entry)
+    assert out == (
+        "---\ntitle: T  # keep me\ncharacters:\n  NARRATOR: { voice: local/joe }\n"
+        "  ALICE: { voice: google/en-US-Neural2-F, fallback: local/joe, speed: 1.1 }\nfps: 30\n---\n\n# T\n"
+    )
+    added = set_character(text, "BOB", character_entry("BOB", "local/joe", [], {}))
+    assert "  BOB: { voice: local/joe }\nfps: 30" in added
+    bare = set_character("# T\n", "BOB", "  BOB: { voice: local/joe }")
+    assert bare.startswith("---\ncharacters:\n  BOB: { voice: local/joe }\n---\n")
+
+
+def test_block_option_rewrite_keeps_other_words() -> None:
+    from app.ui.editor.rewrite import block_options, set_block_options
+
+    text = "x\n```terminal theme=dracula speed=25\n$ ls\n```\n"
+    out = set_block_options(text, 2, {"theme": "nord", "speed": None, "title": "My shell"})
+    assert out.split("\n")[1] == '```terminal theme=nord title="My shell"'
+    assert block_options(out.split("\n")[1]) == {"theme": "nord", "title": "My shell"}

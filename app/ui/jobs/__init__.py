@@ -1,0 +1,1 @@
+"""Long work (synthesis, generation, rendering) as jobs with progress, errors and cancel."""

@@ -1,0 +1,162 @@
+"""Wiring of the engine-backed panels into the main window, and their actions.
+
+Kept apart from main_window.py so the window composes panels instead of implementing
+them; each function here connects signals, never reaches inside another panel.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QUndoStack
+
+from app.engine.timeline import persist
+from app.engine.voice.service import SynthesisOptions, SynthesisResult, SynthesisService
+from app.ui.actions import ActionSpec
+from app.ui.editor.rewrite import set_character
+from app.ui.preview.player import PreviewPanel
+from app.ui.timeline.panel import TimelinePanel
+from app.ui.voices.panel import VoicePanel
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+SK = QKeySequence.StandardKey
+TIMELINE_SAVE_MS = 300
+
+
+def build_panels(w: MainWindow) -> None:
+    """Create the timeline and preview docks (the editor is the central widget)."""
+    area = Qt.DockWidgetArea
+    w.undo_stack = QUndoStack(w)
+    w.timeline_panel = TimelinePanel(w.document, w.undo_stack)
+    w.preview = PreviewPanel(w.document)
+    w._dock("preview", "Preview", w.preview, area.RightDockWidgetArea)
+    w._dock("timeline", "Timeline", w.timeline_panel, area.BottomDockWidgetArea)
+    w.timeline_panel.message.connect(lambda m: w.statusBar().showMessage(m, 5000))
+    w.timeline_panel.view.frame_changed.connect(w.preview.show_frame)
+    w.preview.position_changed.connect(w.timeline_panel.view.set_playhead)
+    w.preview.position_changed.connect(w.timeline_panel._show_time)
+    w.document.timeline_replaced.connect(lambda _t: w.preview.show_frame(w.preview.frame))
+    w.voices = VoicePanel(lambda: synthesis_service(w), w.jobs, lambda: budget(w))
+    w._dock("voices", "Voices", w.voices, area.RightDockWidgetArea)
+    w.voices.entry_changed.connect(lambda name, entry: _voice_changed(w, name, entry))
+    w.voices.synthesized.connect(lambda result: _synthesized(w, result))
+    w.voices.message.connect(lambda m: w.statusBar().showMessage(m, 8000))
+    w.document.parsed.connect(w.voices.set_script)
+    w.timeline_save = QTimer(w)
+    w.timeline_save.setSingleShot(True)
+    w.timeline_save.setInterval(TIMELINE_SAVE_MS)
+    w.timeline_save.timeout.connect(lambda: save_timeline(w))
+    w.undo_stack.indexChanged.connect(lambda _i: _after_undo_step(w))
+
+
+def synthesis_service(w: MainWindow) -> SynthesisService:
+    """One service per open project (its cache, ledger and budget are the project's)."""
+    project_id = w.session.project.id if w.session.project else None
+    service = getattr(w, "_synthesis", None)
+    if service is None or service.options.project_id != project_id:
+        budget_usd = w.session.project.budget_usd if w.session.project else w.prefs.budget_usd
+        service = SynthesisService(w.store, SynthesisOptions(project_id=project_id, budget_usd=budget_usd))
+        w._synthesis = service
+    return service
+
+
+def budget(w: MainWindow) -> tuple[float, float]:
+    """(budget, spent so far) in dollars for the open project."""
+    if w.session.project is None:
+        return w.prefs.budget_usd, 0.0
+    return w.session.project.budget_usd, w.store.project_spend(w.session.project.id)
+
+
+def _voice_changed(w: MainWindow, name: str, entry: str) -> None:
+    w.replace_text(set_character(w.editor.toPlainText(), name, entry))
+    character = w.document.script.character(name) if w.document.script else None
+    if w.session.project is not None and character is not None:
+        w.store.set_character(
+            w.session.project.id,
+            name,
+            str(character.voice),
+            [str(f) for f in character.fallback],
+            character.settings.model_dump(exclude_none=True),
+        )
+
+
+def _synthesized(w: MainWindow, result: SynthesisResult) -> None:
+    """Real audio lengths replace the estimates: lay the timeline out again if it follows the script."""
+    w.document.synthesis = result
+    if result.failed:
+        first = next(iter(result.failed.items()))
+        w.statusBar().showMessage(f"{len(result.failed)} line(s) failed; line {first[0]}: {first[1]}", 10000)
+    if w.document.follow_script:
+        w.document.relayout()
+    w.voices.update_cost()
+
+
+def _after_undo_step(w: MainWindow) -> None:
+    """Every undo step is flushed to the store: the text now, the timeline shortly."""
+    w.session.flush()
+    if not w.document.follow_script:
+        w.timeline_save.start()
+
+
+def save_timeline(w: MainWindow) -> None:
+    w.timeline_save.stop()
+    tl = w.document.timeline
+    if w.session.project is not None and tl is not None and not w.document.follow_script:
+        persist.save_timeline(w.store, w.session.project.id, tl)
+
+
+def register_panel_actions(w: MainWindow) -> None:
+    a = w.actions_.add
+    tp = w.timeline_panel
+    pv = w.preview
+    a(ActionSpec("edit.undo", "&Undo", "Edit", (SK.Undo,), tip="Undo the last timeline edit"), w.undo_stack.undo)
+    a(ActionSpec("edit.redo", "&Redo", "Edit", ("Ctrl+Shift+Z", "Ctrl+Y")), w.undo_stack.redo)
+    w.undo_stack.canUndoChanged.connect(w.actions_.action("edit.undo").setEnabled)
+    w.undo_stack.canRedoChanged.connect(w.actions_.action("edit.redo").setEnabled)
+    w.actions_.action("edit.undo").setEnabled(False)
+    w.actions_.action("edit.redo").setEnabled(False)
+    a(ActionSpec("timeline.split", "&Split at Playhead", "Timeline", ("S",)), tp.split_at_playhead)
+    a(ActionSpec("timeline.delete", "&Delete Clip", "Timeline", ("Delete",)), tp.delete_selected)
+    a(ActionSpec("timeline.ripple", "&Ripple Delete", "Timeline", ("Shift+Delete",)), lambda: tp.delete_selected(ripple=True))
+    a(ActionSpec("timeline.zoom_in", "Zoom &In", "Timeline", ("=", "Ctrl+="), separator_before=True), lambda: tp.view.zoom_by(1.25))
+    a(ActionSpec("timeline.zoom_out", "Zoom &Out", "Timeline", ("-", "Ctrl+-")), lambda: tp.view.zoom_by(0.8))
+    a(ActionSpec("timeline.zoom_fit", "Zoom to &Fit", "Timeline", ("Ctrl+0",)), tp.view.zoom_fit)
+    snap = a(ActionSpec("timeline.snap", "S&napping", "Timeline", ("N",), checkable=True), lambda: None)
+    snap.setChecked(True)
+    snap.toggled.connect(lambda on: setattr(tp.view, "snapping", on))
+    a(ActionSpec("timeline.relayout", "Re-&layout from Script", "Timeline", ("Ctrl+L",), separator_before=True), w.document.relayout)
+    a(ActionSpec("playback.play", "&Play / Pause", "Playback", ("Space",)), pv.toggle_play)
+    a(ActionSpec("playback.back", "Play &Backwards (J)", "Playback", ("J",)), lambda: pv.shuttle(-1))
+    a(ActionSpec("playback.pause", "Pa&use (K)", "Playback", ("K",)), pv.pause)
+    a(ActionSpec("playback.forward", "Play &Forwards (L)", "Playback", ("L",)), lambda: pv.shuttle(1))
+    a(ActionSpec("playback.prev", "Previous &Frame", "Playback", ("Left",), separator_before=True), lambda: pv.step(-1))
+    a(ActionSpec("playback.next", "&Next Frame", "Playback", ("Right",)), lambda: pv.step(1))
+    a(ActionSpec("playback.start", "Go to &Start", "Playback", ("Home",)), pv.home)
+    a(ActionSpec("playback.end", "Go to &End", "Playback", ("End",)), pv.end)
+    a(ActionSpec("view.timeline", "Focus &Timeline", "View", ("Ctrl+4",)), lambda: w._focus("timeline"))
+    a(ActionSpec("view.preview", "Show Pre&view", "View", ("Ctrl+5",)), lambda: w._focus("preview"))
+
+
+def on_project_opened(w: MainWindow) -> None:
+    """Restore a hand-edited timeline from the store, if the project has one."""
+    if w.session.project is None:
+        return
+    try:
+        timeline = persist.load_timeline(w.store, w.session.project.id)
+    except persist.TimelineDataError as exc:
+        w.statusBar().showMessage(f"{exc}; laid out from the script instead", 10000)
+        timeline = None
+    if timeline is not None:
+        w.document.set_timeline(timeline, follow=False)
+    w.preview.seek(0)
+    w.voices.load_listings()
+
+
+def on_close(w: MainWindow) -> None:
+    w.preview.pause()
+    save_timeline(w)
+    w.undo_stack.indexChanged.disconnect()
+    w.document.close()

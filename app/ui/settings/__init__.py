@@ -1,0 +1,1 @@
+"""Preferences: API keys (in the OS keyring), budget, default voices, output folder."""

@@ -1,0 +1,1 @@
+"""The timeline editor: the engine's tracks and clips in a QGraphicsView."""

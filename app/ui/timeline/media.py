@@ -1,0 +1,99 @@
+"""Waveforms and thumbnails for clips, computed in workers and cached by content.
+
+A clip's picture is keyed by its content hash and its waveform by the audio file, so an
+edit elsewhere never recomputes them and a changed clip never shows a stale one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtGui import QImage
+
+from app.engine.audio.io import read_wav
+from app.engine.timeline import Clip, Timeline, Track
+from app.ui import workers
+
+THUMB_WIDTH = 160
+PEAK_BUCKETS = 400
+
+
+def waveform_peaks(path: str, buckets: int = PEAK_BUCKETS) -> np.ndarray:
+    """Peak amplitude (0..1) of each of ``buckets`` equal slices of a WAV file."""
+    audio, _rate = read_wav(Path(path))
+    mono = np.abs(audio if audio.ndim == 1 else audio.mean(axis=1))
+    if mono.size == 0:
+        return np.zeros(buckets, dtype=np.float32)
+    edges = np.linspace(0, mono.size, buckets + 1).astype(int)
+    peaks = np.array([mono[a:b].max() if b > a else 0.0 for a, b in itertools.pairwise(edges)])
+    return np.clip(peaks, 0.0, 1.0).astype(np.float32)
+
+
+def rgba_to_qimage(frame: np.ndarray) -> QImage:
+    """A deep-copied QImage of an RGB or RGBA uint8 array (safe after the array is gone)."""
+    frame = np.ascontiguousarray(frame)
+    h, w = frame.shape[:2]
+    if frame.ndim == 3 and frame.shape[2] == 4:
+        return QImage(frame.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+    return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def clip_thumbnail(timeline: Timeline, track: Track, clip: Clip) -> np.ndarray:
+    """The clip alone on an empty timeline, rendered a second in (or its middle if shorter)."""
+    from app.engine.render.compositor import preview_frame
+
+    alone = clip.model_copy(update={"start": 0, "transition_in": None})
+    solo = Timeline.create(timeline.fps, timeline.width, timeline.height, tracks=[Track(kind=track.kind, clips=[alone])])
+    frame = min(alone.length - 1, max(0, round(timeline.fps)))
+    return preview_frame(solo, frame, width=THUMB_WIDTH)
+
+
+class ClipMedia(QObject):
+    """Asynchronously filled caches; ``ready`` fires when something new can be drawn."""
+
+    ready = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.peaks: dict[str, np.ndarray] = {}
+        self.thumbs: dict[str, QImage] = {}
+        self._pending: set[str] = set()
+        self._thumb_pool = QThreadPool(self)
+        self._thumb_pool.setMaxThreadCount(1)  # one compositor, one thread
+
+    def waveform(self, path: str | None) -> np.ndarray | None:
+        if not path:
+            return None
+        if path in self.peaks:
+            return self.peaks[path]
+        if path not in self._pending and Path(path).exists():
+            self._pending.add(path)
+            workers.submit(lambda: waveform_peaks(path), lambda v: self._store_peaks(path, v), lambda _m: None, owner=self)
+        return None
+
+    def thumbnail(self, timeline: Timeline, track: Track, clip: Clip) -> QImage | None:
+        key = clip.content_hash()
+        if key in self.thumbs:
+            return self.thumbs[key]
+        if key not in self._pending:
+            self._pending.add(key)
+            snap_tl, snap_track, snap_clip = timeline, track.model_copy(deep=True), clip
+            workers.submit(
+                lambda: rgba_to_qimage(clip_thumbnail(snap_tl, snap_track, snap_clip)),
+                lambda img: self._store_thumb(key, img),
+                lambda _m: None,
+                pool=self._thumb_pool,
+                owner=self,
+            )
+        return None
+
+    def _store_peaks(self, path: str, peaks: np.ndarray) -> None:
+        self.peaks[path] = peaks
+        self.ready.emit()
+
+    def _store_thumb(self, key: str, image: QImage) -> None:
+        self.thumbs[key] = image
+        self.ready.emit()

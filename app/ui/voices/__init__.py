@@ -1,0 +1,1 @@
+"""The voice panel: each character's provider, voice and delivery, previews and cost."""
