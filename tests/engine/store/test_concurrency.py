@@ -94,3 +94,18 @@ def test_a_long_reader_does_not_block_writes(open_store: Callable[[], Store], db
         assert reader.execute("SELECT count(*) FROM cost_ledger").fetchone() == (1,)
     finally:
         reader.close()
+
+
+def test_several_openers_of_a_new_file_migrate_it_once(db_url: str) -> None:
+    """The studio and a CLI run may both open a database that does not exist yet."""
+    start = threading.Barrier(6)
+
+    def open_and_write(n: int) -> str:
+        start.wait()
+        with Store.open(db_url) as store:
+            return store.create_project(f"Project {n}", None).id
+
+    with ThreadPoolExecutor(6) as pool:
+        ids = list(pool.map(open_and_write, range(6)))
+    with Store.open(db_url) as store:
+        assert {p.id for p in store.recent_projects(limit=20)} == set(ids)
