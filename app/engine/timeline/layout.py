@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from app.engine.model.script import (
     CodeBeat,
@@ -59,43 +58,10 @@ from app.engine.timeline.sources import (
     WordSpan,
 )
 
+if TYPE_CHECKING:
+    from app.engine.voice.service import SynthesisResult
+
 log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- what we read
-
-
-class WordLike(Protocol):
-    """A word timing as the voice module gives it (``app.engine.voice`` ``WordTiming``)."""
-
-    @property
-    def text(self) -> str: ...
-    @property
-    def start_sample(self) -> int: ...
-    @property
-    def end_sample(self) -> int: ...
-
-
-class SpokenLineLike(Protocol):
-    """The parts of the voice module's ``SpokenLine`` that the layout reads."""
-
-    @property
-    def num_samples(self) -> int: ...
-    @property
-    def audio_path(self) -> Path: ...
-    @property
-    def words(self) -> Sequence[WordLike]: ...
-    @property
-    def provider(self) -> str: ...
-    @property
-    def voice(self) -> str: ...
-
-
-class SynthesisLike(Protocol):
-    """The voice module's ``SynthesisResult``: spoken lines keyed by their script line."""
-
-    @property
-    def lines(self) -> Mapping[int, SpokenLineLike]: ...
 
 
 # --------------------------------------------------------------------------- options
@@ -166,7 +132,7 @@ class _Layout:
     def __init__(
         self,
         script: Script,
-        synthesis: SynthesisLike | None,
+        synthesis: SynthesisResult | None,
         fps: Fraction,
         width: int,
         height: int,
@@ -595,7 +561,7 @@ def _phrases(timed: list[tuple[str, int, int]], max_chars: int) -> list[list[tup
 
 def auto_layout(
     script: Script,
-    synthesis: SynthesisLike | None = None,
+    synthesis: SynthesisResult | None = None,
     *,
     fps: int | Fraction | str | None = None,
     width: int | None = None,
@@ -617,11 +583,4 @@ def auto_layout(
     ).build()
 
 
-__all__ = [
-    "LayoutOptions",
-    "SpokenLineLike",
-    "SynthesisLike",
-    "WordLike",
-    "auto_layout",
-    "default_size",
-]
+__all__ = ["LayoutOptions", "auto_layout", "default_size"]

@@ -336,6 +336,9 @@ class Timeline(BaseModel):
             return clip.source_frame(frame) * 1000 <= src.play_ms * self.fps
         if isinstance(src, CaptionSource):
             return False  # changes only at word boundaries: frame_key carries the word index
+        if isinstance(src, ImageSource | ProceduralSource) and src.ken_burns is not None:
+            # A Ken Burns move that has reached its end holds still.
+            return clip.source_frame(frame) <= src.ken_burns.frames
         return not src.is_static()
 
     def frame_key(self, frame: int) -> str:

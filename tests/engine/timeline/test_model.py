@@ -398,3 +398,11 @@ def test_clips_for_line_finds_what_a_script_line_made() -> None:
     tl = auto_layout(parse_file(FIXTURE), None, fps=30, width=640, height=360)
     kinds = sorted(c.source.kind for _, c in tl.clips_for_line(17))
     assert kinds == ["caption", "speech"]
+
+
+def test_ken_burns_holds_still_once_its_move_is_done() -> None:
+    clip = Clip(start=0, length=30, source=ImageSource(path="/a", ken_burns=KenBurns(frames=10)))
+    tl = Timeline.create(30, 64, 36, tracks=[Track(kind="visual", clips=[clip])])
+    keys = [tl.frame_key(f) for f in range(30)]
+    assert len(set(keys[:11])) == 11
+    assert len(set(keys[11:])) == 1
