@@ -15,7 +15,7 @@ from pathlib import Path
 
 from app.cli import EXIT_ERROR, EXIT_OK
 from app.engine.model.script import Script
-from app.engine.script import parse_file, script_to_json
+from app.engine.script import NARRATOR, parse_file, script_to_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,6 +37,10 @@ def _safe_streams() -> None:
             stream.reconfigure(errors="replace")
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def _clock(ms: int) -> str:
     seconds = ms // 1000
     return f"{seconds // 60}:{seconds % 60:02d}"
@@ -49,8 +53,8 @@ def summary(script: Script) -> str:
         out[0] += f"  ({script.path})"
     total = script.estimated_ms
     out.append(
-        f"  about {total / 1000:.1f} s ({_clock(total)}), {len(script.scenes)} scenes, "
-        f"{len(script.characters)} characters"
+        f"  about {total / 1000:.1f} s ({_clock(total)}), {_count(len(script.scenes), 'scene')}, "
+        f"{_count(len(script.characters), 'character')}"
     )
     if script.characters:
         out.append("Characters:")
@@ -60,7 +64,7 @@ def summary(script: Script) -> str:
             if c.fallback:
                 line += " (fallback " + ", ".join(str(f) for f in c.fallback) + ")"
             if not c.declared:
-                line += "  [not in front matter]"
+                line += "  [default narrator]" if c.name == NARRATOR else "  [not in front matter]"
             out.append(line)
     if script.scenes:
         out.append("Scenes:")
@@ -79,12 +83,15 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(script_to_json(script), ensure_ascii=False, indent=2) + "\n")
     else:
-        print(summary(script))
+        unread = not script.scenes and script.has_errors and not script.settings.title
+        if not unread:  # a file that could not be read has nothing to summarise
+            print(summary(script))
         if script.diagnostics:
             errors = sum(1 for d in script.diagnostics if d.is_error)
-            warnings = len(script.diagnostics) - errors
+            others = len(script.diagnostics) - errors
             for d in script.diagnostics:
                 print(d.format(str(args.script)), file=sys.stderr)
-            print(f"{errors} errors, {warnings} warnings or notes", file=sys.stderr)
+            print(f"{_count(errors, 'error')}, {_count(others, 'warning or note', 'warnings or notes')}",
+                  file=sys.stderr)
     sys.stdout.flush()
     return EXIT_ERROR if script.has_errors else EXIT_OK

@@ -58,6 +58,8 @@ def plain(tokens: list[Token]) -> str:
     for tok in tokens:
         if tok.type in ("text", "code_inline", "text_special"):
             parts.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
     return "".join(parts)
 
 

@@ -57,6 +57,7 @@ def parse_info(info: str) -> ParsedInfo:
             continue
         key, value = word.split("=", 1)
         key = key.strip().lower()
+        raw_value = value
         value = value.strip()
         if key == "theme":
             opts.theme = value or None
@@ -73,7 +74,7 @@ def parse_info(info: str) -> ParsedInfo:
             else:
                 opts.speed = speed
         elif key == "prompt":
-            opts.prompt = value
+            opts.prompt = raw_value  # a prompt's trailing space is part of it
         elif key == "title":
             opts.title = value
         elif key == "sync":

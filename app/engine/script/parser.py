@@ -360,9 +360,11 @@ class _Parser:
         raw = unquote(str(tok.attrs.get("src", "") or ""))
         caption = inline.squash(inline.plain(tok.children or []) or tok.content)
         column = self.column_of(line, raw) or 1
+        errors_before = sum(1 for d in self.diagnostics if d.is_error)
         resolved = self.resolve_media(raw, line, column, "the media file")
+        path_failed = sum(1 for d in self.diagnostics if d.is_error) > errors_before
         kind = media_type(raw)
-        if kind in ("unknown", "audio") and raw:
+        if kind in ("unknown", "audio") and raw and not path_failed:
             self.report(line, column, "warning", f"“{raw}” is not an image or video Castline can "
                         "show as a background; use a .png, .jpg, .webp, .mp4, .mov or .webm file.")
         return MediaBeat(line=line, end_line=line, path=raw, resolved=resolved, caption=caption,

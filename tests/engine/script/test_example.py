@@ -7,7 +7,14 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from app.engine.model.script import CodeBeat, MediaBeat, PauseBeat, SpeechBeat, TerminalBeat, VisualBeat
+from app.engine.model.script import (
+    CodeBeat,
+    MediaBeat,
+    PauseBeat,
+    SpeechBeat,
+    TerminalBeat,
+    VisualBeat,
+)
 from app.engine.script import parse_file
 from tests.conftest import EXAMPLES
 
