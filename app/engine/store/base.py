@@ -78,6 +78,20 @@ def json_dict(value: dict[str, Any] | None, what: str) -> dict[str, Any]:
     return copied
 
 
+def bounded(value: str, column: Any, what: str) -> str:
+    """``value`` if it fits ``column`` (a mapped String attribute), else a clear error.
+
+    SQLite would store an over-long string silently where PostgreSQL refuses it; checking
+    here makes both backends behave the same.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, not {type(value).__name__}")
+    length = getattr(column.property.columns[0].type, "length", None)
+    if length is not None and len(value) > length:
+        raise ValueError(f"{what} is {len(value)} characters long; at most {length} fit")
+    return value
+
+
 def optional_count(value: int | None, what: str) -> int | None:
     """A whole number >= 0, or None; anything else is refused with a clear message."""
     if value is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.engine.store.base import StoreBase, json_dict, usd_to_micros
+from app.engine.store.base import StoreBase, bounded, json_dict, usd_to_micros
 from app.engine.store.models import AuditLogRow, CostLedgerRow, utcnow
 from app.engine.store.records import MICROS_PER_USD, AuditEntry, LedgerEntry
 
@@ -30,6 +30,7 @@ class LedgerMixin(StoreBase):
         if not math.isfinite(units):
             raise ValueError(f"units must be a finite number, not {units!r}")
         micros = usd_to_micros(usd)
+        bounded(provider, CostLedgerRow.provider, "the provider name")
         with self._write() as session:
             if project_id is not None:
                 self._project_row(session, project_id)
@@ -82,6 +83,7 @@ class LedgerMixin(StoreBase):
         action = action.strip()
         if not action:
             raise ValueError("an audit entry needs an action name")
+        bounded(action, AuditLogRow.action, "the audit action")
         detail_dict = json_dict(detail, f"audit detail for {action!r}")
         with self._write() as session:
             if project_id is not None:

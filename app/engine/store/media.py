@@ -13,7 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine.store import assets as files
-from app.engine.store.base import StoreBase, UnknownAssetError, json_dict, optional_count
+from app.engine.store.base import (
+    StoreBase,
+    UnknownAssetError,
+    bounded,
+    json_dict,
+    optional_count,
+)
 from app.engine.store.models import AudioCacheRow, MediaAsset, VisualCacheRow, utcnow
 from app.engine.store.records import AssetRecord, AudioCacheEntry, VisualCacheEntry
 
@@ -55,6 +61,7 @@ class MediaMixin(StoreBase):
         kind = kind.strip()
         if not kind:
             raise ValueError("an asset needs a kind, e.g. 'audio', 'image', 'video'")
+        bounded(kind, MediaAsset.kind, "the asset kind")
         suffix = files.normalise_suffix(suffix)
         prov = json_dict(provenance, "asset provenance")
         duration_ms = optional_count(duration_ms, "duration_ms")
@@ -142,6 +149,9 @@ class MediaMixin(StoreBase):
         """Remember generated speech under ``key`` (replacing any older entry)."""
         if optional_count(num_samples, "num_samples") is None:
             raise ValueError("num_samples is required")
+        bounded(key, AudioCacheRow.cache_key, "the audio cache key")
+        bounded(provider, AudioCacheRow.provider, "the provider name")
+        bounded(voice, AudioCacheRow.voice, "the voice name")
         meta_dict = json_dict(meta, "audio cache meta")
 
         def put(session: Session) -> AudioCacheEntry:
@@ -191,6 +201,8 @@ class MediaMixin(StoreBase):
         self, key: str, asset_sha256: str, *, provider: str, meta: dict[str, Any]
     ) -> VisualCacheEntry:
         """Remember a generated visual under ``key`` (replacing any older entry)."""
+        bounded(key, VisualCacheRow.cache_key, "the visual cache key")
+        bounded(provider, VisualCacheRow.provider, "the provider name")
         meta_dict = json_dict(meta, "visual cache meta")
 
         def put(session: Session) -> VisualCacheEntry:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.engine.store.base import StoreBase, json_dict, usd_to_micros
+from app.engine.store.base import StoreBase, bounded, json_dict, usd_to_micros
 from app.engine.store.models import CharacterRow, Project, ScriptRevisionRow, TimelineRow, utcnow
 from app.engine.store.records import MICROS_PER_USD, CharacterRecord, ProjectRecord, ScriptRevision
 
@@ -45,7 +45,12 @@ class ProjectsMixin(StoreBase):
         name = name.strip()
         if not name:
             raise ValueError("a project needs a name")
-        return name
+        return bounded(name, Project.name, "the project name")
+
+    @staticmethod
+    def _check_script_path(path: str | os.PathLike[str] | None) -> str | None:
+        absolute = _script_path(path)
+        return None if absolute is None else bounded(absolute, Project.script_path, "the script path")
 
     @staticmethod
     def _budget_micros(budget_usd: float) -> int:
@@ -62,7 +67,7 @@ class ProjectsMixin(StoreBase):
         row = Project(
             id=str(uuid.uuid4()),
             name=self._check_name(name),
-            script_path=_script_path(script_path),
+            script_path=self._check_script_path(script_path),
             budget_micro_usd=self._budget_micros(budget_usd),
             created_at=now,
             updated_at=now,
@@ -110,7 +115,7 @@ class ProjectsMixin(StoreBase):
             if "name" in fields:
                 row.name = self._check_name(fields["name"])
             if "script_path" in fields:
-                row.script_path = _script_path(fields["script_path"])
+                row.script_path = self._check_script_path(fields["script_path"])
             if "budget_usd" in fields:
                 row.budget_micro_usd = self._budget_micros(fields["budget_usd"])
             row.updated_at = utcnow()
@@ -179,6 +184,8 @@ class ProjectsMixin(StoreBase):
         name = name.strip()
         if not name:
             raise ValueError("a character needs a name")
+        bounded(name, CharacterRow.name, "the character name")
+        bounded(voice, CharacterRow.voice, f"the voice of {name!r}")
         if not all(isinstance(v, str) for v in fallback):
             raise ValueError("fallback voices must be names like 'local/joe'")
         fallback_list = [str(v) for v in fallback]

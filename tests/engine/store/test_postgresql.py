@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -60,6 +61,9 @@ def test_postgresql_round_trip_through_reopen(postgres_url: str) -> None:
         assert store.load_timeline(project.id) == timeline
         assert [e.action for e in store.audit_log(project.id)] == ["render"]
         assert project.created_at.utcoffset() is not None
+        # PostgreSQL would refuse it with a DataError; the store says why first.
+        with pytest.raises(ValueError, match="at most 300"):
+            store.set_character(project.id, "Narrator", "v" * 301, [], {})
 
 
 def test_postgresql_concurrent_writes_all_land(postgres_url: str, tmp_path: Path) -> None:

@@ -178,3 +178,16 @@ def test_closed_store_refuses_use(open_store: Callable[[], Store]) -> None:
     store.close()
     with pytest.raises(StoreClosedError):
         store.recent_projects()
+
+
+def test_over_long_text_is_refused_the_same_on_every_backend(open_store: Callable[[], Store]) -> None:
+    store = open_store()
+    with pytest.raises(ValueError, match="at most 200"):
+        store.create_project("x" * 201, None)
+    project = store.create_project("x" * 200, None)
+    with pytest.raises(ValueError, match="voice of 'Narrator'"):
+        store.set_character(project.id, "Narrator", "elevenlabs/" + "v" * 300, [], {})
+    with pytest.raises(ValueError, match="provider name"):
+        store.record_cost("p" * 65, 1, 0.0, project_id=project.id)
+    assert store.characters(project.id) == []
+    assert store.ledger(project.id) == []
