@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QUndoStack
 
     from app.engine.voice.service import SynthesisService
+    from app.ui.export.dialog import ExportDialog
     from app.ui.preview.player import PreviewPanel
     from app.ui.timeline.panel import TimelinePanel
     from app.ui.voices.panel import VoicePanel
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
     timeline_save: QTimer
     voices: VoicePanel
     _synthesis: SynthesisService
+    export_dialog: ExportDialog
 
     def __init__(self, store: Store) -> None:
         super().__init__()

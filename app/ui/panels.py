@@ -6,15 +6,20 @@ them; each function here connects signals, never reaches inside another panel.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QUndoStack
 
+from app.engine.render import DEFAULT_PRESET
 from app.engine.timeline import persist
 from app.engine.voice.service import SynthesisOptions, SynthesisResult, SynthesisService
 from app.ui.actions import ActionSpec
 from app.ui.editor.rewrite import set_character
+from app.ui.export.dialog import ExportDialog
+from app.ui.export.job import ExportRequest, export_work, output_for, unvoiced
+from app.ui.jobs.manager import Job
 from app.ui.preview.player import PreviewPanel
 from app.ui.timeline.panel import TimelinePanel
 from app.ui.voices.panel import VoicePanel
@@ -65,7 +70,7 @@ def synthesis_service(w: MainWindow) -> SynthesisService:
 
 def budget(w: MainWindow) -> tuple[float, float]:
     """(budget, spent so far) in dollars for the open project."""
-    if w.session.project is None:
+    if w.session.project is None or w.document.closed:
         return w.prefs.budget_usd, 0.0
     return w.session.project.budget_usd, w.store.project_spend(w.session.project.id)
 
@@ -108,8 +113,50 @@ def save_timeline(w: MainWindow) -> None:
         persist.save_timeline(w.store, w.session.project.id, tl)
 
 
+def default_output(w: MainWindow, preset: str) -> Path:
+    script = w.document.script or w.document.parse_now()
+    return output_for(w.prefs.output_dir, script, preset)
+
+
+def start_export(w: MainWindow, preset: str = DEFAULT_PRESET, output: Path | None = None, burn: bool = False) -> Job | None:
+    """Export the timeline as it is now; the script must have no errors."""
+    script = w.document.parse_now()
+    timeline = w.document.snapshot()
+    errors = [d for d in script.diagnostics if d.is_error]
+    if errors:
+        w.statusBar().showMessage(f"Fix {len(errors)} error(s) before exporting: line {errors[0].line}: {errors[0].message}", 10000)
+        w._focus("problems")
+        return None
+    if timeline is None or timeline.duration == 0:
+        w.statusBar().showMessage("Nothing to export: the script has no content yet", 8000)
+        return None
+    target = output or default_output(w, preset)
+    request = ExportRequest(script, timeline, w.document.follow_script, target, preset, burn)
+    if not w.document.follow_script and unvoiced(timeline):
+        w.statusBar().showMessage(f"{unvoiced(timeline)} line(s) have no voice yet and will be silent: use Synthesize all voices first", 10000)
+
+    def done(job: Job) -> None:
+        if job.state == "done":
+            w.statusBar().showMessage(f"Exported {job.result.output}", 15000)
+
+    return w.jobs.start("render", f"Export {target.name}", export_work(request, lambda: synthesis_service(w)), done)
+
+
+def open_export_dialog(w: MainWindow) -> ExportDialog:
+    dialog = getattr(w, "export_dialog", None)
+    if dialog is None:
+        dialog = ExportDialog(w.jobs, lambda p: default_output(w, p), lambda p, o, b: start_export(w, p, o, b), w)
+        w.export_dialog = dialog
+    dialog.show()
+    dialog.raise_()
+    return dialog
+
+
 def register_panel_actions(w: MainWindow) -> None:
     a = w.actions_.add
+    a(ActionSpec("file.export_youtube", "Export for &YouTube", "File", ("Ctrl+E",), separator_before=True,
+                 tip="Export with the YouTube 1080p preset to the output folder"), lambda: start_export(w))
+    a(ActionSpec("file.export", "&Export…", "File", ("Ctrl+Shift+E",)), lambda: open_export_dialog(w))
     tp = w.timeline_panel
     pv = w.preview
     a(ActionSpec("edit.undo", "&Undo", "Edit", (SK.Undo,), tip="Undo the last timeline edit"), w.undo_stack.undo)
@@ -160,3 +207,4 @@ def on_close(w: MainWindow) -> None:
     save_timeline(w)
     w.undo_stack.indexChanged.disconnect()
     w.document.close()
+    w.voices.setEnabled(False)

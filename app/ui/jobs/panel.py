@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -42,8 +45,12 @@ class JobRow(QWidget):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(lambda: manager.cancel(job.id))
+        self.folder = QPushButton("Show in folder")
+        self.folder.hide()
+        self.folder.clicked.connect(self._show_folder)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.folder)
         top.addWidget(self.cancel)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
@@ -59,11 +66,19 @@ class JobRow(QWidget):
         self.cancel.setEnabled(False)
         if self.job.state == "done":
             self.bar.setValue(1000)
-            self.detail.setText("done")
+            output = getattr(self.job.result, "output", None)
+            self.detail.setText(f"done: {output}" if output else "done")
+            self.folder.setVisible(output is not None)
         elif self.job.state == "cancelled":
             self.detail.setText("cancelled")
         else:
             self.detail.setText(f"<span style='color:#f06060'>failed: {self.job.error}</span>")
+
+
+    def _show_folder(self) -> None:
+        output = getattr(self.job.result, "output", None)
+        if output is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(output).parent)))
 
 
 class JobsPanel(QScrollArea):

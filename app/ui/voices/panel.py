@@ -143,6 +143,8 @@ class VoicePanel(QWidget):
         workers.submit(lambda: service.estimate_usd(script), self._show_cost, lambda m: self.cost.setText(f"Cost unknown: {m}"), owner=self)
 
     def _show_cost(self, usd: float) -> None:
+        if not self.isEnabled():
+            return
         self.estimate_usd = usd
         budget, spent = self._budget()
         left = budget - spent

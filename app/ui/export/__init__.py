@@ -1,0 +1,1 @@
+"""Export: one-click YouTube export, the presets dialog, and the render job."""
