@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -150,6 +150,14 @@ class StoreBase:
             raise StoreClosedError("the project store is closed")
         with self._read_lock, self._reads() as session:
             yield session
+
+    @contextlib.contextmanager
+    def _read_rows(self) -> Iterator[Connection]:
+        """A plain connection for hot lookups (cache hits), skipping the ORM's bookkeeping."""
+        if self._closed:
+            raise StoreClosedError("the project store is closed")
+        with self._read_lock, self._engine.connect() as conn:
+            yield conn
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Session]:

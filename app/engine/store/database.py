@@ -5,6 +5,14 @@ connection gets WAL mode (readers never block the writer), foreign keys and a bu
 timeout; write transactions start with ``BEGIN IMMEDIATE`` so a writer waits for the
 lock up front instead of failing half-way when another thread committed first. Any
 other SQLAlchemy URL (PostgreSQL) uses the same models and migrations unchanged.
+
+A schema change is a model edit plus a new migration in ``migrations/versions``, drafted
+by Alembic against a scratch database at head, then reviewed by hand::
+
+    .venv/bin/python -c "from alembic import command; \\
+      from app.engine.store.database import alembic_config as c; u = 'sqlite:////tmp/s.db'; \\
+      command.upgrade(c(url=u), 'head'); \\
+      command.revision(c(url=u), 'what changed', autogenerate=True, rev_id='0002')"
 """
 
 from __future__ import annotations

@@ -112,16 +112,27 @@ class MediaMixin(StoreBase):
 
     def audio_cache_get(self, key: str) -> AudioCacheEntry | None:
         """The cached speech for ``key``, or None (also when its file has gone missing)."""
-        with self._read() as session:
-            found = session.execute(
-                select(AudioCacheRow, MediaAsset.suffix)
-                .join(MediaAsset, MediaAsset.sha256 == AudioCacheRow.asset_sha256)
-                .where(AudioCacheRow.cache_key == key)
-            ).first()
-            if found is None:
-                return None
-            row, suffix = found
-            entry = self._audio_entry(row, suffix)
+        a = AudioCacheRow.__table__.c
+        query = (
+            select(a.cache_key, a.asset_sha256, a.provider, a.voice, a.num_samples, a.meta,
+                   a.created_at, MediaAsset.suffix)
+            .join(MediaAsset, MediaAsset.sha256 == a.asset_sha256)
+            .where(a.cache_key == key)
+        )
+        with self._read_rows() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        entry = AudioCacheEntry(
+            key=row.cache_key,
+            asset_sha256=row.asset_sha256,
+            path=files.asset_path(self._assets_root, row.asset_sha256, row.suffix),
+            provider=row.provider,
+            voice=row.voice,
+            num_samples=row.num_samples,
+            meta=dict(row.meta),
+            created_at=row.created_at,
+        )
         return entry if entry.path.is_file() else None
 
     def _audio_entry(self, row: AudioCacheRow, suffix: str) -> AudioCacheEntry:
@@ -175,16 +186,24 @@ class MediaMixin(StoreBase):
 
     def visual_cache_get(self, key: str) -> VisualCacheEntry | None:
         """The cached visual for ``key``, or None (also when its file has gone missing)."""
-        with self._read() as session:
-            found = session.execute(
-                select(VisualCacheRow, MediaAsset.suffix)
-                .join(MediaAsset, MediaAsset.sha256 == VisualCacheRow.asset_sha256)
-                .where(VisualCacheRow.cache_key == key)
-            ).first()
-            if found is None:
-                return None
-            row, suffix = found
-            entry = self._visual_entry(row, suffix)
+        v = VisualCacheRow.__table__.c
+        query = (
+            select(v.cache_key, v.asset_sha256, v.provider, v.meta, v.created_at, MediaAsset.suffix)
+            .join(MediaAsset, MediaAsset.sha256 == v.asset_sha256)
+            .where(v.cache_key == key)
+        )
+        with self._read_rows() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        entry = VisualCacheEntry(
+            key=row.cache_key,
+            asset_sha256=row.asset_sha256,
+            path=files.asset_path(self._assets_root, row.asset_sha256, row.suffix),
+            provider=row.provider,
+            meta=dict(row.meta),
+            created_at=row.created_at,
+        )
         return entry if entry.path.is_file() else None
 
     def _visual_entry(self, row: VisualCacheRow, suffix: str) -> VisualCacheEntry:
