@@ -153,9 +153,8 @@ def check_changes(timeline: Timeline, changes: list[Change]) -> list[str]:
     new_ids = [c.id for clips in added.values() for c in clips]
     if len(new_ids) != len(set(new_ids)):
         problems.append("the same clip id is added twice")
-    existing = {c.id for _, c in timeline.clips()} - all_removed
     for cid in new_ids:
-        if cid in existing:
+        if cid not in all_removed and timeline.find(cid) is not None:
             problems.append(f"clip id {cid} is already on the timeline")
     fps = timeline.fps
     for track_id in set(removed) | set(added):

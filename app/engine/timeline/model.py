@@ -228,6 +228,7 @@ class Timeline(BaseModel):
     chapters: list[Chapter] = Field(default_factory=list)
 
     _events: Observable = PrivateAttr(default_factory=Observable)
+    _where: dict[UUID, UUID] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _reduced_fps(self) -> Timeline:
@@ -284,12 +285,26 @@ class Timeline(BaseModel):
         return [t for t in self.tracks if t.kind == kind]
 
     def find(self, clip_id: UUID) -> tuple[Track, Clip] | None:
-        """The track and clip with ``clip_id``, if present."""
-        for t in self.tracks:
-            for c in t.clips:
-                if c.id == clip_id:
-                    return t, c
-        return None
+        """The track and clip with ``clip_id``, if present.
+
+        A remembered clip -> track index makes this cheap during drags; every hit is
+        checked against the track itself, so a stale index is rebuilt, never trusted.
+        """
+        track_id = self._where.get(clip_id)
+        if track_id is not None:
+            track = self.track(track_id)
+            if track is not None:
+                i = track.index_of(clip_id)
+                if i is not None:
+                    return track, track.clips[i]
+        self._where = {c.id: t.id for t in self.tracks for c in t.clips}
+        track_id = self._where.get(clip_id)
+        if track_id is None:
+            return None
+        track = self.track(track_id)
+        assert track is not None
+        i = track.index_of(clip_id)
+        return (track, track.clips[i]) if i is not None else None
 
     def clips(self) -> Iterator[tuple[Track, Clip]]:
         """Every clip with its track, track by track."""
