@@ -1,0 +1,94 @@
+"""``render``: a script in, a finished YouTube-ready video (and its sidecars) out.
+
+``python main.py render SCRIPT.md -o OUT.mp4 [--preset NAME] [--offline] [--jobs N]``
+shows progress with an ETA on stderr; Ctrl+C stops cleanly and leaves no half file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from app.cli import UserError
+from app.commands.progressbar import ProgressBar
+from app.engine.jobs.progress import Cancelled, Progress
+from app.engine.render.presets import DEFAULT_PRESET, PRESETS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "render",
+        help="render a script to a finished video with captions, chapters and a thumbnail",
+        description="Synthesize the voices (cached), lay the script out and encode it. Beside the "
+        "video: .srt and .vtt captions, .chapters.txt for the YouTube description and a .jpg thumbnail.",
+    )
+    parser.add_argument("script", type=Path, help="the script's .md file")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="the video file to write")
+    parser.add_argument(
+        "--preset",
+        default=DEFAULT_PRESET,
+        choices=sorted(PRESETS),
+        help=f"export preset (default {DEFAULT_PRESET}; a 9:16 script renders as shorts)",
+    )
+    parser.add_argument("--offline", action="store_true", help="use only the local voice: no keys, no network")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="encoder threads (default: CPU count)")
+    parser.add_argument("--burn-captions", action="store_true", help="draw the captions into the picture too")
+    parser.add_argument("--watermark", type=Path, default=None, help="an image drawn in the bottom-right corner")
+    parser.set_defaults(func=cmd_render)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from app.engine.render.pipeline import RenderError
+    from app.engine.render.project import render_script
+    from app.engine.visuals.service import VisualError
+
+    if args.jobs < 1:
+        raise UserError("--jobs must be at least 1")
+    output: Path = args.output
+    if output.exists() and output.is_dir():
+        raise UserError(f"{output} is a folder; give a file name such as {output / 'video.mp4'}")
+    voice_progress = Progress()
+    render_progress = Progress()
+    voice_bar = ProgressBar(voice_progress, "voices")
+    render_bar: ProgressBar | None = None
+
+    def voices_done() -> None:
+        nonlocal render_bar
+        voice_bar.close(voice_progress.state())
+        render_bar = ProgressBar(render_progress, "render")
+
+    try:
+        done = render_script(
+            args.script,
+            output,
+            preset=args.preset,
+            offline=args.offline,
+            voice_progress=voice_progress,
+            progress=render_progress,
+            jobs=args.jobs,
+            burn_captions=args.burn_captions,
+            watermark=args.watermark,
+            on_voices_done=voices_done,
+        )
+    except (RenderError, VisualError) as exc:
+        raise UserError(str(exc)) from exc
+    except Cancelled:
+        raise KeyboardInterrupt from None
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    finally:
+        if render_bar is not None:
+            render_bar.close(render_progress.state())
+        else:
+            voice_bar.close()
+    r = done.render
+    print(f"wrote {r.output} ({r.width}x{r.height}, {r.duration_ms / 1000:.1f} s, {r.preset})")
+    print(f"  voices: {done.lines} lines, {done.synthesized} synthesized, {done.cache_hits} from the cache")
+    print(f"  audio:  {r.loudness_lufs:.1f} LUFS integrated, true peak {r.true_peak_dbtp:.1f} dBTP")
+    print(f"  speed:  {r.speed:.2f} video seconds per second ({r.composited_frames} of {r.frames} frames drawn)")
+    for kind, path in r.sidecars.items():
+        print(f"  {kind + ':':<10}{path}")
+    if r.chapters_note:
+        print(f"  {r.chapters_note}")
+    return 0

@@ -1,0 +1,114 @@
+"""Script in, finished video out: parse, synthesize voices, lay out, render.
+
+Voices come from the synthesis service, which caches every line by a hash of what made
+it: re-rendering after editing one line re-synthesizes only that line. ``offline`` uses
+only the local Piper voice, so a render needs no keys and no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.engine.jobs.progress import Progress
+from app.engine.render.pipeline import RenderError, RenderResult, render_timeline
+from app.engine.render.presets import DEFAULT_PRESET, for_aspect, get_preset
+from app.engine.store import Store
+from app.engine.timeline import Timeline, auto_layout
+
+
+@dataclass
+class ScriptRender:
+    """A finished script render: the video result plus what the voices cost."""
+
+    render: RenderResult
+    timeline: Timeline
+    lines: int
+    synthesized: int
+    cache_hits: int
+    cost_usd: float
+    synthesis_s: float
+
+
+def load_script_checked(path: Path) -> object:
+    """Parse ``path``; raise :class:`RenderError` listing the errors a writer must fix."""
+    from app.engine.script import parse_file
+
+    if not path.is_file():
+        raise RenderError(f"{path}: no such script file")
+    script = parse_file(path)
+    errors = [d for d in script.diagnostics if d.is_error]
+    if errors:
+        shown = "\n".join(d.format(str(path)) for d in errors[:10])
+        raise RenderError(f"{path} has errors to fix before rendering:\n{shown}")
+    return script
+
+
+def render_script(
+    path: Path,
+    output: Path,
+    *,
+    preset: str = DEFAULT_PRESET,
+    offline: bool = False,
+    store: Store | None = None,
+    voice_progress: Progress | None = None,
+    progress: Progress | None = None,
+    jobs: int = 2,
+    burn_captions: bool = False,
+    watermark: Path | None = None,
+    on_voices_done: Callable[[], None] | None = None,
+) -> ScriptRender:
+    """Render the script at ``path`` to ``output`` (written under a temporary name first)."""
+    import time
+
+    from app.engine.model.script import Script
+    from app.engine.voice.registry import build_providers
+    from app.engine.voice.service import BudgetExceeded, SynthesisService
+
+    script = load_script_checked(path)
+    assert isinstance(script, Script)
+    chosen = for_aspect(get_preset(preset), script.settings.aspect)
+    if watermark is not None and not watermark.is_file():
+        raise RenderError(f"{watermark}: no such watermark image")
+    own_store = store is None
+    db = store or Store.open()
+    try:
+        providers = {"local": build_providers()["local"]} if offline else None
+        service = SynthesisService(db, providers=providers)
+        started = time.monotonic()
+        try:
+            result = service.synthesize_script(script, voice_progress)
+        except BudgetExceeded as exc:
+            raise RenderError(f"{path}: nothing was synthesized: {exc}") from exc
+        synthesis_s = time.monotonic() - started
+    finally:
+        if own_store:
+            db.close()
+    if on_voices_done is not None:
+        on_voices_done()
+    if result.failed:
+        shown = "\n".join(f"{path}:{line}: {why}" for line, why in sorted(result.failed.items())[:10])
+        raise RenderError(f"some lines could not be spoken:\n{shown}")
+    timeline = auto_layout(script, result)
+    rendered = render_timeline(
+        timeline,
+        output,
+        preset=chosen,
+        progress=progress,
+        title=script.title,
+        description=script.settings.description,
+        tags=script.settings.tags,
+        burn_captions=burn_captions,
+        watermark=watermark,
+        jobs=jobs,
+    )
+    return ScriptRender(
+        render=rendered,
+        timeline=timeline,
+        lines=len(result.lines),
+        synthesized=result.synthesized,
+        cache_hits=result.cache_hits,
+        cost_usd=result.cost_usd,
+        synthesis_s=synthesis_s,
+    )
