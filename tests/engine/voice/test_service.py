@@ -56,9 +56,11 @@ def test_cloud_lines_are_cached_clips_in_one_format(
         assert rate == 48_000 and audio.dtype == np.float32 and audio.size == spoken.num_samples
         assert abs(integrated_loudness(audio) + 18) < 1.5
         assert [w.text for w in spoken.words] == spoken.text.split()
-    body = eleven.requests_to(SYNTH)[0]
-    assert body.query["output_format"] == "mp3_44100_128"
-    assert body.body["model_id"] == "eleven_multilingual_v2" and body.body["text"] == "The client speaks first."
+    sent = {r.body["text"]: r for r in eleven.requests_to(SYNTH)}
+    first = sent["The client speaks first."]
+    assert first.query["output_format"] == "mp3_44100_128" and first.headers["xi-api-key"] == ELEVEN_KEY
+    assert first.body["model_id"] == "eleven_multilingual_v2"
+    assert first.body["next_text"] == "Then the server answers, politely."
     # cost: character-cost at $0.30 a thousand, in the ledger
     ledger = store.ledger(result.project_id)
     assert len(ledger) == 2 and {e.provider for e in ledger} == {"elevenlabs"}
