@@ -12,7 +12,7 @@ from app.engine.jobs.progress import Progress
 from app.engine.model.time import fps_fraction
 from app.engine.terminal.export import ExportError, export_animation, frame_count, output_kind
 from app.engine.terminal.inputs import load_input
-from app.engine.terminal.themes import ThemeError, list_themes, load_theme
+from app.engine.terminal.themes import ThemeError, list_themes, load_theme, parse_color
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--size", default=None, help="WIDTHxHEIGHT in pixels (default 1920x1080)")
     p.add_argument("--fps", default="30", help="frames per second (default 30)")
     p.add_argument("--transparent", action="store_true", help="leave everything outside the window fully transparent")
+    p.add_argument("--margin-color", help="colour around the window, e.g. #1e1e2e (default: the theme's background, darker)")
     p.add_argument("--no-chrome", action="store_true", help="no window title bar, shadow or rounded corners")
     p.add_argument("--effects", help="effects in order, e.g. glitch,scanlines,crt")
     p.add_argument("--seed", type=int, default=0, help="typing cadence and effect seed (default 0)")
@@ -60,9 +61,16 @@ def run(args: argparse.Namespace) -> int:
     if not (0 < fps <= 240):
         raise UserError(f"--fps {args.fps}: expected a rate between 1 and 240")
     width, height = _size(args.size) if args.size else (1920, 1080)
+    margin = None
+    if args.margin_color:
+        try:
+            margin = parse_color(args.margin_color)
+        except ValueError as exc:
+            raise UserError(f"--margin-color: {exc}") from None
     loaded = load_input(
         src, width=width, height=height, theme=args.theme, seed=args.seed, chrome=not args.no_chrome,
         transparent=args.transparent, effects=args.effects, speed=args.speed, idle_limit_s=args.idle_limit,
+        margin_color=margin,
     )  # fmt: skip
     for d in loaded.diagnostics:
         print(d.format(str(src)), file=sys.stderr)

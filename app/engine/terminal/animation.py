@@ -20,7 +20,7 @@ from app.engine.terminal.effects import Effect, _rng, glitch_frame, parse_effect
 from app.engine.terminal.render import Painter, compute_layout
 from app.engine.terminal.screen import TerminalState
 from app.engine.terminal.session import Session
-from app.engine.terminal.themes import Theme, ThemeError, load_theme, theme_from_dict
+from app.engine.terminal.themes import RGB, Theme, ThemeError, load_theme, theme_from_dict
 
 BLINK_MS = 530
 CHECKPOINT_EVERY = 300
@@ -61,6 +61,7 @@ class SessionAnimation(Animation):
         transparent: bool = False,
         effects: list[Effect] | None = None,
         painters: dict[tuple[int, int], Painter] | None = None,
+        margin_color: RGB | None = None,
     ) -> None:
         self.session = session
         self.width, self.height = int(width), int(height)
@@ -68,6 +69,7 @@ class SessionAnimation(Animation):
         self.theme = theme
         self.chrome = chrome
         self.transparent = transparent
+        self.margin_color = margin_color
         self.effects: list[Effect] = list(effects or [])
         self.diagnostics = list(session.diagnostics)
         self._times = [e.ms for e in session.events]
@@ -87,7 +89,8 @@ class SessionAnimation(Animation):
         if key not in self._painters:
             layout, atlas = compute_layout(self.width, self.height, cols, rows, chrome=self.chrome)
             self._painters[key] = Painter(
-                self.theme, layout, atlas, title=self.session.title if self.chrome else "", transparent=self.transparent
+                self.theme, layout, atlas, title=self.session.title if self.chrome else "", transparent=self.transparent,
+                margin_color=self.margin_color,
             )
         return self._painters[key]
 
@@ -154,6 +157,7 @@ class SessionAnimation(Animation):
             self.session.retimed(duration_ms),
             width=self.width, height=self.height, theme=self.theme, chrome=self.chrome,
             transparent=self.transparent, effects=self.effects, painters=self._painters,
+            margin_color=self.margin_color,
         )  # fmt: skip
 
 
@@ -220,13 +224,16 @@ def resolve_theme(session: Session, theme: str | None) -> Theme:
 
 def animate_session(
     session: Session, *, width: int, height: int, theme: str | Theme | None = None, seed: int = 0,
-    chrome: bool = True, transparent: bool = False, effects: str | None = None,
+    chrome: bool = True, transparent: bool = False, effects: str | None = None, margin_color: RGB | None = None,
 ) -> SessionAnimation:  # fmt: skip
     """An animation of any session (a recording, a tape, a block)."""
     th = theme if isinstance(theme, Theme) else resolve_theme(session, theme)
     effs, diags = parse_effects(effects, seed=seed)
     session = replace(session, diagnostics=[*session.diagnostics, *diags])
-    return SessionAnimation(session, width=width, height=height, theme=th, chrome=chrome, transparent=transparent, effects=effs)
+    return SessionAnimation(
+        session, width=width, height=height, theme=th, chrome=chrome, transparent=transparent,
+        effects=effs, margin_color=margin_color,
+    )  # fmt: skip
 
 
 def build_animation(
@@ -238,6 +245,7 @@ def build_animation(
     seed: int = 0,
     chrome: bool = True,
     transparent: bool = False,
+    margin_color: RGB | None = None,
 ) -> SessionAnimation:
     """The animation for a script's terminal or code block at an output size.
 
@@ -259,4 +267,7 @@ def build_animation(
     session.diagnostics[:0] = diags
     session.diagnostics.extend(effect_diags)
     chrome = chrome and beat.options.extra.get("chrome", "on").lower() not in ("off", "false", "no", "0")
-    return SessionAnimation(session, width=width, height=height, theme=th, chrome=chrome, transparent=transparent, effects=effs)
+    return SessionAnimation(
+        session, width=width, height=height, theme=th, chrome=chrome, transparent=transparent,
+        effects=effs, margin_color=margin_color,
+    )  # fmt: skip

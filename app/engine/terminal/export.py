@@ -18,7 +18,7 @@ from app.engine.model.time import frames_to_ms, ms_to_frames
 from app.engine.terminal.animation import Animation
 
 FORMATS = {
-    ".mp4": ("libx264", "yuv420p", {"crf": "18", "preset": "fast"}),
+    ".mp4": ("libx264", "yuv420p", {"crf": "18", "preset": "veryfast"}),
     ".mov": ("prores_ks", "yuva444p10le", {"profile": "4444", "vendor": "apl0"}),
     ".webm": ("libvpx-vp9", "yuva420p", {"crf": "24", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"}),
 }
@@ -63,14 +63,19 @@ def export_animation(anim: Animation, out: Path, *, fps: Fraction, progress: Pro
             stream.width, stream.height = anim.width, anim.height
             stream.pix_fmt = pix_fmt
             stream.time_base = Fraction(1, 1) / fps
+            stream.thread_type = "AUTO"
+            prev: np.ndarray | None = None
+            frame: av.VideoFrame | None = None
             for i in range(n):
                 if progress is not None:
                     progress.check()
                 rgba = anim.frame_at(frames_to_ms(i, fps))
-                if kind == ".mp4":
-                    frame = av.VideoFrame.from_ndarray(_over_black(rgba), format="rgb24")
-                else:
-                    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba), format="rgba")
+                # Terminals hold still most of the time: a repeated frame reuses the
+                # converted picture instead of converting it again.
+                if frame is None or prev is None or not np.array_equal(rgba, prev):
+                    src = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba), format="rgba")
+                    frame = src.reformat(format=pix_fmt)
+                    prev = rgba
                 frame.pts = i
                 for packet in stream.encode(frame):
                     container.mux(packet)
@@ -83,14 +88,6 @@ def export_animation(anim: Animation, out: Path, *, fps: Fraction, progress: Pro
         if tmp.exists():
             tmp.unlink()
     return out
-
-
-def _over_black(rgba: np.ndarray) -> np.ndarray:
-    """Straight RGBA flattened over black (for formats without alpha)."""
-    a = rgba[..., 3]
-    if a.min() == 255:
-        return np.ascontiguousarray(rgba[..., :3])
-    return ((rgba[..., :3].astype(np.uint16) * a[..., None].astype(np.uint16) + 127) // 255).astype(np.uint8)
 
 
 def _export_png(anim: Animation, out: Path, fps: Fraction, n: int, progress: Progress | None) -> Path:

@@ -26,6 +26,7 @@ from app.engine.terminal.animation import (
 from app.engine.terminal.cast import read_cast
 from app.engine.terminal.session import Session
 from app.engine.terminal.tape import read_tape
+from app.engine.terminal.themes import RGB
 
 TERMINAL_INFO = {"terminal", "console", "shell-session"}
 OPTION_KEYS = {"theme", "speed", "prompt", "title", "sync"}
@@ -103,6 +104,7 @@ def _fenced_blocks(path: Path) -> tuple[list[TerminalBeat | CodeBeat], list[Diag
 def load_input(
     path: Path, *, width: int, height: int, theme: str | None = None, seed: int = 0, chrome: bool = True,
     transparent: bool = False, effects: str | None = None, speed: float = 1.0, idle_limit_s: float | None = None,
+    margin_color: RGB | None = None,
 ) -> Loaded:  # fmt: skip
     """The animation for a ``.cast``, ``.tape`` or ``.md`` file; ``theme`` overrides the input's own."""
     suffix = path.suffix.lower()
@@ -112,7 +114,10 @@ def load_input(
             return Loaded(None, session.diagnostics, session.settings)
         if theme:
             session.theme = theme
-        anim = animate_session(session, width=width, height=height, seed=seed, chrome=chrome, transparent=transparent, effects=effects)
+        anim = animate_session(
+            session, width=width, height=height, seed=seed, chrome=chrome, transparent=transparent,
+            effects=effects, margin_color=margin_color,
+        )  # fmt: skip
         return Loaded(anim, anim.diagnostics, session.settings)
     if suffix in (".md", ".markdown"):
         beats, diags = script_blocks(path)
@@ -126,7 +131,10 @@ def load_input(
             if effects:
                 extra = {**beat.options.extra, "effects": ",".join(filter(None, [beat.options.extra.get("effects"), effects]))}
                 beat = beat.model_copy(update={"options": beat.options.model_copy(update={"extra": extra})})
-            anim = build_animation(beat, width=width, height=height, seed=seed + i, chrome=chrome, transparent=transparent)
+            anim = build_animation(
+                beat, width=width, height=height, seed=seed + i, chrome=chrome, transparent=transparent,
+                margin_color=margin_color,
+            )  # fmt: skip
             diags.extend(d.model_copy(update={"file": str(path)}) for d in anim.diagnostics)
             parts.append(anim)
         whole: Animation = parts[0] if len(parts) == 1 else SequenceAnimation(parts, seed=seed)

@@ -1,6 +1,6 @@
 """Drawing a terminal screen into RGBA frames: window chrome, cached cell tiles, cursor.
 
-Every cell is a tile (a ``cell_h x cell_w`` RGB block) built once per distinct
+Every cell is a tile (an opaque ``cell_h x cell_w`` RGBA block) built once per distinct
 (character, colours, attributes) from the glyph atlas and kept in one numpy array;
 a frame is the tile grid gathered row by row with fancy indexing, so the per-frame
 path is numpy only and redraws just the rows that changed since the last frame.
@@ -8,6 +8,7 @@ path is numpy only and redraws just the rows that changed since the last frame.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -115,12 +116,13 @@ class Painter:
         self.margin_color = margin_color or theme.mix(theme.background, (0, 0, 0), 0.45)
         self._palette = palette_256(theme)
         self._ids: dict[tuple[Char, int], int] = {}
-        self._tiles = np.zeros((64, layout.cell_h, layout.cell_w, 3), dtype=np.uint8)
+        self._tiles = np.zeros((64, layout.cell_h, layout.cell_w, 4), dtype=np.uint8)
         self._count = 0
         self._colors: dict[str, RGB] = {}
         self.base = self._draw_base(title)
-        self._text = np.zeros((layout.rows * layout.cell_h, layout.cols * layout.cell_w, 3), dtype=np.uint8)
+        self._text = np.zeros((layout.rows * layout.cell_h, layout.cols * layout.cell_w, 4), dtype=np.uint8)
         self._last_grid: np.ndarray | None = None
+        self._lock = threading.Lock()
 
     # -- colours and tiles ------------------------------------------------------------
     def color(self, name: str, default: RGB) -> RGB:
@@ -181,12 +183,14 @@ class Painter:
             grown = np.zeros((len(self._tiles) * 2, *self._tiles.shape[1:]), dtype=np.uint8)
             grown[: self._count] = self._tiles
             self._tiles = grown
-        self._tiles[self._count] = tile
+        self._tiles[self._count, :, :, :3] = tile
+        self._tiles[self._count, :, :, 3] = 255
         self._count += 1
         return self._count - 1
 
     def tile(self, tid: int) -> np.ndarray:
-        return self._tiles[tid]
+        """The RGB pixels of a tile."""
+        return self._tiles[tid, :, :, :3]
 
     # -- the window -------------------------------------------------------------------
     def _draw_base(self, title: str) -> np.ndarray:
@@ -260,8 +264,8 @@ class Painter:
         ch, cw = L.cell_h, L.cell_w
         tiles = self._tiles
         for y in changed:
-            row = tiles[grid[y]]  # (cols, ch, cw, 3)
-            self._text[y * ch : (y + 1) * ch, :, :] = row.transpose(1, 0, 2, 3).reshape(ch, cols * cw, 3)
+            row = tiles[grid[y]]  # (cols, ch, cw, 4)
+            self._text[y * ch : (y + 1) * ch] = row.transpose(1, 0, 2, 3).reshape(ch, cols * cw, 4)
         self._last_grid = grid.copy()
         return self._text
 
@@ -270,10 +274,11 @@ class Painter:
         cursor_char: Char | None = None,
     ) -> np.ndarray:  # fmt: skip
         """A full RGBA frame: base, text, and the cursor at ``(x, y)`` when given."""
-        text = self.draw_text(grid)
         out = self.base.copy()
         (y0, y1, x0, x1), (oy, ox) = self._text_clip()
-        out[y0:y1, x0:x1, :3] = text[oy : oy + y1 - y0, ox : ox + x1 - x0]
+        with self._lock:  # the text cache may be shared by retimed copies of an animation
+            text = self.draw_text(grid)
+            out[y0:y1, x0:x1] = text[oy : oy + y1 - y0, ox : ox + x1 - x0]
         if cursor is not None:
             self._draw_cursor(out, cursor, style, cursor_char)
         return out

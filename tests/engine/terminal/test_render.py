@@ -100,6 +100,8 @@ def test_chrome_draws_title_bar_buttons_and_no_chrome_fills_the_frame() -> None:
     assert any(tuple(px) == (0xFF, 0x5F, 0x57) for px in bar_row)  # the red close button
     Lb = bare.painter(bare.session.cols, bare.session.rows).layout
     assert Lb.title_h == 0 and Lb.radius == 0
+    coloured = build_animation(beat, width=640, height=360, margin_color=(1, 2, 3))
+    assert tuple(coloured.frame_at(0)[2, 2]) == (1, 2, 3, 255)
 
 
 def test_code_view_uses_theme_colours_and_line_numbers() -> None:
