@@ -497,6 +497,52 @@ class Group(Command):
         return False
 
 
+class ReplaceContent(Command):
+    """Swap a timeline's whole content for another's: laying the script out again (after
+    synthesis, say) as one undoable step, without views losing their subscription."""
+
+    text = "Lay out again"
+
+    def __init__(self, replacement: Timeline) -> None:
+        super().__init__()
+        self.replacement = replacement.snapshot()
+        self._old: dict[str, object] | None = None
+
+    def plan(self, timeline: Timeline) -> list[Change]:
+        raise InvalidEdit("the whole content is replaced at once")
+
+    def problems(self, timeline: Timeline) -> list[str]:
+        return self.replacement.problems()
+
+    @property
+    def applied(self) -> bool:
+        return self._old is not None
+
+    def apply(self, timeline: Timeline) -> None:
+        if self._old is not None:
+            raise InvalidEdit(f"{self.text}: already applied")
+        problems = self.problems(timeline)
+        if problems:
+            raise InvalidEdit(f"{self.text}: " + "; ".join(problems))
+        fresh = self.replacement.snapshot()
+        names = list(Timeline.model_fields)
+        self._old = {name: getattr(timeline, name) for name in names}
+        for name in names:
+            setattr(timeline, name, getattr(fresh, name))
+        timeline.notify(TimelineEvent("reset"))
+
+    def revert(self, timeline: Timeline) -> None:
+        if self._old is None:
+            raise InvalidEdit(f"{self.text}: not applied, nothing to revert")
+        for name, value in self._old.items():
+            setattr(timeline, name, value)
+        self._old = None
+        timeline.notify(TimelineEvent("reset"))
+
+    def merge_with(self, other: Command) -> bool:
+        return False
+
+
 def _fresh(cmd: Command) -> Command:
     """An unapplied copy of ``cmd`` (for a group's dry run)."""
     clone = copy.copy(cmd)
@@ -574,6 +620,7 @@ __all__ = [
     "InsertClip",
     "InvalidEdit",
     "MoveClip",
+    "ReplaceContent",
     "RippleDelete",
     "SplitClip",
     "TrimClip",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -33,6 +32,7 @@ from app.engine.model.time import (
     ms_to_samples,
     samples_to_frames,
 )
+from app.engine.timeline.captions import caption_phrases, estimated_words
 from app.engine.timeline.keyframes import Easing, Keyframe
 from app.engine.timeline.model import (
     TRACK_ORDER,
@@ -263,7 +263,7 @@ class _Layout:
             provider, voice, estimated = spoken.provider, spoken.voice, False
         else:
             num_samples = ms_to_samples(max(beat.estimated_ms, 1))
-            words = _estimated_words(beat.text, num_samples)
+            words = estimated_words(beat.text, num_samples)
             audio_path, provider, voice, estimated = None, "", "", True
         length = max(1, samples_to_frames(num_samples, self.fps))
         start = self.cursor
@@ -300,7 +300,7 @@ class _Layout:
         if len(text) <= self.opt.caption_max_chars or len(timed) < 2:
             self.add_caption(beat, start, length, text, timed)
             return
-        phrases = _phrases(timed, self.opt.caption_max_chars)
+        phrases = caption_phrases(timed, self.opt.caption_max_chars)
         for k, phrase in enumerate(phrases):
             p_start = 0 if k == 0 else phrase[0][1]
             p_end = length if k == len(phrases) - 1 else phrases[k + 1][0][1]
@@ -340,8 +340,10 @@ class _Layout:
                     beat, width=self.width, height=self.height, seed=beat.line
                 ).duration_ms
             )
-        except Exception:
-            log.exception("terminal animation for line %d failed; using the estimate", beat.line)
+        except Exception as exc:  # a broken block must not stop the whole layout
+            log.warning(
+                "line %d: terminal animation failed (%s); using the estimate", beat.line, exc
+            )
             return max(1, beat.estimated_ms)
 
     def place_terminal(
@@ -511,52 +513,6 @@ def _speech_follows(beats: Sequence[object], i: int) -> bool:
         if isinstance(beat, TerminalBeat | CodeBeat):
             return False
     return False
-
-
-_WORD_RE = re.compile(r"\S+")
-
-
-def _estimated_words(text: str, num_samples: int) -> list[WordSpan]:
-    """Spread the words over the estimated audio by their length (no voice yet)."""
-    tokens = _WORD_RE.findall(text)
-    if not tokens or num_samples <= 0:
-        return []
-    weights = [len(t) + 1 for t in tokens]
-    total = sum(weights)
-    out: list[WordSpan] = []
-    acc = 0
-    for token, weight in zip(tokens, weights, strict=True):
-        start = acc * num_samples // total
-        acc += weight
-        end = acc * num_samples // total
-        out.append(WordSpan(text=token, start_sample=start, end_sample=end))
-    return out
-
-
-_BREAK_AFTER = re.compile(r"[.!?…:;]['\")\]]*$")
-_SOFT_BREAK = re.compile(r"[,—–-]['\")\]]*$")
-
-
-def _phrases(timed: list[tuple[str, int, int]], max_chars: int) -> list[list[tuple[str, int, int]]]:
-    """Group timed words into caption phrases: break at sentence ends, commas when long, or the limit."""
-    phrases: list[list[tuple[str, int, int]]] = []
-    current: list[tuple[str, int, int]] = []
-    size = 0
-    for word in timed:
-        extra = len(word[0]) + (1 if current else 0)
-        if current and size + extra > max_chars:
-            phrases.append(current)
-            current, size, extra = [], 0, len(word[0])
-        current.append(word)
-        size += extra
-        if (_BREAK_AFTER.search(word[0]) and size >= max_chars // 3) or (
-            _SOFT_BREAK.search(word[0]) and size >= max_chars // 2
-        ):
-            phrases.append(current)
-            current, size = [], 0
-    if current:
-        phrases.append(current)
-    return phrases
 
 
 def auto_layout(

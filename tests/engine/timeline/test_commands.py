@@ -305,3 +305,28 @@ def test_insert_speech_longer_than_its_audio_is_refused() -> None:
     clip = Clip(start=200, length=100, source=speech(48_000))  # one second = 30 frames
     assert not InsertClip(a.id, clip).is_valid(tl)
     assert InsertClip(a.id, clip.model_copy(update={"length": 30})).is_valid(tl)
+
+
+def test_replace_content_swaps_everything_and_undoes_exactly() -> None:
+    from app.engine.script import parse_text
+    from app.engine.timeline import ReplaceContent, auto_layout
+
+    tl, _, _, _ = _ids()
+    before = dump(tl)
+    seen: list[TimelineEvent] = []
+    tl.subscribe(seen.append)
+    fresh = auto_layout(parse_text("# New\n\n## One\n\nA new line.\n"), None, fps=25)
+    history = History(tl)
+    history.push(ReplaceContent(fresh))
+    assert tl == fresh and tl.fps == 25
+    assert seen == [TimelineEvent("reset")]
+    # editing the live timeline does not change what a redo brings back
+    DeleteClip(tl.tracks_of("voice")[0].clips[0].id).apply(tl)
+    assert tl.tracks_of("voice")[0].clips == []
+    history.undo()
+    assert dump(tl) == before
+    history.redo()
+    assert dump(tl) == fresh.model_dump(mode="json")
+    broken = fresh.snapshot()
+    broken.tracks[0].clips.append(broken.tracks[0].clips[0])
+    assert not ReplaceContent(broken).is_valid(tl)
