@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from app.engine.voice.service import SynthesisService
     from app.ui.export.dialog import ExportDialog
     from app.ui.preview.player import PreviewPanel
+    from app.ui.settings.dialog import SettingsDialog
+    from app.ui.terminal.panel import TerminalPanel
     from app.ui.timeline.panel import TimelinePanel
     from app.ui.voices.panel import VoicePanel
 
@@ -63,6 +65,8 @@ class MainWindow(QMainWindow):
     voices: VoicePanel
     _synthesis: SynthesisService
     export_dialog: ExportDialog
+    terminal: TerminalPanel
+    settings_dialog: SettingsDialog
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -177,7 +181,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Recovered unsaved edits from the last session", 8000)
 
     def new_project(self) -> None:
-        self._load_text(self.session.new_project())
+        self._load_text(self.session.new_project(self.prefs.default_voice))
 
     def _load_text(self, text: str) -> None:
         assert self.session.script_path is not None
@@ -248,7 +252,14 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from app.ui.settings.dialog import SettingsDialog
 
-        SettingsDialog(self.prefs, self).exec()
+        dialog = SettingsDialog(self.prefs, self, on_budget=self._set_budget)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _set_budget(self, usd: float) -> None:
+        if self.session.project is not None:
+            self.session.project = self.store.update_project(self.session.project.id, budget_usd=usd)
+            self.voices.update_cost()
 
     # -- editing ---------------------------------------------------------------------
     def _text_changed(self) -> None:

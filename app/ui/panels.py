@@ -16,11 +16,12 @@ from app.engine.render import DEFAULT_PRESET
 from app.engine.timeline import persist
 from app.engine.voice.service import SynthesisOptions, SynthesisResult, SynthesisService
 from app.ui.actions import ActionSpec
-from app.ui.editor.rewrite import set_character
+from app.ui.editor.rewrite import set_block_options, set_character
 from app.ui.export.dialog import ExportDialog
 from app.ui.export.job import ExportRequest, export_work, output_for, unvoiced
 from app.ui.jobs.manager import Job
 from app.ui.preview.player import PreviewPanel
+from app.ui.terminal.panel import TerminalPanel
 from app.ui.timeline.panel import TimelinePanel
 from app.ui.voices.panel import VoicePanel
 
@@ -50,6 +51,14 @@ def build_panels(w: MainWindow) -> None:
     w.voices.synthesized.connect(lambda result: _synthesized(w, result))
     w.voices.message.connect(lambda m: w.statusBar().showMessage(m, 8000))
     w.document.parsed.connect(w.voices.set_script)
+    w.terminal = TerminalPanel()
+    w._dock("terminal", "Terminal", w.terminal, area.RightDockWidgetArea)
+    w.tabifyDockWidget(w.docks["voices"], w.docks["terminal"])
+    w.document.parsed.connect(w.terminal.set_script)
+    w.editor.cursorPositionChanged.connect(lambda: w.terminal.select_for_cursor(w.editor.current_line()))
+    w.terminal.options_changed.connect(
+        lambda line, options: w.replace_text(set_block_options(w.editor.toPlainText(), line, options))
+    )
     w.timeline_save = QTimer(w)
     w.timeline_save.setSingleShot(True)
     w.timeline_save.setInterval(TIMELINE_SAVE_MS)
@@ -61,8 +70,8 @@ def synthesis_service(w: MainWindow) -> SynthesisService:
     """One service per open project (its cache, ledger and budget are the project's)."""
     project_id = w.session.project.id if w.session.project else None
     service = getattr(w, "_synthesis", None)
-    if service is None or service.options.project_id != project_id:
-        budget_usd = w.session.project.budget_usd if w.session.project else w.prefs.budget_usd
+    budget_usd = w.session.project.budget_usd if w.session.project else w.prefs.budget_usd
+    if service is None or service.options.project_id != project_id or service.options.budget_usd != budget_usd:
         service = SynthesisService(w.store, SynthesisOptions(project_id=project_id, budget_usd=budget_usd))
         w._synthesis = service
     return service
@@ -185,6 +194,8 @@ def register_panel_actions(w: MainWindow) -> None:
     a(ActionSpec("playback.end", "Go to &End", "Playback", ("End",)), pv.end)
     a(ActionSpec("view.timeline", "Focus &Timeline", "View", ("Ctrl+4",)), lambda: w._focus("timeline"))
     a(ActionSpec("view.preview", "Show Pre&view", "View", ("Ctrl+5",)), lambda: w._focus("preview"))
+    a(ActionSpec("view.voices", "Show &Voices", "View", ("Ctrl+6",)), lambda: w._focus("voices"))
+    a(ActionSpec("view.terminal", "Show T&erminal Preview", "View", ("Ctrl+7",)), lambda: w._focus("terminal"))
 
 
 def on_project_opened(w: MainWindow) -> None:
@@ -208,3 +219,4 @@ def on_close(w: MainWindow) -> None:
     w.undo_stack.indexChanged.disconnect()
     w.document.close()
     w.voices.setEnabled(False)
+    w.terminal.stop()

@@ -23,7 +23,7 @@ AUTOSAVE_MS = 300
 NEW_SCRIPT = """---
 title: Untitled video
 characters:
-  NARRATOR: { voice: local/joe }
+  NARRATOR: { voice: VOICE }
 ---
 
 # Untitled video
@@ -101,14 +101,14 @@ class ProjectSession(QObject):
         self.opened.emit(text)
         return text
 
-    def new_project(self) -> str:
+    def new_project(self, voice: str = "local/joe") -> str:
         """Create ``Untitled N/script.md`` in the user's projects folder and open it."""
         root = paths.data_dir() / "projects"
         n = 1
         while (root / f"Untitled {n}").exists():
             n += 1
         path = root / f"Untitled {n}" / "script.md"
-        write_atomically(path, NEW_SCRIPT)
+        write_atomically(path, NEW_SCRIPT.replace("VOICE", voice))
         return self.open_script(path)
 
     # -- editing ---------------------------------------------------------------------

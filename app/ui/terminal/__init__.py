@@ -1,0 +1,1 @@
+"""The terminal preview: the selected terminal or code block, animated live."""

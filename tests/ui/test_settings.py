@@ -1,0 +1,81 @@
+"""Settings: keys go to the OS keyring, Test connection talks to the provider's API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+from pytestqt.qtbot import QtBot
+
+from app.engine import secrets
+from app.ui.main_window import MainWindow
+from tests.fakes.elevenlabs import FakeElevenLabs
+
+GOOD_KEY = "sk_test_eleven_0123456789"
+
+
+class DictKeyring(KeyringBackend):
+    """A real keyring backend holding passwords in memory (the test machine has no OS keyring)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.passwords.pop((service, username), None) is None:
+            raise PasswordDeleteError("no such password")
+
+
+@pytest.fixture
+def ring(monkeypatch: pytest.MonkeyPatch) -> Iterator[DictKeyring]:
+    monkeypatch.delenv("ELEVENLABS_API_KEY", raising=False)
+    previous = keyring.get_keyring()
+    backend = DictKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def eleven(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeElevenLabs]:
+    fake = FakeElevenLabs().start()
+    monkeypatch.setenv("CASTLINE_ELEVENLABS_URL", fake.url)
+    yield fake
+    fake.stop()
+
+
+def test_keys_are_masked_tested_and_kept_in_the_keyring(
+    qtbot: QtBot, studio: MainWindow, ring: DictKeyring, eleven: FakeElevenLabs
+) -> None:
+    studio.open_settings()
+    dialog = studio.settings_dialog
+    row = dialog.rows["elevenlabs"]
+    assert row.edit.echoMode() == row.edit.EchoMode.Password
+    row.edit.setText("sk_wrong_key_000000")
+    row.test.click()
+    qtbot.waitUntil(lambda: row.test.isEnabled() and "Testing" not in row.status.text(), timeout=20000)
+    assert "key" in row.status.text().lower() and "Connected" not in row.status.text()
+    row.edit.setText(GOOD_KEY)
+    row.test.click()
+    qtbot.waitUntil(lambda: "Connected" in row.status.text(), timeout=20000)
+    dialog.budget.setValue(4.5)
+    assert dialog.save()
+    assert ring.passwords[("castline", "elevenlabs")] == GOOD_KEY
+    assert secrets.get_api_key("elevenlabs") == GOOD_KEY
+    assert studio.prefs.budget_usd == 4.5
+    assert studio.session.project is not None
+    assert studio.store.get_project(studio.session.project.id).budget_usd == 4.5  # type: ignore[union-attr]
+    # With the key stored, the voice panel lists the provider's voices.
+    studio.voices.load_listings()
+    qtbot.waitUntil(lambda: bool(studio.voices.listings.get("elevenlabs")), timeout=20000)
