@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from markdown_it import MarkdownIt
 
 from app.engine.model import (
-    BlockOptions,
     CodeBeat,
     Diagnostic,
     Severity,
     TerminalBeat,
-    TerminalLine,
 )
+from app.engine.script import parse_file
 from app.engine.terminal.animation import (
     Animation,
     SequenceAnimation,
@@ -27,9 +22,6 @@ from app.engine.terminal.cast import read_cast
 from app.engine.terminal.session import Session
 from app.engine.terminal.tape import read_tape
 from app.engine.terminal.themes import RGB
-
-TERMINAL_INFO = {"terminal", "console", "shell-session"}
-OPTION_KEYS = {"theme", "speed", "prompt", "title", "sync"}
 
 
 @dataclass
@@ -42,63 +34,10 @@ class Loaded:
 
 
 def script_blocks(path: Path) -> tuple[list[TerminalBeat | CodeBeat], list[Diagnostic]]:
-    """The terminal and code blocks of a script, in order, via the script parser."""
-    try:
-        parse_file: Any = importlib.import_module("app.engine.script").parse_file
-    except (ImportError, AttributeError):
-        parse_file = None
-    if parse_file is not None:
-        script = parse_file(path)
-        beats = [b for b in script.beats() if isinstance(b, TerminalBeat | CodeBeat)]
-        return beats, list(script.diagnostics)
-    return _fenced_blocks(path)
-
-
-def _options(words: list[str]) -> BlockOptions:
-    opts: dict[str, Any] = {"extra": {}}
-    for w in words:
-        key, sep, value = w.partition("=")
-        if not sep:
-            continue
-        value = value.strip("\"'")
-        if key == "speed":
-            try:
-                opts["speed"] = float(value)
-            except ValueError:
-                opts["extra"][key] = value
-        elif key == "sync":
-            opts["sync_next"] = value == "next"
-        elif key in OPTION_KEYS:
-            opts[key] = value
-        else:
-            opts["extra"][key] = value
-    return BlockOptions(**opts)
-
-
-def _fenced_blocks(path: Path) -> tuple[list[TerminalBeat | CodeBeat], list[Diagnostic]]:
-    """Fenced blocks read with markdown-it, for when the full script parser is absent."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return [], [Diagnostic(line=1, severity=Severity.ERROR, message=f"cannot read: {exc.strerror}", file=str(path))]
-    beats: list[TerminalBeat | CodeBeat] = []
-    for tok in MarkdownIt("commonmark").parse(text):
-        if tok.type != "fence" or not tok.info.strip():
-            continue
-        words = tok.info.split()
-        line = (tok.map[0] + 1) if tok.map else 1
-        end = tok.map[1] if tok.map else line
-        opts = _options(words[1:])
-        if words[0].lower() in TERMINAL_INFO:
-            lines = [
-                TerminalLine(kind="command", text=ln[2:]) if ln.startswith("$ ") else TerminalLine(kind="output", text=ln)
-                for ln in tok.content.rstrip("\n").split("\n")
-            ]
-            cmds = [ln.text for ln in lines if ln.kind == "command"]
-            beats.append(TerminalBeat(line=line, end_line=end, commands=cmds, lines=lines, options=opts, info=tok.info))
-        else:
-            beats.append(CodeBeat(line=line, end_line=end, language=words[0], code=tok.content, options=opts, info=tok.info))
-    return beats, []
+    """The terminal and code blocks of a script, in order, read by the script parser."""
+    script = parse_file(path)
+    beats = [b for b in script.beats() if isinstance(b, TerminalBeat | CodeBeat)]
+    return beats, list(script.diagnostics)
 
 
 def load_input(
