@@ -143,8 +143,8 @@ class Encoder:
             ctx.options = {
                 "crf": str(p.crf),
                 "b": "0",
-                "deadline": "realtime",
-                "cpu-used": "8",
+                "deadline": "good",
+                "cpu-used": "5",
                 "row-mt": "1",
                 "auto-alt-ref": "0",
             }

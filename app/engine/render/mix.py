@@ -87,11 +87,12 @@ def voice_bus(timeline: Timeline, total: int) -> np.ndarray:
     return bus
 
 
-def duck_gain(voice: np.ndarray, depth_db: float = DUCK_DB, attack_ms: int = 40, release_ms: int = 350) -> np.ndarray:
+def duck_gain(voice: np.ndarray, depth_db: float = DUCK_DB, fade_ms: int = 200) -> np.ndarray:
     """Per-sample music gain that follows the voice bus (a sidechain compressor's envelope).
 
-    Speech is detected per 10 ms block; the gain falls in ``attack_ms`` and recovers over
-    ``release_ms``, and starts falling ahead of the first word so no syllable is masked.
+    Speech is detected per 10 ms block. The gain fades down over ``fade_ms`` ending as the
+    first word starts (look-ahead, so no syllable is masked), stays down through short
+    gaps between words, and fades back up after the speech stops.
     """
     n = voice.size
     blocks = -(-n // _BLOCK)
@@ -101,14 +102,14 @@ def duck_gain(voice: np.ndarray, depth_db: float = DUCK_DB, attack_ms: int = 40,
     padded[:n] = voice
     level = np.sqrt(np.mean(np.square(padded.reshape(blocks, _BLOCK)), axis=1))
     talking = level > 10 ** (-50 / 20)
-    # Look ahead by the attack and hold through short gaps between words.
-    lead = max(1, attack_ms // 10)
-    hold = max(1, release_ms // 10)
-    active = np.convolve(talking.astype(np.float32), np.ones(lead + hold, np.float32), mode="full")
-    active = active[hold : hold + blocks] > 0
+    fade = max(1, fade_ms // 10)
+    lead, hold = fade // 2 + 1, fade // 2 + 15
+    # active[b] is true when anyone speaks in blocks b - hold .. b + lead.
+    window = np.convolve(talking.astype(np.float32), np.ones(lead + hold + 1, np.float32), mode="full")
+    active = window[lead : lead + blocks] > 0.5
     low = 10 ** (depth_db / 20)
     target = np.where(active, low, 1.0).astype(np.float32)
-    smooth = uniform_filter1d(target, size=max(1, attack_ms // 10), mode="nearest")
+    smooth = uniform_filter1d(target, size=fade, mode="nearest")
     centres = np.arange(blocks) * _BLOCK + _BLOCK / 2
     return np.interp(np.arange(n), centres, smooth).astype(np.float32)
 
