@@ -29,6 +29,16 @@ def _full_screen() -> Session:
     return Session(80, 24, events=[Event(0, data=data)], duration_ms=1000, cursor_blink=False)
 
 
+def _long_recording() -> Session:
+    """A minute of dense output: 6000 events of coloured text and newlines."""
+    rng = random.Random(2)
+    events = []
+    for i in range(6000):
+        text = "".join(rng.choice(CHARS) for _ in range(rng.randint(1, 30)))
+        events.append(Event(10 * i, data=f"\x1b[3{i % 8}m{text}" + ("\r\n" if i % 3 == 0 else "")))
+    return Session(80, 24, events=events, duration_ms=60_500)
+
+
 def _demo_beat() -> TerminalBeat:
     lines = [TerminalLine(kind="command", text="curl -s https://example.com/api/status | jq .")]
     lines += [TerminalLine(kind="output", text=f'  "service-{i}": {{"ok": true, "latency_ms": {i * 7}}},') for i in range(12)]
@@ -73,6 +83,17 @@ def run() -> list[Figure]:
         typing.frame_at(t)
     per = (time.perf_counter() - t0) / len(times) * 1000
     figures.append(Figure("frame_at during a typed session, 1080p (avg)", per, "ms", 1000 / 30, "one frame of real time at 30 fps"))
+
+    rec = _long_recording()
+    scrub = animate_session(rec, width=1920, height=1080)
+    scrub.frame_at(scrub.duration_ms)  # played through once, as the studio does on load
+    rng = random.Random(5)
+    seeks = [rng.randrange(scrub.duration_ms) for _ in range(40)]
+    t0 = time.perf_counter()
+    for ms in seeks:
+        scrub.frame_at(ms)
+    per_seek = (time.perf_counter() - t0) / len(seeks) * 1000
+    figures.append(Figure(f"scrub to a random time, {len(rec.events)}-event recording", per_seek, "ms", 1000 / 30, "one frame at 30 fps"))
 
     fps = Fraction(30)
     clip = build_animation(_demo_beat(), width=1920, height=1080).retimed(3000)

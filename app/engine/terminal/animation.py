@@ -96,8 +96,9 @@ class SessionAnimation(Animation):
 
     def _advance_to(self, n: int) -> TerminalState:
         """The emulator state after the first ``n`` events."""
-        if n < self._applied:
-            base = max(k for k in self._checkpoints if k <= n)
+        base = max(k for k in self._checkpoints if k <= n)
+        if n < self._applied or base > self._applied:
+            # Scrubbing: start from the nearest checkpoint instead of replaying everything.
             self._state = self._checkpoints[base].clone()
             self._applied = base
         events = self.session.events

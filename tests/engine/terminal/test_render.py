@@ -117,3 +117,26 @@ def test_code_view_uses_theme_colours_and_line_numbers() -> None:
     painter = anim.painter(anim.session.cols, anim.session.rows)
     assert painter.color("magenta", theme.foreground) == theme.ansi[5]
     assert anim.session.cursor_style == "bar"
+
+
+def test_inverse_underline_tabs_and_hidden_cursor() -> None:
+    theme = load_theme("gruvbox-dark")
+    data = "\x1b[7mI\x1b[0m \x1b[4mU\x1b[0m\tT\x1b[?25l"
+    session = Session(20, 4, events=[Event(0, data=data)], duration_ms=100, cursor_blink=False)
+    anim = animate_session(session, width=640, height=360, theme=theme)
+    assert anim.text_at(0)[0] == "I U     T"  # the tab stops at column 8
+    frame = anim.frame_at(0)
+    painter = anim.painter(20, 4)
+    L = painter.layout
+
+    def cell(x: int) -> np.ndarray:
+        return frame[L.text_y : L.text_y + L.cell_h, L.text_x + x * L.cell_w : L.text_x + (x + 1) * L.cell_w, :3]
+
+    # Inverse: the cell's background is the foreground colour.
+    assert tuple(cell(0)[0, 0]) == theme.foreground
+    # Underline: a full-width line of foreground below the glyph.
+    rows_full = [y for y in range(L.cell_h) if (cell(2)[y] == theme.foreground).all()]
+    assert rows_full and min(rows_full) > painter.atlas.baseline
+    assert not any((cell(8)[y] == theme.foreground).all() for y in range(L.cell_h))
+    # The cursor was hidden with DECTCEM: the cell after T stays background.
+    assert (cell(9) == theme.background).all()
