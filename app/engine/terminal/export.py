@@ -63,22 +63,42 @@ def export_animation(anim: Animation, out: Path, *, fps: Fraction, progress: Pro
             stream.width, stream.height = anim.width, anim.height
             stream.pix_fmt = pix_fmt
             stream.time_base = Fraction(1, 1) / fps
-            stream.thread_type = "AUTO"
+            frame_tb = Fraction(1, 1) / fps
+            intra_only = kind == ".mov"  # every ProRes frame is a key frame on its own
+            # Slice threads return each packet at once, so a reused packet never overtakes one
+            # still in the encoder; the inter-frame codecs use whatever threading they like.
+            stream.thread_type = "SLICE" if intra_only else "AUTO"
+            sent = received = 0
             prev: np.ndarray | None = None
             frame: av.VideoFrame | None = None
+            held: bytes | None = None
             for i in range(n):
                 if progress is not None:
                     progress.check()
                 rgba = anim.frame_at(frames_to_ms(i, fps))
                 # Terminals hold still most of the time: a repeated frame reuses the
-                # converted picture instead of converting it again.
-                if frame is None or prev is None or not np.array_equal(rgba, prev):
-                    src = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba), format="rgba")
-                    frame = src.reformat(format=pix_fmt)
-                    prev = rgba
-                frame.pts = i
-                for packet in stream.encode(frame):
+                # converted picture, and for ProRes the encoded frame itself.
+                same = prev is not None and np.array_equal(rgba, prev)
+                if same and intra_only and held is not None and sent == received:
+                    packet = av.Packet(held)
+                    packet.pts = packet.dts = i
+                    packet.duration = 1
+                    packet.time_base = frame_tb
+                    packet.is_keyframe = True
+                    packet.stream = stream
                     container.mux(packet)
+                else:
+                    if frame is None or not same:
+                        src = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba), format="rgba")
+                        frame = src.reformat(format=pix_fmt)
+                        prev = rgba
+                    frame.pts = i
+                    sent += 1
+                    for packet in stream.encode(frame):
+                        received += 1
+                        if intra_only:
+                            held = bytes(packet)
+                        container.mux(packet)
                 if progress is not None:
                     progress.update(i + 1)
             for packet in stream.encode():

@@ -26,6 +26,7 @@ IGNORED_SETTINGS = {"Shell", "FontFamily", "LetterSpacing", "LineHeight", "Margi
                     "WindowBar", "WindowBarSize", "BorderRadius", "LoopOffset", "WaitTimeout",
                     "WaitPattern", "Framerate", "PlaybackSpeed", "CursorBlink", "TypingSpeed",
                     "Theme", "FontSize", "Width", "Height", "Padding"}  # fmt: skip
+_CLEAR = re.compile(r"(^|&&|;)\s*clear\s*$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)?$")
 
 
@@ -255,7 +256,12 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
 
 def _key(name: str, ed: _LineEditor) -> str:
     if name == "Enter":
+        line = "".join(ed.buf)
         ed.clear()
+        if _CLEAR.search(line):
+            # Tapes often run "clear" while hidden; it is the one command whose effect
+            # on the screen is known without running a shell.
+            return "\x1b[H\x1b[2J" + PROMPT
         return "\r\n" + PROMPT
     if name == "Backspace":
         return ed.backspace()

@@ -135,3 +135,12 @@ def test_tape_durations_and_malformed_arguments() -> None:
     s = parse_tape('Type hello\nBackspace many\nSet FontSize big\nType@fast "x"\nCtrl+C\n')
     assert [d.line for d in s.diagnostics] == [1, 2, 3, 4]
     assert parse_tape("").events  # an empty tape still shows a prompt
+
+
+def test_tape_clear_while_hidden_leaves_a_clean_screen() -> None:
+    session = parse_tape('Hide\nType "cd /tmp && clear"\nEnter\nShow\nType "pwd"\n')
+    anim = animate_session(session, width=320, height=180)
+    assert anim.text_at(anim.duration_ms)[:2] == ["> pwd", ""]
+    assert session.events[-1].ms > 0
+    kept = animate_session(parse_tape('Type "clearly"\nEnter\n'), width=320, height=180)
+    assert kept.text_at(kept.duration_ms)[:2] == ["> clearly", ">"]
