@@ -20,7 +20,14 @@ from app.engine.terminal.effects import Effect, _rng, glitch_frame, parse_effect
 from app.engine.terminal.render import Painter, compute_layout
 from app.engine.terminal.screen import TerminalState
 from app.engine.terminal.session import Session
-from app.engine.terminal.themes import RGB, Theme, ThemeError, load_theme, theme_from_dict
+from app.engine.terminal.themes import (
+    DEFAULT_THEME,
+    RGB,
+    Theme,
+    ThemeError,
+    load_theme,
+    theme_from_dict,
+)
 
 BLINK_MS = 530
 CHECKPOINT_EVERY = 300
@@ -228,9 +235,17 @@ def animate_session(
     chrome: bool = True, transparent: bool = False, effects: str | None = None, margin_color: RGB | None = None,
 ) -> SessionAnimation:  # fmt: skip
     """An animation of any session (a recording, a tape, a block)."""
-    th = theme if isinstance(theme, Theme) else resolve_theme(session, theme)
+    theme_diags: list[Diagnostic] = []
+    if isinstance(theme, Theme):
+        th = theme
+    else:
+        try:
+            th = resolve_theme(session, theme)
+        except ThemeError as exc:
+            theme_diags.append(Diagnostic(line=1, severity=Severity.WARNING, message=f"{exc}; using {DEFAULT_THEME}"))
+            th = load_theme(None)
     effs, diags = parse_effects(effects, seed=seed)
-    session = replace(session, diagnostics=[*session.diagnostics, *diags])
+    session = replace(session, diagnostics=[*session.diagnostics, *theme_diags, *diags])
     return SessionAnimation(
         session, width=width, height=height, theme=th, chrome=chrome, transparent=transparent,
         effects=effs, margin_color=margin_color,

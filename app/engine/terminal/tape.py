@@ -16,6 +16,7 @@ from pathlib import Path
 
 from app.engine.model import Diagnostic, Severity
 from app.engine.terminal.session import Cadence, Event, Session
+from app.engine.terminal.themes import list_themes
 
 PROMPT = "\x1b[1;36m>\x1b[0m "
 DEFAULTS = {"Width": 1200, "Height": 600, "FontSize": 22, "Padding": 60}
@@ -187,7 +188,9 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
                     except json.JSONDecodeError as exc:
                         warn(lineno, f"Set Theme: the JSON theme is malformed ({exc.msg})")
                 else:
-                    theme = value.strip("\"'").lower().replace(" ", "-").replace("_", "-")
+                    theme = _theme_name(value.strip("\"'"))
+                    if theme is None:
+                        warn(lineno, f"Set Theme {value}: unknown theme; use one of {', '.join(list_themes())} or a .json file")
             elif key == "CursorBlink":
                 blink = value.lower() not in ("false", "0", "off", "no")
             elif key == "PlaybackSpeed":
@@ -252,6 +255,17 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
             duration_ms=max(1, round(session.duration_ms / playback)),
         )
     return session
+
+
+def _theme_name(value: str) -> str | None:
+    """A bundled theme for a VHS theme name ("Catppuccin Mocha", "TokyoNight"), or a .json path."""
+    if value.lower().endswith(".json"):
+        return value
+    squash = "".join(c for c in value.lower() if c.isalnum())
+    for name in list_themes():
+        if name.replace("-", "") == squash:
+            return name
+    return None
 
 
 def _key(name: str, ed: _LineEditor) -> str:

@@ -144,3 +144,31 @@ def test_tape_clear_while_hidden_leaves_a_clean_screen() -> None:
     assert session.events[-1].ms > 0
     kept = animate_session(parse_tape('Type "clearly"\nEnter\n'), width=320, height=180)
     assert kept.text_at(kept.duration_ms)[:2] == ["> clearly", ">"]
+
+
+def test_tape_theme_names_follow_vhs_spelling() -> None:
+    assert parse_tape('Set Theme "TokyoNight"\n').theme == "tokyo-night"
+    assert parse_tape("Set Theme Catppuccin Mocha\n").theme == "catppuccin-mocha"
+    odd = parse_tape('Set Theme "Nonexistent Theme"\nType "x"\n')
+    assert odd.theme is None and odd.diagnostics[0].line == 1 and "unknown theme" in odd.diagnostics[0].message
+    anim = animate_session(odd, width=320, height=180)  # falls back to the default theme
+    assert anim.theme == load_theme(None)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=25), st.sampled_from(
+    ["Type", "Type \"a", "Sleep", "Enter x", "Set", "Set Width", "Set Theme {", "Ctrl+", "Hide", "Backspace@ 2", "Output"]
+)), max_size=8))
+def test_any_tape_text_gives_diagnostics_not_exceptions(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    session = parse_tape(text)
+    assert session.duration_ms >= 1 and session.events
+    for d in session.diagnostics:
+        assert 1 <= d.line <= text.count("\n") + 1
+
+
+def test_a_missing_theme_file_in_a_tape_is_a_diagnostic(tmp_path: Path) -> None:
+    session = parse_tape(f'Set Theme "{tmp_path / "gone.json"}"\nType "x"\n')
+    anim = animate_session(session, width=320, height=180)
+    assert anim.theme == load_theme(None)
+    assert any("gone.json" in d.message for d in anim.diagnostics)
