@@ -28,6 +28,7 @@ from app.engine.voice.base import (
     SynthesisRequest,
     VoiceInfo,
     VoiceProvider,
+    WordTiming,
 )
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,9 @@ class LocalProvider(VoiceProvider):
                 from piper import PiperVoice
 
                 try:
-                    entry.voice = PiperVoice.load(entry.path)
+                    # With the onnx package, Piper patches the model in memory to also
+                    # output each phoneme's duration: exact word timings for free.
+                    entry.voice = PiperVoice.load(entry.path, include_alignments=_has_onnx())
                 except Exception as exc:  # a damaged or foreign .onnx file
                     raise PermanentVoiceError(
                         f"could not load Piper voice {entry.path}: {exc}",
@@ -251,27 +254,103 @@ class LocalProvider(VoiceProvider):
         if not text:
             raise PermanentVoiceError("nothing to speak", provider="local", code="empty_text")
         with entry.lock:
-            chunks = list(voice.synthesize(text, syn_config=config))  # type: ignore[attr-defined]
+            chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))  # type: ignore[attr-defined]
             sample_rate = int(voice.config.sample_rate)  # type: ignore[attr-defined]
-        pieces = [np.asarray(c.audio_float_array, dtype=np.float32) for c in chunks]
         gap = np.zeros(int(sample_rate * 0.18), dtype=np.float32)  # a breath between sentences
         joined: list[np.ndarray] = []
-        for i, piece in enumerate(pieces):
+        spans: list[tuple[int, int]] | None = []
+        position = 0
+        for i, chunk in enumerate(chunks):
             if i:
                 joined.append(gap)
+                position += gap.size
+            piece = np.asarray(chunk.audio_float_array, dtype=np.float32)
             joined.append(piece)
+            if spans is not None:
+                found = word_spans(chunk.phoneme_alignments)
+                spans = None if found is None else spans + [(a + position, b + position) for a, b in found]
+            position += piece.size
         audio = np.concatenate(joined) if joined else np.zeros(0, dtype=np.float32)
-        audio = shift_pitch(audio, semitones)
-        audio = tilt(audio, sample_rate, profile.tilt_db)
-        weights = self.word_weights(model, text.split())
+        shifted = shift_pitch(audio, semitones)
+        shifted = tilt(shifted, sample_rate, profile.tilt_db)
+        words = text.split()
+        timings = None
+        if spans is not None and audio.size:
+            grouped = self._group_spans(model, words, spans)
+            if grouped is not None:
+                scale = shifted.size / audio.size
+                timings = [
+                    WordTiming(w, round(a * scale), round(b * scale)) for w, (a, b) in zip(words, grouped, strict=True)
+                ]
         return ProviderAudio(
-            samples=audio,
+            samples=shifted,
             sample_rate=sample_rate,
             model=self.model_id(request),
             billed_units=float(len(text)),
             cost_usd=0.0,
-            word_weights=weights,
+            word_weights=None if timings else self.word_weights(model, words),
+            words=timings,
         )
+
+    def _group_spans(self, model: str, words: list[str], spans: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
+        """Match Piper's spoken words to the text's words.
+
+        Usually one to one; where espeak reads one written word as several (``22`` is
+        "twenty two"), the word's own phonemization says how many spans it takes.
+        """
+        if len(spans) == len(words):
+            return spans
+        entry = self._load(model)
+        counts = []
+        for word in words:
+            phonemes = "".join("".join(s) for s in entry.voice.phonemize(word))  # type: ignore[attr-defined]
+            counts.append(max(1, len([p for p in phonemes.split(" ") if p.strip(" ,.;:!?")])))
+        if sum(counts) != len(spans):
+            return None
+        grouped, index = [], 0
+        for count in counts:
+            grouped.append((spans[index][0], spans[index + count - 1][1]))
+            index += count
+        return grouped
+
+
+_PAUSE_PHONEMES = set(",.;:!?—…")
+
+
+def _has_onnx() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnx") is not None
+
+
+def word_spans(alignments: list[object] | None) -> list[tuple[int, int]] | None:
+    """Sample spans of each spoken word from Piper's phoneme alignments.
+
+    A word runs from its first phoneme to its last; the pause a comma or full stop adds
+    after it, and the silence before the first word, belong to no word.
+    """
+    if not alignments:
+        return None
+    spans: list[tuple[int, int]] = []
+    position = 0
+    current: list[int] | None = None
+    for alignment in alignments:
+        phoneme = str(getattr(alignment, "phoneme", ""))
+        samples = int(getattr(alignment, "num_samples", 0))
+        if phoneme == " ":
+            if current is not None:
+                spans.append((current[0], current[1]))
+                current = None
+        elif phoneme in ("^", "$", "_") or phoneme in _PAUSE_PHONEMES:
+            pass
+        else:
+            if current is None:
+                current = [position, position]
+            current[1] = position + samples
+        position += samples
+    if current is not None:
+        spans.append((current[0], current[1]))
+    return spans
 
 
 def profile_for_index(index: int) -> str:

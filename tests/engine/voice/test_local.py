@@ -104,3 +104,21 @@ def test_voices_command_lists_local(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["voices"]) == 0
     out = capsys.readouterr().out
     assert "local: ready" in out and "local/joe " in out and "local/joe:deep" in out
+
+
+def test_local_word_timings_come_from_piper_alignment(local: LocalProvider) -> None:
+    text = "Agree, verify, then trust. Port 22 is open."
+    raw = local.synthesize(SynthesisRequest("joe:deep", text))
+    assert raw.words is not None and [w.text for w in raw.words] == text.split()  # "22" is two spoken words
+    clip = finish_clip(raw, text)
+    audio = clip.samples
+
+    def rms(a: int, b: int) -> float:
+        return float(np.sqrt(np.mean(audio[a:b] ** 2))) if b > a else 0.0
+
+    words = clip.words
+    pause = (words[0].end_sample, words[1].start_sample)  # the comma after "Agree,"
+    assert pause[1] - pause[0] > 48_000 * 0.08
+    inside = np.mean([rms(w.start_sample, w.end_sample) for w in words])
+    assert rms(*pause) < 0.2 * inside  # the pause between the words is quiet
+    assert words[-1].end_sample <= clip.num_samples
