@@ -26,6 +26,8 @@ class ParsedInfo:
 
 
 def _split(rest: str) -> tuple[list[str], str | None]:
+    if '"' not in rest and "'" not in rest and "\\" not in rest:
+        return rest.split(), None  # the common case; shlex is slow
     try:
         return shlex.split(rest, posix=True), None
     except ValueError:

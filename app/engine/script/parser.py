@@ -61,11 +61,11 @@ def _markdown() -> MarkdownIt:
 
 @lru_cache(maxsize=256)
 def _known_language(name: str) -> bool:
-    from pygments.lexers import get_lexer_by_name
+    from pygments.lexers import find_lexer_class_by_name
     from pygments.util import ClassNotFound
 
     try:
-        get_lexer_by_name(name)
+        find_lexer_class_by_name(name)  # the class only: building a lexer compiles its regexes
     except ClassNotFound:
         return False
     return True

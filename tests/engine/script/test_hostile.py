@@ -202,3 +202,17 @@ def test_any_arrangement_of_script_elements_parses(pieces: list[str]) -> None:
         assert beat.estimated_ms >= 0
     for d in script.diagnostics:
         assert 1 <= d.line <= last_line
+
+
+def test_the_garbage_collector_is_left_as_it_was() -> None:
+    import gc
+
+    assert gc.isenabled()
+    parse_text("# T\n\nWords.\n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_text("# T\n\nWords.\n")
+        assert not gc.isenabled()  # a caller that switched it off keeps it off
+    finally:
+        gc.enable()
