@@ -214,6 +214,8 @@ def on_project_opened(w: MainWindow) -> None:
 
 
 def on_close(w: MainWindow) -> None:
+    for job in w.jobs.running():
+        w.jobs.cancel(job.id)  # workers stop at their next check instead of outliving the window
     w.preview.pause()
     save_timeline(w)
     w.undo_stack.indexChanged.disconnect()

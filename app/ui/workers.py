@@ -6,42 +6,88 @@ A frozen window is a bug: parsing, preview frames, synthesis and export all run 
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
 
-class _Signals(QObject):
-    finished = Signal(object)
-    failed = Signal(str)
+POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="castline-ui")
+"""Shared workers for parsing, waveforms, synthesis and export."""
+
+DRAIN_MS = 2
 
 
-class Task(QRunnable):
-    """One call of ``fn`` on a pool thread; ``finished``/``failed`` arrive on the GUI thread."""
+class _Dispatcher(QObject):
+    """Carries answers from worker threads to the GUI thread through a plain queue.
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
+    Workers never touch a Qt object: they put ``(callback, value)`` on a queue, and a
+    timer on the GUI thread drains it while any work is outstanding. No Qt object's
+    lifetime then depends on a worker thread, and a closed window's late answers are
+    simply dropped by their owner guard.
+    """
+
+    def __init__(self) -> None:
         super().__init__()
-        self.setAutoDelete(False)
-        self._fn = fn
-        self.signals = _Signals()
+        self._queue: queue.SimpleQueue[tuple[Callable[[Any], None], Any, bool]] = queue.SimpleQueue()
+        self._outstanding = 0
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(DRAIN_MS)
+        self._timer.timeout.connect(self.drain)
 
-    def run(self) -> None:
-        try:
-            result = self._fn()
-        except Exception as exc:
-            log.debug("worker failed", exc_info=True)
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
-            return
-        self.signals.finished.emit(result)
+    def begin(self) -> None:
+        """A task was submitted (GUI thread): keep draining until it ends."""
+        self._outstanding += 1
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def post(self, callback: Callable[[Any], None], value: Any, *, final: bool = False) -> None:
+        """Any thread: run ``callback(value)`` on the GUI thread soon."""
+        self._queue.put((callback, value, final))
+
+    def drain(self) -> None:
+        while True:
+            try:
+                callback, value, final = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if final:
+                self._outstanding -= 1
+            try:
+                callback(value)
+            except Exception:
+                log.exception("a worker's callback failed")
+        if self._outstanding <= 0:
+            self._outstanding = 0
+            self._timer.stop()
 
 
-_keep: set[Task] = set()
-_keep_lock = threading.Lock()
+_dispatcher: _Dispatcher | None = None
+
+
+def dispatcher() -> _Dispatcher:
+    """The GUI thread's dispatcher (made on first use, which is on the GUI thread)."""
+    global _dispatcher
+    if _dispatcher is None or not shiboken6.isValid(_dispatcher):
+        _dispatcher = _Dispatcher()
+    return _dispatcher
+
+
+def post(callback: Callable[[Any], None], value: Any) -> None:
+    """From a worker thread: call ``callback(value)`` on the GUI thread (while work is outstanding)."""
+    dispatcher().post(callback, value)
+
+
+def _ignore(_value: Any) -> None:
+    return None
 
 
 def submit(
@@ -49,33 +95,32 @@ def submit(
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[str], None] | None = None,
     *,
-    pool: QThreadPool | None = None,
+    pool: Executor | None = None,
     owner: QObject | None = None,
-) -> Task:
-    """Run ``fn`` in ``pool`` (the global pool by default) and call back on the GUI thread.
+) -> Future[Any]:
+    """Run ``fn`` in ``pool`` (the shared pool by default) and call back on the GUI thread.
 
     With ``owner``, the callbacks are skipped once that object has been destroyed (a
     closed window must not receive the answer to a question it no longer asks).
     """
-    task = Task(fn)
     if owner is not None:
         on_done = _guarded(owner, on_done)
         on_error = _guarded(owner, on_error)
-    with _keep_lock:
-        _keep.add(task)
+    done = on_done or _ignore
+    failed = on_error or _ignore
+    hub = dispatcher()
+    hub.begin()
 
-    def release(*_: object) -> None:
-        with _keep_lock:
-            _keep.discard(task)
+    def run() -> None:
+        try:
+            result = fn()
+        except BaseException as exc:
+            log.debug("worker failed", exc_info=True)
+            hub.post(failed, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, final=True)
+            return
+        hub.post(done, result, final=True)
 
-    if on_done is not None:
-        task.signals.finished.connect(on_done)
-    if on_error is not None:
-        task.signals.failed.connect(on_error)
-    task.signals.finished.connect(release)
-    task.signals.failed.connect(release)
-    (pool or QThreadPool.globalInstance()).start(task)
-    return task
+    return (pool or POOL).submit(run)
 
 
 def _guarded(owner: QObject, fn: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
@@ -103,8 +148,7 @@ class LatestOnly(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="castline-latest")
         self._latest = 0
         self._lock = threading.Lock()
         self.skipped = 0
@@ -139,7 +183,13 @@ class LatestOnly(QObject):
         self.result.emit(rid, value)
 
     def wait(self, msecs: int = -1) -> bool:
-        return self._pool.waitForDone(msecs)
+        """Block until every queued request has run (one thread: a marker queued last)."""
+        marker = self._pool.submit(lambda: None)
+        try:
+            marker.result(timeout=None if msecs < 0 else msecs / 1000)
+        except TimeoutError:
+            return False
+        return True
 
 
 _STALE = object()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from app.engine.jobs.progress import Cancelled, Progress, ProgressState
@@ -38,13 +39,10 @@ class JobManager(QObject):
     finished = Signal(object)
     """The Job, whatever its end (look at ``state``)."""
 
-    _state_from_worker = Signal(int, object)
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.jobs: dict[int, Job] = {}
         self._ids = itertools.count(1)
-        self._state_from_worker.connect(self._on_state)
 
     def start(
         self,
@@ -56,7 +54,7 @@ class JobManager(QObject):
         """Run ``work(progress)`` off the GUI thread; ``on_done`` gets the finished Job."""
         progress = Progress(message="starting")
         job = Job(next(self._ids), kind, title, progress)
-        job.unsubscribe = progress.subscribe(lambda s: self._state_from_worker.emit(job.id, s))
+        job.unsubscribe = progress.subscribe(lambda s: workers.post(self._on_state_pair, (job.id, s)))
         self.jobs[job.id] = job
         self.started.emit(job)
 
@@ -87,6 +85,10 @@ class JobManager(QObject):
 
     def running(self) -> list[Job]:
         return [j for j in self.jobs.values() if j.state == "running"]
+
+    def _on_state_pair(self, pair: tuple[int, ProgressState]) -> None:
+        if shiboken6.isValid(self):
+            self._on_state(*pair)
 
     def _on_state(self, job_id: int, state: ProgressState) -> None:
         job = self.jobs.get(job_id)

@@ -7,10 +7,11 @@ edit elsewhere never recomputes them and a changed clip never shows a stale one.
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from app.engine.audio.io import read_wav
@@ -33,12 +34,20 @@ def waveform_peaks(path: str, buckets: int = PEAK_BUCKETS) -> np.ndarray:
 
 
 def rgba_to_qimage(frame: np.ndarray) -> QImage:
-    """A deep-copied QImage of an RGB or RGBA uint8 array (safe after the array is gone)."""
-    frame = np.ascontiguousarray(frame)
+    """A QImage holding its own copy of an RGB or RGBA uint8 array.
+
+    The pixels are copied into memory the QImage allocated, rather than wrapping the
+    array's buffer, so no Python object's lifetime is tied to the image.
+    """
     h, w = frame.shape[:2]
-    if frame.ndim == 3 and frame.shape[2] == 4:
-        return QImage(frame.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
-    return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    rgba = frame.ndim == 3 and frame.shape[2] == 4
+    fmt = QImage.Format.Format_RGBA8888 if rgba else QImage.Format.Format_RGB888
+    image = QImage(w, h, fmt)
+    channels = 4 if rgba else 3
+    stride = image.bytesPerLine()
+    view = np.frombuffer(image.bits(), dtype=np.uint8).reshape(h, stride)
+    view[:, : w * channels] = np.ascontiguousarray(frame, dtype=np.uint8).reshape(h, w * channels)
+    return image
 
 
 def clip_thumbnail(timeline: Timeline, track: Track, clip: Clip) -> np.ndarray:
@@ -61,8 +70,7 @@ class ClipMedia(QObject):
         self.peaks: dict[str, np.ndarray] = {}
         self.thumbs: dict[str, QImage] = {}
         self._pending: set[str] = set()
-        self._thumb_pool = QThreadPool(self)
-        self._thumb_pool.setMaxThreadCount(1)  # one compositor, one thread
+        self._thumb_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="castline-thumbs")  # one compositor, one thread
 
     def waveform(self, path: str | None) -> np.ndarray | None:
         if not path:
@@ -89,6 +97,15 @@ class ClipMedia(QObject):
                 owner=self,
             )
         return None
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until queued thumbnails are drawn (benchmarks, screenshots)."""
+        marker = self._thumb_pool.submit(lambda: None)
+        try:
+            marker.result(timeout=None if msecs < 0 else msecs / 1000)
+        except TimeoutError:
+            return False
+        return True
 
     def _store_peaks(self, path: str, peaks: np.ndarray) -> None:
         self.peaks[path] = peaks

@@ -31,6 +31,16 @@ def sample_line(script: Script, name: str) -> str:
     return f"Hello, this is {name.title()}."
 
 
+class NotConfigured(Exception):
+    """A provider without its key: nothing to list, and nothing to complain about."""
+
+
+def _listing(provider: VoiceProvider) -> list[VoiceInfo]:
+    if getattr(provider, "requires_key", False) and not provider.is_configured():
+        raise NotConfigured(provider.status())
+    return provider.list_voices()
+
+
 class VoicePanel(QWidget):
     """``entry_changed(name, entry_line)``: the window rewrites the script's front matter."""
 
@@ -79,21 +89,17 @@ class VoicePanel(QWidget):
 
     # -- listings --------------------------------------------------------------------
     def load_listings(self) -> None:
-        """Ask every provider for its voices (network calls on the async loop)."""
+        """Ask every provider for its voices (network calls, off the GUI thread)."""
         providers: dict[str, VoiceProvider] = self._service().providers
         for name in KNOWN_PROVIDERS:
             provider = providers.get(name)
-            if provider is None:
-                continue
-            if getattr(provider, "requires_key", False) and not provider.is_configured():
-                self.listing_errors[name] = provider.status()
-                continue
-            workers.run_io(
-                provider.list_voices,
-                partial(self._listed, name),
-                partial(self._listing_failed, name),
-                self,
-            )
+            if provider is not None:
+                workers.run_io(
+                    partial(_listing, provider),
+                    partial(self._listed, name),
+                    partial(self._listing_failed, name),
+                    self,
+                )
 
     def _listed(self, provider: str, infos: list[VoiceInfo]) -> None:
         voices = [(v.voice_id, v.name) for v in infos]
@@ -104,7 +110,8 @@ class VoicePanel(QWidget):
 
     def _listing_failed(self, provider: str, message: str) -> None:
         self.listing_errors[provider] = message
-        self.message.emit(f"{provider} voices could not be listed: {message}")
+        if not message.startswith(NotConfigured.__name__):
+            self.message.emit(f"{provider} voices could not be listed: {message}")
 
     # -- script ----------------------------------------------------------------------
     def set_script(self, script: Script) -> None:
