@@ -141,6 +141,9 @@ class MainWindow(QMainWindow):
         a(ActionSpec("file.save_as", "Save &As…", "File", ("Ctrl+Shift+S",)), self.save_as)
         a(ActionSpec("file.settings", "Se&ttings…", "File", ("Ctrl+,",), separator_before=True), self.open_settings)
         a(ActionSpec("file.quit", "&Quit", "File", ("Ctrl+Q",), separator_before=True), self.close)
+        a(ActionSpec("edit.scene_up", "Move Scene &Up", "Edit", ("Alt+Shift+Up",), separator_before=True), lambda: self.move_scene(-1))
+        a(ActionSpec("edit.scene_down", "Move Scene &Down", "Edit", ("Alt+Shift+Down",)), lambda: self.move_scene(1))
+        a(ActionSpec("edit.problem", "Go to Next &Problem", "Edit", ("F8",)), self.next_problem)
         a(ActionSpec("view.editor", "Focus &Script Editor", "View", ("Ctrl+1",)), self.editor.setFocus)
         a(ActionSpec("view.outline", "Focus &Outline", "View", ("Ctrl+2",)), lambda: self._focus("outline"))
         a(ActionSpec("view.problems", "Focus &Problems", "View", ("Ctrl+3",)), lambda: self._focus("problems"))
@@ -281,6 +284,40 @@ class MainWindow(QMainWindow):
     def _reorder_scenes(self, lines: list[int], order: list[int]) -> None:
         """Rewrite the script with its scenes moved; one undo step in the editor."""
         self.replace_text(reorder_scenes(self.editor.toPlainText(), lines, order))
+
+    def move_scene(self, step: int) -> None:
+        """Move the scene at the cursor (or selected in the outline) one place up or down."""
+        script = self.document.script or self.document.parse_now()
+        scenes = [s for s in script.scenes if not s.intro]
+        if not scenes:
+            return
+        item = self.outline.currentItem()
+        if self.outline.hasFocus() and item is not None:
+            line = int(item.data(Qt.ItemDataRole.UserRole))
+        else:
+            cursor = self.editor.current_line()
+            line = max((s.line for s in scenes if s.line <= cursor), default=scenes[0].line)
+        lines = [s.line for s in scenes]
+        if line not in lines:
+            return
+        old = lines.index(line)
+        new = old + step
+        if 0 <= new < len(lines):
+            self.outline.move_scene(old, new)
+            moved = self.document.script.scenes if self.document.script else []
+            target = [s for s in moved if not s.intro][new]
+            self.editor.goto_line(target.line)
+
+    def next_problem(self) -> None:
+        """Jump to the first problem after the cursor (wrapping to the first)."""
+        diagnostics = sorted(self.editor.diagnostics, key=lambda d: (d.line, d.column))
+        if not diagnostics:
+            self.statusBar().showMessage("No problems in the script", 3000)
+            return
+        here = self.editor.current_line()
+        d = next((d for d in diagnostics if d.line > here), diagnostics[0])
+        self.editor.goto_line(d.line, d.column)
+        self.statusBar().showMessage(f"line {d.line}: {d.message}", 8000)
 
     def replace_text(self, new_text: str) -> None:
         """Put a panel's rewrite of the script in the editor as one undoable edit."""

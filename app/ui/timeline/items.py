@@ -43,6 +43,9 @@ class ClipItem(QGraphicsRectItem):
         self.thumbnail: QImage | None = None
         self.peaks: np.ndarray | None = None
         self.invalid = False
+        self.frames_per_px = 1.0
+        self.fps = 30.0
+        self.loops = bool(getattr(clip.source, "loop", False))
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
         self.setToolTip(f"{clip.source.kind}: {clip_label(clip)}\nframes {clip.start}–{clip.end - 1}")
@@ -82,14 +85,25 @@ class ClipItem(QGraphicsRectItem):
             painter.fillRect(QRectF(r.right() - HANDLE_PX, r.top(), HANDLE_PX, r.height()), QColor(255, 210, 80, 120))
 
     def _paint_waveform(self, painter: QPainter, area: QRectF, base: QColor) -> None:
+        """Each pixel shows the loudest moment of the source audio under it."""
+        from app.ui.timeline.media import PEAKS_PER_SECOND
+
         assert self.peaks is not None
+        peaks = self.peaks
+        n = len(peaks)
         painter.setPen(QPen(base.lighter(170), 1))
         mid = area.center().y()
         half = area.height() / 2
-        n = len(self.peaks)
-        steps = max(1, int(area.width()))
-        for i in range(steps):
-            v = float(self.peaks[min(n - 1, i * n // steps)])
+        per_px = self.frames_per_px / self.fps * PEAKS_PER_SECOND
+        first = self.clip.source_in / self.fps * PEAKS_PER_SECOND
+        for i in range(max(1, int(area.width()))):
+            a = int(first + i * per_px)
+            b = max(a + 1, int(first + (i + 1) * per_px))
+            if self.loops:
+                a, b = a % n, (a % n) + (b - a)
+            if a >= n:
+                break
+            v = float(peaks[a : min(b, n)].max())
             x = area.left() + i
             painter.drawLine(QPointF(x, mid - v * half), QPointF(x, mid + v * half))
 

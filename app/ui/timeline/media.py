@@ -6,7 +6,6 @@ edit elsewhere never recomputes them and a changed clip never shows a stale one.
 
 from __future__ import annotations
 
-import itertools
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,22 +13,23 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from app.engine.audio.io import read_wav
+from app.engine.audio.io import decode_audio
 from app.engine.timeline import Clip, Timeline, Track
 from app.ui import workers
 
 THUMB_WIDTH = 160
-PEAK_BUCKETS = 400
+PEAKS_PER_SECOND = 50
 
 
-def waveform_peaks(path: str, buckets: int = PEAK_BUCKETS) -> np.ndarray:
-    """Peak amplitude (0..1) of each of ``buckets`` equal slices of a WAV file."""
-    audio, _rate = read_wav(Path(path))
+def waveform_peaks(path: str) -> np.ndarray:
+    """Peak amplitude (0..1) of every 1/PEAKS_PER_SECOND of an audio file (any format)."""
+    audio, rate = decode_audio(Path(path))
     mono = np.abs(audio if audio.ndim == 1 else audio.mean(axis=1))
-    if mono.size == 0:
-        return np.zeros(buckets, dtype=np.float32)
-    edges = np.linspace(0, mono.size, buckets + 1).astype(int)
-    peaks = np.array([mono[a:b].max() if b > a else 0.0 for a, b in itertools.pairwise(edges)])
+    hop = max(1, rate // PEAKS_PER_SECOND)
+    usable = mono.size - mono.size % hop
+    if usable == 0:
+        return np.zeros(1, dtype=np.float32)
+    peaks = mono[:usable].reshape(-1, hop).max(axis=1)
     return np.clip(peaks, 0.0, 1.0).astype(np.float32)
 
 

@@ -10,7 +10,15 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.engine.model.time import format_timestamp, frames_to_ms
 from app.engine.timeline import Timeline
-from app.engine.timeline.commands import Command, DeleteClip, InvalidEdit, RippleDelete, SplitClip
+from app.engine.timeline.commands import (
+    Command,
+    DeleteClip,
+    InvalidEdit,
+    MoveClip,
+    RippleDelete,
+    SplitClip,
+    TrimClip,
+)
 from app.ui.document import ScriptDocument
 from app.ui.theme import TRACK_COLOURS
 from app.ui.timeline.items import RULER_H, TRACK_H
@@ -136,6 +144,47 @@ class TimelinePanel(QWidget):
             self.message.emit("Split: no clip under the playhead")
             return
         self.push(SplitClip(target, frame))
+
+    def select_at_playhead(self) -> None:
+        """Select a clip under the playhead; pressing again cycles through the tracks."""
+        frame = self.view.playhead_frame
+        hits = [i.clip_id for i in sorted(self.view.clip_items.values(), key=lambda i: i.row) if i.clip.start <= frame < i.clip.end]
+        if not hits:
+            self.message.emit("No clip under the playhead")
+            return
+        current = self.selected_clip()
+        nxt = hits[(hits.index(current) + 1) % len(hits)] if current in hits else hits[0]
+        self.view.select(nxt)
+
+    def step_selection(self, step: int) -> None:
+        """Select the next (+1) or previous (-1) clip on the selected clip's track."""
+        clip_id, tl = self.selected_clip(), self.timeline
+        if clip_id is None or tl is None:
+            self.select_at_playhead()
+            return
+        found = tl.find(clip_id)
+        if found is None:
+            return
+        track, clip = found
+        i = track.clips.index(clip) + step
+        if 0 <= i < len(track.clips):
+            target = track.clips[i]
+            self.view.select(target.id)
+            self.view.set_playhead(target.start, emit=True)
+
+    def nudge(self, frames: int) -> None:
+        clip_id, tl = self.selected_clip(), self.timeline
+        if clip_id is None or tl is None or (found := tl.find(clip_id)) is None:
+            self.message.emit("Select a clip first")
+            return
+        self.push(MoveClip(clip_id, max(0, found[1].start + frames)))
+
+    def trim_to_playhead(self, side: str) -> None:
+        clip_id = self.selected_clip()
+        if clip_id is None:
+            self.message.emit("Select a clip first")
+            return
+        self.push(TrimClip(clip_id, "start" if side == "start" else "end", self.view.playhead_frame))
 
     def delete_selected(self, *, ripple: bool = False) -> None:
         clip_id = self.selected_clip()

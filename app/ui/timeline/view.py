@@ -114,7 +114,10 @@ class TimelineView(QGraphicsView):
         self._attach_media()
 
     def _layout(self) -> None:
+        fps = float(self.timeline.fps) if self.timeline else 30.0
         for item in self.clip_items.values():
+            item.fps = fps
+            item.frames_per_px = 1.0 / self.px_per_frame
             c = item.clip
             item.setRect(QRectF(self.x_for(c.start), self.row_y(item.row) + 2, max(2.0, c.length * self.px_per_frame), TRACK_H - 4))
         duration = self.timeline.duration if self.timeline else 0
