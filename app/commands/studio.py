@@ -25,6 +25,14 @@ def run(args: argparse.Namespace) -> int:
     script: Path | None = args.script
     if script is not None and not script.is_file():
         raise UserError(f"{script}: no such script file (give the path to a .md script)")
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    )
+    if headless:
+        raise UserError(
+            "no display to open the studio on (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "run it in a desktop session, or set QT_QPA_PLATFORM=offscreen to run without one"
+        )
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
