@@ -24,8 +24,12 @@ MIN_GAP_MS = 60
 """A quiet run at least this long inside speech counts as a pause between words."""
 SNAP_MS = 40
 """How far an unpinned boundary may move to reach a quieter point."""
-UNMATCHED = 1.0
+DIP_DB = 8.0
+DIP_MS = 20
+UNMATCHED_SHORT = 1.0
+UNMATCHED_LONG = 2.0
 """Cost of a pause that falls inside a word (relative to a match one word off)."""
+LONG_GAP_MS = 110
 _PUNCT_WEIGHT = {",": 2.0, ";": 3.0, ":": 3.0, ".": 4.0, "!": 4.0, "?": 4.0}
 
 
@@ -122,8 +126,9 @@ def estimate_word_timings(
         for i in range(1, len(segment_weights)):
             pos = inner(seg_cum[i] / seg_cum[-1])
             pos = _snap(energy, pos, b0, a1, max(1, SNAP_MS // HOP_MS))
-            ends[lo_word + i - 1] = pos
-            starts[lo_word + i] = pos
+            left, right = _dip(energy, pos, b0, a1)
+            ends[lo_word + i - 1] = left
+            starts[lo_word + i] = right
 
     timings: list[WordTiming] = []
     previous_end = start
@@ -133,6 +138,11 @@ def estimate_word_timings(
         timings.append(WordTiming(word, int(s), int(e)))
         previous_end = e
     return timings
+
+
+def _unmatched_cost(gap: tuple[int, int]) -> float:
+    """What leaving a pause inside a word costs: little for a short one, a lot for a long one."""
+    return UNMATCHED_SHORT if (gap[1] - gap[0]) * HOP_MS < LONG_GAP_MS else UNMATCHED_LONG
 
 
 def _match_pauses(
@@ -146,7 +156,8 @@ def _match_pauses(
 
     Matching costs the squared distance (in average words) less a bonus where the text
     has punctuation; leaving a pause unmatched (a stop consonant's closure, say) costs
-    ``UNMATCHED``; a boundary may have no pause at no cost.
+    more the longer it is (a stop consonant's closure is short, a breath is long); a
+    boundary may have no pause at no cost.
     """
     nb, ng = len(predicted), len(gaps)
     if not nb or not ng:
@@ -154,14 +165,15 @@ def _match_pauses(
     inf = float("inf")
     cost = np.full((nb + 1, ng + 1), inf)
     move = np.zeros((nb + 1, ng + 1), dtype=np.int8)  # 0 skip boundary, 1 skip gap, 2 match
-    cost[0, :] = np.arange(ng + 1) * UNMATCHED
+    unmatched = [_unmatched_cost(g) for g in gaps]
+    cost[0, :] = np.concatenate([[0.0], np.cumsum(unmatched)])
     cost[:, 0] = 0.0
     move[0, 1:] = 1
     for i in range(1, nb + 1):
         for j in range(1, ng + 1):
-            options = [cost[i - 1, j], cost[i, j - 1] + UNMATCHED]
+            options = [cost[i - 1, j], cost[i, j - 1] + unmatched[j - 1]]
             distance = abs(predicted[i - 1] - gap_pos[j - 1]) / max(avg_word, 1e-9)
-            match = inf if distance > 2.0 else cost[i - 1, j - 1] + distance**2 - 0.2 * punctuation[i - 1]
+            match = inf if distance > 2.0 else cost[i - 1, j - 1] + distance**2 - 1.0 * punctuation[i - 1]
             options.append(match)
             best = int(np.argmin(options))
             cost[i, j] = options[best]
@@ -195,6 +207,25 @@ def _voiced_map(a: int, b: int, gaps: list[tuple[int, int]]) -> Callable[[float]
         return round(pos + target)
 
     return at
+
+
+def _dip(energy: np.ndarray, pos: int, lo: int, hi: int) -> tuple[int, int]:
+    """The quiet stretch around a boundary: where one word fades and the next begins.
+
+    Spreads from ``pos`` while the level stays within ``DIP_DB`` of the quietest point,
+    at most ``DIP_MS`` each way, so the next word starts at its onset, not mid-silence.
+    """
+    if pos <= lo or pos >= hi or pos >= energy.size:
+        return pos, pos
+    limit = float(energy[pos]) + DIP_DB
+    reach = max(1, DIP_MS // HOP_MS)
+    left = pos
+    while left - 1 > lo and pos - (left - 1) <= reach and energy[left - 1] <= limit:
+        left -= 1
+    right = pos
+    while right + 1 < min(hi, energy.size) and (right + 1) - pos <= reach and energy[right + 1] <= limit:
+        right += 1
+    return left, right + 1 if right > pos else right
 
 
 def _snap(energy: np.ndarray, pos: int, lo: int, hi: int, radius: int) -> int:
