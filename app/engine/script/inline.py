@@ -106,10 +106,11 @@ def take_speaker(tokens: list[Token]) -> tuple[Speaker | None, list[Token]]:
                 after.content = rest[3].content[1:]
                 return Speaker(m.group(1), "bold"), [after, *rest[4:]]
     if first.type == "text":
-        m = SPEAKER_CAPS.match(first.content)
+        content = first.content.lstrip()
+        m = SPEAKER_CAPS.match(content)
         if m and any(ch.isalpha() for ch in m.group(1)):
             after = Token("text", "", 0)
-            after.content = first.content[m.end() :]
+            after.content = content[m.end() :]
             return Speaker(m.group(1), "caps"), [after, *rest[1:]]
     return None, tokens
 

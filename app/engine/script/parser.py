@@ -162,7 +162,7 @@ class _Parser:
                             "the later entry is used.")
             self.declared[key] = character
         if self.settings.music:
-            line, col = reader._pos("music", value=True)
+            line, col = reader.position("music", value=True)
             self.settings.music_resolved = self.resolve_media(
                 self.settings.music, line, col, "the music file", music=True)
 
@@ -225,23 +225,22 @@ class _Parser:
         lines = inline.split_lines(content.children or [], line)
         run: list[inline.InlineLine] = []
         speaker: inline.Speaker | None = None
-        first_run = True
         for ln in lines:
             text = inline.plain(ln.tokens).strip()
             ms = inline.pause_ms(text) if _only_text(ln.tokens) else None
             if ms is None and inline.LOOKS_LIKE_PAUSE.match(text):
                 self.report(ln.line, 1, "warning", f"“{text}” is not a pause Castline understands; "
                             "write [pause 1.5s] or [pause 800ms]. It is skipped.")
-                speaker = self.speech_run(run, speaker, first_run) or speaker
-                run, first_run = [], False
+                speaker = self.speech_run(run, speaker) or speaker
+                run = []
                 continue
             if ms is not None:
-                speaker = self.speech_run(run, speaker, first_run) or speaker
-                run, first_run = [], False
+                speaker = self.speech_run(run, speaker) or speaker
+                run = []
                 self.pause(ms, ln.line)
                 continue
             run.append(ln)
-        self.speech_run(run, speaker, first_run)
+        self.speech_run(run, speaker)
 
     def pause(self, ms: int, line: int) -> None:
         if ms > MAX_PAUSE_MS:
@@ -251,7 +250,7 @@ class _Parser:
         self.add(PauseBeat(line=line, end_line=line, duration_ms=ms, estimated_ms=ms))
 
     def speech_run(
-        self, run: list[inline.InlineLine], inherited: inline.Speaker | None, first: bool
+        self, run: list[inline.InlineLine], inherited: inline.Speaker | None
     ) -> inline.Speaker | None:
         """One stretch of a paragraph between pauses: images become media, the rest speech."""
         if not run:
@@ -567,7 +566,9 @@ class _Parser:
             if beats and isinstance(beats[-1], VisualBeat | MediaBeat):
                 last = beats[-1]
                 last.estimated_ms = timing.HELD_VISUAL_MS
-                self.report(last.line, 1, "warning", "this visual ends its scene with nothing "
+                what = "visual" if isinstance(last, VisualBeat) else (
+                    last.media_type if last.media_type in ("image", "video") else "media")
+                self.report(last.line, 1, "warning", f"this {what} ends its scene with nothing "
                             "after it, so it is held for two seconds. Add narration after it, "
                             "or move it earlier.")
 

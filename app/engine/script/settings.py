@@ -38,18 +38,19 @@ class SettingsReader:
         """1-based file line of the first YAML line (the line after the opening ---)."""
         self.report = report
 
-    def _pos(self, *path: str, value: bool = False) -> tuple[int, int]:
+    def position(self, *path: str, value: bool = False) -> tuple[int, int]:
+        """1-based (line, column) in the script file of a key, or of its value."""
         pos = key_position(self.fm.node, *path, value=value)
         if pos is None:
             return self.first_line - 1, 1
         return pos[0] + self.first_line, pos[1] + 1
 
     def _warn(self, path: tuple[str, ...], message: str, *, value: bool = True) -> None:
-        line, col = self._pos(*path, value=value)
+        line, col = self.position(*path, value=value)
         self.report(line, col, "warning", message)
 
     def _error(self, path: tuple[str, ...], message: str, *, value: bool = True) -> None:
-        line, col = self._pos(*path, value=value)
+        line, col = self.position(*path, value=value)
         self.report(line, col, "error", message)
 
     def settings(self) -> ScriptSettings:
@@ -148,7 +149,7 @@ class SettingsReader:
             name = _text(name_obj).strip()
             if not name:
                 continue
-            line, _ = self._pos("characters", str(name_obj), value=False)
+            line, _ = self.position("characters", str(name_obj), value=False)
             out.append(self._character(name, str(name_obj), spec, line))
         return out
 

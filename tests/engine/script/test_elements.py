@@ -244,3 +244,16 @@ def test_lines_survive_crlf_and_a_byte_order_mark(tmp_path: Path) -> None:
     script = parse_file(path)
     assert script.title == "T"
     assert [(b.kind, b.line) for b in script.beats()] == [("speech", 5)]
+
+
+def test_speech_after_a_pause_line_keeps_its_speaker() -> None:
+    script = parse_text("ALICE: Wait for it.\n[pause 1s]\nThere it is.\n")
+    assert [(b.kind, b.line, getattr(b, "speaker", None)) for b in script.beats()] == [
+        ("speech", 1, "ALICE"), ("pause", 2, None), ("speech", 3, "ALICE")]
+
+
+def test_an_image_before_the_speaker_comes_first() -> None:
+    script = parse_text("![x](a.png) ALICE: Look at this.\n\nNARRATOR: And that.\n")
+    beats = script.beats()
+    assert [b.kind for b in beats] == ["media", "speech", "speech"]
+    assert isinstance(beats[1], SpeechBeat) and (beats[1].speaker, beats[1].text) == ("ALICE", "Look at this.")
