@@ -151,8 +151,9 @@ class Encoder:
             ctx.thread_count = 2
         return stream
 
-    def set_audio(self, stereo: np.ndarray) -> None:
-        """The finished mix, float32 shaped (2, samples) at 48 kHz; call before any frame."""
+    def set_audio(self, audio: np.ndarray) -> None:
+        """The finished mix at 48 kHz: float32 (2, samples), or mono (samples,) for both
+        channels (kept once, duplicated chunk by chunk); call before any frame."""
         if self._started:
             raise RuntimeError("set_audio must come before the first frame")
         p = self.preset
@@ -164,7 +165,8 @@ class Encoder:
         if p.audio_codec == "aac":
             stream.codec_context.profile = "LC"
         self._audio = stream
-        self._audio_data = np.ascontiguousarray(stereo, dtype=np.float32)
+        data = np.asarray(audio, dtype=np.float32)
+        self._audio_data = data[None, :] if data.ndim == 1 else data
 
     # -- feeding ---------------------------------------------------------------------
     def __enter__(self) -> Encoder:
@@ -237,7 +239,7 @@ class Encoder:
             dst_colorspace=Colorspace.ITU709,
             src_color_range=ColorRange.JPEG,
             dst_color_range=ColorRange.MPEG,
-            interpolation=Interpolation.BILINEAR | Interpolation.ACCURATE_RND,
+            interpolation=Interpolation.FAST_BILINEAR,
             threads=1,
         )
 
@@ -257,7 +259,8 @@ class Encoder:
         end = min(sample, data.shape[1])
         while self._audio_pos < end:
             stop = min(end, self._audio_pos + AUDIO_CHUNK)
-            chunk = np.ascontiguousarray(data[:, self._audio_pos : stop])
+            piece = data[:, self._audio_pos : stop]
+            chunk = np.ascontiguousarray(np.repeat(piece, 2, axis=0) if piece.shape[0] == 1 else piece)
             frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
             frame.sample_rate = SAMPLE_RATE
             frame.pts = self._audio_pos

@@ -38,10 +38,16 @@ class MixError(Exception):
 class Master:
     """The finished soundtrack and what was measured on it."""
 
-    audio: np.ndarray
-    """float32, shape (2, samples)."""
+    mono: np.ndarray
+    """float32, shape (samples,): both stereo channels carry it (every source is mono)."""
     loudness_lufs: float
+    """Of the stereo file (two identical channels)."""
     true_peak_dbtp: float
+
+    @property
+    def audio(self) -> np.ndarray:
+        """The stereo soundtrack, float32 (2, samples); built on demand (it doubles memory)."""
+        return np.stack([self.mono, self.mono])
 
 
 def _load(path: str) -> np.ndarray:
@@ -145,8 +151,13 @@ def music_bus(timeline: Timeline, total: int, voice: np.ndarray) -> np.ndarray:
     return bus
 
 
+STEREO_GAIN_DB = 10 * math.log10(2)
+"""BS.1770 sums the channels' power: a mono mix on both channels is this much louder."""
+
+
 def loudness(stereo_or_mono: np.ndarray) -> float:
-    """Integrated loudness in LUFS (BS.1770) of a (channels, n) or mono array."""
+    """Integrated loudness in LUFS (BS.1770) of a (channels, n) array, or of a mono array
+    played on one channel (add :data:`STEREO_GAIN_DB` for the same signal on two)."""
     data = np.asarray(stereo_or_mono, dtype=np.float64)
     data = data.T if data.ndim == 2 else data
     if data.shape[0] < int(0.4 * SAMPLE_RATE) + 1:
@@ -194,14 +205,14 @@ def limit(mono: np.ndarray, ceiling_dbtp: float = CEILING_DBTP, lookahead_ms: in
 
 
 def master(mono: np.ndarray, target_lufs: float = TARGET_LUFS, ceiling_dbtp: float = CEILING_DBTP) -> Master:
-    """Bring the mix to ``target_lufs`` with its true peak under ``ceiling_dbtp``; stereo out.
+    """Bring the mix to ``target_lufs`` (as stereo) with its true peak under ``ceiling_dbtp``.
 
     Gain and limiting alternate twice: limiting lowers loudness a little, the second
     pass wins it back. Silence stays silence.
     """
     out = mono.astype(np.float32)
     for _ in range(3):
-        level = loudness(np.stack([out, out]))
+        level = loudness(out) + STEREO_GAIN_DB
         if not math.isfinite(level):
             break
         out = out * np.float32(10 ** ((target_lufs - level) / 20))
@@ -210,8 +221,8 @@ def master(mono: np.ndarray, target_lufs: float = TARGET_LUFS, ceiling_dbtp: flo
     if math.isfinite(peak) and peak > ceiling_dbtp:
         out = out * np.float32(10 ** ((ceiling_dbtp - peak - 0.05) / 20))
         peak = true_peak_dbtp(out)
-    stereo = np.stack([out, out]).astype(np.float32)
-    return Master(stereo, loudness(stereo), peak)
+    out = out.astype(np.float32)
+    return Master(out, loudness(out) + STEREO_GAIN_DB, peak)
 
 
 def mix_timeline(timeline: Timeline, total_samples: int | None = None) -> Master:

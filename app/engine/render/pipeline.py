@@ -151,7 +151,7 @@ def render_timeline(
     try:
         with Encoder(tmp, chosen, fps=snap.fps, width=chosen.width, height=chosen.height,
                      metadata=metadata, threads=max(1, jobs)) as enc:
-            enc.set_audio(mastered.audio)
+            enc.set_audio(mastered.mono)
             previous = None
             for n in range(total):
                 progress.check()
@@ -162,7 +162,7 @@ def render_timeline(
                     composited += 1
                     enc.add_frame(unpremultiply(frame.image) if chosen.alpha else frame.image)
                 previous = frame
-                if n % 30 == 0:
+                if n % 30 == 29:
                     comp.release_before(n)
                     progress.update(n + 1, message="rendering")
         progress.update(total, message="writing captions and thumbnail")

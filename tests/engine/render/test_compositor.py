@@ -174,3 +174,21 @@ def test_title_card_reads_on_its_backdrop() -> None:
     image = Compositor(tl).rgb(0)
     assert image.max() >= 240  # white title text
     assert image[5, 5].max() > 0  # a backdrop, not black
+
+
+def test_burned_captions_and_watermark_are_drawn(tmp_path: Path) -> None:
+    from app.engine.timeline import CaptionSource
+
+    mark = tmp_path / "mark.png"
+    cv2.imwrite(str(mark), np.full((20, 40, 3), 255, np.uint8))
+    tl = Timeline.create(30, 320, 180, tracks=[
+        Track(kind="visual", clips=[Clip(start=0, length=10, source=ProceduralSource(prompt="night"))]),
+        Track(kind="caption", clips=[Clip(start=0, length=10, source=CaptionSource(text="Hello captions"))]),
+    ])
+    plain = Compositor(tl).rgb(5)
+    burned = Compositor(tl, burn_captions=True, watermark=mark).rgb(5)
+    lower = (slice(120, 170), slice(60, 260))
+    assert np.abs(burned[lower].astype(int) - plain[lower].astype(int)).max() > 100  # white text appeared
+    assert burned[:60][np.abs(burned[:60].astype(int) - plain[:60].astype(int)).sum(axis=2) > 0].size == 0
+    corner = burned[150:172, 270:312]
+    assert corner.mean() > plain[150:172, 270:312].mean() + 60  # the watermark, bottom right

@@ -1,0 +1,44 @@
+"""Ctrl+C during ``render`` stops cleanly: exit 130, no file under the final name, no temp left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.engine.render.conftest import FIXTURES
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_render_leaves_nothing(tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    env = dict(os.environ, CASTLINE_DATA_DIR=str(tmp_path / "data"), CASTLINE_CACHE_DIR=str(tmp_path / "cache"),
+               CASTLINE_CONFIG_DIR=str(tmp_path / "config"))
+    proc = subprocess.Popen(
+        [sys.executable, "main.py", "render", str(FIXTURES / "short.md"), "-o", str(out_dir / "v.mp4"), "--offline"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        # Wait until the encoder has opened its temporary file, then press Ctrl+C.
+        for _ in range(1200):
+            if any(".part" in p.name for p in out_dir.iterdir()) or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, "the render finished before it could be interrupted"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err.decode(errors="replace")[-500:]
+    assert b"Traceback" not in err
+    assert sorted(p.name for p in out_dir.iterdir()) == []
