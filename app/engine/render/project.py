@@ -59,7 +59,11 @@ def render_script(
     watermark: Path | None = None,
     on_voices_done: Callable[[], None] | None = None,
 ) -> ScriptRender:
-    """Render the script at ``path`` to ``output`` (written under a temporary name first)."""
+    """Render the script at ``path`` to ``output`` (written under a temporary name first).
+
+    ``voice_progress`` reports synthesis separately; without it ``progress`` reports both
+    phases in turn (its message says which), and cancelling it stops either.
+    """
     import time
 
     from app.engine.model.script import Script
@@ -78,7 +82,7 @@ def render_script(
         service = SynthesisService(db, providers=providers)
         started = time.monotonic()
         try:
-            result = service.synthesize_script(script, voice_progress)
+            result = service.synthesize_script(script, voice_progress or progress)
         except BudgetExceeded as exc:
             raise RenderError(f"{path}: nothing was synthesized: {exc}") from exc
         synthesis_s = time.monotonic() - started
