@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["timeline"]], [340], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["preview"]], [620], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["outline"]], [230], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["preview"], self.docks["voices"]], [400, 260], Qt.Orientation.Vertical)
         state = self.qsettings.value("window/state")
         if state is not None:
             self.restoreState(state)  # type: ignore[arg-type]

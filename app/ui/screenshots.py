@@ -56,6 +56,12 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     window.show()
     view = window.timeline_panel.view
     _settle(app, lambda: window.preview.shown_frame >= 0)
+    # Speak the script (offline Piper voice; cached after the first run) so voice clips show waveforms.
+    job = window.voices.synthesize_all()
+    if job is not None:
+        _settle(app, lambda: job.state != "running", 300)
+        if job.state != "done":
+            print(f"voices not synthesized ({job.state}: {job.error}); screenshots show estimates", file=sys.stderr)
     tl = window.document.timeline
     assert tl is not None
     # A frame with a terminal on screen makes the better picture.
@@ -64,7 +70,7 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     view.set_playhead(frame, emit=True)
     _settle(app, lambda: window.preview.shown_frame == frame and all(
         i.thumbnail is not None for i in view.clip_items.values() if i.kind in ("visual", "terminal")
-    ))
+    ) and all(i.peaks is not None for i in view.clip_items.values() if i.kind in ("voice", "music")))
     view.set_playhead(frame)
     block_line = next((b.line for b in window.document.script.beats() if b.kind == "terminal"), 1) if window.document.script else 1
     window.editor.goto_line(block_line + 1)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGrap
 from app.engine.timeline import Clip
 from app.ui.theme import TRACK_COLOURS
 
-TRACK_H = 52
+TRACK_H = 42
 RULER_H = 26
 HANDLE_PX = 6
 
