@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,7 +60,12 @@ def read_script(path: Path) -> ReadResult:
         if not path.exists():
             return ReadResult(None, [_error(name, "there is no file here; check the path and "
                                             "the spelling of the script's name.")])
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a pipe or device could block or never end
+            return ReadResult(None, [_error(name, "this is not a regular file (it is a device "
+                                            "or a pipe); save the script as a .md file and "
+                                            "give its path.")])
+        size = info.st_size
         if size > MAX_SCRIPT_BYTES:
             return ReadResult(None, [_error(name, f"the file is {size // (1024 * 1024)} MB; a "
                                             f"script may be at most {MAX_SCRIPT_BYTES // (1024 * 1024)} "

@@ -216,3 +216,10 @@ def test_the_garbage_collector_is_left_as_it_was() -> None:
         assert not gc.isenabled()  # a caller that switched it off keeps it off
     finally:
         gc.enable()
+
+
+def test_a_pipe_is_refused_instead_of_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    script = parse_file(fifo)  # reading a pipe with no writer would block forever
+    assert script.has_errors and "regular file" in script.diagnostics[0].message
