@@ -102,3 +102,39 @@ def test_changing_a_voice_rewrites_the_script_and_the_store(qtbot: QtBot, studio
     # The editor can undo the panel's rewrite like any typing.
     studio.editor.undo()
     assert "NARRATOR: { voice: local/joe }" in studio.editor.toPlainText()
+
+
+def test_hand_edited_timeline_comes_back_after_reopening(qtbot: QtBot, studio: MainWindow, store: Store) -> None:
+    tl = studio.document.timeline
+    assert tl is not None
+    voice = next(t for t in tl.tracks if t.kind == "voice")
+    last = voice.clips[-1]
+    studio.timeline_panel.view.select(last.id)
+    studio.actions_.trigger("timeline.nudge_right")
+    assert not studio.document.follow_script
+    path = studio.session.script_path
+    assert path is not None
+    studio.close()
+    again = open_window(qtbot, store, path)
+    restored = again.document.timeline
+    assert restored is not None and not again.document.follow_script
+    found = restored.find(last.id)
+    assert found is not None and found[1].start == last.start + 1
+    # Re-layout from the script throws the hand edit away, as one would expect.
+    again.actions_.trigger("timeline.relayout")
+    assert again.document.follow_script
+    fresh = again.document.timeline
+    assert fresh is not None
+    assert next(t for t in fresh.tracks if t.kind == "voice").clips[-1].start == last.start
+    again.close()
+
+
+def test_dragging_in_the_outline_reorders_the_text(qtbot: QtBot, studio: MainWindow) -> None:
+    outline = studio.outline
+    titles = outline.titles()
+    item = outline.takeItem(3)  # the last scene, moved in front of the first (after the intro)
+    outline.insertItem(1, item)
+    outline.dropped.emit()
+    assert studio.outline.titles() == [titles[0], titles[3], titles[1], titles[2]]
+    text = studio.editor.toPlainText()
+    assert text.index("## " + titles[3]) < text.index("## " + titles[1])
