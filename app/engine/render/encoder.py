@@ -25,6 +25,9 @@ from app.engine.model.time import SAMPLE_RATE, frames_to_samples
 from app.engine.render.presets import Preset
 
 AUDIO_CHUNK = 1024 * 8
+AAC_PRIMING = 1024
+"""Samples of encoder delay AAC puts before the sound. Without an edit list (YouTube's
+rule) no player trims them, so the mix is fed that much early to keep speech on its frame."""
 _REPEAT = object()
 """Queued in place of a picture: encode the previous frame again (nothing moved)."""
 """Samples per audio frame handed to the encoder (AAC takes 1024 at a time internally)."""
@@ -166,7 +169,10 @@ class Encoder:
             stream.codec_context.profile = "LC"
         self._audio = stream
         data = np.asarray(audio, dtype=np.float32)
-        self._audio_data = data[None, :] if data.ndim == 1 else data
+        data = data[None, :] if data.ndim == 1 else data
+        if p.audio_codec == "aac":
+            data = data[:, AAC_PRIMING:]
+        self._audio_data = data
 
     # -- feeding ---------------------------------------------------------------------
     def __enter__(self) -> Encoder:

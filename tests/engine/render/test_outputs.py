@@ -121,3 +121,17 @@ def test_cli_reports_script_errors_with_their_line(tmp_path: Path, capsys: pytes
     code = main(["render", str(script), "-o", str(tmp_path / "x.mp4"), "--offline"])
     err = capsys.readouterr().err
     assert code == 1 and "bad.md:3:" in err and not (tmp_path / "x.mp4").exists()
+
+
+@pytest.mark.parametrize("preset", ["preview", "webm-vp9"])
+def test_speech_starts_on_its_frame_in_the_decoded_file(tmp_path: Path, preset: str) -> None:
+    """AAC's encoder delay (no edit list to hide it) and Opus pre-skip leave speech on its frame."""
+    tl = Timeline.create(30, 320, 180, tracks=[
+        Track(kind="visual", clips=[Clip(start=0, length=60, source=ProceduralSource(prompt="x"))]),
+        Track(kind="voice", clips=[speech_clip(tmp_path / "s.wav", 30, 1.0, "hi", freq=1000.0)]),
+    ])
+    result = render_timeline(tl, tmp_path / "sync.mp4", preset=preset, sidecars=False)
+    with av.open(str(result.output)) as c:
+        left = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
+    onset = int(np.argmax(np.abs(left) > 0.01))
+    assert abs(onset - 48000) <= 48  # within a millisecond of frame 30
