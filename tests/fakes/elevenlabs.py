@@ -8,6 +8,7 @@ limit answers ``quota_exceeded`` once it is used up; unknown voices answer
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import threading
@@ -16,7 +17,7 @@ import uuid
 import av
 import numpy as np
 
-from tests.fakes.server import FakeServer, Recorded, Reply, speechlike
+from tests.fakes.server import FakeServer, Recorded, Reply, speechlike_with_spans
 
 VOICES = [
     {"voice_id": "21m00Tcm4TlvDq8ikWAM", "name": "Rachel", "category": "premade", "labels": {"accent": "american", "gender": "female"}},
@@ -63,12 +64,12 @@ class FakeElevenLabs(FakeServer):
                 200,
                 {"tier": self.tier, "character_count": self.character_count, "character_limit": self.character_limit, "status": "active"},
             )
-        match = re.fullmatch(r"/v1/text-to-speech/([^/]+)", request.path)
+        match = re.fullmatch(r"/v1/text-to-speech/([^/]+)(/with-timestamps)?", request.path)
         if request.method == "POST" and match:
-            return self._speak(match.group(1), request)
+            return self._speak(match.group(1), request, timestamps=bool(match.group(2)))
         return error(404, "not_found", f"no route {request.method} {request.path}")
 
-    def _speak(self, voice_id: str, request: Recorded) -> Reply:
+    def _speak(self, voice_id: str, request: Recorded, *, timestamps: bool = False) -> Reply:
         body = request.body if isinstance(request.body, dict) else {}
         text = body.get("text")
         if not isinstance(text, str) or not text:
@@ -87,11 +88,48 @@ class FakeElevenLabs(FakeServer):
         fmt = request.query.get("output_format", "mp3_44100_128")
         codec, rate_text = fmt.split("_")[:2]
         rate = int(rate_text)
-        samples = speechlike(text, rate)
+        samples, spans = speechlike_with_spans(text, rate)
         headers = {"character-cost": str(cost), "request-id": uuid.uuid4().hex}
         if codec == "mp3":
-            return Reply(200, encode_mp3(samples, rate), headers, content_type="audio/mpeg")
-        if codec == "pcm":
-            pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
-            return Reply(200, pcm, headers, content_type="audio/pcm")
-        return Reply.json(400, {"detail": {"status": "invalid_output_format", "message": f"unknown output_format {fmt}"}})
+            audio, content_type = encode_mp3(samples, rate), "audio/mpeg"
+        elif codec == "pcm":
+            audio, content_type = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes(), "audio/pcm"
+        else:
+            return Reply.json(400, {"detail": {"status": "invalid_output_format", "message": f"unknown output_format {fmt}"}})
+        if not timestamps:
+            return Reply(200, audio, headers, content_type=content_type)
+        return Reply.json(
+            200,
+            {"audio_base64": base64.b64encode(audio).decode(), "alignment": alignment(text, spans, rate), "normalized_alignment": alignment(text, spans, rate)},
+            headers,
+        )
+
+
+def alignment(text: str, spans: list[tuple[int, int]], rate: int) -> dict[str, list[object]]:
+    """Character start/end times in seconds: a word's letters share its burst evenly,
+    the spaces between words fill the gaps."""
+    chars: list[object] = []
+    starts: list[object] = []
+    ends: list[object] = []
+    words = iter(spans)
+    i = 0
+    previous_end = 0.0
+    while i < len(text):
+        if text[i].isspace():
+            chars.append(text[i])
+            starts.append(previous_end)
+            ends.append(previous_end)
+            i += 1
+            continue
+        j = i
+        while j < len(text) and not text[j].isspace():
+            j += 1
+        a, b = next(words)
+        step = (b - a) / (j - i)
+        for k in range(i, j):
+            chars.append(text[k])
+            starts.append(round((a + (k - i) * step) / rate, 4))
+            ends.append(round((a + (k - i + 1) * step) / rate, 4))
+        previous_end = b / rate
+        i = j
+    return {"characters": chars, "character_start_times_seconds": starts, "character_end_times_seconds": ends}

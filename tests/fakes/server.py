@@ -195,7 +195,16 @@ def speechlike(text: str, rate: int, *, seconds_per_letter: float = 0.06) -> np.
 
     Word boundaries are known exactly, so tests can check word timings against it.
     """
+    return speechlike_with_spans(text, rate, seconds_per_letter=seconds_per_letter)[0]
+
+
+def speechlike_with_spans(
+    text: str, rate: int, *, seconds_per_letter: float = 0.06
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """:func:`speechlike` plus each word's (start, end) sample."""
     parts = [np.zeros(int(0.12 * rate), dtype=np.float32)]
+    spans: list[tuple[int, int]] = []
+    position = parts[0].size
     for i, word in enumerate(text.split()):
         n = int(max(2, len(word)) * seconds_per_letter * rate)
         t = np.arange(n) / rate
@@ -203,6 +212,9 @@ def speechlike(text: str, rate: int, *, seconds_per_letter: float = 0.06) -> np.
         voiced = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 6))
         envelope = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.015)
         parts.append((0.2 * voiced * envelope).astype(np.float32))
-        parts.append(np.zeros(int((0.15 if word[-1] in ",.?!" else 0.07) * rate), dtype=np.float32))
+        spans.append((position, position + n))
+        gap = np.zeros(int((0.15 if word[-1] in ",.?!" else 0.07) * rate), dtype=np.float32)
+        parts.append(gap)
+        position += n + gap.size
     parts.append(np.zeros(int(0.12 * rate), dtype=np.float32))
-    return np.concatenate(parts)
+    return np.concatenate(parts), spans

@@ -2,12 +2,17 @@
 
 Synthesis is ``POST /v1/text-to-speech/{voice_id}?output_format=...`` with the key in
 ``xi-api-key``; the answer is audio bytes plus ``character-cost`` (characters billed)
-and ``request-id``. Concurrency follows the subscription tier. Credits are turned into
+and ``request-id``. By default the ``/with-timestamps`` form of the same endpoint is
+used: the same audio, base64 in JSON, with each character's start and end time, which
+gives captions exact word timings. Concurrency follows the subscription tier. Credits are turned into
 dollars at a configurable rate per thousand characters.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +30,7 @@ from app.engine.voice.base import (
     VoiceError,
     VoiceInfo,
     VoiceProvider,
+    WordTiming,
 )
 from app.engine.voice.http import (
     error_body,
@@ -58,8 +64,10 @@ class ElevenLabsProvider(VoiceProvider):
         concurrency: int | None = None,
         timeout_s: float = 60.0,
         key: Callable[[], str | None] | None = None,
+        timestamps: bool = True,
     ) -> None:
         self._client = make_client(base_url, timeout_s)
+        self._timestamps = timestamps
         self._model = model
         self._format = output_format
         self._rate = usd_per_1k_credits
@@ -174,18 +182,27 @@ class ElevenLabsProvider(VoiceProvider):
             body["previous_text"] = request.previous_text
         if request.next_text:
             body["next_text"] = request.next_text
-        headers = {**self._headers(), "accept": "audio/mpeg" if self._format.startswith("mp3") else "*/*"}
+        path = f"/v1/text-to-speech/{request.voice_id}" + ("/with-timestamps" if self._timestamps else "")
+        accept = "application/json" if self._timestamps else ("audio/mpeg" if self._format.startswith("mp3") else "*/*")
         with transport_errors(self.name), self._client.stream(
             "POST",
-            f"/v1/text-to-speech/{request.voice_id}",
+            path,
             params={"output_format": self._format},
             json=body,
-            headers=headers,
+            headers={**self._headers(), "accept": accept},
         ) as response:
             if response.status_code >= 400:
                 response.read()
                 self._raise_for(response)
             payload = response.read()
+        alignment: Any = None
+        if self._timestamps:
+            try:
+                data = json.loads(payload)
+                payload = base64.b64decode(data["audio_base64"], validate=True)
+                alignment = data.get("alignment") or data.get("normalized_alignment")
+            except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+                raise TransientVoiceError(f"ElevenLabs answered with unreadable JSON ({exc})", provider=self.name, code="bad_answer") from exc
         if not payload:
             raise TransientVoiceError("ElevenLabs answered with no audio", provider=self.name, code="empty_audio")
         try:
@@ -207,4 +224,38 @@ class ElevenLabsProvider(VoiceProvider):
             billed_units=billed,
             cost_usd=billed * self._rate / 1000,
             request_id=response.headers.get("request-id"),
+            words=words_from_alignment(request.text, alignment, rate),
         )
+
+
+def words_from_alignment(text: str, alignment: Any, rate: int) -> list[WordTiming] | None:
+    """Word spans (in samples at ``rate``) from ElevenLabs' per-character times.
+
+    None when there is no alignment or its characters do not spell ``text`` (the
+    service then estimates timings from the audio instead).
+    """
+    if not isinstance(alignment, dict):
+        return None
+    chars = alignment.get("characters")
+    starts = alignment.get("character_start_times_seconds")
+    ends = alignment.get("character_end_times_seconds")
+    if not (isinstance(chars, list) and isinstance(starts, list) and isinstance(ends, list)):
+        return None
+    if len(chars) != len(starts) or len(chars) != len(ends) or "".join(map(str, chars)) != text:
+        return None
+    words: list[WordTiming] = []
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        j = i
+        while j < len(text) and not text[j].isspace():
+            j += 1
+        try:
+            start, end = float(starts[i]), float(ends[j - 1])
+        except (TypeError, ValueError):
+            return None
+        words.append(WordTiming(text[i:j], round(start * rate), max(round(start * rate), round(end * rate))))
+        i = j
+    return words

@@ -27,6 +27,8 @@ class ProviderConfig:
     )
     elevenlabs_model: str = "eleven_multilingual_v2"
     elevenlabs_output_format: str = "mp3_44100_128"
+    elevenlabs_timestamps: bool = True
+    """Use ``/with-timestamps`` for exact word timings (False: plain audio, estimated timings)."""
     elevenlabs_usd_per_1k_credits: float = 0.30
     """Dollars per thousand credits (a credit is a character on multilingual v2)."""
     elevenlabs_concurrency: int | None = None
@@ -49,6 +51,7 @@ def build_providers(config: ProviderConfig | None = None) -> dict[str, VoiceProv
             usd_per_1k_credits=config.elevenlabs_usd_per_1k_credits,
             concurrency=config.elevenlabs_concurrency,
             timeout_s=config.timeout_s,
+            timestamps=config.elevenlabs_timestamps,
         ),
         "google": GoogleProvider(
             config.google_url,

@@ -128,3 +128,15 @@ def test_long_line_is_split_into_requests_and_joined(tmp_path: Path, eleven: Fak
     assert sent == ["The first sentence is here.", "The second one follows it. And a third."]
     assert [w.text for w in spoken.words] == text.split()
     assert spoken.provider == "elevenlabs" and spoken.num_samples / 48_000 > 2.5
+
+
+def test_alignment_that_does_not_spell_the_text_is_ignored() -> None:
+    from app.engine.voice.elevenlabs import words_from_alignment
+
+    good = {"characters": list("hi yo"), "character_start_times_seconds": [0, 0.1, 0.2, 0.3, 0.4],
+            "character_end_times_seconds": [0.1, 0.2, 0.3, 0.4, 0.5]}
+    words = words_from_alignment("hi yo", good, 1000)
+    assert words is not None and [(w.text, w.start_sample, w.end_sample) for w in words] == [("hi", 0, 200), ("yo", 300, 500)]
+    assert words_from_alignment("hi you", good, 1000) is None
+    assert words_from_alignment("hi yo", {"characters": "nope"}, 1000) is None
+    assert words_from_alignment("hi yo", None, 1000) is None

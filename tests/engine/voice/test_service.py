@@ -289,3 +289,34 @@ def test_google_word_timings_land_on_the_words(
     frame = 48_000 // 30
     for onset, word in zip(onsets, spoken.words, strict=True):
         assert abs((word.start_sample - base_got) - (onset * 2 - base_truth)) <= frame
+
+
+def test_elevenlabs_alignment_gives_exact_word_timings(
+    tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService
+) -> None:
+    from tests.fakes.server import speechlike_with_spans
+
+    text = "Agree, verify, then trust the server completely."
+    result = make_service().synthesize_script(script(tmp_path, CLOUD, text + "\n"))
+    spoken = next(iter(result.lines.values()))
+    assert eleven.requests_to(SYNTH)[0].path.endswith("/with-timestamps")
+    _, spans = speechlike_with_spans(text, 44_100)
+    frame = 48_000 // 30
+    scale = 48_000 / 44_100
+    offset = spans[0][0] * scale - spoken.words[0].start_sample  # where the trim cut
+    for (start, end), word in zip(spans, spoken.words, strict=True):
+        assert abs(word.start_sample - (start * scale - offset)) <= frame / 4
+        assert abs(word.end_sample - (end * scale - offset)) <= frame / 4
+    assert 0 < spoken.words[0].start_sample < 48_000 * 0.1  # a natural lead-in kept
+
+
+def test_plain_endpoint_estimates_timings(
+    tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService
+) -> None:
+    config = ProviderConfig(elevenlabs_url=eleven.url, elevenlabs_timestamps=False)
+    result = make_service(provider_config=config).synthesize_script(script(tmp_path, CLOUD, "Plain audio, no alignment.\n"))
+    spoken = next(iter(result.lines.values()))
+    assert not eleven.requests_to(SYNTH)[0].path.endswith("/with-timestamps")
+    assert [w.text for w in spoken.words] == ["Plain", "audio,", "no", "alignment."]
+    starts = [w.start_sample for w in spoken.words]
+    assert starts == sorted(starts) and spoken.words[-1].end_sample <= spoken.num_samples
