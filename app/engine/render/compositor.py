@@ -13,6 +13,7 @@ handed back for every frame of the stretch.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -332,6 +333,7 @@ class Compositor:
 
 
 _PREVIEW: OrderedDict[tuple[int, int, bool], Compositor] = OrderedDict()
+_PREVIEW_LOCK = threading.Lock()
 
 
 def preview_frame(timeline: Timeline, frame: int, *, width: int, alpha: bool = False) -> np.ndarray:
@@ -342,13 +344,14 @@ def preview_frame(timeline: Timeline, frame: int, *, width: int, alpha: bool = F
     """
     height = max(2, round(width * timeline.height / timeline.width / 2) * 2)
     key = (width, height, alpha)
-    comp = _PREVIEW.get(key)
-    if comp is None:
-        comp = Compositor(timeline, width=width, height=height, alpha=alpha)
-        _PREVIEW[key] = comp
-        while len(_PREVIEW) > 3:
-            _PREVIEW.popitem(last=False)[1].close()
-    elif comp.timeline is not timeline:
-        comp.set_timeline(timeline)
-    image = comp.frame(frame).image
-    return image.copy() if alpha else np.ascontiguousarray(image[:, :, :3])
+    with _PREVIEW_LOCK:  # the studio may ask from a worker thread
+        comp = _PREVIEW.get(key)
+        if comp is None:
+            comp = Compositor(timeline, width=width, height=height, alpha=alpha)
+            _PREVIEW[key] = comp
+            while len(_PREVIEW) > 3:
+                _PREVIEW.popitem(last=False)[1].close()
+        elif comp.timeline is not timeline:
+            comp.set_timeline(timeline)
+        image = comp.frame(frame).image
+        return image.copy() if alpha else np.ascontiguousarray(image[:, :, :3])

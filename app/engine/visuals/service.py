@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -28,6 +29,9 @@ from app.engine.visuals.kenburns import StillFrames
 from app.engine.visuals.procedural import ProceduralGenerator, palette_for_style
 from app.engine.visuals.text import paste, title_card
 from app.engine.visuals.video import VideoFrames
+
+if TYPE_CHECKING:
+    from app.engine.store import Store
 
 
 class VisualError(Exception):
@@ -108,8 +112,13 @@ class TitleFrames:
 class VisualService:
     """Turns timeline sources into frame sources and caches generated stills."""
 
-    def __init__(self, generators: list[StillGenerator] | None = None, *, max_stills: int = 6) -> None:
-        self.generators: dict[str, StillGenerator] = {g.name: g for g in (generators or [ProceduralGenerator()])}
+    def __init__(
+        self, generators: list[StillGenerator] | None = None, *, store: Store | None = None, max_stills: int = 6
+    ) -> None:
+        self.generators: dict[str, StillGenerator] = {"procedural": ProceduralGenerator()}
+        self.generators.update({g.name: g for g in (generators or [])})
+        self.store = store
+        """Where generated stills from paid generators are kept (procedural ones are cheap to redraw)."""
         self._stills: OrderedDict[str, np.ndarray] = OrderedDict()
         self._max_stills = max_stills
         self.palette: list[str] = []
@@ -127,12 +136,38 @@ class VisualService:
         if cached is not None:
             self._stills.move_to_end(key)
             return cached
-        rgb = generator.generate(source.prompt, width=width, height=height, seed=source.seed, palette=palette)
+        rgb = self._stored(key) if generator.name != "procedural" else None
+        if rgb is None:
+            rgb = generator.generate(source.styled_prompt or source.prompt, width=width, height=height,
+                                     seed=source.seed, palette=palette)
+            if generator.name != "procedural":
+                self._store_still(key, rgb, generator.name, source)
         picture = cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
         self._stills[key] = picture
         while len(self._stills) > self._max_stills:
             self._stills.popitem(last=False)
         return picture
+
+    def _stored(self, key: str) -> np.ndarray | None:
+        if self.store is None:
+            return None
+        entry = self.store.visual_cache_get(key)
+        if entry is None or not entry.path.is_file():
+            return None
+        data = cv2.imread(str(entry.path), cv2.IMREAD_COLOR)
+        return None if data is None else cv2.cvtColor(data, cv2.COLOR_BGR2RGB)
+
+    def _store_still(self, key: str, rgb: np.ndarray, provider: str, source: ProceduralSource) -> None:
+        if self.store is None:
+            return
+        ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        if not ok:
+            return
+        asset = self.store.add_asset(
+            png.tobytes(), "image", suffix=".png", width=rgb.shape[1], height=rgb.shape[0],
+            provenance={"provider": provider, "prompt": source.styled_prompt or source.prompt, "seed": source.seed},
+        )
+        self.store.visual_cache_put(key, asset.sha256, provider=provider, meta={"prompt": source.prompt})
 
     def open(self, source: object, width: int, height: int, fps: Fraction, *, opaque: bool = False) -> FrameSource:
         """A frame source for a visual timeline source at ``width`` x ``height``.

@@ -192,3 +192,34 @@ def test_burned_captions_and_watermark_are_drawn(tmp_path: Path) -> None:
     assert burned[:60][np.abs(burned[:60].astype(int) - plain[:60].astype(int)).sum(axis=2) > 0].size == 0
     corner = burned[150:172, 270:312]
     assert corner.mean() > plain[150:172, 270:312].mean() + 60  # the watermark, bottom right
+
+
+class _CountingGenerator:
+    """A stand-in for a paid cloud image generator: a real generator that counts its calls."""
+
+    name = "paid"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def generate(self, prompt: str, *, width: int, height: int, seed: int, palette: list[str]) -> np.ndarray:
+        self.calls += 1
+        image = np.zeros((height, width, 3), np.uint8)
+        image[:, :, 1] = 200
+        return image
+
+
+def test_paid_stills_are_generated_once_and_kept_in_the_store(tmp_path: Path) -> None:
+    from app.engine.store import Store
+    from app.engine.visuals import VisualService
+
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    try:
+        source = ProceduralSource(prompt="a green field", styled_prompt="a green field, cinematic")
+        gen = _CountingGenerator()
+        first = VisualService([gen], store=store).still(source, 64, 36, provider="paid")
+        again = VisualService([gen], store=store).still(source, 64, 36, provider="paid")
+        assert gen.calls == 1
+        assert np.array_equal(first, again) and first[0, 0, 1] == 200 and first[0, 0, 3] == 255
+    finally:
+        store.close()
