@@ -72,3 +72,25 @@ def test_example_media_files_are_what_the_script_promises() -> None:
     with av.open(str(music)) as container:
         assert container.duration is not None and 25 <= container.duration / 1e6 <= 35
     assert music.stat().st_size < 400 * 1024
+
+
+def test_the_music_generator_makes_a_seamless_quiet_loop() -> None:
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("make_example_media", EXAMPLES / "make_example_media.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    loop = module.music_loop(seconds=8, rate=8_000)
+    assert loop.dtype == np.float32 and loop.size == 8 * 8_000
+    wave = loop.astype(np.float64)
+    # Seamless: across the wrap (last sample -> first) the curve bends no more than it does
+    # inside the loop. A loop cut a few samples short fails this by a factor of three or more.
+    bend_at_wrap = abs(wave[1] - 2 * wave[0] + wave[-1])
+    assert bend_at_wrap <= float(np.percentile(np.abs(np.diff(wave, 2)), 99))
+    cut = wave[:-37]
+    assert abs(cut[1] - 2 * cut[0] + cut[-1]) > float(np.percentile(np.abs(np.diff(wave, 2)), 99))
+    assert 0.2 < float(np.max(np.abs(loop))) <= 0.5  # calm: well below full scale
+    assert float(np.sqrt(np.mean(loop**2))) > 0.02  # and not silence
