@@ -56,7 +56,17 @@ def cmd_voices(args: argparse.Namespace) -> int:
     for name, provider in providers.items():
         if wanted and name != wanted:
             continue
-        print(f"{name}: {provider.status()}")
+        status = provider.status()
+        if provider.is_configured() and provider.requires_key:
+            try:
+                usage = provider.usage()
+            except VoiceError as exc:
+                usage = None
+                status += f"; usage unavailable ({exc})"
+            if usage is not None:
+                limit = f" of {usage.limit:,}" if usage.limit is not None else ""
+                status += f"; {usage.used:,}{limit} {usage.unit} used" + (f" ({usage.tier} plan)" if usage.tier else "")
+        print(f"{name}: {status}")
         if not provider.is_configured():
             continue
         try:

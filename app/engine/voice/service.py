@@ -287,7 +287,19 @@ class SynthesisService:
         self._reset_run(budget)
 
     def _characters(self, script: Script, beats: list[SpeechBeat]) -> dict[str, Character]:
+        """The script's characters, with voices chosen in the studio (kept in the store) winning."""
         characters = {c.name: c for c in script.characters}
+        if self._project_id is not None:
+            for record in self.store.characters(self._project_id):
+                try:
+                    characters[record.name] = Character(
+                        name=record.name,
+                        voice=VoiceRef.parse(record.voice),
+                        fallback=[VoiceRef.parse(f) for f in record.fallback],
+                        settings=VoiceSettings.model_validate(record.settings),
+                    )
+                except ValueError as exc:  # a damaged row: keep the script's choice
+                    log.warning("ignoring the stored voice for %s: %s", record.name, exc)
         for beat in beats:
             if beat.speaker not in characters:
                 characters[beat.speaker] = Character(name=beat.speaker, declared=False)

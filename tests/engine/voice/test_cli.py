@@ -19,7 +19,8 @@ def test_voices_lists_every_provider_and_its_voices(
     assert main(["voices"]) == 0
     out = capsys.readouterr().out
     assert "local: ready" in out and "local/joe" in out
-    assert "elevenlabs: key set" in out and "elevenlabs/21m00Tcm4TlvDq8ikWAM" in out and "Rachel" in out
+    assert "elevenlabs: key set; 0 of 100,000 characters used (creator plan)" in out
+    assert "elevenlabs/21m00Tcm4TlvDq8ikWAM" in out and "Rachel" in out
     assert "google: key set" in out and "google/en-US-Neural2-F" in out
 
 

@@ -320,3 +320,15 @@ def test_plain_endpoint_estimates_timings(
     assert [w.text for w in spoken.words] == ["Plain", "audio,", "no", "alignment."]
     starts = [w.start_sample for w in spoken.words]
     assert starts == sorted(starts) and spoken.words[-1].end_sample <= spoken.num_samples
+
+
+def test_voices_chosen_in_the_studio_override_the_front_matter(
+    tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService, store: Store
+) -> None:
+    parsed = script(tmp_path, "  NARRATOR: { voice: local/joe }\n", "Spoken by the studio's choice.\n")
+    project = store.create_project("Test", parsed.path)
+    store.set_character(project.id, "NARRATOR", f"elevenlabs/{RACHEL}", ["local/joe"], {"speed": 1.1})
+    result = make_service().synthesize_script(parsed)
+    spoken = next(iter(result.lines.values()))
+    assert spoken.provider == "elevenlabs" and result.project_id == project.id
+    assert eleven.requests_to(SYNTH)[0].body["voice_settings"]["speed"] == 1.1
