@@ -24,13 +24,18 @@ from uuid import UUID
 import cv2
 import numpy as np
 
+from app.engine.model.time import frames_to_ms
 from app.engine.timeline import (
     VISUAL_TRACK_KINDS,
     CaptionSource,
     Clip,
+    ImageSource,
+    ProceduralSource,
+    TerminalSource,
     Timeline,
     TitleCardSource,
     Track,
+    VideoSource,
 )
 from app.engine.visuals.base import FrameSource
 from app.engine.visuals.service import VisualService, load_image
@@ -167,24 +172,42 @@ class Compositor:
     def frame_key(self, n: int) -> Hashable:
         """Everything that decides the picture at ``n``: equal keys, identical pictures.
 
-        Like ``Timeline.frame_key``, and a Ken Burns move that has reached its end counts
-        as still, so the rest of a long scene is drawn once.
+        Finer than ``Timeline.frame_key``: a Ken Burns move that has reached its end, a
+        terminal that has finished typing, a video held on its last frame and keyframed
+        properties that have settled all count as still, so the rest of a scene is drawn
+        once however long it lasts.
         """
         parts: list[Hashable] = []
         for track, clip in self.timeline.clips_at(n, kinds=VISUAL_TRACK_KINDS):
             if track.kind == "caption" and not self.burn_captions:
                 continue
-            src = clip.source
-            state: Hashable = None
-            if self.timeline.is_moving(clip, n):
-                state = clip.source_frame(n)
-                kb = getattr(src, "ken_burns", None)
-                if kb is not None and not clip.keyframes and clip.transition_progress(n) is None:
-                    state = min(state, kb.frames)
-            elif isinstance(src, CaptionSource):
-                state = ("word", src.word_at(clip.source_frame(n)))
-            parts.append((track.id, self._clip_hash(clip), state))
+            parts.append((track.id, self._clip_hash(clip), self._motion_state(clip, n)))
         return tuple(parts)
+
+    def _motion_state(self, clip: Clip, n: int) -> Hashable:
+        """What changes a clip's picture from frame to frame, at ``n``."""
+        if clip.transition_progress(n) is not None:
+            return ("transition", n)
+        src = clip.source
+        sf = clip.source_frame(n)
+        own: Hashable
+        if isinstance(src, TerminalSource):
+            own = min(frames_to_ms(sf, self.fps), src.play_ms)
+        elif isinstance(src, CaptionSource):
+            own = src.word_at(sf)
+        elif isinstance(src, VideoSource):
+            limit = src.num_frames
+            own = min(sf, limit - 1) if src.mode != "loop" and limit else sf
+        elif isinstance(src, ImageSource | ProceduralSource):
+            own = None if src.ken_burns is None else min(sf, src.ken_burns.frames)
+        elif isinstance(src, TitleCardSource):
+            own = None
+        else:
+            own = sf if self.timeline.is_moving(clip, n) else None
+        if not clip.keyframes:
+            return own
+        values = tuple((name, clip.value_at(name, n)) for name in sorted(clip.keyframes))
+        return (own, values)
 
     def frame(self, n: int) -> Frame:
         """The picture at timeline frame ``n``; the same object again while nothing moves."""

@@ -223,3 +223,18 @@ def test_paid_stills_are_generated_once_and_kept_in_the_store(tmp_path: Path) ->
         assert np.array_equal(first, again) and first[0, 0, 1] == 200 and first[0, 0, 3] == 255
     finally:
         store.close()
+
+
+def test_finished_terminal_after_its_fade_is_drawn_once() -> None:
+    tl = Timeline.create(30, 320, 180, tracks=[
+        Track(kind="visual", clips=[Clip(start=0, length=90, source=ProceduralSource(prompt="still"))]),
+        Track(kind="terminal", clips=[Clip(
+            start=0, length=90, source=terminal_source(),
+            keyframes={"opacity": [Keyframe(frame=0, value=0.0), Keyframe(frame=9, value=1.0)]},
+        )]),
+    ])
+    comp = Compositor(tl)
+    fading = [comp.frame(n) for n in range(0, 9)]
+    assert len({id(f) for f in fading}) == 9
+    settled = [comp.frame(n) for n in range(40, 90)]  # typing ends at 800 ms (frame 24)
+    assert all(f is settled[0] for f in settled)
