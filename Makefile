@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	@mkdir -p out
-	$(PY) main.py parse $(EXAMPLE)
+	$(PY) main.py render $(EXAMPLE) -o out/demo.mp4 --offline
 
 run: setup
 	QT_QPA_PLATFORM= $(PY) main.py studio $(EXAMPLE)
