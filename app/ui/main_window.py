@@ -371,6 +371,9 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.shown.emit)
 
     def closeEvent(self, e: QCloseEvent) -> None:
+        if self.document.closed:
+            super().closeEvent(e)
+            return
         self.session.flush()
         from app.ui.panels import on_close
 
