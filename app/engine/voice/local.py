@@ -254,7 +254,12 @@ class LocalProvider(VoiceProvider):
         if not text:
             raise PermanentVoiceError("nothing to speak", provider="local", code="empty_text")
         with entry.lock:
-            chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))  # type: ignore[attr-defined]
+            try:
+                chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))  # type: ignore[attr-defined]
+            except Exception as exc:  # espeak or onnxruntime refusing this text
+                raise PermanentVoiceError(
+                    f"Piper could not speak this line: {type(exc).__name__}: {exc}", provider="local", code="synthesis_failed"
+                ) from exc
             sample_rate = int(voice.config.sample_rate)  # type: ignore[attr-defined]
         gap = np.zeros(int(sample_rate * 0.18), dtype=np.float32)  # a breath between sentences
         joined: list[np.ndarray] = []
