@@ -135,3 +135,16 @@ def test_speech_starts_on_its_frame_in_the_decoded_file(tmp_path: Path, preset: 
         left = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
     onset = int(np.argmax(np.abs(left) > 0.01))
     assert abs(onset - 48000) <= 48  # within a millisecond of frame 30
+
+
+def test_presets_turn_for_a_vertical_script() -> None:
+    from app.engine.render import for_aspect
+
+    assert for_aspect(get_preset("youtube-1080p"), "9:16").name == "shorts"
+    prores = for_aspect(get_preset("prores-4444"), "9:16")
+    assert (prores.width, prores.height, prores.alpha) == (1080, 1920, True)
+    assert for_aspect(get_preset("shorts"), "9:16").name == "shorts"
+    assert (get_preset("youtube-4k").width, get_preset("youtube-4k").height) == (3840, 2160)
+    assert (get_preset("preview").width, get_preset("preview").height) == (960, 540)
+    with pytest.raises(KeyError, match="choose one of"):
+        get_preset("youtube-8k")
