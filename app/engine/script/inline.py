@@ -23,6 +23,7 @@ LOOKS_LIKE_PAUSE = re.compile(r"^\[\s*pause\b[^\]]*\]$", re.IGNORECASE)
 DIRECTION_START = re.compile(r"^\(([^()]*)\)\s*")
 DIRECTION_END = re.compile(r"\s*\(([^()]*)\)$")
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_UNUSUAL_SPACE = re.compile(r"[\n\t\f\v\u00a0]")
 
 
 @dataclass
@@ -65,6 +66,8 @@ def plain(tokens: list[Token]) -> str:
 
 def squash(text: str) -> str:
     """Collapse runs of spaces within lines and trim; newlines are kept for captions."""
+    if "  " not in text and not _UNUSUAL_SPACE.search(text):
+        return text.strip()  # the common case, without a regex pass
     lines = [_SPACES.sub(" ", part).strip() for part in text.split("\n")]
     return "\n".join(p for p in lines if p)
 

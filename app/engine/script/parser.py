@@ -268,17 +268,17 @@ class _Parser:
                 self.report(ln.line, 1, "warning", f"this line starts with “{name}:” but belongs to "
                             f"{who}'s speech above, because there is no blank line before it. "
                             f"Add a blank line to give it to {name}.")
-        spoken_parts: list[str] = []
-        caption_parts: list[str] = []
-        for ln, toks in zip(run, tokens0, strict=True):
-            piece = inline.plain(toks)
-            spoken_parts.append(piece)
-            caption_parts.append(piece)
-            caption_parts.append("\n" if ln.break_after == "hardbreak" else " ")
-        text = inline.squash(" ".join(spoken_parts).replace("\n", " "))
-        caption = inline.squash("".join(caption_parts))
+        pieces = [inline.plain(toks) for toks in tokens0]
+        text = inline.squash(" ".join(pieces).replace("\n", " "))
         text, directions = inline.take_directions(text)
-        caption, _ = inline.take_directions(caption)
+        caption = text
+        if any(ln.break_after == "hardbreak" for ln in run[:-1]):
+            # Captions keep the writer's hard line breaks; speech does not hear them.
+            joined = "".join(
+                piece + ("\n" if ln.break_after == "hardbreak" else " ")
+                for ln, piece in zip(run, pieces, strict=True)
+            )
+            caption, _ = inline.take_directions(inline.squash(joined))
         for beat in images_before:
             self.add(beat)
         name = self.speaker_name(speaker, start)
