@@ -42,8 +42,12 @@ def _remember(value: str | None) -> None:
 
 def keyring_available() -> bool:
     """True when a real keyring backend (not the 'fail' one) is active."""
-    backend = keyring.get_keyring()
-    return not isinstance(backend, fail.Keyring) and backend.priority > 0  # type: ignore[operator]
+    try:
+        backend = keyring.get_keyring()
+        return not isinstance(backend, fail.Keyring) and backend.priority > 0  # type: ignore[operator]
+    except Exception as exc:  # a broken keyring configuration must not stop the app
+        logging.getLogger(__name__).warning("the OS keyring is unusable (%s); using environment variables", exc)
+        return False
 
 
 def env_var(provider: str) -> str:

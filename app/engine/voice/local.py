@@ -166,7 +166,9 @@ class LocalProvider(VoiceProvider):
         return bool(self._model_paths())
 
     def status(self) -> str:
-        return "ready (offline, free)" if self.is_configured() else "no Piper voice found"
+        folder = self._voices_dir or paths.voices_dir()
+        state = "ready (offline, free)" if self.is_configured() else "no Piper voice found"
+        return f"{state}; add Piper voices (NAME.onnx + NAME.onnx.json) to {folder}"
 
     def list_voices(self) -> list[VoiceInfo]:
         voices: list[VoiceInfo] = []
