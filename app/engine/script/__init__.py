@@ -56,7 +56,7 @@ def parse_text(text: str, *, path: str | None = None, base_dir: Path | None = No
         with _collector_paused():
             return parse_markdown(text.replace("\r\n", "\n").replace("\r", "\n"), path, base_dir)
     except Exception as exc:  # the promise: never raise on any input
-        log.exception("script parser failed")
+        log.debug("script parser failed", exc_info=True)  # details only with --verbose
         return _failed(path, [Diagnostic(
             line=1, column=1, severity=Severity.ERROR, file=path,
             message=f"Castline could not read this script ({type(exc).__name__}: {exc}); "

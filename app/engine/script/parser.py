@@ -7,7 +7,6 @@ docs/script-language-notes.md.
 
 from __future__ import annotations
 
-import logging
 import os
 import posixpath
 import re
@@ -38,8 +37,6 @@ from app.engine.script import chunking, inline, timing
 from app.engine.script.frontmatter import load_front_matter
 from app.engine.script.options import TERMINAL_INFOS, ParsedInfo, parse_info
 from app.engine.script.settings import SettingsReader
-
-log = logging.getLogger(__name__)
 
 NARRATOR = "NARRATOR"
 """Who speaks a paragraph with no speaker."""
