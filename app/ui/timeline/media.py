@@ -51,12 +51,13 @@ def rgba_to_qimage(frame: np.ndarray) -> QImage:
 
 
 def clip_thumbnail(timeline: Timeline, track: Track, clip: Clip) -> np.ndarray:
-    """The clip alone on an empty timeline, rendered a second in (or its middle if shorter)."""
+    """The clip alone on an empty timeline, drawn small: what its row in the timeline shows."""
     from app.engine.render.compositor import preview_frame
 
     alone = clip.model_copy(update={"start": 0, "transition_in": None})
     solo = Timeline.create(timeline.fps, timeline.width, timeline.height, tracks=[Track(kind=track.kind, clips=[alone])])
-    frame = min(alone.length - 1, max(0, round(timeline.fps)))
+    # A terminal is best recognised finished; anything else a second in.
+    frame = alone.length - 1 if track.kind == "terminal" else min(alone.length - 1, max(0, round(timeline.fps)))
     return preview_frame(solo, frame, width=THUMB_WIDTH)
 
 

@@ -61,7 +61,7 @@ class TimelinePanel(QWidget):
         self.document = document
         self.undo_stack = undo_stack
         self.view = TimelineView()
-        self.view.setMinimumHeight(RULER_H + 4 * TRACK_H)
+        self.view.setMinimumHeight(RULER_H + 6 * TRACK_H + 20)  # every usual track, no scrolling
         self.headers = TrackHeaders(self.view)
         self.time_label = QLabel("00:00:00.000")
         self.time_label.setObjectName("timelineTime")
