@@ -42,6 +42,7 @@ def build_panels(w: MainWindow) -> None:
     w._dock("timeline", "Timeline", w.timeline_panel, area.BottomDockWidgetArea)
     w.timeline_panel.message.connect(lambda m: w.statusBar().showMessage(m, 5000))
     w.timeline_panel.view.frame_changed.connect(w.preview.show_frame)
+    w.timeline_panel.view.clip_selected.connect(lambda clip_id: _reveal_clip(w, clip_id))
     w.preview.position_changed.connect(w.timeline_panel.view.set_playhead)
     w.preview.position_changed.connect(w.timeline_panel._show_time)
     w.document.timeline_replaced.connect(lambda _t: w.preview.show_frame(w.preview.frame))
@@ -106,6 +107,14 @@ def _synthesized(w: MainWindow, result: SynthesisResult) -> None:
     if w.document.follow_script:
         w.document.relayout()
     w.voices.update_cost()
+
+
+def _reveal_clip(w: MainWindow, clip_id: object) -> None:
+    """Selecting a clip shows the script line it came from (the editor keeps no focus)."""
+    tl = w.document.timeline
+    found = tl.find(clip_id) if tl is not None and clip_id is not None else None  # type: ignore[arg-type]
+    if found is not None and found[1].script_line and not w.editor.hasFocus():
+        w.editor.reveal_line(found[1].script_line)
 
 
 def _after_undo_step(w: MainWindow) -> None:

@@ -138,3 +138,17 @@ def test_dragging_in_the_outline_reorders_the_text(qtbot: QtBot, studio: MainWin
     assert studio.outline.titles() == [titles[0], titles[3], titles[1], titles[2]]
     text = studio.editor.toPlainText()
     assert text.index("## " + titles[3]) < text.index("## " + titles[1])
+
+
+def test_selecting_a_clip_shows_its_script_line(qtbot: QtBot, studio: MainWindow) -> None:
+    tl = studio.document.timeline
+    assert tl is not None
+    clip = next(c for t in tl.tracks if t.kind == "terminal" for c in t.clips)
+    view = studio.timeline_panel.view
+    view.setFocus()
+    centre = view.mapFromScene(view.clip_items[clip.id].rect().center())
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    assert view.selected == clip.id
+    assert studio.editor.current_line() == clip.script_line
+    assert studio.editor.textCursor().block().text().startswith("```")
+    assert not studio.editor.hasFocus()

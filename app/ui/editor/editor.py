@@ -131,6 +131,12 @@ class ScriptEditor(QPlainTextEdit):
         self.centerCursor()
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def reveal_line(self, line: int) -> None:
+        """Show a line and put the cursor on it without taking the keyboard focus."""
+        block = self.document().findBlockByNumber(max(0, line - 1))
+        self.setTextCursor(QTextCursor(block))
+        self.centerCursor()
+
     def current_line(self) -> int:
         return self.textCursor().blockNumber() + 1
 

@@ -16,6 +16,7 @@ class ProblemsPanel(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("problems")
+        self.setWordWrap(True)
         self.itemActivated.connect(self._jump)
         self.itemClicked.connect(self._jump)
 
