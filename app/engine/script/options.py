@@ -10,7 +10,9 @@ from app.engine.model.script import BlockOptions
 
 TERMINAL_INFOS = ("terminal", "console", "shell-session")
 """Info strings that make a fenced block an animated terminal."""
-KNOWN_OPTIONS = ("theme", "speed", "prompt", "title", "sync")
+ANIMATION_OPTIONS = ("cursor", "reveal", "effects", "cols", "rows", "delay", "line_delay", "blink", "chrome")
+"""Options the terminal animation engine reads from ``BlockOptions.extra``; known, so not warned."""
+KNOWN_OPTIONS = ("theme", "speed", "prompt", "title", "sync", *ANIMATION_OPTIONS)
 MAX_SPEED = 1_000.0
 """Fastest typing speed accepted, characters per second."""
 
@@ -87,6 +89,8 @@ def parse_info(info: str) -> ParsedInfo:
                     (col, f"sync={value} is not understood; the only value is sync=next "
                      "(animate during the next speech)."),
                 )
+        elif key in ANIMATION_OPTIONS:
+            extra[key] = value
         else:
             extra[key] = value
             problems.append(

@@ -28,7 +28,6 @@ from app.engine.terminal.themes import Theme
 DEFAULT_SPEED = 18.0
 DEFAULT_PROMPT = "$ "
 PROMPT_STYLE = "\x1b[1;32m"
-KNOWN_EXTRA = {"cursor", "reveal", "effects", "cols", "rows", "delay", "line_delay", "blink", "chrome"}
 
 
 def _int_opt(opts: BlockOptions, key: str, default: int, lo: int, hi: int, diags: list[Diagnostic], line: int) -> int:

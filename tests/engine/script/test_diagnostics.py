@@ -127,11 +127,24 @@ def test_unknown_front_matter_key_is_a_warning(bad_dir: Path) -> None:
 def test_unknown_block_option_is_a_warning_at_its_column(bad_dir: Path) -> None:
     script = parse_file(bad_dir / "unknown-option.md")
     (d,) = at(script, 5, "warning")
-    assert "blink" in d.message
+    assert "sparkle" in d.message
     assert d.column == len("```terminal theme=nord ") + 1
     beat = script.beats()[0]
     assert isinstance(beat, TerminalBeat)
-    assert beat.options.theme == "nord" and beat.options.extra == {"blink": "yes"}
+    assert beat.options.theme == "nord" and beat.options.extra == {"sparkle": "yes"}
+
+
+def test_animation_options_are_known_and_kept_for_the_terminal_engine() -> None:
+    script = parse_text(
+        "```terminal reveal=decrypt effects=glitch,scanlines cursor=bar blink=off chrome=off\n"
+        "$ ls\n```\n\nWords.\n"
+    )
+    assert [d for d in script.diagnostics if "block option" in d.message] == []
+    beat = script.beats()[0]
+    assert isinstance(beat, TerminalBeat)
+    assert beat.options.extra == {
+        "reveal": "decrypt", "effects": "glitch,scanlines", "cursor": "bar", "blink": "off", "chrome": "off",
+    }
 
 
 def test_bad_option_values_are_warned() -> None:
