@@ -185,15 +185,24 @@ def true_peak_dbtp(audio: np.ndarray) -> float:
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
-def limit(mono: np.ndarray, ceiling_dbtp: float = CEILING_DBTP, lookahead_ms: int = 5, release_ms: int = 60) -> np.ndarray:
+def limit(
+    mono: np.ndarray,
+    ceiling_dbtp: float = CEILING_DBTP,
+    lookahead_ms: int = 5,
+    release_ms: int = 20,
+    *,
+    peaks: np.ndarray | None = None,
+) -> np.ndarray:
     """A look-ahead brickwall limiter on true peaks: gain falls before a peak, never after it.
 
     The needed gain per sample is spread with a moving minimum (``2 * lookahead`` wide)
     and then smoothed by a moving average of ``lookahead``: every value the average sees
-    is at most the gain the peak needs, so the peak stays under the ceiling.
+    is at most the gain the peak needs, so the peak stays under the ceiling. ``peaks``
+    (from :func:`sample_true_peaks`) may be given when already known: they scale with gain.
     """
     ceiling = 10 ** (ceiling_dbtp / 20)
-    peaks = sample_true_peaks(mono)
+    if peaks is None:
+        peaks = sample_true_peaks(mono)
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9)).astype(np.float32)
     if float(need.min()) >= 1.0:
         return mono
@@ -207,18 +216,35 @@ def limit(mono: np.ndarray, ceiling_dbtp: float = CEILING_DBTP, lookahead_ms: in
 def master(mono: np.ndarray, target_lufs: float = TARGET_LUFS, ceiling_dbtp: float = CEILING_DBTP) -> Master:
     """Bring the mix to ``target_lufs`` (as stereo) with its true peak under ``ceiling_dbtp``.
 
-    Gain and limiting alternate twice: limiting lowers loudness a little, the second
-    pass wins it back. Silence stays silence.
+    Limiting the peaks lowers the loudness, by more the harder it works, so the gain in
+    front of the limiter is found by the secant method on "loudness after limiting"
+    (three or four passes reach the target within 0.1 LU). Silence stays silence.
     """
-    out = mono.astype(np.float32)
+    source = mono.astype(np.float32)
+    level = loudness(source) + STEREO_GAIN_DB
+    if not math.isfinite(level):
+        return Master(source, level, true_peak_dbtp(source))
+
+    peaks = sample_true_peaks(source)  # oversampled once: true peaks scale with the gain
+
+    def attempt(gain_db: float) -> tuple[np.ndarray, float]:
+        gain = np.float32(10 ** (gain_db / 20))
+        out = limit(source * gain, ceiling_dbtp, peaks=peaks * gain)
+        return out, loudness(out) + STEREO_GAIN_DB
+
+    g_a = target_lufs - level
+    out, l_a = attempt(g_a)
+    g_b = g_a + (target_lufs - l_a)
     for _ in range(3):
-        level = loudness(out) + STEREO_GAIN_DB
-        if not math.isfinite(level):
+        if abs(l_a - target_lufs) < 0.1:
             break
-        out = out * np.float32(10 ** ((target_lufs - level) / 20))
-        out = limit(out, ceiling_dbtp)
+        out_b, l_b = attempt(g_b)
+        slope = (l_b - l_a) / (g_b - g_a) if g_b != g_a else 1.0
+        g_next = g_b + (target_lufs - l_b) / max(slope, 0.05)
+        g_a, l_a, out = g_b, l_b, out_b
+        g_b = min(g_next, g_a + 12.0)
     peak = true_peak_dbtp(out)
-    if math.isfinite(peak) and peak > ceiling_dbtp:
+    if math.isfinite(peak) and peak > ceiling_dbtp + 0.01:
         out = out * np.float32(10 ** ((ceiling_dbtp - peak - 0.05) / 20))
         peak = true_peak_dbtp(out)
     out = out.astype(np.float32)
