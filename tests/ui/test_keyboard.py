@@ -113,3 +113,26 @@ def test_dropped_media_lands_in_assets_and_the_store(qtbot: QtBot, studio: MainW
     script = studio.document.parse_now()
     media = [b for b in script.beats() if b.kind == "media" and b.path == "assets/diagram.png"]
     assert media and media[0].resolved is not None
+
+
+def test_ctrl_z_undoes_typing_in_the_editor_and_clip_edits_in_the_timeline(qtbot: QtBot, studio: MainWindow) -> None:
+    tl = studio.document.timeline
+    assert tl is not None
+    view = studio.timeline_panel.view
+    last = next(t for t in tl.tracks if t.kind == "voice").clips[-1]
+    view.select(last.id)
+    studio.actions_.trigger("timeline.nudge_right")
+    studio.activateWindow()
+    studio.editor.goto_line(1)
+    qtbot.waitUntil(studio.editor.hasFocus)
+    before = studio.editor.toPlainText()
+    QTest.keyClicks(studio.editor, "xyz")
+    QTest.keyClick(studio.editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert studio.editor.toPlainText() == before
+    assert tl.find(last.id)[1].start == last.start + 1  # type: ignore[index]
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert tl.find(last.id)[1].start == last.start  # type: ignore[index]
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert tl.find(last.id)[1].start == last.start + 1  # type: ignore[index]
