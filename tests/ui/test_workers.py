@@ -1,0 +1,44 @@
+"""Preview requests: a newer request makes older ones stale, and cached frames show at once."""
+
+from __future__ import annotations
+
+import threading
+
+from pytestqt.qtbot import QtBot
+
+from app.ui.main_window import MainWindow
+from app.ui.workers import LatestOnly
+
+
+def test_newer_requests_cancel_older_ones(qtbot: QtBot) -> None:
+    runner = LatestOnly()
+    gate = threading.Event()
+    ran: list[int] = []
+    delivered: list[tuple[int, object]] = []
+    runner.result.connect(lambda rid, value: delivered.append((rid, value)))
+
+    def work(n: int) -> int:
+        if n == 1:
+            gate.wait(30)
+        ran.append(n)
+        return n * 10
+
+    ids = [runner.request(lambda n=n: work(n)) for n in range(1, 6)]
+    gate.set()
+    qtbot.waitUntil(lambda: bool(delivered), timeout=10000)
+    runner.wait()
+    assert delivered == [(ids[-1], 50)]
+    assert ran == [1, 5]  # 2, 3 and 4 were stale before they started: never run
+    assert runner.skipped == 3
+
+
+def test_a_frame_seen_recently_comes_from_the_cache(qtbot: QtBot, studio: MainWindow) -> None:
+    preview = studio.preview
+    tl = studio.document.timeline
+    assert tl is not None
+    a, b = tl.duration // 4, tl.duration // 2
+    for f in (a, b):
+        preview.show_frame(f)
+        qtbot.waitUntil(lambda f=f: preview.shown_frame == f, timeout=20000)
+    assert preview.show_frame(a) is None  # no request needed
+    assert preview.shown_frame == a
