@@ -32,7 +32,24 @@ class UserError(Exception):
     """A problem the user can act on; printed as one line, exit code 1."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands registered by a module of another name (``speak`` lives in ``voices``).
+COMMAND_ALIASES: dict[str, str] = {"speak": "voices", "synth": "voices"}
+
+
+def _module_for(args: Sequence[str]) -> str | None:
+    """The one command module a command line needs, so start-up imports only that.
+
+    The studio, for one, should not pay for scipy and PyAV imports of other commands.
+    ``None`` (no command word, or an unknown one) loads them all for help and usage.
+    """
+    first = next((a for a in args if not a.startswith("-")), None)
+    if first is None:
+        return None
+    name = COMMAND_ALIASES.get(first, first)
+    return name if name in COMMAND_MODULES else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="castline",
         description="Castline turns a Markdown script into a narrated video. "
@@ -41,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Castline {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in (only,) if only else COMMAND_MODULES:
         module = importlib.import_module(f"app.commands.{name}")
         module.register(sub)
     return parser
@@ -50,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    wants_info = any(a in ("-h", "--help", "--version") for a in args_list)
+    if "studio" in COMMAND_MODULES and not wants_info and all(a.startswith("-") for a in args_list):
+        args_list.append("studio")  # no command: open the studio
+    elif "studio" in COMMAND_MODULES and args_list and args_list[0].lower().endswith(".md"):
+        args_list.insert(0, "studio")  # `castline script.md` opens it in the studio
+    parser = build_parser(_module_for(args_list))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse: --help/--version exit 0, bad usage exits 2
@@ -61,8 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     func = getattr(args, "func", None)
     if func is None:
-        if "app.commands.studio" in sys.modules or "studio" in COMMAND_MODULES:
-            return main(["studio"])
         parser.print_help()
         return EXIT_USAGE
     try:
