@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -16,7 +15,7 @@ def _script(tmp_path: Path, text: str = "# Film\n\n## One\n\nHello.\n") -> Path:
     path = tmp_path / "film" / "script.md"
     path.parent.mkdir(parents=True)
     path.write_text(text)
-    old = time.time() - 60
+    old = path.stat().st_mtime - 60  # the file predates the edits
     os.utime(path, (old, old))
     return path
 
@@ -50,8 +49,9 @@ def test_save_writes_the_file_atomically_and_a_newer_file_wins(qtbot: QtBot, tmp
     assert not session.modified
     assert not list(path.parent.glob("*.part"))
     # Someone edits the file outside the studio after the last autosave: the file wins.
-    time.sleep(0.01)
     path.write_text("# Film\n\nEdited elsewhere.\n")
+    later = path.stat().st_mtime + 60  # a later edit, whatever the file system's time resolution
+    os.utime(path, (later, later))
     fresh = ProjectSession(store)
     assert fresh.open_script(path) == "# Film\n\nEdited elsewhere.\n"
     assert not fresh.recovered
