@@ -24,6 +24,8 @@ ENV_VARS: dict[str, str] = {
     "google": "GOOGLE_API_KEY",
     "runway": "RUNWAYML_API_SECRET",
     "youtube": "CASTLINE_YOUTUBE_TOKEN",
+    "google-client-id": "CASTLINE_GOOGLE_CLIENT_ID",
+    "google-client-secret": "CASTLINE_GOOGLE_CLIENT_SECRET",
 }
 
 _known: set[str] = set()
@@ -107,6 +109,11 @@ def delete_api_key(provider: str) -> bool:
     except keyring.errors.KeyringError as exc:
         raise KeyringUnavailable(f"the OS keyring refused to delete the {provider} key: {exc}") from exc
     return True
+
+
+def remember_secret(value: str | None) -> None:
+    """Have :func:`redact` hide ``value`` from now on (an OAuth token, a client secret)."""
+    _remember(value.strip() if value else value)
 
 
 _QUERY_KEY = re.compile(r"(?i)((?:key|api_key|token|access_token)=)[^&\s\"']+")
