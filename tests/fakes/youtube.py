@@ -16,6 +16,7 @@ import json
 import re
 import secrets
 import socket
+import time
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -72,15 +73,24 @@ class FakeYouTube(FakeServer):
                 self._drop(handler, keep)
                 return
             if instead is not None:
-                handler.rfile.read(length)
+                self._record(handler, handler.rfile.read(length))
                 self._send(handler, instead, drop=False)
                 return
         super()._dispatch(handler)
 
+    def _record(self, handler: BaseHTTPRequestHandler, data: bytes) -> Recorded:
+        split = urlsplit(handler.path)
+        query = {k: v[0] for k, v in parse_qs(split.query).items()}
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        request = Recorded(handler.command, split.path, query, headers, None, data, time.monotonic())
+        with self._lock:
+            self.requests.append(request)
+        return request
+
     def _drop(self, handler: BaseHTTPRequestHandler, keep: int) -> None:
         """Read ``keep`` bytes of the chunk, keep them, then cut the connection."""
         data = handler.rfile.read(keep)
-        session = self.sessions.get(parse_qs(urlsplit(handler.path).query).get("upload_id", [""])[0])
+        session = self.sessions.get(self._record(handler, data).query.get("upload_id", ""))
         match = re.match(r"bytes (\d+)-(\d+)/(\d+)", handler.headers.get("content-range", ""))
         if session is not None and match and int(match.group(1)) == len(session.received):
             session.received.extend(data)
