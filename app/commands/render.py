@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from app.engine.render.encoder import EncodeError
+    from app.engine.render.mix import MixError
     from app.engine.render.pipeline import RenderError
     from app.engine.render.project import render_script
     from app.engine.visuals.service import VisualError
@@ -71,7 +73,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             watermark=args.watermark,
             on_voices_done=voices_done,
         )
-    except (RenderError, VisualError) as exc:
+    except (RenderError, VisualError, MixError, EncodeError) as exc:
         raise UserError(str(exc)) from exc
     except Cancelled:
         raise KeyboardInterrupt from None

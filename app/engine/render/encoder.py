@@ -32,6 +32,10 @@ _REPEAT = object()
 """Queued in place of a picture: encode the previous frame again (nothing moved)."""
 """Samples per audio frame handed to the encoder (AAC takes 1024 at a time internally)."""
 
+class EncodeError(Exception):
+    """The encoder or the file under it failed (a full disk, a codec refusing a setting)."""
+
+
 # Integer codes from the H.273 tables that libavcodec uses.
 _BT709 = 1
 _RANGE_MPEG = 1
@@ -208,7 +212,7 @@ class Encoder:
 
     def _raise_worker_error(self) -> None:
         if self._error is not None:
-            raise RuntimeError(f"encoding failed: {self._error}") from self._error
+            raise EncodeError(f"encoding {self.path.name} failed: {self._error}") from self._error
 
     def _run(self) -> None:
         try:

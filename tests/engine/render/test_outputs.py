@@ -148,3 +148,18 @@ def test_presets_turn_for_a_vertical_script() -> None:
     assert (get_preset("preview").width, get_preset("preview").height) == (960, 540)
     with pytest.raises(KeyError, match="choose one of"):
         get_preset("youtube-8k")
+
+
+def test_unreadable_music_is_named_and_leaves_no_file(tmp_path: Path) -> None:
+    from app.engine.render.mix import MixError
+    from app.engine.timeline import MusicSource
+
+    junk = tmp_path / "song.mp3"
+    junk.write_bytes(b"this is not audio at all" * 100)
+    tl = Timeline.create(30, 64, 36, tracks=[
+        Track(kind="visual", clips=[Clip(start=0, length=10, source=ProceduralSource(prompt="x"))]),
+        Track(kind="music", clips=[Clip(start=0, length=10, source=MusicSource(path=str(junk)))]),
+    ])
+    with pytest.raises(MixError, match=r"song\.mp3"):
+        render_timeline(tl, tmp_path / "v.mp4", preset="preview")
+    assert not (tmp_path / "v.mp4").exists() and _leftovers(tmp_path) == []
