@@ -161,13 +161,13 @@ class ResumableUpload:
                     continue
                 self.progress.update(0, message="uploading")
             data = None if need_status else self._read(offset)
+            if data is not None:
+                self.bytes_sent += len(data)  # counted when sent: a lost chunk cost bandwidth too
             response = self._put(offset, data)
             if response is None:
                 need_status = True
                 continue
             status = response.status_code
-            if data is not None:
-                self.bytes_sent += len(data)
             if status in (200, 201):
                 self.progress.update(self.total, message="uploaded")
                 try:
