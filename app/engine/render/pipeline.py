@@ -33,6 +33,7 @@ from app.engine.render.sidecars import (
     srt_text,
     thumbnail_candidates,
     thumbnail_jpeg,
+    usual_permissions,
     vtt_text,
     write_atomic,
 )
@@ -76,6 +77,7 @@ def _temp_beside(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent)
     os.close(fd)
+    usual_permissions(Path(tmp))
     return Path(tmp)
 
 

@@ -30,11 +30,23 @@ THUMB_SIZE = (1280, 720)
 THUMB_MAX_BYTES = 2_000_000
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def usual_permissions(path: Path) -> None:
+    """Give a temporary file (created 0600) the permissions a normally written file gets."""
+    os.chmod(path, 0o666 & ~_umask())
+
+
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write bytes under a temporary name in the same folder, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        usual_permissions(Path(tmp))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)

@@ -3,6 +3,7 @@ a cancelled or failed render leaves nothing under the final name."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,12 @@ def test_unreadable_music_is_named_and_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(MixError, match=r"song\.mp3"):
         render_timeline(tl, tmp_path / "v.mp4", preset="preview")
     assert not (tmp_path / "v.mp4").exists() and _leftovers(tmp_path) == []
+
+
+def test_outputs_get_the_usual_permissions(tmp_path: Path) -> None:
+    tl = small_timeline(tmp_path, seconds=2)
+    result = render_timeline(tl, tmp_path / "perm.mp4", preset="preview")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for path in [result.output, *result.sidecars.values()]:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path.name
