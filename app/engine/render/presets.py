@@ -32,7 +32,8 @@ class Preset:
     """True for the H.264 presets that follow youtube-delivery.md's GOP and colour rules."""
     speed: str = "superfast"
     """x264 preset (or the codec's speed knob); faster renders trade a little size."""
-    crf: int = 20
+    crf: int = 18
+    """Constant quality; the VBV cap below keeps busy scenes at YouTube's recommended rate."""
     mbps_30: float = 8.0
     """Peak video bit rate at up to 30 fps, Mbit/s; 60 fps gets 1.5 times this."""
     audio_codec: str = "aac"
