@@ -7,11 +7,13 @@ only the local Piper voice, so a render needs no keys and no network.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.engine.jobs.progress import Progress
+from app.engine.model.script import Script
 from app.engine.render.pipeline import RenderError, RenderResult, render_timeline
 from app.engine.render.presets import DEFAULT_PRESET, for_aspect, get_preset
 from app.engine.store import Store
@@ -31,7 +33,7 @@ class ScriptRender:
     synthesis_s: float
 
 
-def load_script_checked(path: Path) -> object:
+def load_script_checked(path: Path) -> Script:
     """Parse ``path``; raise :class:`RenderError` listing the errors a writer must fix."""
     from app.engine.script import parse_file
 
@@ -64,14 +66,10 @@ def render_script(
     ``voice_progress`` reports synthesis separately; without it ``progress`` reports both
     phases in turn (its message says which), and cancelling it stops either.
     """
-    import time
-
-    from app.engine.model.script import Script
     from app.engine.voice.registry import build_providers
     from app.engine.voice.service import BudgetExceeded, SynthesisService
 
     script = load_script_checked(path)
-    assert isinstance(script, Script)
     chosen = for_aspect(get_preset(preset), script.settings.aspect)
     if watermark is not None and not watermark.is_file():
         raise RenderError(f"{watermark}: no such watermark image")
