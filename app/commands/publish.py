@@ -112,11 +112,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         finally:
             state = progress.state()
             bar.close(state if state.total else None)
-    except Cancelled:
-        print("castline: publishing stopped; YouTube discards an unfinished upload", file=sys.stderr)
-        return 130
-    except KeyboardInterrupt:
-        print("castline: publishing stopped; YouTube discards an unfinished upload", file=sys.stderr)
+    except (Cancelled, KeyboardInterrupt):
+        what = "sign-in stopped; nothing was stored" if args.login else "publishing stopped; YouTube discards an unfinished upload"
+        print(f"castline: {what}", file=sys.stderr)
         return 130
     except (PublishError, SettingsError) as exc:
         raise UserError(str(exc)) from exc

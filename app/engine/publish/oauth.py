@@ -160,6 +160,8 @@ class LoopbackReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = 5  # browsers open idle speculative connections; never wait on one for long
+
             def log_message(self, format: str, *args: Any) -> None:  # the query holds the code
                 return
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import mimetypes
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import httpx
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.engine.jobs.progress import Progress
 from app.engine.publish.errors import PublishError
@@ -70,25 +71,39 @@ class PublishResult:
         return f"https://studio.youtube.com/video/{self.video_id}/edit"
 
 
+def video_type(path: Path) -> str:
+    """The upload's ``video/*`` type from the file name (MP4 when unknown)."""
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed if guessed and guessed.startswith("video/") else "video/mp4"
+
+
 def sidecar(video: Path, suffix: str) -> Path:
     """``OUT.jpg`` / ``OUT.srt`` beside ``OUT.mp4``, as ``render`` writes them."""
     return video.with_suffix(suffix)
 
 
-def check_thumbnail(path: Path) -> tuple[bytes, str, str | None]:
-    """(bytes, MIME type, note) for an upload, or :class:`PublishError` saying why not."""
+def thumbnail_bytes(path: Path) -> tuple[bytes, str, str | None]:
+    """(bytes, MIME type, note) ready for YouTube: a JPEG or PNG of 1280x720 under 2 MB.
+
+    A file that already fits is sent untouched; any other image is fitted (cropped to
+    16:9, scaled to 1280x720) and saved as a JPEG small enough, and the note says so.
+    """
     data = path.read_bytes()
-    if len(data) >= THUMB_MAX_BYTES:
-        raise PublishError(f"{path} is {len(data) / 1e6:.1f} MB; YouTube takes thumbnails under 2 MB")
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind, size = image.format, image.size
+            if kind in ("JPEG", "PNG") and size == THUMB_SIZE and len(data) < THUMB_MAX_BYTES:
+                return data, "image/jpeg" if kind == "JPEG" else "image/png", None
+            fitted = ImageOps.fit(image.convert("RGB"), THUMB_SIZE, Image.Resampling.LANCZOS)
     except (UnidentifiedImageError, OSError) as exc:
         raise PublishError(f"{path} is not a readable image ({exc})") from exc
-    if kind not in ("JPEG", "PNG"):
-        raise PublishError(f"{path} is {kind}; YouTube takes JPEG or PNG thumbnails")
-    note = None if size == THUMB_SIZE else f"the thumbnail is {size[0]}x{size[1]}; YouTube recommends 1280x720"
-    return data, "image/jpeg" if kind == "JPEG" else "image/png", note
+    for quality in (92, 85, 75, 60, 45):
+        buffer = io.BytesIO()
+        fitted.save(buffer, "JPEG", quality=quality, optimize=True)
+        if buffer.tell() < THUMB_MAX_BYTES:
+            note = f"the thumbnail ({kind} {size[0]}x{size[1]}, {len(data) / 1e6:.1f} MB) was fitted to a 1280x720 JPEG"
+            return buffer.getvalue(), "image/jpeg", note
+    raise PublishError(f"{path} cannot be made smaller than 2 MB as a JPEG")
 
 
 def _multipart_related(metadata: dict[str, object], payload: bytes, content_type: str) -> tuple[bytes, str]:
@@ -131,6 +146,7 @@ def publish_video(
             chunk_bytes=settings.chunk_bytes,
             backoff=Backoff("uploading the video", opts.policy, opts.sleep, progress),
             progress=progress,
+            content_type=video_type(path),
         )
         done = upload.run()
         if not done.video_id:
@@ -147,7 +163,7 @@ def publish_video(
         thumb = sidecar(path, ".jpg")
         if opts.thumbnail and thumb.is_file():
             try:
-                data, kind, note = check_thumbnail(thumb)
+                data, kind, note = thumbnail_bytes(thumb)
                 if note:
                     notes.append(note)
                 response = _post_media(

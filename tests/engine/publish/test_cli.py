@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import webbrowser
+from pathlib import Path
 
 import httpx
 import pytest
@@ -106,3 +107,14 @@ def test_login_opens_the_browser_prints_the_address_and_logout_forgets(
 def test_publish_wants_exactly_one_thing_to_do(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["publish"]) == 2
     assert "give a video to publish, or --login, or --logout" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_a_video_is_a_message(
+    tmp_path: Path, youtube: FakeYouTube, logged_in: Tokens, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("not a video", encoding="utf-8")
+    assert main(["publish", str(notes)]) == 1
+    err = capsys.readouterr().err
+    assert f"{notes}: cannot be read as a video" in err and "Traceback" not in err
+    assert youtube.requests == []

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from app.engine.jobs.progress import Cancelled, Progress, ProgressState
 from app.engine.publish import (
@@ -238,3 +244,34 @@ def test_cancelling_stops_between_chunks_and_creates_no_video(
     with pytest.raises(Cancelled):
         publish_video(rendered.video, metadata_from_video(rendered.video), settings, options=options, progress=progress)
     assert len(chunk_ranges(youtube)) == 1 and youtube.videos == {}
+
+
+def test_an_oversized_thumbnail_is_fitted_to_1280x720_under_2_mb(
+    rendered: Rendered, youtube: FakeYouTube, settings: PublishSettings, options: PublishOptions, tmp_path: Path
+) -> None:
+    video = tmp_path / "big.mp4"
+    shutil.copyfile(rendered.video, video)
+    noise = np.random.default_rng(3).integers(0, 256, (1080, 1920, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "big.jpg", "JPEG", quality=100)
+    assert (tmp_path / "big.jpg").stat().st_size > 2 * 1024 * 1024
+    result = publish_video(video, metadata_from_video(video), settings, options=options)
+    kind, sent = youtube.thumbnails[result.video_id]
+    with Image.open(io.BytesIO(sent)) as image:
+        assert (kind, image.format, image.size) == ("image/jpeg", "JPEG", (1280, 720))
+    assert len(sent) < 2 * 1024 * 1024
+    assert any("fitted to a 1280x720 JPEG" in note for note in result.notes)
+    assert result.captions is None and youtube.captions == {}  # no big.srt beside it
+
+
+def test_no_token_reaches_the_log_during_an_upload_with_faults_and_a_refresh(
+    rendered: Rendered, youtube: FakeYouTube, settings: PublishSettings, options: PublishOptions,
+    logged_in: Tokens, access_tokens: dict[str, set[str]], client_env: MemoryKeyring, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    access_tokens.pop(logged_in.access_token)
+    youtube.drop_chunks[2] = 50_000
+    publish_video(rendered.video, metadata_from_video(rendered.video), settings, options=options)
+    fresh = json.loads(client_env.passwords[("castline", "youtube")])["access_token"]
+    assert "HTTP Request: PUT" in caplog.text
+    for token in (logged_in.access_token, logged_in.refresh_token, fresh):
+        assert str(token) not in caplog.text
