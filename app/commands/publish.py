@@ -127,7 +127,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     print(f"  captions:  {result.captions or 'not uploaded'}")
     print(f"  quota:     about {result.quota_units:,} of the {settings.daily_quota_units:,} units a Google project gets each day")
     if result.faults or result.restarts:
-        print(f"  network:   {result.faults} faults recovered, {result.restarts} sessions restarted")
+        faults = f"{result.faults} fault{'s' if result.faults != 1 else ''} recovered"
+        print(f"  network:   {faults}, {result.restarts} session{'s' if result.restarts != 1 else ''} restarted")
     for note in result.notes:
         print(f"  note: {note}")
     return 0

@@ -371,6 +371,8 @@ class Credentials:
 
     def _refresh_locked(self) -> None:
         self.tokens = refresh_tokens(self.settings, self.tokens, policy=self._policy, sleep=self._sleep, now=self._now)
+        if not secrets.keyring_available():  # a login from CASTLINE_YOUTUBE_TOKEN lives for this run
+            return
         try:
             save_tokens(self.tokens)
         except PublishError as exc:  # the env-var login keeps working for this run

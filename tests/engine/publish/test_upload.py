@@ -275,3 +275,21 @@ def test_no_token_reaches_the_log_during_an_upload_with_faults_and_a_refresh(
     assert "HTTP Request: PUT" in caplog.text
     for token in (logged_in.access_token, logged_in.refresh_token, fresh):
         assert str(token) not in caplog.text
+
+
+def test_without_a_keyring_a_refresh_token_in_the_environment_is_enough(
+    rendered: Rendered, youtube: FakeYouTube, settings: PublishSettings, options: PublishOptions,
+    logged_in: Tokens, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setenv("CASTLINE_YOUTUBE_TOKEN", str(logged_in.refresh_token))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        result = publish_video(rendered.video, metadata_from_video(rendered.video), settings, options=options)
+    finally:
+        keyring.set_keyring(previous)
+    assert youtube.files[result.video_id] == rendered.video.read_bytes()
+    assert "could not be saved" not in caplog.text
