@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="do not declare altered or synthetic content (Castline's voices are synthetic, so it is declared by default)",
     )
     parser.add_argument("--no-captions", action="store_true", help="do not upload VIDEO.srt")
+    parser.add_argument("--caption-language", default="en", help="the captions' language code (default en)")
     parser.add_argument("--no-thumbnail", action="store_true", help="do not set VIDEO.jpg as the thumbnail")
     parser.set_defaults(func=cmd_publish)
 
@@ -104,7 +105,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         metadata.synthetic_media = args.synthetic
         if args.publish_at:
             metadata.publish_at = parse_publish_at(args.publish_at)
-        options = PublishOptions(thumbnail=not args.no_thumbnail, captions=not args.no_captions)
+        options = PublishOptions(
+            thumbnail=not args.no_thumbnail, captions=not args.no_captions, caption_language=args.caption_language
+        )
         progress = Progress(message="uploading")
         bar = ProgressBar(progress, "upload")
         try:

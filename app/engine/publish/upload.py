@@ -119,7 +119,7 @@ class ResumableUpload:
         if response.status_code not in (200, 201) or not response.headers.get("location"):
             raise failure(response, "starting the upload")
         self.backoff.succeeded()
-        return str(response.headers["location"])
+        return str(response.url.join(response.headers["location"]))
 
     def _put(self, offset: int, data: bytes | None) -> httpx.Response | None:
         """One chunk (or, with ``data`` None, a status query); None after a retryable fault."""

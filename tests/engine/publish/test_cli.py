@@ -29,12 +29,14 @@ def quick_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_publish_needs_only_the_video(
     rendered: Rendered, youtube: FakeYouTube, logged_in: Tokens, quick_chunks: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["publish", str(rendered.video), "--privacy", "unlisted"]) == 0
+    assert main(["publish", str(rendered.video), "--privacy", "unlisted", "--caption-language", "en-GB"]) == 0
     out, err = capsys.readouterr()
     [video] = youtube.videos.values()
     assert f"published pipes.mp4: https://youtu.be/{video['id']} (unlisted)" in out
     assert video["snippet"]["title"] == TITLE and video["status"]["privacyStatus"] == "unlisted"
     assert youtube.files[video["id"]] == rendered.video.read_bytes()
+    [(snippet, _)] = youtube.captions.values()
+    assert snippet["language"] == "en-GB"
     assert "quota:     about 2,050 of the 10,000 units" in out and "captions:" in out
     assert "upload [" in err and "100%" in err
     assert logged_in.access_token not in out + err
