@@ -4,47 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 from pytestqt.qtbot import QtBot
 
 from app.engine import secrets
 from app.ui.main_window import MainWindow
 from tests.fakes.elevenlabs import FakeElevenLabs
+from tests.fakes.memory_keyring import MemoryKeyring
 
 GOOD_KEY = "sk_test_eleven_0123456789"
-
-
-class DictKeyring(KeyringBackend):
-    """A real keyring backend holding passwords in memory (the test machine has no OS keyring)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such password")
-
-
-@pytest.fixture
-def ring(monkeypatch: pytest.MonkeyPatch) -> Iterator[DictKeyring]:
-    monkeypatch.delenv("ELEVENLABS_API_KEY", raising=False)
-    previous = keyring.get_keyring()
-    backend = DictKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -56,7 +24,7 @@ def eleven(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeElevenLabs]:
 
 
 def test_keys_are_masked_tested_and_kept_in_the_keyring(
-    qtbot: QtBot, studio: MainWindow, ring: DictKeyring, eleven: FakeElevenLabs
+    qtbot: QtBot, studio: MainWindow, memory_keyring: MemoryKeyring, eleven: FakeElevenLabs
 ) -> None:
     studio.open_settings()
     dialog = studio.settings_dialog
@@ -71,7 +39,7 @@ def test_keys_are_masked_tested_and_kept_in_the_keyring(
     qtbot.waitUntil(lambda: "Connected" in row.status.text(), timeout=20000)
     dialog.budget.setValue(4.5)
     assert dialog.save()
-    assert ring.passwords[("castline", "elevenlabs")] == GOOD_KEY
+    assert memory_keyring.passwords[("castline", "elevenlabs")] == GOOD_KEY
     assert secrets.get_api_key("elevenlabs") == GOOD_KEY
     assert studio.prefs.budget_usd == 4.5
     assert studio.session.project is not None

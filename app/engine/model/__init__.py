@@ -15,7 +15,13 @@ from app.engine.model.script import (
     TerminalLine,
     VisualBeat,
 )
-from app.engine.model.voice import DEFAULT_VOICE, KNOWN_PROVIDERS, Character, VoiceRef, VoiceSettings
+from app.engine.model.voice import (
+    DEFAULT_VOICE,
+    KNOWN_PROVIDERS,
+    Character,
+    VoiceRef,
+    VoiceSettings,
+)
 
 __all__ = [
     "DEFAULT_VOICE",

@@ -1,6 +1,6 @@
 """Fixtures for publishing: fake Google OAuth and YouTube servers, a small rendered video.
 
-The in-memory keyring is the voice tests' fixture, reused as is.
+The in-memory keyring is the shared `memory_keyring` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from PIL import Image
 
 from app.engine.publish import PublishOptions, PublishSettings, Tokens, load_settings
 from app.engine.voice.retry import RetryPolicy
-from tests.engine.voice.conftest import MemoryKeyring, Sleeps, memory_keyring  # noqa: F401  (fixture reuse)
+from tests.engine.voice.conftest import Sleeps
 from tests.fakes.google_oauth import CLIENT_ID, CLIENT_SECRET, FakeGoogleOAuth
+from tests.fakes.memory_keyring import MemoryKeyring
 from tests.fakes.youtube import FORCE_SSL_SCOPE, UPLOAD_SCOPE, FakeYouTube
 
 TITLE = "Shell pipes in five minutes"
@@ -90,7 +91,7 @@ def youtube(monkeypatch: pytest.MonkeyPatch, access_tokens: dict[str, set[str]])
 
 
 @pytest.fixture
-def client_env(monkeypatch: pytest.MonkeyPatch, memory_keyring: MemoryKeyring) -> MemoryKeyring:  # noqa: F811
+def client_env(monkeypatch: pytest.MonkeyPatch, memory_keyring: MemoryKeyring) -> MemoryKeyring:
     """The OAuth client in the environment, an empty in-memory keyring."""
     monkeypatch.delenv("CASTLINE_YOUTUBE_TOKEN", raising=False)
     monkeypatch.setenv("CASTLINE_GOOGLE_CLIENT_ID", CLIENT_ID)

@@ -13,8 +13,8 @@ import pytest
 from app.cli import main
 from app.engine.publish import Tokens
 from tests.engine.publish.conftest import TITLE, Rendered
-from tests.engine.voice.conftest import MemoryKeyring
 from tests.fakes.google_oauth import FakeGoogleOAuth
+from tests.fakes.memory_keyring import MemoryKeyring
 from tests.fakes.youtube import FakeYouTube
 
 

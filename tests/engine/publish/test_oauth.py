@@ -15,8 +15,8 @@ from app.engine import secrets
 from app.engine.publish import Credentials, NotLoggedIn, PublishError, Tokens, load_settings, login
 from app.engine.publish.oauth import LoopbackReceiver, exchange_code, pkce_pair
 from app.engine.publish.settings import SCOPE_FORCE_SSL, SCOPE_UPLOAD
-from tests.engine.voice.conftest import MemoryKeyring
 from tests.fakes.google_oauth import FakeGoogleOAuth
+from tests.fakes.memory_keyring import MemoryKeyring
 
 
 class Browser:

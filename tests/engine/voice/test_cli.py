@@ -8,9 +8,9 @@ import pytest
 
 from app.cli import main
 from app.engine.store import Store
-from tests.engine.voice.conftest import MemoryKeyring
 from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.fakes.google_tts import FakeGoogleTTS
+from tests.fakes.memory_keyring import MemoryKeyring
 
 
 def test_voices_lists_every_provider_and_its_voices(

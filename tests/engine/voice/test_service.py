@@ -17,9 +17,10 @@ from app.engine.store import Store
 from app.engine.voice.registry import ProviderConfig
 from app.engine.voice.service import BudgetExceeded, SynthesisService
 from tests.engine.voice.acoustics import median_f0, spectral_centroid
-from tests.engine.voice.conftest import ELEVEN_KEY, GOOGLE_KEY, MemoryKeyring, Sleeps
+from tests.engine.voice.conftest import ELEVEN_KEY, GOOGLE_KEY, Sleeps
 from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.fakes.google_tts import FakeGoogleTTS
+from tests.fakes.memory_keyring import MemoryKeyring
 from tests.fakes.server import Fault
 
 RACHEL = "21m00Tcm4TlvDq8ikWAM"
