@@ -134,16 +134,13 @@ def _play(audio: np.ndarray) -> None:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     install_redaction()
-    from app.engine.script import parse_file
+    from app.engine.script import ScriptHasErrors, parse_file_checked
 
     path: Path = args.script
-    if not path.is_file():
-        raise UserError(f"{path}: no such script file")
-    script = parse_file(path)
-    errors = [d for d in script.diagnostics if d.is_error]
-    if errors:
-        shown = "\n".join(d.format(str(path)) for d in errors[:10])
-        raise UserError(f"{path} has errors to fix first:\n{shown}")
+    try:
+        script = parse_file_checked(path, "synthesizing")
+    except ScriptHasErrors as exc:
+        raise UserError(str(exc)) from None
     if args.budget is not None and args.budget < 0:
         raise UserError("--budget cannot be negative")
     store = _open_store()

@@ -35,16 +35,12 @@ class ScriptRender:
 
 def load_script_checked(path: Path) -> Script:
     """Parse ``path``; raise :class:`RenderError` listing the errors a writer must fix."""
-    from app.engine.script import parse_file
+    from app.engine.script import ScriptHasErrors, parse_file_checked
 
-    if not path.is_file():
-        raise RenderError(f"{path}: no such script file")
-    script = parse_file(path)
-    errors = [d for d in script.diagnostics if d.is_error]
-    if errors:
-        shown = "\n".join(d.format(str(path)) for d in errors[:10])
-        raise RenderError(f"{path} has errors to fix before rendering:\n{shown}")
-    return script
+    try:
+        return parse_file_checked(path, "rendering")
+    except ScriptHasErrors as exc:
+        raise RenderError(str(exc)) from None
 
 
 def render_script(

@@ -20,7 +20,27 @@ from app.engine.script.reading import read_script
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NARRATOR", "parse_file", "parse_text", "script_to_json"]
+__all__ = ["NARRATOR", "ScriptHasErrors", "parse_file", "parse_file_checked", "parse_text", "script_to_json"]
+
+MAX_ERRORS_SHOWN = 10
+
+
+class ScriptHasErrors(Exception):
+    """A script that cannot be voiced or rendered until its errors are fixed.
+
+    The message lists the errors in the compilers' form so a writer can jump to them.
+    """
+
+    def __init__(self, path: str, errors: list[Diagnostic], purpose: str) -> None:
+        self.path = path
+        self.errors = errors
+        if not Path(path).exists():
+            super().__init__(f"{path}: no such script file")
+            return
+        shown = "\n".join(d.format(path) for d in errors[:MAX_ERRORS_SHOWN])
+        more = len(errors) - MAX_ERRORS_SHOWN
+        tail = f"\n... and {more} more" if more > 0 else ""
+        super().__init__(f"{path} has errors to fix before {purpose}:\n{shown}{tail}")
 
 
 @contextmanager
@@ -75,4 +95,16 @@ def parse_file(path: str | os.PathLike[str]) -> Script:
     if result.diagnostics:
         merged = sorted([*result.diagnostics, *script.diagnostics], key=lambda d: (d.line, d.column))
         script = script.model_copy(update={"diagnostics": merged})
+    return script
+
+
+def parse_file_checked(path: str | os.PathLike[str], purpose: str) -> Script:
+    """Parse a script that work is about to start on; raise :class:`ScriptHasErrors` if it has errors.
+
+    ``purpose`` finishes the sentence "errors to fix before ..." (``"rendering"``).
+    """
+    script = parse_file(path)
+    errors = [d for d in script.diagnostics if d.is_error]
+    if errors:
+        raise ScriptHasErrors(os.fspath(path), errors, purpose)
     return script
