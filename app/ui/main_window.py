@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.engine import paths
 from app.engine.model import Script
 from app.engine.store import Store
+from app.ui import workers
 from app.ui.actions import ActionRegistry, ActionSpec
 from app.ui.document import ScriptDocument
 from app.ui.editor.editor import SCRIPT_EXT, ScriptEditor, dropped_paths
@@ -251,7 +252,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{mark}{name} — Castline")
 
     def _register_media(self, path: Path) -> None:
-        self.store.add_asset(path, kind="media", provenance={"dropped": str(path)})
+        """Record a dropped file in the store's assets (hashing and copying: a worker's job)."""
+        store = self.store
+        workers.submit(
+            lambda: store.add_asset(path, kind="media", provenance={"dropped": str(path)}),
+            None,
+            lambda error: self.statusBar().showMessage(f"Could not add {path.name} to the project's assets: {error}"),
+            owner=self,
+        )
 
     def open_settings(self) -> None:
         from app.ui.settings.dialog import SettingsDialog

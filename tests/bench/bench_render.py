@@ -66,12 +66,17 @@ t0 = time.monotonic()
 r = render_script(script, out, preset=preset, offline=True)
 print(json.dumps({"wall_s": r.render.wall_s, "video_s": r.render.duration_ms / 1000, "frames": r.render.frames,
                   "drawn": r.render.composited_frames, "synthesis_s": r.synthesis_s, "synthesized": r.synthesized,
-                  "total_s": time.monotonic() - t0, "width": r.render.width, "height": r.render.height}))
+                  "total_s": time.monotonic() - t0, "width": r.render.width, "height": r.render.height,
+                  "hwm_kib": next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))}))
 """
 
 
 def _child_render(script: Path, out: Path, preset: str, env: dict[str, str]) -> tuple[dict[str, float], float]:
-    """Render in a child process; returns its report (plus its CPU seconds) and its own peak RSS in MiB."""
+    """Render in a child process; returns its report (plus its CPU seconds) and its own peak RSS in MiB.
+
+    The peak is the child's own high-water mark (VmHWM, read by the child itself): wait4's
+    ru_maxrss can carry the parent's resident size at fork time.
+    """
     proc = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(script), str(out), preset],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -85,7 +90,7 @@ def _child_render(script: Path, out: Path, preset: str, env: dict[str, str]) -> 
         raise RuntimeError(f"render of {script.name} failed:\n{stderr.decode(errors='replace')[-2000:]}")
     report = json.loads(stdout.decode().strip().splitlines()[-1])
     report["cpu_s"] = usage.ru_utime + usage.ru_stime
-    return report, usage.ru_maxrss / 1024
+    return report, report["hwm_kib"] / 1024
 
 
 def encode_only(frames: int, width: int, height: int, fps: Fraction, sample: Path) -> float:
@@ -159,5 +164,6 @@ def run() -> list[Figure]:
                     continue
                 figures.append(Figure(f"corpus {path.name} ({rep['video_s']:.0f} s) @1080p30",
                                       rep["video_s"] / rep["wall_s"], "video s / wall s",
-                                      goal=f"peak RSS {mem:.0f} MiB"))
+                                      goal=">= 1.0"))
+                figures.append(Figure(f"corpus {path.name} peak RSS", mem, "MiB", goal="< 1536"))
     return figures

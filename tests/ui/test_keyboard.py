@@ -106,10 +106,10 @@ def test_dropped_media_lands_in_assets_and_the_store(qtbot: QtBot, studio: MainW
     outside = tmp_path / "diagram.png"
     outside.write_bytes(picture.read_bytes())
     studio.editor.drop_files([outside], 1)
-    assert "![diagram](assets/diagram.png)" in studio.editor.toPlainText()
+    qtbot.waitUntil(lambda: "![diagram](assets/diagram.png)" in studio.editor.toPlainText())  # copied by a worker
     from app.engine.hashing import sha256_file
 
-    assert studio.store.get_asset(sha256_file(outside)) is not None
+    qtbot.waitUntil(lambda: studio.store.get_asset(sha256_file(outside)) is not None)
     script = studio.document.parse_now()
     media = [b for b in script.beats() if b.kind == "media" and b.path == "assets/diagram.png"]
     assert media and media[0].resolved is not None

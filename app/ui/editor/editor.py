@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from app.engine.model import Diagnostic, Severity
+from app.ui import workers
 from app.ui.editor.highlighter import ScriptHighlighter
 
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
@@ -177,13 +178,23 @@ class ScriptEditor(QPlainTextEdit):
         if self.script_dir is None:
             self.message.emit("Save the script first, so dropped media can be copied beside it")
             return
-        lines = []
-        for p in media:
-            copied = copy_into_assets(p, self.script_dir)
-            rel = copied.relative_to(self.script_dir).as_posix()
-            lines.append(f"![{p.stem}]({rel})")
-            self.media_dropped.emit(copied)
-        self.insert_after_line(line, lines)
+        script_dir = self.script_dir
+
+        def copy_all() -> list[Path]:  # a worker: a dropped video can be gigabytes
+            return [copy_into_assets(p, script_dir) for p in media]
+
+        def copied(targets: list[Path]) -> None:
+            lines = [f"![{src.stem}]({dst.relative_to(script_dir).as_posix()})" for src, dst in zip(media, targets, strict=True)]
+            self.insert_after_line(line, lines)
+            for target in targets:
+                self.media_dropped.emit(target)
+            self.message.emit(f"Added {len(targets)} media file(s) to assets/")
+
+        def failed(error: str) -> None:
+            self.message.emit(f"Could not copy the dropped media into assets/: {error}")
+
+        self.message.emit(f"Copying {len(media)} media file(s) into assets/…")
+        workers.submit(copy_all, copied, failed, owner=self)
 
     def insert_after_line(self, line: int, lines: list[str]) -> None:
         """Insert ``lines`` as their own paragraphs after the paragraph holding ``line``."""
