@@ -9,6 +9,7 @@ from pathlib import Path
 import keyring
 import pytest
 
+from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.fakes.memory_keyring import MemoryKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -51,3 +52,12 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def eleven(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeElevenLabs]:
+    """A fake ElevenLabs server on 127.0.0.1, with the client pointed at it."""
+    fake = FakeElevenLabs().start()
+    monkeypatch.setenv("CASTLINE_ELEVENLABS_URL", fake.url)
+    yield fake
+    fake.stop()

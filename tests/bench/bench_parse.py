@@ -7,15 +7,13 @@ run, so the script engine's own overhead (beats, speakers, chunks, estimates) is
 from __future__ import annotations
 
 import gc
-import statistics
-import time
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from app.engine.script import parse_file, parse_text
-from tests.bench.common import Figure
+from tests.bench.common import Figure, cpu_median
 from tests.conftest import EXAMPLES
 
 FRONT = """---
@@ -76,16 +74,6 @@ def generated_script(target_bytes: int = 1_000_000) -> str:
     return "".join(parts)
 
 
-def cpu_time(fn: Callable[[], object], repeat: int) -> float:
-    """Median CPU seconds of ``fn``: the machine is shared, so wall time would measure the neighbours."""
-    samples = []
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()
-        samples.append(time.process_time() - t0)
-    return statistics.median(samples)
-
-
 def _paused(fn: Callable[[], object]) -> object:
     """The baseline under the same conditions as the engine, which pauses the cyclic collector."""
     gc.disable()
@@ -104,13 +92,13 @@ def run() -> list[Figure]:
     assert not script.has_errors, script.diagnostics[:3]
     beats = len(script.beats())
 
-    ours = cpu_time(lambda: parse_text(text), repeat=3)
-    base = cpu_time(lambda: _paused(lambda: md.parse(text)), repeat=3)
+    ours = cpu_median(lambda: parse_text(text), repeat=3)
+    base = cpu_median(lambda: _paused(lambda: md.parse(text)), repeat=3)
 
     example = EXAMPLES / "how-ssh-works" / "script.md"
     example_text = example.read_text(encoding="utf-8")
-    ex_ours = cpu_time(lambda: parse_file(example), repeat=20)
-    ex_base = cpu_time(lambda: _paused(lambda: md.parse(example_text)), repeat=20)
+    ex_ours = cpu_median(lambda: parse_file(example), repeat=20)
+    ex_base = cpu_median(lambda: _paused(lambda: md.parse(example_text)), repeat=20)
 
     laughs = "---\n" + "".join(
         f"{c}: &{c} [" + ",".join([f"*{p}"] * 9 if p else ['"lol"'] * 9) + "]\n"
@@ -118,7 +106,7 @@ def run() -> list[Figure]:
     ) + "---\n\nWords.\n"
     refused = parse_text(laughs)
     assert refused.has_errors
-    laughs_s = cpu_time(lambda: parse_text(laughs), repeat=10)
+    laughs_s = cpu_median(lambda: parse_text(laughs), repeat=10)
 
     label = "markdown-it-py tokenising only"
     return [

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from app.engine.model import BlockOptions, TerminalBeat, TerminalLine
 from app.engine.terminal import animate_session, build_animation
 from app.engine.terminal.export import export_animation, frame_count
 from app.engine.terminal.session import Event, Session
-from tests.bench.common import Figure, time_call
+from tests.bench.common import Figure, cpu_median, time_call
 
 CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789 {}()[]<>=+-*/.,;:"
 
@@ -71,8 +69,8 @@ def run() -> list[Figure]:
     t_full = time_call(full_frame, repeat=40) * 1000
     t_pil = time_call(pillow_frame, repeat=10) * 1000
     figures.append(Figure("full 80x24 frame at 1080p, glyphs cached", t_full, "ms", t_pil, "Pillow draws the same text", "< 4 ms"))
-    cpu_full = _cpu_median(full_frame, 40) * 1000
-    cpu_pil = _cpu_median(pillow_frame, 10) * 1000
+    cpu_full = cpu_median(full_frame, 40) * 1000
+    cpu_pil = cpu_median(pillow_frame, 10) * 1000
     figures.append(Figure("  same, CPU time (robust to a loaded machine)", cpu_full, "ms", cpu_pil, "Pillow, CPU time", "< 4 ms"))
 
     typing = build_animation(_demo_beat(), width=1920, height=1080)
@@ -107,13 +105,3 @@ def run() -> list[Figure]:
             figures.append(Figure(f"export {label} 1080p30 ({n} frames)", n / elapsed, "fps", 30.0, "real time"))
     figures.append(Figure("1-minute load average while measuring", os.getloadavg()[0], f"(on {os.cpu_count()} cores)"))
     return figures
-
-
-def _cpu_median(fn: Callable[[], object], repeat: int) -> float:
-    """Median CPU seconds of ``fn``: the work itself, not time spent waiting for a core."""
-    samples = []
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()
-        samples.append(time.process_time() - t0)
-    return statistics.median(samples)

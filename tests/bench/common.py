@@ -41,6 +41,16 @@ def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(samples)
 
 
+def cpu_median(fn: Callable[[], object], repeat: int = 5) -> float:
+    """Median CPU seconds of ``fn``: on a shared machine wall time would measure the neighbours."""
+    samples = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        samples.append(time.process_time() - t0)
+    return statistics.median(samples)
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.engine import secrets
@@ -13,14 +10,6 @@ from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.fakes.memory_keyring import MemoryKeyring
 
 GOOD_KEY = "sk_test_eleven_0123456789"
-
-
-@pytest.fixture
-def eleven(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeElevenLabs]:
-    fake = FakeElevenLabs().start()
-    monkeypatch.setenv("CASTLINE_ELEVENLABS_URL", fake.url)
-    yield fake
-    fake.stop()
 
 
 def test_keys_are_masked_tested_and_kept_in_the_keyring(

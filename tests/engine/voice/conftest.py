@@ -12,20 +12,11 @@ from app.engine.store import Store
 from app.engine.voice.registry import ProviderConfig
 from app.engine.voice.retry import RetryPolicy
 from app.engine.voice.service import SynthesisOptions, SynthesisService
-from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.fakes.google_tts import FakeGoogleTTS
 from tests.fakes.memory_keyring import MemoryKeyring
 
 ELEVEN_KEY = "sk_test_eleven_0123456789"
 GOOGLE_KEY = "AIzaTestGoogleKey0123456789"
-
-
-@pytest.fixture
-def eleven(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeElevenLabs]:
-    fake = FakeElevenLabs().start()
-    monkeypatch.setenv("CASTLINE_ELEVENLABS_URL", fake.url)
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
