@@ -1,8 +1,9 @@
-"""Voice figures: the local voice's real-time factor, and a script re-run from the cache.
+"""Voice figures: the local voice's real-time factor, a script re-run from the cache, and
+how well word timings are estimated for voices that send none.
 
 Baselines measured in the same run: bare Piper (no profile, resampling, levelling or
-timing) for the real-time factor, and the first, uncached synthesis of the same script
-for the cache-hit re-run.
+timing) for the real-time factor, the first, uncached synthesis of the same script
+for the cache-hit re-run, and the energy-only estimate for the reference alignment.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import os
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from tests.bench.common import Figure
 
@@ -58,6 +61,8 @@ def _measure(tmp: Path) -> list[Figure]:
         ours_seconds += time.perf_counter() - t0
         ours_audio += clip.num_samples / 48_000
 
+    aligned, energy, align_s, align_audio = _timing_errors(provider)
+
     script_path = SCRIPT if SCRIPT.is_file() else CORPUS_SCRIPT
     script = parse_file(script_path)
     store = Store.open(f"sqlite:///{tmp / 'bench.db'}", assets_dir=tmp / "assets")
@@ -95,4 +100,57 @@ def _measure(tmp: Path) -> list[Figure]:
             baseline_label="first run",
             goal="< 0.5 s",
         ),
+        Figure(
+            "unaligned voice word starts: median error (joe:deep/bright vs exact)",
+            float(np.median(aligned)),
+            "ms",
+            baseline=float(np.median(energy)),
+            baseline_label="energy-only estimate",
+            goal="<= 20 ms",
+        ),
+        Figure(
+            "unaligned voice word starts within one frame (33 ms)",
+            100.0 * float(np.mean(aligned <= 1000 / 30)),
+            "%",
+            baseline=100.0 * float(np.mean(energy <= 1000 / 30)),
+            baseline_label="energy-only estimate",
+            goal=">= 90 %",
+        ),
+        Figure(
+            "reference alignment cost (Piper reference + DTW) per second of audio",
+            align_s / align_audio,
+            "s/s",
+        ),
     ]
+
+
+def _timing_errors(provider: object) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Word-start errors (ms) of the reference alignment and of the energy-only estimate.
+
+    Piper's deep and bright profiles stand in for a cloud voice: another pitch, timbre
+    and rate, with exact timings of their own to measure against.
+    """
+    from app.engine.voice.align import reference_word_timings
+    from app.engine.voice.base import SynthesisRequest
+    from app.engine.voice.local import LocalProvider
+    from app.engine.voice.timing import estimate_word_timings
+
+    assert isinstance(provider, LocalProvider)
+    aligned: list[float] = []
+    energy: list[float] = []
+    seconds = audio_s = 0.0
+    for profile in ("deep", "bright"):
+        for text in SENTENCES:
+            raw = provider.synthesize(SynthesisRequest(f"joe:{profile}", text))
+            if raw.words is None:
+                continue
+            truth = np.array([w.start_sample for w in raw.words])
+            t0 = time.perf_counter()
+            got = reference_word_timings(raw.samples, raw.sample_rate, text)
+            seconds += time.perf_counter() - t0
+            audio_s += raw.samples.size / raw.sample_rate
+            old = estimate_word_timings(raw.samples, raw.sample_rate, text.split())
+            starts = np.array([w.start_sample for w in got]) if got is not None else np.array([w.start_sample for w in old])
+            aligned += list(np.abs(starts - truth) * 1000 / raw.sample_rate)
+            energy += list(np.abs(np.array([w.start_sample for w in old]) - truth) * 1000 / raw.sample_rate)
+    return np.array(aligned), np.array(energy), seconds, audio_s

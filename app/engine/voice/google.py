@@ -17,6 +17,7 @@ import httpx
 
 from app.engine.audio.io import AudioDecodeError, decode_audio
 from app.engine.secrets import get_api_key
+from app.engine.voice.align import reference_word_timings
 from app.engine.voice.base import (
     PermanentVoiceError,
     ProviderAudio,
@@ -179,4 +180,5 @@ class GoogleProvider(VoiceProvider):
             billed_units=float(len(request.text)),
             cost_usd=self.estimate_cost(request),
             request_id=response.headers.get("x-request-id"),
+            words=reference_word_timings(samples, rate, request.text),  # v1 sends no timings
         )

@@ -55,3 +55,53 @@ def test_silence_and_no_words() -> None:
 
 def test_acronyms_weigh_more_than_their_letters() -> None:
     assert letter_weights(["SSH"])[0] > letter_weights(["ssh"])[0]
+
+
+SENTENCES = [
+    "Agree, verify, then trust the server completely.",
+    "The client and the server trade version strings, then agree on a key exchange.",
+    "At 22 past nine, the build finished and the logs went quiet.",
+]
+
+
+def start_errors_ms(profile: str) -> tuple[np.ndarray, np.ndarray]:
+    """Word-start errors (ms) against Piper's exact timings for another voice profile.
+
+    The profile (pitch, formants, rate, rhythm and brightness all changed) stands in for
+    a cloud voice; its own phoneme alignment is the truth. Returns the reference
+    alignment's errors and, as the baseline, the energy-only estimate's.
+    """
+    from app.engine.voice.align import reference_word_timings
+    from app.engine.voice.base import SynthesisRequest
+    from app.engine.voice.local import LocalProvider
+
+    provider = LocalProvider()
+    aligned: list[float] = []
+    energy: list[float] = []
+    for text in SENTENCES:
+        raw = provider.synthesize(SynthesisRequest(f"joe:{profile}", text))
+        assert raw.words is not None
+        truth = np.array([w.start_sample for w in raw.words])
+        got = reference_word_timings(raw.samples, raw.sample_rate, text)
+        assert got is not None and [w.text for w in got] == text.split()
+        old = estimate_word_timings(raw.samples, raw.sample_rate, text.split())
+        aligned += list(np.abs(np.array([w.start_sample for w in got]) - truth) * 1000 / raw.sample_rate)
+        energy += list(np.abs(np.array([w.start_sample for w in old]) - truth) * 1000 / raw.sample_rate)
+    return np.array(aligned), np.array(energy)
+
+
+def test_reference_alignment_lands_word_starts_within_a_frame() -> None:
+    frame_ms = 1000 / 30
+    for profile in ("deep", "bright"):
+        aligned, energy = start_errors_ms(profile)
+        assert np.mean(aligned <= frame_ms) >= 0.9, (profile, aligned)
+        assert np.median(aligned) <= 20.0, (profile, aligned)
+        assert np.median(aligned) < np.median(energy)  # and it beats the energy-only estimate
+
+
+def test_audio_that_is_not_the_text_falls_back() -> None:
+    from app.engine.voice.align import reference_word_timings
+
+    audio, _ = bursts([0.3, 0.5, 0.2, 0.6, 0.35, 0.25], [0.08, 0.12, 0.07, 0.2, 0.09])
+    assert reference_word_timings(audio, RATE, "Agree, verify, then trust the server completely.") is None
+    assert reference_word_timings(audio, RATE, "   ") is None
