@@ -22,6 +22,24 @@ class _Beat(BaseModel):
     estimated_ms: int = 0
 
 
+class Shown(BaseModel):
+    """How a spoken line is also shown on screen: an item of a list slide, or a quote card.
+
+    Lines that share ``group`` (the first line of their list or quote) are shown together.
+    """
+
+    kind: Literal["list_item", "quote"]
+    group: int
+    """1-based line of the list's or quote's first line."""
+    index: int = 0
+    """Position in the list, from 0."""
+    ordered: bool = False
+    marker: str = ""
+    """What is drawn before the item: ``1.``, ``2.`` ... for an ordered list, ``•`` otherwise."""
+    depth: int = 0
+    """Nesting level of the item (0 for a top-level item)."""
+
+
 class SpeechBeat(_Beat):
     """A line spoken by one character."""
 
@@ -35,6 +53,10 @@ class SpeechBeat(_Beat):
     """A delivery hint from ``(text)`` at the start or end; never spoken."""
     chunks: list[str] = Field(default_factory=list)
     """``text`` split at sentence boundaries into pieces a provider accepts in one request."""
+    shown: Shown | None = None
+    """Set when the line is also shown as a list item or a quote (it is spoken either way)."""
+    emphasis: list[str] = Field(default_factory=list)
+    """Phrases written in ``**strong**`` emphasis, in order: drawn as key phrases on screen."""
 
 
 class PauseBeat(_Beat):
@@ -110,8 +132,33 @@ class MediaBeat(_Beat):
     media_type: Literal["image", "video", "audio", "unknown"] = "unknown"
 
 
+class TableBeat(_Beat):
+    """A Markdown table: shown as a table card, never spoken."""
+
+    kind: Literal["table"] = "table"
+    header: list[str]
+    rows: list[list[str]] = Field(default_factory=list)
+    align: list[Literal["left", "center", "right"]] = Field(default_factory=list)
+    """One entry per column."""
+
+
+class CalloutBeat(_Beat):
+    """A ``###`` (or deeper) heading: shown as a callout card over what follows, not spoken."""
+
+    kind: Literal["callout"] = "callout"
+    text: str
+    level: int = 3
+
+
 Beat = Annotated[
-    SpeechBeat | PauseBeat | TerminalBeat | CodeBeat | VisualBeat | MediaBeat,
+    SpeechBeat
+    | PauseBeat
+    | TerminalBeat
+    | CodeBeat
+    | VisualBeat
+    | MediaBeat
+    | TableBeat
+    | CalloutBeat,
     Field(discriminator="kind"),
 ]
 
@@ -130,6 +177,28 @@ class Scene(BaseModel):
         return sum(b.estimated_ms for b in self.beats)
 
 
+class LookSpec(BaseModel):
+    """The video's visual style as the script asks for it: a bundled style and overrides.
+
+    ``app.engine.motion.styles`` turns it into the colours, fonts and shapes every
+    on-screen element is drawn with.
+    """
+
+    name: str = "studio"
+    """A bundled style (``python main.py styles`` lists them)."""
+    palette: list[str] = Field(default_factory=list)
+    """Hex colours replacing the style's own: background, surface, text, accent, more accents."""
+    font: str | None = None
+    """Font family for titles and captions (a bundled family name)."""
+    captions: str | None = None
+    """Caption look: ``highlight``, ``box`` or ``plain``."""
+    background: str | None = None
+    """Procedural background kind: ``gradient``, ``grid``, ``dots``, ``nebula``."""
+
+
+CaptionMode = Literal["auto", "burn", "off"]
+
+
 class ScriptSettings(BaseModel):
     """Front matter settings."""
 
@@ -143,6 +212,18 @@ class ScriptSettings(BaseModel):
     """Path as written, relative to the script."""
     music_resolved: str | None = None
     budget_usd: float | None = None
+    look: LookSpec = Field(default_factory=LookSpec)
+    """The visual style (``style:`` naming a bundled style, or its mapping form)."""
+    captions: CaptionMode = "auto"
+    """Burned-in captions: ``auto`` burns them in Shorts only; ``burn`` always; ``off`` never."""
+    typing_sound: bool = True
+    """Key clicks under typed terminal and code blocks (``typing_sound: off`` silences them)."""
+    thumbnail: str | None = None
+    """``thumbnail:`` as written: an image path or a time (``0:42``)."""
+    thumbnail_resolved: str | None = None
+    """The thumbnail image's absolute path, when ``thumbnail`` names an existing image."""
+    thumbnail_ms: int | None = None
+    """The thumbnail's frame time, when ``thumbnail`` is a time."""
 
 
 class Script(BaseModel):

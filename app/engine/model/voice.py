@@ -52,6 +52,12 @@ class Character(BaseModel):
     declared: bool = True
     """False for a speaker that appears in the script with no ``characters`` entry."""
     line: int | None = None
+    color: str | None = None
+    """``#rrggbb`` for the name plate and badge; ``None`` takes the next colour of the style."""
+    avatar: str | None = None
+    """``avatar:`` as written (relative to the script)."""
+    avatar_resolved: str | None = None
+    """The avatar's absolute path when it is an image that exists; else the monogram is drawn."""
 
     @property
     def chain(self) -> list[VoiceRef]:

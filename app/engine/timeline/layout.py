@@ -492,7 +492,11 @@ class _Layout:
 _TRACK_NAMES: dict[str, str] = {
     "visual": "Background",
     "overlay": "Overlay",
-    "terminal": "Terminal & code",
+    "terminal": "Views",
+    "words": "Words",
+    "title": "Titles",
+    "label": "Names",
+    "badge": "Speakers",
     "caption": "Captions",
     "voice": "Voices",
     "music": "Music",

@@ -30,6 +30,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from app.engine.model.script import LookSpec
 from app.engine.model.time import SAMPLE_RATE
 from app.engine.timeline.events import Listener, Observable, TimelineEvent
 from app.engine.timeline.keyframes import (
@@ -41,12 +42,17 @@ from app.engine.timeline.keyframes import (
     interpolate,
 )
 from app.engine.timeline.sources import (
+    BadgeSource,
     CaptionSource,
     CaptionWord,
     ImageSource,
     KenBurns,
+    LowerThirdSource,
     MusicSource,
     ProceduralSource,
+    SceneTitleSource,
+    SlideItem,
+    SlideSource,
     Source,
     SpeechSource,
     TerminalSource,
@@ -55,23 +61,37 @@ from app.engine.timeline.sources import (
     WordSpan,
 )
 
-TrackKind = Literal["visual", "overlay", "terminal", "caption", "voice", "music"]
-"""What a track holds. ``visual`` is the background; ``overlay`` sits above it."""
+TrackKind = Literal[
+    "visual", "overlay", "terminal", "words", "title", "label", "badge", "caption", "voice", "music"
+]
+"""What a track holds, bottom to top. ``visual`` is the background; ``overlay`` sits above
+it; ``terminal`` holds the views (terminals, code, list slides, tables, quotes, callouts);
+``words`` the spoken words shown large over a bare background; ``title`` the video title
+and scene titles; ``label`` speakers' name plates; ``badge`` who is talking in dialogue;
+``caption`` burned-in captions."""
 
 TransitionKind = Literal["crossfade", "glitch", "fade", "wipe"]
 """How one clip gives way to the next; ``fade`` comes up from black."""
 
-TRACK_ORDER: tuple[TrackKind, ...] = ("visual", "overlay", "terminal", "caption", "voice", "music")
+TRACK_ORDER: tuple[TrackKind, ...] = (
+    "visual", "overlay", "terminal", "words", "title", "label", "badge", "caption", "voice", "music"
+)  # fmt: skip
 """The usual bottom-to-top order of tracks that auto-layout creates."""
 
-VISUAL_TRACK_KINDS: frozenset[str] = frozenset({"visual", "overlay", "terminal", "caption"})
+VISUAL_TRACK_KINDS: frozenset[str] = frozenset(
+    {"visual", "overlay", "terminal", "words", "title", "label", "badge", "caption"}
+)
 """Tracks that draw pixels (the others only make sound)."""
 
 
 TRACK_ACCEPTS: dict[str, frozenset[str]] = {
     "visual": frozenset({"image", "video", "procedural", "title_card"}),
     "overlay": frozenset({"image", "video", "procedural", "title_card", "terminal"}),
-    "terminal": frozenset({"terminal"}),
+    "terminal": frozenset({"terminal", "slide"}),
+    "words": frozenset({"caption"}),
+    "title": frozenset({"title_card", "scene_title"}),
+    "label": frozenset({"lower_third"}),
+    "badge": frozenset({"badge"}),
     "caption": frozenset({"caption"}),
     "voice": frozenset({"speech"}),
     "music": frozenset({"music"}),
@@ -226,6 +246,10 @@ class Timeline(BaseModel):
     title: str = ""
     tracks: list[Track] = Field(default_factory=list)
     chapters: list[Chapter] = Field(default_factory=list)
+    look: LookSpec = Field(default_factory=LookSpec)
+    """The visual style every on-screen element is drawn in."""
+    burn_captions: bool = False
+    """Captions are drawn into the picture (Shorts by default, or ``captions: burn``)."""
 
     _events: Observable = PrivateAttr(default_factory=Observable)
     _where: dict[UUID, UUID] = PrivateAttr(default_factory=dict)
@@ -448,6 +472,11 @@ class Timeline(BaseModel):
 
 __all__ = [
     "PROPERTY_DEFAULTS",
+    "BadgeSource",
+    "LowerThirdSource",
+    "SceneTitleSource",
+    "SlideItem",
+    "SlideSource",
     "SAMPLE_RATE",
     "TRACK_ACCEPTS",
     "TRACK_ORDER",

@@ -106,6 +106,73 @@ class TitleCardSource(_Source):
         return True
 
 
+class SceneTitleSource(_Source):
+    """A scene's heading, animated in over the scene's start, then kept as a chapter tag."""
+
+    kind: Literal["scene_title"] = "scene_title"
+    text: str
+    number: int = 0
+    """The scene's chapter number (1-based; 0 for the intro, which shows no number)."""
+    hold_frames: int = 0
+    """Frames the big title stays before it settles into the small tag (0: all the clip)."""
+
+
+class LowerThirdSource(_Source):
+    """A speaker's name plate, shown on their first line in a scene."""
+
+    kind: Literal["lower_third"] = "lower_third"
+    name: str
+    color: str = "#4cc9f0"
+    role: str = ""
+
+
+class BadgeSource(_Source):
+    """Who is talking in dialogue: an avatar or monogram disc pulsing with their voice.
+
+    The pulse follows the loudness of ``audio_path`` from ``audio_offset`` samples on;
+    without audio (voices not synthesized yet) the badge holds still.
+    """
+
+    kind: Literal["badge"] = "badge"
+    speaker: str
+    name: str
+    color: str = "#4cc9f0"
+    avatar: str | None = None
+    audio_path: str | None = None
+    audio_offset: int = 0
+    """Sample in ``audio_path`` heard at the clip's first source frame."""
+
+
+class SlideItem(BaseModel):
+    """One line of a list slide and the source frame it appears at."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    marker: str = "•"
+    depth: int = 0
+    at: int = 0
+    emphasis: list[str] = Field(default_factory=list)
+
+
+class SlideSource(_Source):
+    """An on-screen card in the view area: a list slide, a table, a quote or a callout.
+
+    List items appear at their ``at`` frames (when the narration reaches them); a table
+    shows ``header`` and ``rows``; a quote or callout shows ``text``.
+    """
+
+    kind: Literal["slide"] = "slide"
+    variant: Literal["list", "table", "quote", "callout"] = "list"
+    title: str = ""
+    items: list[SlideItem] = Field(default_factory=list)
+    header: list[str] = Field(default_factory=list)
+    rows: list[list[str]] = Field(default_factory=list)
+    align: list[str] = Field(default_factory=list)
+    text: str = ""
+    attribution: str = ""
+
+
 class TerminalSource(_Source):
     """An animated terminal or code view built from its script beat.
 
@@ -120,6 +187,8 @@ class TerminalSource(_Source):
     play_ms: int = Field(ge=0)
     theme: str | None = None
     seed: int = 0
+    clicks: bool = True
+    """Key clicks are mixed under the typing (the script's ``typing_sound``)."""
 
     @property
     def retimed(self) -> bool:
@@ -192,6 +261,8 @@ class CaptionSource(_Source):
     text: str
     speaker: str = ""
     words: list[CaptionWord] = Field(default_factory=list)
+    emphasis: list[str] = Field(default_factory=list)
+    """Key phrases (``**strong**`` in the script) drawn in the accent colour."""
 
     def is_static(self) -> bool:
         return not self.words
@@ -209,6 +280,10 @@ Source = Annotated[
     | VideoSource
     | ProceduralSource
     | TitleCardSource
+    | SceneTitleSource
+    | LowerThirdSource
+    | BadgeSource
+    | SlideSource
     | TerminalSource
     | SpeechSource
     | MusicSource
