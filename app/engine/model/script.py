@@ -38,6 +38,8 @@ class Shown(BaseModel):
     """What is drawn before the item: ``1.``, ``2.`` ... for an ordered list, ``•`` otherwise."""
     depth: int = 0
     """Nesting level of the item (0 for a top-level item)."""
+    attribution: str = ""
+    """A quote's ``— Name`` line: shown under the quote, never spoken."""
 
 
 class SpeechBeat(_Beat):
