@@ -18,6 +18,7 @@ from app.engine.terminal import (
     row_px_limits,
 )
 from app.engine.terminal.animation import BLINK_MS
+from app.engine.terminal.content import TerminalContent
 from app.engine.terminal.render import Painter
 
 from .conftest import code_beat, terminal_beat
@@ -386,3 +387,20 @@ def test_hostile_blocks_are_cut_with_a_warning_and_render(name: str) -> None:
     full = build_animation(beat, width=640, height=360)
     assert any(said in d.message for d in full.diagnostics)
     assert full.frame_at(full.duration_ms).shape == (360, 640, 4)
+
+
+def test_a_cut_coloured_line_ends_its_colour_and_never_inside_an_escape() -> None:
+    long = "\x1b[31m" + "r" * 300 + "\x1b[0m"
+    for limit in range(4, 12):  # cuts landing inside and just after the escape sequence
+        content = TerminalContent.of(terminal_beat(["$ log", long]), limit)
+        text = content.lines[1].text
+        assert text.endswith("…") and len(text) <= limit + len("\x1b[0m")
+        assert "\x1b[31m" in text or "\x1b" not in text  # the escape kept whole or not at all
+    area = _area(SHORT)
+    lo, hi = _limits(SHORT)
+    anim = build_view_animation(
+        terminal_beat(["$ log", long]), area.w, area.h, min_row_px=lo, max_row_px=hi
+    )
+    shown = [row for row in anim.text_at(anim.duration_ms) if row.startswith("r")]
+    assert shown[-1].endswith("r…") and all(set(row) <= {"r", "…"} for row in shown)
+    assert anim.state_at(anim.duration_ms).screen.buffer[1][0].fg == "red"
