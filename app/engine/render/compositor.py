@@ -317,16 +317,20 @@ class Compositor:
         raw_scale = clip.value_at("scale", n) if "scale" in clip.keyframes else 1.0
         scale = raw_scale if isinstance(raw_scale, float | int) else 1.0
         if "position" in clip.keyframes or scale != 1.0:
-            pos = clip.value_at("position", n)
-            cx, cy = pos if isinstance(pos, tuple) else (0.5, 0.5)
+            if "position" in clip.keyframes:
+                pos = clip.value_at("position", n)
+                cx, cy = pos if isinstance(pos, tuple) else (0.5, 0.5)
+                centre_x, centre_y = cx * self.width, cy * self.height
+            else:  # scaled about its own centre, where its source placed it
+                centre_x, centre_y = x + picture.shape[1] / 2, y + picture.shape[0] / 2
             if scale != 1.0:
                 size = (
                     max(1, round(picture.shape[1] * scale)),
                     max(1, round(picture.shape[0] * scale)),
                 )
                 picture = cv2.resize(picture, size, interpolation=cv2.INTER_LINEAR)
-            x = round(cx * self.width - picture.shape[1] / 2)
-            y = round(cy * self.height - picture.shape[0] / 2)
+            x = round(centre_x - picture.shape[1] / 2)
+            y = round(centre_y - picture.shape[0] / 2)
         inv = None
         if "opacity" in clip.keyframes:
             picture = _with_opacity(picture, float(clip.value_at("opacity", n)))  # type: ignore[arg-type]

@@ -198,7 +198,8 @@ class _SceneState:
     start: int
     visuals: list[_Visual] = field(default_factory=list)
     views: list[_View] = field(default_factory=list)
-    visual_starts: list[int] = field(default_factory=list)
+    visual_starts: list[tuple[int, int]] = field(default_factory=list)
+    """(start frame, script line) of each visual."""
     spoken: list[_Spoken] = field(default_factory=list)
     phrases: list[Clip] = field(default_factory=list)
     """Caption clips of this scene: candidates for the large spoken words."""
@@ -374,7 +375,7 @@ class _Layout:
                 source = self.visual_source(beat)
                 if source is not None:
                     state.visuals.append(_Visual(self.cursor, source, beat.line))
-                    state.visual_starts.append(self.cursor)
+                    state.visual_starts.append((self.cursor, beat.line))
         if pending_sync is not None:
             self.cursor = self.place_block(state, pending_sync, self.cursor)
             last_timed = "block"
@@ -644,7 +645,13 @@ class _Layout:
         views = sorted(state.views, key=lambda v: v.start)
         fade_in, fade_out = self.frames(self.opt.view_in_ms), self.frames(self.opt.view_out_ms)
         for k, view in enumerate(views):
-            stops = [v for v in state.visual_starts if v > view.start and v >= view.min_end]
+            # a visual written after the view ends it (one written before it may start a
+            # moment later, when the view types under the end of the line before)
+            stops = [
+                v
+                for v, line in state.visual_starts
+                if v > view.start and v >= view.min_end and line > view.line
+            ]
             if k + 1 < len(views):
                 stops.append(views[k + 1].start)
             until = min([*stops, end])

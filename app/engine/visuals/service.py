@@ -53,27 +53,36 @@ def load_image(path: str | Path) -> np.ndarray:
 
 
 class TerminalFrames:
-    """A terminal or code animation placed in a window centred on the frame.
+    """A terminal or code window sized to its content, centred in the stage's view area.
 
-    Pulls ``Animation.frame_at(ms)`` (straight RGBA) and premultiplies it; after the
-    animation's ``play_ms`` the finished view is held, so it is drawn once.
+    Pulls ``Animation.frame_at(ms)`` (straight RGBA, just the window and its shadow) and
+    premultiplies it; after the animation's ``play_ms`` the finished view is held, so it
+    is drawn once.
     """
 
     def __init__(self, source: TerminalSource, frame_w: int, frame_h: int, fps: Fraction) -> None:
-        from app.engine.terminal import build_animation
+        from app.engine.motion.stage import Stage
+        from app.engine.terminal import build_view_animation, row_px_limits
 
-        vertical = frame_h > frame_w
-        self.width = (round(frame_w * (0.92 if vertical else 0.80)) // 2) * 2
-        self.height = (round(frame_h * (0.55 if vertical else 0.78)) // 2) * 2
-        self.x = (frame_w - self.width) // 2
-        self.y = (frame_h - self.height) // 2
+        area = Stage(frame_w, frame_h).view_area
+        lo, hi = row_px_limits(frame_w, frame_h)
+        anim = build_view_animation(
+            source.beat,
+            area.w,
+            area.h,
+            min_row_px=lo,
+            max_row_px=hi,
+            theme=source.theme,
+            seed=source.seed,
+        )
+        if source.play_ms != anim.duration_ms and source.play_ms > 0:
+            anim = anim.retimed(source.play_ms)
+        self.width, self.height = anim.width, anim.height
+        self.x = area.x + (area.w - anim.width) // 2
+        self.y = area.y + (area.h - anim.height) // 2
         self.fps = fps
         self.play_ms = source.play_ms
         self.opaque = False
-        anim = build_animation(source.beat, width=self.width, height=self.height, theme=source.theme, seed=source.seed,
-                               transparent=True)
-        if source.play_ms != anim.duration_ms and source.play_ms > 0:
-            anim = anim.retimed(source.play_ms)
         self._anim = anim
         self._cache: tuple[int, np.ndarray] | None = None
 
@@ -92,7 +101,9 @@ class TerminalFrames:
 class TitleFrames:
     """A title card: big text, drawn once, over a backdrop when one is given."""
 
-    def __init__(self, source: TitleCardSource, width: int, height: int, backdrop: np.ndarray | None = None) -> None:
+    def __init__(
+        self, source: TitleCardSource, width: int, height: int, backdrop: np.ndarray | None = None
+    ) -> None:
         self.width, self.height = width, height
         self.opaque = backdrop is not None
         picture = title_card(source.text, source.subtitle, width, height)
@@ -113,7 +124,11 @@ class VisualService:
     """Turns timeline sources into frame sources and caches generated stills."""
 
     def __init__(
-        self, generators: list[StillGenerator] | None = None, *, store: Store | None = None, max_stills: int = 6
+        self,
+        generators: list[StillGenerator] | None = None,
+        *,
+        store: Store | None = None,
+        max_stills: int = 6,
     ) -> None:
         self.generators: dict[str, StillGenerator] = {"procedural": ProceduralGenerator()}
         self.generators.update({g.name: g for g in (generators or [])})
@@ -124,13 +139,21 @@ class VisualService:
         self.palette: list[str] = []
         """The script's palette (from its procedural sources): title cards share it."""
 
-    def still(self, source: ProceduralSource, width: int, height: int, provider: str = "procedural") -> np.ndarray:
+    def still(
+        self, source: ProceduralSource, width: int, height: int, provider: str = "procedural"
+    ) -> np.ndarray:
         """The generated picture for a procedural source at this size, as opaque RGBA (cached)."""
         generator = self.generators.get(provider) or self.generators["procedural"]
         palette = list(source.palette) or palette_for_style(source.styled_prompt or source.prompt)
         key = cache_key(
-            "visual", provider=generator.name, prompt=source.prompt, seed=source.seed,
-            palette=palette, width=width, height=height, pattern=source.pattern,
+            "visual",
+            provider=generator.name,
+            prompt=source.prompt,
+            seed=source.seed,
+            palette=palette,
+            width=width,
+            height=height,
+            pattern=source.pattern,
         )
         cached = self._stills.get(key)
         if cached is not None:
@@ -139,11 +162,22 @@ class VisualService:
         rgb = self._stored(key) if generator.name != "procedural" else None
         if rgb is None:
             if isinstance(generator, ProceduralGenerator):
-                rgb = generator.generate(source.styled_prompt or source.prompt, width=width, height=height,
-                                         seed=source.seed, palette=palette, pattern=source.pattern)
+                rgb = generator.generate(
+                    source.styled_prompt or source.prompt,
+                    width=width,
+                    height=height,
+                    seed=source.seed,
+                    palette=palette,
+                    pattern=source.pattern,
+                )
             else:
-                rgb = generator.generate(source.styled_prompt or source.prompt, width=width, height=height,
-                                         seed=source.seed, palette=palette)
+                rgb = generator.generate(
+                    source.styled_prompt or source.prompt,
+                    width=width,
+                    height=height,
+                    seed=source.seed,
+                    palette=palette,
+                )
             if generator.name != "procedural":
                 self._store_still(key, rgb, generator.name, source)
         picture = cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
@@ -161,19 +195,33 @@ class VisualService:
         data = cv2.imread(str(entry.path), cv2.IMREAD_COLOR)
         return None if data is None else cv2.cvtColor(data, cv2.COLOR_BGR2RGB)
 
-    def _store_still(self, key: str, rgb: np.ndarray, provider: str, source: ProceduralSource) -> None:
+    def _store_still(
+        self, key: str, rgb: np.ndarray, provider: str, source: ProceduralSource
+    ) -> None:
         if self.store is None:
             return
         ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
         if not ok:
             return
         asset = self.store.add_asset(
-            png.tobytes(), "image", suffix=".png", width=rgb.shape[1], height=rgb.shape[0],
-            provenance={"provider": provider, "prompt": source.styled_prompt or source.prompt, "seed": source.seed},
+            png.tobytes(),
+            "image",
+            suffix=".png",
+            width=rgb.shape[1],
+            height=rgb.shape[0],
+            provenance={
+                "provider": provider,
+                "prompt": source.styled_prompt or source.prompt,
+                "seed": source.seed,
+            },
         )
-        self.store.visual_cache_put(key, asset.sha256, provider=provider, meta={"prompt": source.prompt})
+        self.store.visual_cache_put(
+            key, asset.sha256, provider=provider, meta={"prompt": source.prompt}
+        )
 
-    def open(self, source: object, width: int, height: int, fps: Fraction, *, opaque: bool = False) -> FrameSource:
+    def open(
+        self, source: object, width: int, height: int, fps: Fraction, *, opaque: bool = False
+    ) -> FrameSource:
         """A frame source for a visual timeline source at ``width`` x ``height``.
 
         ``opaque`` asks for a full picture: a title card on the background track gets a

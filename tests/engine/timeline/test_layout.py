@@ -26,6 +26,7 @@ from app.engine.timeline import (
     TitleCardSource,
     auto_layout,
 )
+from app.engine.timeline.layout import block_timing
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURE = ROOT / "tests" / "fixtures" / "timeline" / "two-scenes.md"
@@ -61,11 +62,14 @@ def check_layout_rules(script: Script, tl: Timeline) -> None:
     """The rules every laid-out script must keep, fixture or corpus."""
     assert tl.problems() == []
     fps = tl.fps
-    # title card first
-    first = _track(tl, "visual")[0]
+    # the title card plays over the opening, under the first words, not before them
+    first = _track(tl, "title")[0]
     assert isinstance(first.source, TitleCardSource)
-    assert first.start == 0 and first.length == ms_to_frames(OPT.title_card_ms, fps)
+    assert first.start == 0 and first.length <= ms_to_frames(OPT.title_card_ms, fps)
     assert first.source.text == script.title
+    voice_starts = [c.start for c in _track(tl, "voice")]
+    if voice_starts:
+        assert min(voice_starts) < first.end
     # speech in script order, no overlaps, one clip per speech beat
     speeches = [b for b in script.beats() if isinstance(b, SpeechBeat)]
     voice = _track(tl, "voice")
@@ -97,13 +101,17 @@ def check_layout_rules(script: Script, tl: Timeline) -> None:
     assert tl.chapters[0].start == 0
     starts = [c.start for c in tl.chapters]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
-    # terminal and code views: one per block, each at least as long as its animation
+    # terminal and code views: one per block, each on screen until its typing is done
     blocks = [b for b in script.beats() if isinstance(b, TerminalBeat | CodeBeat)]
-    terms = _track(tl, "terminal")
+    terms = [c for c in _track(tl, "terminal") if isinstance(c.source, TerminalSource)]
     assert sorted(c.script_line for c in terms) == sorted(b.line for b in blocks)  # type: ignore[type-var]
     for c in terms:
         assert isinstance(c.source, TerminalSource)
-        assert c.length >= ms_to_frames(c.source.play_ms, fps) or c.end == _scene_end(tl, c.start)
+        _, last_key = block_timing(c.source.beat)
+        typed = last_key * c.source.play_ms // max(1, c.source.animation_ms)
+        assert c.length >= ms_to_frames(typed, fps) or c.end == _scene_end(tl, c.start)
+        # windows enter and leave with an animation, never a one-frame cut
+        assert c.keyframes["opacity"][0].value == 0.0 and c.keyframes["opacity"][1].frame > 1
 
 
 def _scene_end(tl: Timeline, frame: int) -> int:
@@ -130,16 +138,19 @@ def test_pause_gap_is_exactly_the_pause_in_frames(script: Script, timeline: Time
     assert v[25].start - v[21].end == ms_to_frames(pause.duration_ms, timeline.fps) == 45
 
 
-def test_terminal_plays_before_the_next_speech(timeline: Timeline) -> None:
+def test_terminal_types_under_the_end_of_the_line_before_it(timeline: Timeline) -> None:
     (term,) = [c for c in _track(timeline, "terminal") if c.script_line == 27]
     v = _voice_by_line(timeline)
-    assert term.start == v[25].end
+    fps = timeline.fps
+    line = v[25]
+    under = min(ms_to_frames(OPT.type_under_ms, fps), line.length * 2 // 5)
+    assert term.start == line.end - under < line.end
     assert isinstance(term.source, TerminalSource)
     assert term.source.play_ms == term.source.animation_ms
-    anim_frames = ms_to_frames(term.source.play_ms, timeline.fps)
-    assert v[32].start == term.start + anim_frames + ms_to_frames(
-        OPT.after_animation_ms, timeline.fps
-    )
+    # the next line starts soon after the last keystroke, while the output shows
+    _, last_key = block_timing(term.source.beat)
+    assert v[32].start == term.start + ms_to_frames(last_key + OPT.after_typing_ms, fps)
+    assert v[32].start - (term.start + ms_to_frames(last_key, fps)) < ms_to_frames(1_500, fps)
     # it stays on screen, finished, until the scene ends
     assert term.end == timeline.chapters[1].start
 
@@ -169,10 +180,11 @@ def test_sync_next_code_types_during_the_next_speech(timeline: Timeline) -> None
 def test_visuals_span_until_the_next_visual_and_the_last_is_held(timeline: Timeline) -> None:
     visuals = _track(timeline, "visual")
     lines = [c.script_line for c in visuals]
-    # title, harbour, closing-scene backdrop (speech before any visual), the still, the lighthouse
-    assert lines == [1, 15, 34, 38, 46]
+    # opening backdrop (the harbour starts after the lead-in), harbour, closing-scene
+    # backdrop (speech before any visual), the still, the lighthouse
+    assert lines == [13, 15, 34, 38, 46]
     kinds = [c.source.kind for c in visuals]
-    assert kinds == ["title_card", "procedural", "procedural", "image", "procedural"]
+    assert kinds == ["procedural"] * 3 + ["image", "procedural"]
     harbour, backdrop, still, lighthouse = visuals[1:]
     assert (
         isinstance(harbour.source, ProceduralSource)
@@ -292,7 +304,7 @@ def test_sync_next_with_no_speech_after_it_plays_on_its_own() -> None:
     (term,) = _track(tl, "terminal")
     (speech,) = _track(tl, "voice")
     assert isinstance(term.source, TerminalSource)
-    assert term.start == speech.end and not term.source.retimed
+    assert speech.start <= term.start < speech.end and not term.source.retimed
 
 
 # ------------------------------------------------------------------ shipped example and corpus

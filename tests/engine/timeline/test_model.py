@@ -397,7 +397,8 @@ def test_problems_find_wrong_tracks_and_duplicates() -> None:
 def test_clips_for_line_finds_what_a_script_line_made() -> None:
     tl = auto_layout(parse_file(FIXTURE), None, fps=30, width=640, height=360)
     kinds = sorted(c.source.kind for _, c in tl.clips_for_line(17))
-    assert kinds == ["caption", "speech"]
+    # the narrator's line in a scene with dialogue: its voice, caption and speaker badge
+    assert kinds == ["badge", "caption", "speech"]
 
 
 def test_ken_burns_holds_still_once_its_move_is_done() -> None:

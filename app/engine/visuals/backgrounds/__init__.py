@@ -56,7 +56,9 @@ def parse_palette(palette: list[str]) -> np.ndarray | None:
     return np.array(out, dtype=np.float32) if len(out) >= 3 else None
 
 
-def paint(kind: str, rng: np.random.Generator, colours: np.ndarray, width: int, height: int) -> np.ndarray:
+def paint(
+    kind: str, rng: np.random.Generator, colours: np.ndarray, width: int, height: int
+) -> np.ndarray:
     """Draw a background of ``kind`` (the default kind when unknown)."""
     _load()
     painter = _KINDS.get(kind) or _KINDS[DEFAULT_KIND]

@@ -17,8 +17,12 @@ def dots(rng: np.random.Generator, colours: np.ndarray, width: int, height: int)
     cx, cy = rng.uniform(0.0, 1.0) * sw, rng.uniform(0.0, 1.0) * sh
     r = np.sqrt((xs - cx) ** 2 + (ys - cy) ** 2) / max(sw, sh)
     field = np.clip(1.0 - r / 0.9, 0, 1)
-    img = light[None, None, :] * (1 - 0.06 * field[..., None]) + ink[None, None, :] * (0.06 * field[..., None])
-    out = cv2.resize(np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC)
+    img = light[None, None, :] * (1 - 0.06 * field[..., None]) + ink[None, None, :] * (
+        0.06 * field[..., None]
+    )
+    out = cv2.resize(
+        np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC
+    )
     step = max(6, round(min(width, height) / 36))
     mask = np.zeros((height, width), np.uint8)
     big_field = cv2.resize(field.astype(np.float32), (width, height))
@@ -27,4 +31,6 @@ def dots(rng: np.random.Generator, colours: np.ndarray, width: int, height: int)
             radius = max(1, round(step * 0.09 + step * 0.14 * float(big_field[y, x])))
             cv2.circle(mask, (x, y), radius, 255, -1, cv2.LINE_AA)
     alpha = (mask.astype(np.float32) / 255.0 * 0.16)[..., None]
-    return np.clip(out.astype(np.float32) * (1 - alpha) + ink[None, None, :] * alpha, 0, 255).astype(np.uint8)
+    return np.clip(
+        out.astype(np.float32) * (1 - alpha) + ink[None, None, :] * alpha, 0, 255
+    ).astype(np.uint8)

@@ -19,9 +19,13 @@ def gradient(rng: np.random.Generator, colours: np.ndarray, width: int, height: 
         spread = rng.uniform(0.35, 0.6) * max(sw, sh)
         w = np.exp(-(((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * spread**2)))
         strength = 0.55 if k == 0 else 0.35
-        img = img * (1 - strength * w[..., None]) + colour[None, None, :] * (strength * w[..., None])
+        img = img * (1 - strength * w[..., None]) + colour[None, None, :] * (
+            strength * w[..., None]
+        )
     img = vignette(img, 0.35)
-    base = cv2.resize(np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC)
+    base = cv2.resize(
+        np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC
+    )
     grain = rng.normal(0.0, 2.2, (height // 2 + 1, width // 2 + 1)).astype(np.float32)
     grain = cv2.resize(grain, (width, height), interpolation=cv2.INTER_NEAREST)
     return np.clip(base.astype(np.float32) + grain[..., None], 0, 255).astype(np.uint8)

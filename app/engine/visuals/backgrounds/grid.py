@@ -18,7 +18,9 @@ def grid(rng: np.random.Generator, colours: np.ndarray, width: int, height: int)
     light = np.exp(-((r / 0.55) ** 2))
     img = base_c[None, None, :] * (0.75 + 0.45 * light[..., None])
     img = vignette(img, 0.4)
-    out = cv2.resize(np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC)
+    out = cv2.resize(
+        np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC
+    )
     line = colours[-1]
     step = max(8, round(min(width, height) / 27))
     minor = np.zeros((height, width), np.uint8)

@@ -14,7 +14,9 @@ def noise(rng: np.random.Generator, width: int, height: int, octaves: int = 4) -
     amp, total = 1.0, 0.0
     for o in range(octaves):
         cells = 3 * 2**o
-        grid = rng.random((cells + 1, max(2, round((cells + 1) * width / height))), dtype=np.float32)
+        grid = rng.random(
+            (cells + 1, max(2, round((cells + 1) * width / height))), dtype=np.float32
+        )
         field += amp * cv2.resize(grid, (width, height), interpolation=cv2.INTER_CUBIC)
         total += amp
         amp *= 0.5
@@ -44,7 +46,9 @@ def nebula(rng: np.random.Generator, colours: np.ndarray, width: int, height: in
     light = np.exp(-((r / 0.35) ** 2))
     img = img + (colours[-1][None, None, :] - img) * (0.25 * light[..., None])
     img = vignette(img)
-    base = cv2.resize(np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC)
+    base = cv2.resize(
+        np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC
+    )
     particles = np.zeros((height, width, 3), np.uint8)
     count = int(rng.integers(40, 90))
     scale = max(width, height) / 1920
