@@ -69,6 +69,8 @@ font's character map is only read when a character reaches it.
 """
 
 _RAQM = bool(features.check("raqm"))
+"""Pillow's raqm layout (HarfBuzz and FriBiDi) shapes Arabic and Indic text and joins emoji
+sequences; where a Pillow build lacks it, text is laid out glyph by glyph, unjoined."""
 _LAYOUT = ImageFont.Layout.RAQM if _RAQM else ImageFont.Layout.BASIC
 _BOLD_STROKE = 0.03
 """Stroke, as a fraction of the size, that thickens a regular face to stand in for bold."""
@@ -594,15 +596,20 @@ def wrap(text: str, style: TextStyle, max_width: int) -> list[str]:
     A single word wider than the line stays whole (it is never cut mid-word).
     """
     lines: list[str] = []
+    # Token widths add up to the line's width to within kerning and letter spacing, so a
+    # line is only laid out whole when the sum comes within one em of the edge.
+    near = max_width - style.px - 2 * style.outline_px
     for paragraph in text.split("\n"):
-        current = ""
+        current, advance = "", 0.0
         for token in _tokens(paragraph):
             trial = current + token
-            if current and measure(trial.rstrip(), style) > max_width:
+            ahead = advance + _layout(((token.rstrip(), style),)).width
+            if current and ahead > near and measure(trial.rstrip(), style) > max_width:
                 lines.append(current.rstrip())
-                current = token
+                current, advance = token, _layout(((token, style),)).width
             else:
                 current = trial
+                advance += _layout(((token, style),)).width + style.tracking * style.px
         lines.append(current.rstrip())
     return lines
 
@@ -666,39 +673,42 @@ def _draw_piece(
         )
 
 
-def _premultiply(rgba: np.ndarray) -> np.ndarray:
-    alpha = rgba[:, :, 3]
-    alpha4 = cv2.merge([alpha, alpha, alpha, np.full_like(alpha, 255)])
-    return cv2.multiply(np.ascontiguousarray(rgba), alpha4, scale=1 / 255)
+def _under(img: Image.Image, alpha: np.ndarray, colour: RGB) -> Image.Image:
+    """``img`` (straight RGBA) laid over a layer of one colour with the given coverage."""
+    layer = Image.new("RGBA", img.size, (*colour, 0))
+    layer.putalpha(Image.fromarray(alpha))
+    layer.alpha_composite(img)
+    return layer
 
 
-def _outlined(rgba: np.ndarray, width: int, colour: RGB) -> np.ndarray:
-    """Straight-alpha text over an outline grown from its own coverage, premultiplied.
+def _outlined(img: Image.Image, width: int, colour: RGB) -> Image.Image:
+    """Text over an outline grown from its own coverage.
 
     Growing the drawn coverage by a disc is one image operation for the whole block, where
     FreeType's stroker would rasterise every glyph twice more.
     """
-    alpha = rgba[:, :, 3]
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
-    ring = cv2.multiply(cv2.dilate(alpha, disc), 255 - alpha, scale=1 / 255)
-    layer = cv2.merge([cv2.convertScaleAbs(ring, alpha=c / 255) for c in colour] + [ring])
-    return cv2.add(_premultiply(rgba), layer)
+    return _under(img, cv2.dilate(np.asarray(img.getchannel("A")), disc), colour)
 
 
-def _shadowed(premul: np.ndarray, style: TextStyle) -> np.ndarray:
-    """Premultiplied text over its soft drop shadow, when the style has one."""
+def _shadowed(img: Image.Image, style: TextStyle) -> Image.Image:
+    """Text over its soft drop shadow, when the style has one.
+
+    The blur runs at half size: a shadow this soft loses nothing, and it is the slowest
+    step of drawing a line.
+    """
     if style.shadow <= 0:
-        return premul
-    alpha = premul[:, :, 3]
-    blur = cv2.GaussianBlur(alpha, (0, 0), sigmaX=max(1.0, style.px / 10))
+        return img
+    alpha = np.asarray(img.getchannel("A"))
+    h, w = alpha.shape
+    small = cv2.resize(alpha, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigmaX=max(0.5, style.px / 20))
+    blur = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     off = max(1, style.px // 18)
     shadow = np.zeros_like(alpha)
     shadow[off:, off:] = blur[:-off, :-off]
     strength = round(220 * min(1.0, style.shadow)) / 255
-    under = cv2.multiply(cv2.convertScaleAbs(shadow, alpha=strength), 255 - alpha, scale=1 / 255)
-    out = premul.copy()
-    out[:, :, 3] = cv2.add(alpha, under)
-    return out
+    return _under(img, cv2.convertScaleAbs(shadow, alpha=strength), (0, 0, 0))
 
 
 def _block_metrics(lines: Sequence[_Line], step: int) -> tuple[int, int, int]:
@@ -746,9 +756,9 @@ def render_lines(
         for (_, style), (left, right) in zip(line, lay.runs, strict=True):
             a, d = font_for(style).getmetrics()
             boxes.append((math.floor(x0 + left), base - a, math.ceil(x0 + right), base + d))
-    rgba = np.asarray(img, dtype=np.uint8)
-    premul = _outlined(rgba, *outlines.pop()) if grow else _premultiply(rgba)
-    pixels = _shadowed(premul, biggest)
+    if grow:
+        img = _outlined(img, *outlines.pop())
+    pixels = np.asarray(_shadowed(img, biggest).convert("RGBa"), dtype=np.uint8)
     return TextImage(pixels, margin + ascent, step, tuple(boxes))
 
 
