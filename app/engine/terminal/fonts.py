@@ -23,7 +23,17 @@ FONT_FILES = {
     (False, True): "JetBrainsMono-Italic.ttf",
     (True, True): "JetBrainsMono-BoldItalic.ttf",
 }
-BUNDLED_FALLBACKS = ("DejaVuSans.ttf", "DroidSansFallback.ttf")
+BUNDLED_FALLBACKS = (
+    "DejaVuSans.ttf",
+    "NotoSansSymbols2-Regular.ttf",
+    "NotoSansSymbols-Regular.ttf",
+    "NotoSansCJKsc-Regular.otf",
+    "NotoSansArabic-Regular.ttf",
+    "NotoSansHebrew-Regular.ttf",
+    "NotoSansDevanagari-Regular.ttf",
+    "NotoSansThai-Regular.ttf",
+    "DroidSansFallback.ttf",
+)
 # Installed fonts that cover more than the bundled fallbacks, used after them when present.
 SYSTEM_FALLBACKS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",

@@ -1,50 +1,47 @@
 """Text pictures: title and scene cards, burned-in captions, the thumbnail's title.
 
-Text is rasterised by FreeType through Pillow at its final pixel size (the engine may
-not use Qt), wrapped to a width, and returned as premultiplied RGBA so the compositor
-lays it over any background with one blend.
+These helpers are thin callers of :mod:`app.engine.motion.typeset`, which rasterises text
+by FreeType at its final pixel size with the bundled fallback fonts (CJK, Arabic, emoji
+and more), so title cards, captions and the thumbnail draw every script without boxes.
+Pictures are premultiplied RGBA so the compositor lays them over any background with
+one blend.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from itertools import accumulate
 
-import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import ImageFont
 
-from app.engine.paths import resources_dir
-from app.engine.visuals.base import premultiply
+from app.engine.motion import typeset
+from app.engine.motion.typeset import TextStyle
 
-TITLE_FONT = "DejaVuSans.ttf"
-FALLBACK_FONT = "DroidSansFallback.ttf"
+_SHADOW = 200 / 220
+"""The shadow strength these pictures always had, on typeset's 0-to-1 scale."""
 
 
-@lru_cache(maxsize=64)
-def font(px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """The bundled sans font at ``px`` pixels."""
-    fonts = resources_dir() / "fonts"
-    for name in (TITLE_FONT, FALLBACK_FONT):
-        path = fonts / name
-        if path.is_file():
-            return ImageFont.truetype(str(path), max(6, px))
-    return ImageFont.load_default(max(6, px))
+def _style(px: int) -> TextStyle:
+    return TextStyle(px=max(6, px))
+
+
+def font(px: int) -> ImageFont.FreeTypeFont:
+    """The bundled sans font at ``px`` pixels (its fallbacks apply when drawing)."""
+    return typeset.font_for(_style(px))
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Lines of ``text`` with runs of spaces made one, as words are counted by spaces."""
+    return [" ".join(p.split()) for p in text.splitlines()] or [""]
 
 
 def wrap(text: str, fnt: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int) -> list[str]:
-    """Greedy word wrap by measured width (a word longer than the line stays whole)."""
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        current = ""
-        for word in paragraph.split():
-            trial = f"{current} {word}".strip()
-            if current and fnt.getlength(trial) > max_width:
-                lines.append(current)
-                current = word
-            else:
-                current = trial
-        lines.append(current)
-    return lines
+    """Greedy word wrap by measured width (a word longer than the line stays whole).
+
+    ``fnt`` gives the size; every script is measured with the fonts that will draw it.
+    """
+    style = _style(round(float(getattr(fnt, "size", 12))))
+    return [line for p in _paragraphs(text) for line in typeset.wrap(p, style, max_width)]
 
 
 def text_block(
@@ -58,48 +55,38 @@ def text_block(
     highlight_word: int | None = None,
     highlight_fill: tuple[int, int, int] = (255, 214, 10),
 ) -> np.ndarray:
-    """Wrapped text as premultiplied RGBA, sized to its contents, with a soft shadow."""
-    fnt = font(px)
-    lines = wrap(text, fnt, max_width)
-    _, top, _, bottom = fnt.getbbox("Ág")
-    line_h = int((bottom - min(0, top)) * 1.2)
-    widths = [int(fnt.getlength(line)) for line in lines]
-    pad = max(4, px // 4)
-    w = max([*widths, 1]) + 2 * pad
-    h = line_h * len(lines) + 2 * pad
-    img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(img)
-    word_index = 0
-    for i, line in enumerate(lines):
-        x = pad + ((w - 2 * pad - widths[i]) // 2 if align == "center" else 0)
-        y = pad + i * line_h
-        if highlight_word is None:
-            draw.text((x, y), line, font=fnt, fill=(*fill, 255))
-            continue
-        for word in line.split(" "):
-            colour = highlight_fill if word_index == highlight_word else fill
-            draw.text((x, y), word, font=fnt, fill=(*colour, 255))
-            x += int(fnt.getlength(word + " "))
-            word_index += 1
-    rgba = np.asarray(img, dtype=np.uint8)
-    if shadow:
-        alpha = rgba[:, :, 3]
-        blur = cv2.GaussianBlur(alpha, (0, 0), sigmaX=max(1.0, px / 12))
-        offset = max(1, px // 20)
-        shadow_a = np.zeros_like(alpha)
-        shadow_a[offset:, offset:] = (
-            blur[:-offset, :-offset].astype(np.uint16) * 200 // 255
-        ).astype(np.uint8)
-        # Straight "text over shadow": alpha = a + s(1 - a); colour premultiplied = rgb * a.
-        a = alpha.astype(np.uint16)
-        out_a = a + (shadow_a.astype(np.uint16) * (255 - a) + 127) // 255
-        out = np.zeros_like(rgba)
-        out[:, :, :3] = ((rgba[:, :, :3].astype(np.uint16) * a[..., None] + 127) // 255).astype(
-            np.uint8
-        )
-        out[:, :, 3] = np.minimum(out_a, 255).astype(np.uint8)
-        return out
-    return premultiply(rgba)
+    """Wrapped text as premultiplied RGBA, sized to its contents, with a soft shadow.
+
+    ``highlight_word`` counts words (split at spaces) from the start of ``text`` and
+    draws that one in ``highlight_fill``.
+    """
+    style = _style(px).with_(fill=fill, shadow=_SHADOW if shadow else 0.0)
+    marked = style.with_(fill=highlight_fill)
+    lines: list[list[tuple[str, TextStyle]]] = []
+    first_word = 0
+    for paragraph in _paragraphs(text):
+        # The word each character belongs to (a space goes with the word before it), so
+        # a word wrapped across lines, as CJK text is, keeps one index.
+        spaces_before = accumulate((ch == " " for ch in paragraph), initial=0)
+        word_of = [first_word + n for n in spaces_before][: len(paragraph)]
+        pos = 0
+        for line in typeset.wrap(paragraph, style, max_width):
+            start = max(pos, paragraph.find(line, pos))
+            pos = start + len(line)
+            runs: list[tuple[str, TextStyle]] = []
+            for k, ch in enumerate(line):
+                word = word_of[start + k] if start + k < len(word_of) else -1
+                run_style = marked if word == highlight_word else style
+                if runs and runs[-1][1] is run_style:
+                    runs[-1] = (runs[-1][0] + ch, run_style)
+                else:
+                    runs.append((ch, run_style))
+            lines.append(runs or [("", style)])
+        first_word += len(paragraph.split())
+    picture = typeset.render_lines(
+        lines, align="center" if align == "center" else "left", pad=max(4, px // 4)
+    )
+    return picture.pixels
 
 
 def title_card(title: str, subtitle: str, width: int, height: int) -> np.ndarray:
