@@ -32,12 +32,15 @@ class Shown(BaseModel):
     group: int
     """1-based line of the list's or quote's first line."""
     index: int = 0
-    """Position in the list, from 0."""
+    """Position in the list or quote, from 0: every shown paragraph counts, nested items too."""
     ordered: bool = False
     marker: str = ""
-    """What is drawn before the item: ``1.``, ``2.`` ... for an ordered list, ``•`` otherwise."""
+    """What is drawn before the item: ``1.``, ``2.`` ... for an ordered list, ``•`` otherwise;
+    empty for a later paragraph of the same item (it continues the item above)."""
     depth: int = 0
     """Nesting level of the item (0 for a top-level item)."""
+    attribution: str = ""
+    """Who a quote is by (from a last line ``— Ada Lovelace``), without the dash; never spoken."""
 
 
 class SpeechBeat(_Beat):
@@ -130,6 +133,12 @@ class MediaBeat(_Beat):
     """Absolute path when it exists inside the script's folder tree, else ``None``."""
     caption: str = ""
     media_type: Literal["image", "video", "audio", "unknown"] = "unknown"
+
+
+TABLE_MAX_ROWS = 8
+"""Body rows a table card draws; the parser warns past it and the drawing cuts the rest."""
+TABLE_MAX_COLUMNS = 6
+"""Columns a table card draws; the parser warns past it and the drawing cuts the rest."""
 
 
 class TableBeat(_Beat):
