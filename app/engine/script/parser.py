@@ -255,6 +255,8 @@ class _Parser:
             tok = tokens[i]
             kind = tok.type
             line = (tok.map[0] + 1) if tok.map else 1
+            if kind in ("blockquote_open", "list_item_open"):
+                self.check_depth(tokens, i)
             if kind == "heading_open":
                 content = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
                 self.heading(tok, content, line)
@@ -308,6 +310,25 @@ class _Parser:
                 i += 1
             else:
                 i += 1
+
+    def check_depth(self, tokens: list[Token], i: int) -> None:
+        """A list item or quote at markdown-it's nesting limit: its lines were skipped.
+
+        markdown-it stops reading at ``maxNesting`` levels and skips the rest of that
+        container, which for a list is the rest of the file; say so instead of losing it.
+        """
+        tok = tokens[i]
+        limit = int(_markdown().options.get("maxNesting", 20))
+        close = "blockquote_close" if tok.type == "blockquote_open" else "list_item_close"
+        if tok.level < limit - 1 or i + 1 >= len(tokens) or tokens[i + 1].type != close:
+            return
+        start, stop = (tok.map[0] + 1, tok.map[1]) if tok.map else (1, 1)
+        if stop < start or not any(ln.strip(" \t>-*+.)0123456789") for ln in
+                                   self.lines[start - 1 : stop]):
+            return  # an empty item at the limit: nothing was lost
+        span = f"line {start} is" if stop <= start else f"lines {start}–{stop} are"
+        self.report(start, 1, "error", "lists and quotes nest too deeply here for Markdown, so "
+                    f"{span} skipped. Flatten the deepest part.")
 
     # -- elements ---------------------------------------------------------
     def heading(self, tok: Token, content: Token | None, line: int) -> None:

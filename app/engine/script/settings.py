@@ -453,7 +453,7 @@ class SettingsReader:
             return to_hex(parse_hex(_text(value)))
         except ValueError:
             what = (
-                'is empty (an unquoted # starts a YAML comment: write color: "#ff8800")'
+                'is empty (an unquoted # starts a YAML comment: write it in quotes, color: "#ff8800")'
                 if value is None
                 else f'`{_text(value)}` is not a colour like "#ff8800"'
             )
