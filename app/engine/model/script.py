@@ -40,7 +40,8 @@ class Shown(BaseModel):
     depth: int = 0
     """Nesting level of the item (0 for a top-level item)."""
     attribution: str = ""
-    """Who a quote is by (from a last line ``— Ada Lovelace``), without the dash; never spoken."""
+    """Who a quote is by, from its last line ``— Ada Lovelace`` (stored without the dash):
+    shown under the quote, never spoken."""
 
 
 class SpeechBeat(_Beat):

@@ -147,7 +147,9 @@ def wrap(text: str, style: TextStyle, max_width: int) -> list[str]:
     return lines
 
 
-def _draw_line(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, style: TextStyle) -> None:
+def _draw_line(
+    draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, style: TextStyle
+) -> None:
     fnt = font_for(style)
     kwargs: dict[str, object] = {}
     if style.outline_px:
@@ -167,7 +169,9 @@ def _finish(rgba: np.ndarray, style: TextStyle) -> np.ndarray:
     alpha = rgba[:, :, 3]
     a = alpha.astype(np.uint16)
     out = np.zeros_like(rgba)
-    out[:, :, :3] = ((rgba[:, :, :3].astype(np.uint16) * a[..., None] + 127) // 255).astype(np.uint8)
+    out[:, :, :3] = ((rgba[:, :, :3].astype(np.uint16) * a[..., None] + 127) // 255).astype(
+        np.uint8
+    )
     out[:, :, 3] = alpha
     if style.shadow <= 0:
         return out

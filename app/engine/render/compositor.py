@@ -25,6 +25,9 @@ import cv2
 import numpy as np
 
 from app.engine.model.time import frames_to_ms
+from app.engine.motion.elements import Context, Element, drawn_as_element, open_element
+from app.engine.motion.stage import Stage
+from app.engine.motion.styles import resolve_style
 from app.engine.timeline import (
     VISUAL_TRACK_KINDS,
     CaptionSource,
@@ -39,7 +42,6 @@ from app.engine.timeline import (
 )
 from app.engine.visuals.base import FrameSource
 from app.engine.visuals.service import VisualService, load_image
-from app.engine.visuals.text import paste, text_block
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ class Frame:
     key: Hashable
 
 
-def _over(canvas: np.ndarray, picture: np.ndarray, x: int = 0, y: int = 0, inv: np.ndarray | None = None) -> None:
+def _over(
+    canvas: np.ndarray, picture: np.ndarray, x: int = 0, y: int = 0, inv: np.ndarray | None = None
+) -> None:
     """Blend premultiplied RGBA ``picture`` over the RGBA ``canvas`` in place at (x, y).
 
     ``inv`` is the picture's precomputed ``255 - alpha`` in four channels, when cached.
@@ -106,9 +110,11 @@ class Compositor:
         self.width = width or timeline.width
         self.height = height or (round(self.width * timeline.height / timeline.width / 2) * 2)
         self.alpha = alpha
-        self.burn_captions = burn_captions
+        self._burn_param = burn_captions
+        self.burn_captions = burn_captions or timeline.burn_captions
         self.visuals = visuals or VisualService()
-        self._sources: OrderedDict[tuple[UUID, str], FrameSource] = OrderedDict()
+        self.ctx = self._context()
+        self._sources: OrderedDict[tuple[UUID, str], FrameSource | Element] = OrderedDict()
         self._max_sources = max_sources
         self._captions: OrderedDict[tuple[str, int | None], np.ndarray] = OrderedDict()
         self._last: Frame | None = None
@@ -116,6 +122,10 @@ class Compositor:
         self._hashes: dict[int, tuple[Clip, str]] = {}
         self._inv: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._adopt_palette()
+
+    def _context(self) -> Context:
+        stage = Stage(self.width, self.height, captions=self.burn_captions)
+        return Context(stage=stage, style=resolve_style(self.timeline.look), fps=self.timeline.fps)
 
     def _adopt_palette(self) -> None:
         for _, clip in self.timeline.clips():
@@ -133,6 +143,11 @@ class Compositor:
         self.timeline = timeline
         self._last = None
         self._hashes = {}
+        self.burn_captions = self._burn_param or timeline.burn_captions
+        ctx = self._context()
+        if ctx != self.ctx:  # another style or caption setting: every element looks different
+            self.ctx = ctx
+            self.close()
         self._adopt_palette()
 
     # -- sources ---------------------------------------------------------------------
@@ -144,13 +159,18 @@ class Compositor:
         self._hashes[id(clip)] = (clip, h)
         return h
 
-    def _source(self, clip: Clip, opaque: bool = False) -> FrameSource:
+    def _source(
+        self, clip: Clip, opaque: bool = False, track_kind: str = ""
+    ) -> FrameSource | Element:
         key = (clip.id, self._clip_hash(clip))
         src = self._sources.get(key)
         if src is not None:
             self._sources.move_to_end(key)
             return src
-        src = self.visuals.open(clip.source, self.width, self.height, self.fps, opaque=opaque)
+        if drawn_as_element(track_kind, clip.source.kind):
+            src = open_element(clip.source, self.ctx, track_kind)
+        else:
+            src = self.visuals.open(clip.source, self.width, self.height, self.fps, opaque=opaque)
         self._sources[key] = src
         while len(self._sources) > self._max_sources:
             _, old = self._sources.popitem(last=False)
@@ -178,20 +198,32 @@ class Compositor:
         once however long it lasts.
         """
         parts: list[Hashable] = []
-        for track, clip in self.timeline.clips_at(n, kinds=VISUAL_TRACK_KINDS):
-            if track.kind == "caption" and not self.burn_captions:
-                continue
-            parts.append((track.id, self._clip_hash(clip), self._motion_state(clip, n)))
+        for track, clip in self._visible(n):
+            parts.append((track.id, self._clip_hash(clip), self._motion_state(track, clip, n)))
         return tuple(parts)
 
-    def _motion_state(self, clip: Clip, n: int) -> Hashable:
+    def _visible(self, n: int) -> list[tuple[Track, Clip]]:
+        """The clips drawn at ``n``: burned captions give way to the large spoken words."""
+        clips = self.timeline.clips_at(n, kinds=VISUAL_TRACK_KINDS)
+        words = any(t.kind == "words" for t, _ in clips)
+        return [
+            (t, c)
+            for t, c in clips
+            if not (t.kind == "caption" and (not self.burn_captions or words))
+        ]
+
+    def _motion_state(self, track: Track, clip: Clip, n: int) -> Hashable:
         """What changes a clip's picture from frame to frame, at ``n``."""
         if clip.transition_progress(n) is not None:
             return ("transition", n)
         src = clip.source
         sf = clip.source_frame(n)
         own: Hashable
-        if isinstance(src, TerminalSource):
+        if drawn_as_element(track.kind, src.kind):
+            element = self._source(clip, track_kind=track.kind)
+            assert isinstance(element, Element)
+            own = element.state(sf, clip.length)
+        elif isinstance(src, TerminalSource):
             own = min(frames_to_ms(sf, self.fps), src.play_ms)
         elif isinstance(src, CaptionSource):
             own = src.word_at(sf)
@@ -224,19 +256,17 @@ class Compositor:
 
     def _draw(self, n: int) -> np.ndarray:
         canvas: np.ndarray | None = None
-        for track, clip in self.timeline.clips_at(n):
-            if track.kind in ("voice", "music"):
-                continue
+        for track, clip in self._visible(n):
             if canvas is None:
                 canvas = self._bottom(track, clip, n)
                 if canvas is not None:
                     continue
                 canvas = np.zeros((self.height, self.width, 4), np.uint8)
-            if track.kind == "caption":
-                if self.burn_captions and isinstance(clip.source, CaptionSource):
-                    self._draw_caption(canvas, clip, n)
-                continue
-            if self.alpha and track.kind == "visual" and not isinstance(clip.source, TitleCardSource):
+            if (
+                self.alpha
+                and track.kind == "visual"
+                and not isinstance(clip.source, TitleCardSource)
+            ):
                 continue
             self._draw_clip(canvas, track, clip, n)
         if canvas is None:
@@ -249,7 +279,12 @@ class Compositor:
 
     def _bottom(self, track: Track, clip: Clip, n: int) -> np.ndarray | None:
         """The bottom layer as the canvas itself when it is a plain full-frame opaque picture."""
-        if track.kind != "visual" or self.alpha or clip.keyframes or clip.transition_progress(n) is not None:
+        if (
+            track.kind != "visual"
+            or self.alpha
+            or clip.keyframes
+            or clip.transition_progress(n) is not None
+        ):
             return None
         src = self._source(clip, opaque=True)
         if not getattr(src, "opaque", False):
@@ -259,13 +294,23 @@ class Compositor:
             return None
         return picture.copy()
 
-    def _layer(self, clip: Clip, frame: int, opaque: bool = False) -> tuple[np.ndarray, int, int]:
-        src = self._source(clip, opaque)
+    def _layer(
+        self, clip: Clip, frame: int, opaque: bool = False, track_kind: str = ""
+    ) -> tuple[np.ndarray, int, int] | None:
+        src = self._source(clip, opaque, track_kind)
+        if isinstance(src, Element):
+            sprite = src.sprite(clip.source_frame(frame), clip.length)
+            return None if sprite is None else (sprite.pixels, sprite.x, sprite.y)
         picture = src.frame_at(clip.source_frame(frame))
         return picture, int(getattr(src, "x", 0)), int(getattr(src, "y", 0))
 
     def _draw_clip(self, canvas: np.ndarray, track: Track, clip: Clip, n: int) -> None:
-        picture, x, y = self._layer(clip, n, opaque=track.kind == "visual" and not self.alpha)
+        layer = self._layer(
+            clip, n, opaque=track.kind == "visual" and not self.alpha, track_kind=track.kind
+        )
+        if layer is None:
+            return
+        picture, x, y = layer
         progress = clip.transition_progress(n)
         if progress is not None and clip.transition_in is not None:
             picture = self._transition(track, clip, picture, float(progress), n)
@@ -275,7 +320,10 @@ class Compositor:
             pos = clip.value_at("position", n)
             cx, cy = pos if isinstance(pos, tuple) else (0.5, 0.5)
             if scale != 1.0:
-                size = (max(1, round(picture.shape[1] * scale)), max(1, round(picture.shape[0] * scale)))
+                size = (
+                    max(1, round(picture.shape[1] * scale)),
+                    max(1, round(picture.shape[0] * scale)),
+                )
                 picture = cv2.resize(picture, size, interpolation=cv2.INTER_LINEAR)
             x = round(cx * self.width - picture.shape[1] / 2)
             y = round(cy * self.height - picture.shape[0] / 2)
@@ -298,16 +346,20 @@ class Compositor:
             self._inv.pop(next(iter(self._inv)))
         return inv
 
-    def _transition(self, track: Track, clip: Clip, picture: np.ndarray, p: float, n: int) -> np.ndarray:
+    def _transition(
+        self, track: Track, clip: Clip, picture: np.ndarray, p: float, n: int
+    ) -> np.ndarray:
         """The incoming clip blended with what the track showed just before it."""
         assert clip.transition_in is not None
         kind = clip.transition_in.kind
         prev = track.previous(clip)
         before: np.ndarray
+        layer = None
         if prev is not None and prev.end == clip.start:
-            before, _, _ = self._layer(prev, prev.end - 1, opaque=track.kind == "visual" and not self.alpha)
-            if before.shape != picture.shape:
-                before = np.zeros_like(picture)
+            layer = self._layer(prev, prev.end - 1, opaque=track.kind == "visual" and not self.alpha,
+                                track_kind=track.kind)  # fmt: skip
+        if layer is not None and layer[0].shape == picture.shape:
+            before = layer[0]
         else:
             before = np.zeros_like(picture)
         if kind == "wipe":
@@ -329,22 +381,6 @@ class Compositor:
         if kind == "fade":
             before = np.zeros_like(picture)
         return _mix(before, picture, p)
-
-    def _draw_caption(self, canvas: np.ndarray, clip: Clip, n: int) -> None:
-        src = clip.source
-        assert isinstance(src, CaptionSource)
-        word = src.word_at(clip.source_frame(n))
-        key = (src.text, word)
-        block = self._captions.get(key)
-        if block is None:
-            px = max(10, min(self.width, self.height) // 20)
-            block = text_block(src.text, px, int(self.width * 0.84), highlight_word=word)
-            self._captions[key] = block
-            while len(self._captions) > 64:
-                self._captions.popitem(last=False)
-        x = (self.width - block.shape[1]) // 2
-        y = self.height - block.shape[0] - self.height // 14
-        paste(canvas, block, x, y)
 
     def _load_watermark(self, path: Path) -> np.ndarray:
         picture = load_image(path)

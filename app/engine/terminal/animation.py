@@ -17,6 +17,8 @@ import numpy as np
 from app.engine.model import CodeBeat, Diagnostic, Severity, TerminalBeat
 from app.engine.terminal.beats import code_session, terminal_session
 from app.engine.terminal.effects import Effect, _rng, glitch_frame, parse_effects
+from app.engine.terminal.fit import WindowFit, fit_window
+from app.engine.terminal.fonts import GlyphAtlas
 from app.engine.terminal.render import Painter, compute_layout
 from app.engine.terminal.screen import TerminalState
 from app.engine.terminal.session import Session
@@ -55,7 +57,11 @@ class Animation(ABC):
 
 
 class SessionAnimation(Animation):
-    """One session drawn in one theme at one output size."""
+    """One session drawn in one theme at one output size.
+
+    With ``fit`` the picture is that window and its shadow margin, not a full frame:
+    ``width`` x ``height`` are the fit's, the window at ``(fit.win_x, fit.win_y)``.
+    """
 
     def __init__(
         self,
@@ -69,9 +75,13 @@ class SessionAnimation(Animation):
         effects: list[Effect] | None = None,
         painters: dict[tuple[int, int], Painter] | None = None,
         margin_color: RGB | None = None,
+        fit: WindowFit | None = None,
+        shadow: bool | None = None,
     ) -> None:
         self.session = session
-        self.width, self.height = int(width), int(height)
+        self.fit = fit
+        self.shadow = shadow
+        self.width, self.height = (fit.width, fit.height) if fit is not None else (int(width), int(height))
         self.duration_ms = max(1, session.duration_ms)
         self.theme = theme
         self.chrome = chrome
@@ -94,10 +104,14 @@ class SessionAnimation(Animation):
         """The painter for a screen size (a recording may resize mid-way)."""
         key = (cols, rows)
         if key not in self._painters:
-            layout, atlas = compute_layout(self.width, self.height, cols, rows, chrome=self.chrome)
+            fit = self.fit
+            if fit is not None and key == (fit.cols, fit.rows):
+                layout, atlas = fit.layout(), GlyphAtlas(fit.font_px)
+            else:
+                layout, atlas = compute_layout(self.width, self.height, cols, rows, chrome=self.chrome)
             self._painters[key] = Painter(
                 self.theme, layout, atlas, title=self.session.title if self.chrome else "", transparent=self.transparent,
-                margin_color=self.margin_color,
+                margin_color=self.margin_color, shadow=self.shadow,
             )
         return self._painters[key]
 
@@ -165,7 +179,7 @@ class SessionAnimation(Animation):
             self.session.retimed(duration_ms),
             width=self.width, height=self.height, theme=self.theme, chrome=self.chrome,
             transparent=self.transparent, effects=self.effects, painters=self._painters,
-            margin_color=self.margin_color,
+            margin_color=self.margin_color, fit=self.fit, shadow=self.shadow,
         )  # fmt: skip
 
 
@@ -252,6 +266,36 @@ def animate_session(
     )  # fmt: skip
 
 
+def _block_theme(beat: TerminalBeat | CodeBeat, theme: str | None) -> tuple[Theme, list[Diagnostic]]:
+    """The block's own ``theme=`` option, else ``theme`` (the project's), else the default."""
+    diags: list[Diagnostic] = []
+    for name in (beat.options.theme, theme):
+        if not name:
+            continue
+        try:
+            return load_theme(name), diags
+        except ThemeError as exc:
+            diags.append(Diagnostic(line=beat.line, severity=Severity.WARNING, message=str(exc)))
+    return load_theme(None), diags
+
+
+def _block_chrome(beat: TerminalBeat | CodeBeat, chrome: bool) -> bool:
+    return chrome and beat.options.extra.get("chrome", "on").lower() not in ("off", "false", "no", "0")
+
+
+def _block_session(
+    beat: TerminalBeat | CodeBeat, th: Theme, theme_diags: list[Diagnostic], seed: int, size: tuple[int, int] | None
+) -> tuple[Session, list[Effect]]:
+    if isinstance(beat, TerminalBeat):
+        session = terminal_session(beat, th, seed=seed, size=size)
+    else:
+        session = code_session(beat, th, seed=seed, size=size)
+    effs, effect_diags = parse_effects(beat.options.extra.get("effects"), seed=seed, line=beat.line)
+    session.diagnostics[:0] = theme_diags
+    session.diagnostics.extend(effect_diags)
+    return session, effs
+
+
 def build_animation(
     beat: TerminalBeat | CodeBeat,
     *,
@@ -263,27 +307,51 @@ def build_animation(
     transparent: bool = False,
     margin_color: RGB | None = None,
 ) -> SessionAnimation:
-    """The animation for a script's terminal or code block at an output size.
+    """The animation for a script's terminal or code block as a full frame of an output size.
 
-    The block's own ``theme=`` option wins over ``theme`` (the project's default); its
-    ``effects=`` option (``glitch,scanlines,crt``) applies in the written order.
+    The window is centred in the frame around a screen of 80x24 (or the block's
+    ``cols=``/``rows=``). The block's own ``theme=`` option wins over ``theme`` (the
+    project's default); its ``effects=`` option (``glitch,scanlines,crt``) applies in the
+    written order. :func:`build_view_animation` sizes the window to its content instead.
     """
-    diags: list[Diagnostic] = []
-    th = load_theme(None)
-    for name in (beat.options.theme, theme):
-        if not name:
-            continue
-        try:
-            th = load_theme(name)
-            break
-        except ThemeError as exc:
-            diags.append(Diagnostic(line=beat.line, severity=Severity.WARNING, message=str(exc)))
-    session = terminal_session(beat, th, seed=seed) if isinstance(beat, TerminalBeat) else code_session(beat, th, seed=seed)
-    effs, effect_diags = parse_effects(beat.options.extra.get("effects"), seed=seed, line=beat.line)
-    session.diagnostics[:0] = diags
-    session.diagnostics.extend(effect_diags)
-    chrome = chrome and beat.options.extra.get("chrome", "on").lower() not in ("off", "false", "no", "0")
+    th, diags = _block_theme(beat, theme)
+    session, effs = _block_session(beat, th, diags, seed, None)
     return SessionAnimation(
-        session, width=width, height=height, theme=th, chrome=chrome, transparent=transparent,
+        session, width=width, height=height, theme=th, chrome=_block_chrome(beat, chrome), transparent=transparent,
         effects=effs, margin_color=margin_color,
+    )  # fmt: skip
+
+
+def build_view_animation(
+    beat: TerminalBeat | CodeBeat,
+    area_w: int,
+    area_h: int,
+    *,
+    min_row_px: int,
+    max_row_px: int,
+    theme: str | None = None,
+    seed: int = 0,
+    chrome: bool = True,
+    transparent: bool = True,
+    shadow: bool = True,
+    max_cols: int | None = None,
+) -> SessionAnimation:
+    """The animation of a block as a window sized to its content, filling as much of the area as it can.
+
+    The picture is the window plus its drop-shadow margin (``anim.fit``, a
+    :class:`WindowFit`): ``anim.width`` x ``anim.height``, never larger than the area,
+    the window at ``(fit.win_x, fit.win_y)`` of size ``fit.win_w`` x ``fit.win_h``.
+    Centre the picture on the area to centre the window. With ``transparent`` everything
+    outside the rounded window is transparent but for the soft shadow (``shadow``).
+    Rows are at least ``min_row_px`` tall (see :func:`fit_window`; :func:`row_px_limits`
+    gives the sizes for a frame); themes, effects and ``retimed`` work as for
+    :func:`build_animation`.
+    """
+    th, diags = _block_theme(beat, theme)
+    chrome = _block_chrome(beat, chrome)
+    fit = fit_window(beat, area_w, area_h, min_row_px=min_row_px, max_row_px=max_row_px, chrome=chrome, max_cols=max_cols)
+    session, effs = _block_session(beat, th, diags, seed, (fit.cols, fit.rows))
+    return SessionAnimation(
+        session, width=fit.width, height=fit.height, theme=th, chrome=chrome, transparent=transparent,
+        effects=effs, fit=fit, shadow=shadow and chrome,
     )  # fmt: skip

@@ -5,28 +5,19 @@ from __future__ import annotations
 import random
 import zlib
 
-from pygments import lex
-from pygments.lexer import Lexer
-from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.token import (
-    Comment,
-    Keyword,
-    Literal,
-    Name,
-    Number,
-    Operator,
-    String,
-    Token,
-    _TokenType,
-)
-from pygments.util import ClassNotFound
-
 from app.engine.model import BlockOptions, CodeBeat, Diagnostic, Severity, TerminalBeat
+from app.engine.terminal.content import (
+    LINE_WINDOWS,
+    MEASURE_CHARS,
+    CodeContent,
+    TerminalContent,
+    code_title,
+    terminal_title,
+)
 from app.engine.terminal.session import REVEALS, Cadence, Pace, Reveal, Session, SessionWriter
 from app.engine.terminal.themes import Theme
 
 DEFAULT_SPEED = 18.0
-DEFAULT_PROMPT = "$ "
 PROMPT_STYLE = "\x1b[1;32m"
 
 
@@ -57,25 +48,35 @@ def _cursor(opts: BlockOptions, default: str, diags: list[Diagnostic], line: int
     return raw
 
 
-def terminal_session(beat: TerminalBeat, theme: Theme, *, seed: int = 0, pace: Pace | None = None) -> Session:
-    """A prompt, each command typed with a human cadence, then its output line by line."""
+def terminal_session(
+    beat: TerminalBeat, theme: Theme, *, seed: int = 0, pace: Pace | None = None, size: tuple[int, int] | None = None
+) -> Session:
+    """A prompt, each command typed with a human cadence, then its output line by line.
+
+    ``size`` is the screen's ``(cols, rows)`` (from :func:`fit_window`); without it the
+    screen is 80x24, or wider for long lines, or what the block's ``cols=``/``rows=`` say.
+    Very long blocks and lines are cut (see :mod:`content`) with a warning.
+    """
     pace = pace or Pace()
     opts = beat.options
     diags: list[Diagnostic] = []
     delay = _int_opt(opts, "delay", pace.first_output_ms, 0, 60_000, diags, beat.line)
     line_ms = _int_opt(opts, "line_delay", pace.line_ms, 0, 10_000, diags, beat.line)
-    longest = max((len(ln.text) + 2 for ln in beat.lines), default=40)
+    longest = max((min(len(ln.text), MEASURE_CHARS) + 2 for ln in beat.lines), default=40)
     cols = _int_opt(opts, "cols", 80 if longest <= 80 else min(160, longest), 10, 400, diags, beat.line)
     rows = _int_opt(opts, "rows", 24, 2, 200, diags, beat.line)
+    if size is not None:
+        cols, rows = size
+    content = TerminalContent.of(beat, LINE_WINDOWS * cols)
+    diags.extend(content.diagnostics)
     reveal = _reveal(opts, diags, beat.line)
     cadence = Cadence(speed=opts.speed or DEFAULT_SPEED, seed=seed)
-    prompt = opts.prompt if opts.prompt is not None else DEFAULT_PROMPT
-    prompt_text = f"{PROMPT_STYLE}{prompt}\x1b[0m"
+    prompt_text = f"{PROMPT_STYLE}{content.prompt}\x1b[0m"
     rng = random.Random(seed ^ zlib.crc32(beat.info.encode()))
     w = SessionWriter(cols, rows)
     prompt_shown = False
     first_output = True
-    for i, ln in enumerate(beat.lines):
+    for i, ln in enumerate(content.lines):
         if ln.kind == "command":
             if not prompt_shown:
                 w.emit(prompt_text, wait=0 if i == 0 else pace.first_output_ms)
@@ -91,9 +92,9 @@ def terminal_session(beat: TerminalBeat, theme: Theme, *, seed: int = 0, pace: P
             w.emit("\r\n")
             first_output = False
     if not prompt_shown:
-        w.emit(prompt_text, wait=pace.first_output_ms if beat.lines else 0)
+        w.emit(prompt_text, wait=pace.first_output_ms if content.lines else 0)
     session = w.finish(pace.hold_ms)
-    session.title = opts.title or (f"{prompt.strip()} {beat.commands[0]}" if beat.commands else "Terminal")
+    session.title = terminal_title(opts)  # never the command: it would show before it is typed
     session.theme = opts.theme
     session.cursor_style = _cursor(opts, "block", diags, beat.line)
     session.cursor_blink = opts.extra.get("blink", "on").lower() not in ("off", "false", "no", "0")
@@ -101,75 +102,43 @@ def terminal_session(beat: TerminalBeat, theme: Theme, *, seed: int = 0, pace: P
     return session
 
 
-# Pygments token types to ANSI colour SGR: the code view uses the same themes as the terminal.
-_TOKEN_SGR: list[tuple[_TokenType, str]] = [
-    (Comment, "3;90"),
-    (Keyword.Constant, "33"),
-    (Keyword, "35"),
-    (Name.Function, "34"),
-    (Name.Class, "1;33"),
-    (Name.Decorator, "33"),
-    (Name.Builtin, "36"),
-    (Name.Exception, "33"),
-    (Name.Tag, "31"),
-    (Name.Attribute, "33"),
-    (String, "32"),
-    (Number, "33"),
-    (Literal, "33"),
-    (Operator.Word, "35"),
-    (Operator, "36"),
-]
+def code_session(
+    beat: CodeBeat, theme: Theme, *, seed: int = 0, pace: Pace | None = None, size: tuple[int, int] | None = None
+) -> Session:
+    """An editor view: line numbers, indentation placed at once, code typed with its colours.
 
-
-def _sgr_for(tok: _TokenType) -> str:
-    for parent, sgr in _TOKEN_SGR:
-        if tok in parent:
-            return f"\x1b[0;{sgr}m"
-    return "\x1b[0m"
-
-
-def _lexer(language: str) -> Lexer:
-    try:
-        return get_lexer_by_name(language or "text", stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return TextLexer(stripnl=False, ensurenl=False)
-
-
-def highlight_lines(code: str, language: str) -> list[list[tuple[str, str]]]:
-    """Per line, runs of ``(sgr, text)`` from Pygments."""
-    lines: list[list[tuple[str, str]]] = [[]]
-    for tok, value in lex(code, _lexer(language)):
-        sgr = _sgr_for(tok) if tok is not Token.Text else "\x1b[0m"
-        parts = value.split("\n")
-        for j, part in enumerate(parts):
-            if j > 0:
-                lines.append([])
-            if part:
-                lines[-1].append((sgr, part))
-    return lines
-
-
-def code_session(beat: CodeBeat, theme: Theme, *, seed: int = 0, pace: Pace | None = None) -> Session:
-    """An editor view: line numbers, indentation placed at once, code typed with its colours."""
+    ``size`` is the view's ``(cols, rows)``; a longer file scrolls as typing passes the
+    bottom. Very long files and lines are cut (see :mod:`content`) with a warning.
+    """
     pace = pace or Pace()
     opts = beat.options
     diags: list[Diagnostic] = []
-    code = beat.code.expandtabs(4).rstrip("\n")
-    hl = highlight_lines(code, beat.language)
-    digits = max(2, len(str(len(hl))))
-    gutter = digits + 3
-    longest = max((len(line) for line in code.split("\n")), default=0)
-    cols = _int_opt(opts, "cols", max(64, min(160, longest + gutter + 2)), 10, 400, diags, beat.line)
-    rows = _int_opt(opts, "rows", max(12, min(30, len(hl) + 2)), 2, 200, diags, beat.line)
+    if size is None:
+        measured = CodeContent.of(beat, None)
+        longest = max(measured.widths(), default=0)
+        cols = _int_opt(opts, "cols", max(64, min(160, longest + 2)), 10, 400, diags, beat.line)
+        rows = _int_opt(opts, "rows", max(12, min(30, len(measured.lines) + 2)), 2, 200, diags, beat.line)
+    else:
+        _int_opt(opts, "cols", 0, 10, 400, diags, beat.line)  # still reported when written wrong
+        _int_opt(opts, "rows", 0, 2, 200, diags, beat.line)
+        cols, rows = size
+    content = CodeContent.of(beat, LINE_WINDOWS * cols)
+    diags.extend(content.diagnostics)
+    digits = content.digits
     cadence = Cadence(speed=opts.speed or DEFAULT_SPEED * 1.3, seed=seed)
     w = SessionWriter(cols, rows)
-    for n, runs in enumerate(hl, start=1):
-        number = f"\x1b[0;90m {n:>{digits}}  \x1b[0m"
-        if n == 1:
+    for k, line in enumerate(content.lines):
+        gutter = " " * (digits + 3) if line.number is None else f" {line.number:>{digits}}  "
+        number = f"\x1b[0;90m{gutter}\x1b[0m"
+        if k == 0:
             w.emit(number, wait=0)
         else:
             w.emit("\r\n" + number, wait=pace.before_enter_ms // 2, key=True)
-        text = "".join(t for _, t in runs)
+        if line.number is None:  # the omitted-lines marker appears at once
+            w.emit("".join(sgr + t for sgr, t in line.runs) + "\x1b[0m", wait=pace.before_enter_ms)
+            continue
+        runs = line.runs
+        text = line.text
         indent = len(text) - len(text.lstrip(" "))
         if indent:
             w.emit(" " * indent, wait=60, key=True)  # an editor's auto-indent: all at once
@@ -177,16 +146,16 @@ def code_session(beat: CodeBeat, theme: Theme, *, seed: int = 0, pace: Pace | No
         typed: list[str] = []
         pos = 0
         for sgr, part in runs:
-            for k, ch in enumerate(part):
+            for j, ch in enumerate(part):
                 if pos >= indent:
                     typed.append(ch)
-                    styles.append(sgr if k == 0 or pos == indent else "")
+                    styles.append(sgr if j == 0 or pos == indent else "")
                 pos += 1
-        w.type_text("".join(typed), cadence, salt=n, styles=styles)
+        w.type_text("".join(typed), cadence, salt=line.number, styles=styles)
         w.emit("\x1b[0m")
     session = w.finish(pace.hold_ms)
     session.kind = "code"
-    session.title = opts.title or f"{beat.language or 'code'}"
+    session.title = code_title(beat)
     session.theme = opts.theme
     session.cursor_style = _cursor(opts, "bar", diags, beat.line)
     session.cursor_blink = opts.extra.get("blink", "on").lower() not in ("off", "false", "no", "0")

@@ -43,6 +43,41 @@ def _font(path: str, px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, px)
 
 
+@lru_cache(maxsize=512)
+def cell_metrics(px: int) -> tuple[int, int, int]:
+    """``(cell_w, cell_h, baseline)`` in whole pixels for the main font at ``px``.
+
+    ``cell_h`` is the row pitch: text rows are drawn exactly ``cell_h`` apart. Fitting a
+    window asks this for many sizes, so it loads its own font object rather than
+    churning the small cache of fonts the atlases draw with.
+    """
+    px = max(4, int(px))
+    regular = ImageFont.truetype(str(fonts_dir() / FONT_FILES[(False, False)]), px)
+    ascent, descent = regular.getmetrics()
+    return max(1, round(regular.getlength("M"))), max(1, ascent + descent), ascent
+
+
+MAX_PX = 512
+
+
+def px_for_cell_height(cell_h: int) -> int:
+    """The largest font size whose row pitch is at most ``cell_h`` (at least the smallest size)."""
+    lo, hi = 4, MAX_PX
+    while lo < hi:  # the pitch grows with the size: bisect for the last size that fits
+        mid = (lo + hi + 1) // 2
+        if cell_metrics(mid)[1] <= cell_h:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def px_for_min_cell_height(cell_h: int) -> int:
+    """The smallest font size whose row pitch is at least ``cell_h``."""
+    px = px_for_cell_height(cell_h)
+    return px if cell_metrics(px)[1] >= cell_h else min(MAX_PX, px + 1)
+
+
 def _fallback_paths() -> list[str]:
     paths = [str(fonts_dir() / name) for name in BUNDLED_FALLBACKS]
     paths += [p for p in SYSTEM_FALLBACKS if Path(p).is_file()]
@@ -77,22 +112,12 @@ class GlyphAtlas:
         for style, name in FONT_FILES.items():
             self._fonts[style] = _font(str(fonts_dir() / name), self.px)
         self._fallbacks = [_font(p, self.px) for p in _fallback_paths()]
-        regular = self._fonts[(False, False)]
-        ascent, descent = regular.getmetrics()
-        self.cell_w = max(1, round(regular.getlength("M")))
-        self.cell_h = max(1, ascent + descent)
-        self.baseline = ascent
+        self.cell_w, self.cell_h, self.baseline = cell_metrics(self.px)
 
     @classmethod
     def for_cell_height(cls, cell_h: int) -> GlyphAtlas:
         """The largest font size whose cell is at most ``cell_h`` pixels tall."""
-        probe = _font(str(fonts_dir() / FONT_FILES[(False, False)]), 100)
-        a, d = probe.getmetrics()
-        px = max(4, int(cell_h * 100 / (a + d)))
-        atlas = cls(px)
-        while atlas.cell_h > cell_h and atlas.px > 4:
-            atlas = cls(atlas.px - 1)
-        return atlas
+        return cls(px_for_cell_height(cell_h))
 
     def _has_glyph(self, font: ImageFont.FreeTypeFont, index: int, ch: str) -> bool:
         if ch.isspace():

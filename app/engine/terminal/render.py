@@ -69,18 +69,33 @@ class Layout:
         return self.win_y + self.title_h + self.padding
 
 
+TITLE_CELLS = 1.5
+"""The title bar is this many rows tall."""
+PADDING_CELLS = 0.6
+"""Space between the window's edge and its text, in rows."""
+RADIUS_CELLS = 0.45
+
+
+def chrome_sizes(cell_h: int, chrome: bool) -> tuple[int, int, int]:
+    """``(padding, title_h, radius)`` in pixels for a window whose rows are ``cell_h`` tall."""
+    padding = max(2, round(cell_h * PADDING_CELLS))
+    if not chrome:
+        return padding, 0, 0
+    return padding, round(cell_h * TITLE_CELLS), round(cell_h * RADIUS_CELLS)
+
+
 def compute_layout(width: int, height: int, cols: int, rows: int, *, chrome: bool = True) -> tuple[Layout, GlyphAtlas]:
     """Size the font from the output resolution so ``cols x rows`` cells fit the window."""
     short = min(width, height)
     margin = round(short * 0.05) if chrome else round(short * 0.02)
     avail_w, avail_h = width - 2 * margin, height - 2 * margin
-    # Title bar about 1.5 cells and padding about 0.6 cells: solve for the cell height.
-    title_cells = 1.5 if chrome else 0.0
-    cell_h = int(min(avail_h / (rows + title_cells + 1.2), avail_w / (cols * 0.62 + 1.2) * 1.0))
+    # Solve for the cell height from the title bar and padding, then shrink until it fits.
+    title_cells = TITLE_CELLS if chrome else 0.0
+    pad = 2 * PADDING_CELLS
+    cell_h = int(min(avail_h / (rows + title_cells + pad), avail_w / (cols * 0.62 + pad) * 1.0))
     atlas = GlyphAtlas.for_cell_height(max(4, cell_h))
     while True:
-        padding = max(2, round(atlas.cell_h * 0.6))
-        title_h = round(atlas.cell_h * 1.5) if chrome else 0
+        padding, title_h, radius = chrome_sizes(atlas.cell_h, chrome)
         win_w = cols * atlas.cell_w + 2 * padding
         win_h = rows * atlas.cell_h + 2 * padding + title_h
         if (win_w <= avail_w and win_h <= avail_h) or atlas.px <= 4:
@@ -88,7 +103,6 @@ def compute_layout(width: int, height: int, cols: int, rows: int, *, chrome: boo
         atlas = GlyphAtlas(atlas.px - 1)
     win_x = (width - win_w) // 2
     win_y = (height - win_h) // 2
-    radius = round(atlas.cell_h * 0.45) if chrome else 0
     layout = Layout(
         width, height, cols, rows, atlas.cell_w, atlas.cell_h, atlas.px, chrome,
         margin, title_h, padding, radius, win_x, win_y, win_w, win_h,
@@ -108,11 +122,14 @@ class Painter:
         title: str = "",
         transparent: bool = False,
         margin_color: RGB | None = None,
+        shadow: bool | None = None,
     ) -> None:
         self.theme = theme
         self.layout = layout
         self.atlas = atlas
         self.transparent = transparent
+        self.shadow = (not transparent) if shadow is None else shadow
+        """A drop shadow under a window with chrome; by default only over an opaque margin."""
         self.margin_color = margin_color or theme.mix(theme.background, (0, 0, 0), 0.45)
         self._palette = palette_256(theme)
         self._ids: dict[tuple[Char, int], int] = {}
@@ -203,12 +220,13 @@ class Painter:
         else:
             img = Image.new("RGBA", (L.width, L.height), (*self.margin_color, 255))
         box = (L.win_x, L.win_y, L.win_x + L.win_w - 1, L.win_y + L.win_h - 1)
-        if L.chrome and not self.transparent:
+        if L.chrome and self.shadow:
+            # Kept inside the margin: a fitted window's picture is only window and margin.
             shadow = Image.new("RGBA", (L.width, L.height), (0, 0, 0, 0))
             sd = ImageDraw.Draw(shadow)
-            off = max(2, L.cell_h // 3)
+            off = min(max(2, L.cell_h // 3), max(1, L.margin // 3))
             sd.rounded_rectangle((box[0], box[1] + off, box[2], box[3] + off), L.radius, fill=(0, 0, 0, 150))
-            shadow = shadow.filter(ImageFilter.GaussianBlur(max(2, L.cell_h // 2)))
+            shadow = shadow.filter(ImageFilter.GaussianBlur(min(max(2, L.cell_h // 2), max(1, L.margin // 3))))
             img = Image.alpha_composite(img, shadow)
         # The window body as a supersampled mask so rounded corners are antialiased.
         big = Image.new("L", (L.win_w * scale, L.win_h * scale), 0)
@@ -234,7 +252,7 @@ class Painter:
                 bd.text((tx, cy), label, font=font, fill=(*t.mix(t.foreground, bar, 0.35), 255), anchor="lm")
         win = Image.new("RGBA", (L.width, L.height), (0, 0, 0, 0))
         win.paste(body, (L.win_x, L.win_y), body_mask)
-        img = Image.alpha_composite(img, win) if not self.transparent else _over_transparent(img, win)
+        img = Image.alpha_composite(img, win)
         base = np.asarray(img, dtype=np.uint8).copy()
         # The text area itself is always fully opaque.
         (y0, y1, x0, x1), _ = self._text_clip()
@@ -302,6 +320,3 @@ class Painter:
             thick = max(2, L.cell_h // 10)
             out[py + L.cell_h - thick : py + L.cell_h, px : px + L.cell_w, :3] = cur
 
-
-def _over_transparent(bottom: Image.Image, top: Image.Image) -> Image.Image:
-    return Image.alpha_composite(bottom, top)

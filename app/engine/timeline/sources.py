@@ -89,6 +89,8 @@ class ProceduralSource(_Source):
     seed: int = 0
     palette: list[str] = Field(default_factory=list)
     """Hex colours (``#0b1d2a``) the picture is drawn from."""
+    pattern: str = ""
+    """The kind of background (``nebula``, ``grid``, ...; the style's when empty)."""
     ken_burns: KenBurns | None = None
 
     def is_static(self) -> bool:
@@ -141,6 +143,10 @@ class BadgeSource(_Source):
     audio_path: str | None = None
     audio_offset: int = 0
     """Sample in ``audio_path`` heard at the clip's first source frame."""
+    enter: bool = True
+    """Pop in at the start (off when the same speaker's badge was just showing)."""
+    leave: bool = True
+    """Fade out at the end (off when the same speaker talks again right after)."""
 
 
 class SlideItem(BaseModel):

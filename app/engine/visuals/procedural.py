@@ -2,8 +2,8 @@
 
 Every scene gets a different picture (the seed comes from its prompt) but all of them
 share one palette (it comes from the script's style), so a video looks designed rather
-than random: a seeded gradient, a soft noise field and glowing particles, all drawn with
-numpy and OpenCV at the output size.
+than random. The kinds of picture (nebula, gradient, grid, ...) live in
+``app.engine.visuals.backgrounds``, one module each.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import colorsys
 import hashlib
 import re
 
-import cv2
 import numpy as np
+
+from app.engine.visuals.backgrounds import DEFAULT_KIND, paint, parse_palette
 
 _NAMED = {
     "teal": (0.50, 0.65, 0.55),
@@ -81,29 +82,8 @@ def palette_for_style(style: str) -> list[str]:
 
 
 def _parse_palette(palette: list[str]) -> np.ndarray:
-    out = []
-    for text in palette:
-        t = text.strip().lstrip("#")
-        if re.fullmatch(r"[0-9a-fA-F]{6}", t):
-            out.append([int(t[i : i + 2], 16) for i in (0, 2, 4)])
-    if len(out) < 3:
-        return _parse_palette(palette_for_style(""))
-    return np.array(out, dtype=np.float32)
-
-
-def _noise(rng: np.random.Generator, width: int, height: int, octaves: int = 4) -> np.ndarray:
-    """Smooth value noise in [0, 1]: random grids upsampled bicubically and summed."""
-    field = np.zeros((height, width), np.float32)
-    amp, total = 1.0, 0.0
-    for o in range(octaves):
-        cells = 3 * 2**o
-        grid = rng.random((cells + 1, max(2, round((cells + 1) * width / height))), dtype=np.float32)
-        field += amp * cv2.resize(grid, (width, height), interpolation=cv2.INTER_CUBIC)
-        total += amp
-        amp *= 0.5
-    field /= total
-    lo, hi = float(field.min()), float(field.max())
-    return (field - lo) / max(1e-6, hi - lo)
+    parsed = parse_palette(palette)
+    return parsed if parsed is not None else _parse_palette(palette_for_style(""))
 
 
 class ProceduralGenerator:
@@ -111,43 +91,16 @@ class ProceduralGenerator:
 
     name = "procedural"
 
-    def generate(self, prompt: str, *, width: int, height: int, seed: int, palette: list[str]) -> np.ndarray:
-        colours = _parse_palette(palette)
+    def generate(
+        self,
+        prompt: str,
+        *,
+        width: int,
+        height: int,
+        seed: int,
+        palette: list[str],
+        pattern: str = "",
+    ) -> np.ndarray:
+        """A background of kind ``pattern`` (the default kind when empty) for ``prompt``."""
         rng = np.random.default_rng([seed, seed_for(prompt)])
-        # The smooth parts (gradient, clouds, light, vignette) are computed at a quarter of
-        # the size and scaled up: they have no detail to lose, and it is 16 times less work.
-        sw, sh = max(8, width // 4), max(8, height // 4)
-        ys, xs = np.mgrid[0:sh, 0:sw].astype(np.float32)
-        # 1. A gradient between two palette colours along a seeded direction.
-        angle = rng.uniform(0, 2 * np.pi)
-        t = (xs / sw - 0.5) * np.cos(angle) + (ys / sh - 0.5) * np.sin(angle)
-        t = (t - t.min()) / max(1e-6, float(t.max() - t.min()))
-        dark = colours[0]
-        mid = colours[1 + int(rng.integers(0, max(1, len(colours) - 3)))]
-        img = dark[None, None, :] * (1 - t[..., None]) + mid[None, None, :] * t[..., None]
-        # 2. A noise field tinted with an accent colour: clouds, nebulae, light.
-        accent = colours[2 + int(rng.integers(0, max(1, len(colours) - 2)))]
-        n = _noise(rng, sw, sh)
-        glow = np.clip((n - 0.45) * 2.2, 0, 1) ** 1.5
-        img = img * (1 - 0.55 * glow[..., None]) + accent[None, None, :] * (0.55 * glow[..., None])
-        # 3. A soft radial light at a seeded spot.
-        cx, cy = rng.uniform(0.2, 0.8) * sw, rng.uniform(0.2, 0.8) * sh
-        r = np.sqrt((xs - cx) ** 2 + (ys - cy) ** 2) / max(sw, sh)
-        light = np.exp(-((r / 0.35) ** 2))
-        img = img + (colours[-1][None, None, :] - img) * (0.25 * light[..., None])
-        # 4. A vignette so titles and terminals read well over any scene.
-        vr = np.sqrt(((xs / sw) - 0.5) ** 2 + ((ys / sh) - 0.5) ** 2)
-        img *= (1.0 - 0.45 * np.clip(vr / 0.7, 0, 1) ** 2)[..., None]
-        base = cv2.resize(np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC)
-        # 5. Particles at full size: glowing dots drawn small, blurred for bloom, added.
-        particles = np.zeros((height, width, 3), np.uint8)
-        count = int(rng.integers(40, 90))
-        scale = max(width, height) / 1920
-        for _ in range(count):
-            px, py = int(rng.uniform(0, width)), int(rng.uniform(0, height))
-            radius = max(1, int(rng.uniform(1.0, 4.0) * scale))
-            colour = colours[int(rng.integers(2, len(colours)))]
-            cv2.circle(particles, (px, py), radius, tuple(float(c) for c in colour), -1, cv2.LINE_AA)
-        bloom = cv2.GaussianBlur(particles, (0, 0), sigmaX=max(1.0, 6 * scale))
-        out = cv2.add(base, cv2.addWeighted(particles, 0.8, bloom, 1.5, 0.0))
-        return np.ascontiguousarray(out)
+        return paint(pattern or DEFAULT_KIND, rng, _parse_palette(palette), width, height)

@@ -130,7 +130,7 @@ class VisualService:
         palette = list(source.palette) or palette_for_style(source.styled_prompt or source.prompt)
         key = cache_key(
             "visual", provider=generator.name, prompt=source.prompt, seed=source.seed,
-            palette=palette, width=width, height=height,
+            palette=palette, width=width, height=height, pattern=source.pattern,
         )
         cached = self._stills.get(key)
         if cached is not None:
@@ -138,8 +138,12 @@ class VisualService:
             return cached
         rgb = self._stored(key) if generator.name != "procedural" else None
         if rgb is None:
-            rgb = generator.generate(source.styled_prompt or source.prompt, width=width, height=height,
-                                     seed=source.seed, palette=palette)
+            if isinstance(generator, ProceduralGenerator):
+                rgb = generator.generate(source.styled_prompt or source.prompt, width=width, height=height,
+                                         seed=source.seed, palette=palette, pattern=source.pattern)
+            else:
+                rgb = generator.generate(source.styled_prompt or source.prompt, width=width, height=height,
+                                         seed=source.seed, palette=palette)
             if generator.name != "procedural":
                 self._store_still(key, rgb, generator.name, source)
         picture = cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
