@@ -136,12 +136,6 @@ class MediaBeat(_Beat):
     media_type: Literal["image", "video", "audio", "unknown"] = "unknown"
 
 
-TABLE_MAX_ROWS = 8
-"""Body rows a table card draws; the parser warns past it and the drawing cuts the rest."""
-TABLE_MAX_COLUMNS = 6
-"""Columns a table card draws; the parser warns past it and the drawing cuts the rest."""
-
-
 class TableBeat(_Beat):
     """A Markdown table: shown as a table card, never spoken."""
 

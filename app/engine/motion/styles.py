@@ -25,8 +25,6 @@ CAPTION_LOOKS: tuple[str, ...] = ("highlight", "box", "plain")
 """How burned-in captions and spoken words mark the word being said."""
 FONT_FAMILIES: tuple[str, ...] = ("sans", "serif", "display", "mono")
 """Type families a style may name (``app.engine.motion.typeset`` maps them to files)."""
-BACKGROUND_KINDS: tuple[str, ...] = ("nebula", "gradient", "grid", "dots", "rain")
-"""Procedural background kinds a style or a script's ``style: { background: ... }`` may name."""
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
 
@@ -222,7 +220,6 @@ def resolve_style(look: LookSpec | None = None) -> Style:
 
 
 __all__ = [
-    "BACKGROUND_KINDS",
     "CAPTION_LOOKS",
     "FONT_FAMILIES",
     "RGB",

@@ -21,8 +21,6 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from app.engine.model.diagnostic import Diagnostic, Severity
 from app.engine.model.script import (
-    TABLE_MAX_COLUMNS,
-    TABLE_MAX_ROWS,
     Beat,
     CalloutBeat,
     CodeBeat,
@@ -419,10 +417,13 @@ class _Parser:
             elif kind == "inline" and row is not None:
                 row.append(inline.squash(inline.plain(tok.children or [])).replace("\n", " "))
         end = tokens[0].map[1] if tokens[0].map else line
-        if len(rows) > TABLE_MAX_ROWS or len(header) > TABLE_MAX_COLUMNS:
+        # The table card decides how much it draws; imported here, as only tables need it.
+        from app.engine.motion.elements.slides import MAX_TABLE_COLS, MAX_TABLE_ROWS
+
+        if len(rows) > MAX_TABLE_ROWS or len(header) > MAX_TABLE_COLS:
             self.report(line, 1, "warning", f"this table has {len(rows)} rows and {len(header)} "
-                        f"columns; a table card shows at most {TABLE_MAX_ROWS} rows and "
-                        f"{TABLE_MAX_COLUMNS} columns, so it is cut to fit. Split it into smaller "
+                        f"columns; a table card shows at most {MAX_TABLE_ROWS} rows and "
+                        f"{MAX_TABLE_COLS} columns, so it is cut to fit. Split it into smaller "
                         "tables, or say the rest in the narration.")
         self.add(TableBeat(line=line, end_line=max(line, end), header=header, rows=rows,
                            align=align))  # type: ignore[arg-type]
@@ -777,8 +778,7 @@ class _Parser:
                     else:
                         self.report(beat.line, 1, "warning", "sync=next, but no speech follows "
                                     "in this scene; the block plays on its own.")
-                if isinstance(beat, TableBeat | CalloutBeat):
-                    self.shown_timing(beat, speech_follows=idx < last_speech)
+            self.cards_timing(beats, last_speech)
             if beats and isinstance(beats[-1], VisualBeat | MediaBeat):
                 last = beats[-1]
                 last.estimated_ms = timing.HELD_VISUAL_MS
@@ -788,16 +788,33 @@ class _Parser:
                             "after it, so it is held for two seconds. Add narration after it, "
                             "or move it earlier.")
 
-    def shown_timing(self, beat: TableBeat | CalloutBeat, *, speech_follows: bool) -> None:
-        """A table or callout stays up over the speech after it; alone it gets a moment."""
-        if speech_follows:
-            beat.estimated_ms = 0
-            return
-        beat.estimated_ms = timing.SHOWN_ALONE_MS
-        what = "table" if isinstance(beat, TableBeat) else "callout"
-        self.report(beat.line, 1, "warning", f"a {what} with nothing spoken after it is shown for "
-                    f"only {timing.SHOWN_ALONE_MS / 1000:g} s; add narration after it so viewers "
-                    "can read it.")
+    def cards_timing(self, beats: list[Beat], last_speech: int) -> None:
+        """A table or callout is shown over the next speech; alone it gets a moment.
+
+        "Next" means before any terminal or code block, which would take the screen first
+        (the timeline layout places cards by the same rule).
+        """
+        speech_next = False
+        for idx in range(len(beats) - 1, -1, -1):
+            beat = beats[idx]
+            if isinstance(beat, SpeechBeat):
+                speech_next = True
+            elif isinstance(beat, TerminalBeat | CodeBeat):
+                speech_next = False
+            elif isinstance(beat, TableBeat | CalloutBeat):
+                if speech_next:
+                    beat.estimated_ms = 0
+                    continue
+                beat.estimated_ms = timing.SHOWN_ALONE_MS
+                what = "table" if isinstance(beat, TableBeat) else "callout"
+                alone = f"only {timing.SHOWN_ALONE_MS / 1000:g} s"
+                if idx < last_speech:
+                    why = (f"a {what} followed by a terminal or code block before anything is "
+                           f"spoken is shown for {alone}; add narration right after it")
+                else:
+                    why = f"a {what} with nothing spoken after it is shown for {alone}; add " \
+                        "narration after it"
+                self.report(beat.line, 1, "warning", f"{why} so viewers can read it.")
 
 
 def _matching_close(tokens: list[Token], start: int) -> int:

@@ -11,14 +11,7 @@ import yaml
 
 from app.engine.model.script import CaptionMode, LookSpec, ScriptSettings
 from app.engine.model.voice import KNOWN_PROVIDERS, Character, VoiceRef, VoiceSettings
-from app.engine.motion.styles import (
-    BACKGROUND_KINDS,
-    CAPTION_LOOKS,
-    FONT_FAMILIES,
-    parse_hex,
-    style_names,
-    to_hex,
-)
+from app.engine.motion.styles import CAPTION_LOOKS, FONT_FAMILIES, parse_hex, style_names, to_hex
 from app.engine.script.frontmatter import FrontMatter, key_position, value_node
 
 KNOWN_KEYS = (
@@ -205,9 +198,10 @@ class SettingsReader:
         look.captions = self._choice(
             spec, "captions", CAPTION_LOOKS, "the style's own caption look is used"
         )
-        look.background = self._choice(
-            spec, "background", BACKGROUND_KINDS, "the style's own background is used"
-        )
+        if spec.get("background") is not None:
+            look.background = self._choice(
+                spec, "background", _background_kinds(), "the style's own background is used"
+            )
         s.look = look
         prompt = spec.get("prompt")
         if prompt is not None:
@@ -507,6 +501,16 @@ class SettingsReader:
             )
             return None
         return ref
+
+
+def _background_kinds() -> tuple[str, ...]:
+    """The registered procedural backgrounds, imported only when a script names one.
+
+    The visuals package brings OpenCV and NumPy with it; most parses never need them.
+    """
+    from app.engine.visuals.backgrounds import background_kinds
+
+    return background_kinds()
 
 
 def _looks_like_path(text: str) -> bool:

@@ -10,16 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.engine.motion.styles import (
-    BACKGROUND_KINDS,
-    CAPTION_LOOKS,
-    FONT_FAMILIES,
-    resolve_style,
-    style_names,
-)
+from app.engine.motion.styles import CAPTION_LOOKS, FONT_FAMILIES, resolve_style, style_names
 from app.engine.script import parse_file, parse_text
 from app.engine.script.settings import KNOWN_KEYS, parse_time_ms
+from app.engine.visuals.backgrounds import background_kinds
 from tests.engine.script.conftest import at, problems
+
+BACKGROUND_KINDS = background_kinds()
 
 
 def _fm(body: str) -> str:

@@ -6,8 +6,6 @@ Each test writes the Markdown a writer would and checks what is spoken and what 
 from __future__ import annotations
 
 from app.engine.model.script import (
-    TABLE_MAX_COLUMNS,
-    TABLE_MAX_ROWS,
     CalloutBeat,
     PauseBeat,
     Script,
@@ -15,6 +13,7 @@ from app.engine.model.script import (
     SpeechBeat,
     TableBeat,
 )
+from app.engine.motion.elements.slides import MAX_TABLE_COLS, MAX_TABLE_ROWS
 from app.engine.script import parse_text
 from app.engine.script.timing import SHOWN_ALONE_MS, speech_ms
 from tests.engine.script.conftest import at, problems
@@ -104,13 +103,14 @@ def test_ordered_lists_number_from_their_start_and_are_not_spoken_with_the_numbe
 
 
 def test_nested_items_go_deeper_in_the_same_group_and_index_counts_them_all() -> None:
-    text = (
-        "- Top one\n"
-        "  1. Nested a\n"
-        "  2. Nested b\n"
-        "     - Deepest\n"
-        "- Top two\n"
-    )
+    lines = [
+        "- Top one",
+        "  1. Nested a",
+        "  2. Nested b",
+        "     - Deepest",
+        "- Top two",
+    ]
+    text = "\n".join(lines) + "\n"
     beats = speech(parse_text(text))
     shown = [b.shown for b in beats]
     assert [(s.group, s.index, s.depth, s.marker, s.ordered) for s in shown if s] == [
@@ -208,19 +208,36 @@ def test_a_delimiter_row_without_colons_is_left_aligned() -> None:
 
 
 def test_a_table_with_nothing_spoken_after_it_is_held_briefly_and_warned() -> None:
-    script = parse_text("## S\n\nIntro words.\n\n| a | b |\n| - | - |\n| 1 | 2 |\n\n## T\n\nMore.\n")
+    script = parse_text(
+        "## S\n\nIntro words.\n\n| a | b |\n| - | - |\n| 1 | 2 |\n\n## T\n\nMore.\n"
+    )
     (table,) = [b for b in script.beats() if isinstance(b, TableBeat)]
     assert table.estimated_ms == SHOWN_ALONE_MS == 1500
     (warning,) = at(script, 5, "warning")
     assert "only 1.5 s" in warning.message and "add narration after it" in warning.message
 
 
+def test_a_card_followed_by_a_block_before_any_speech_is_held_briefly() -> None:
+    # The terminal takes the screen before the speech, so nothing is spoken over the card.
+    script = parse_text(
+        "## S\n\n### Watch this\n\n```terminal\n$ ls\n```\n\nWords.\n\n### Then this\n\nMore.\n"
+    )
+    first, _, _, second, _ = script.beats()
+    assert isinstance(first, CalloutBeat) and isinstance(second, CalloutBeat)
+    assert (first.estimated_ms, second.estimated_ms) == (SHOWN_ALONE_MS, 0)
+    (warning,) = at(script, 3, "warning")
+    assert "terminal or code block" in warning.message
+    assert at(script, 11) == []
+
+
 def test_a_big_table_is_warned_but_keeps_every_cell() -> None:
-    cols = TABLE_MAX_COLUMNS + 1
-    rows = TABLE_MAX_ROWS + 2
+    cols = MAX_TABLE_COLS + 1
+    rows = MAX_TABLE_ROWS + 2
     text = (
         "| " + " | ".join(f"h{c}" for c in range(cols)) + " |\n"
-        "|" + "---|" * cols + "\n"
+        "|"
+        + "---|" * cols
+        + "\n"
         + "".join("| " + " | ".join(f"r{r}c{c}" for c in range(cols)) + " |\n" for r in range(rows))
         + "\nWords.\n"
     )
@@ -233,9 +250,14 @@ def test_a_big_table_is_warned_but_keeps_every_cell() -> None:
 
 
 def test_a_table_at_the_limits_is_not_warned() -> None:
-    cols, rows = TABLE_MAX_COLUMNS, TABLE_MAX_ROWS
+    cols, rows = MAX_TABLE_COLS, MAX_TABLE_ROWS
     text = (
-        "|" + "h|" * cols + "\n|" + "-|" * cols + "\n" + ("|" + "x|" * cols + "\n") * rows
+        "|"
+        + "h|" * cols
+        + "\n|"
+        + "-|" * cols
+        + "\n"
+        + ("|" + "x|" * cols + "\n") * rows
         + "\nWords.\n"
     )
     script = parse_text(text)
@@ -252,7 +274,9 @@ def test_a_pipe_line_without_a_delimiter_row_stays_speech() -> None:
 
 
 def test_deeper_headings_are_callouts_shown_over_what_follows() -> None:
-    script = parse_text("## S\n\n### Four stops, *in order*\n\nWords here.\n\n#### Smaller\n\nMore.\n")
+    script = parse_text(
+        "## S\n\n### Four stops, *in order*\n\nWords here.\n\n#### Smaller\n\nMore.\n"
+    )
     first, _, second, _ = script.beats()
     assert isinstance(first, CalloutBeat) and isinstance(second, CalloutBeat)
     assert (first.text, first.level, first.line, first.estimated_ms) == (
