@@ -32,14 +32,16 @@ class Shown(BaseModel):
     group: int
     """1-based line of the list's or quote's first line."""
     index: int = 0
-    """Position in the list, from 0."""
+    """Position in the list or quote, from 0: every shown paragraph counts, nested items too."""
     ordered: bool = False
     marker: str = ""
-    """What is drawn before the item: ``1.``, ``2.`` ... for an ordered list, ``•`` otherwise."""
+    """What is drawn before the item: ``1.``, ``2.`` ... for an ordered list, ``•`` otherwise;
+    empty for a later paragraph of the same item (it continues the item above)."""
     depth: int = 0
     """Nesting level of the item (0 for a top-level item)."""
     attribution: str = ""
-    """A quote's ``— Name`` line: shown under the quote, never spoken."""
+    """Who a quote is by, from its last line ``— Ada Lovelace`` (stored without the dash):
+    shown under the quote, never spoken."""
 
 
 class SpeechBeat(_Beat):

@@ -1,4 +1,9 @@
-"""The `parse --json` shape: the spec's field names, plus extra fields the studio uses."""
+"""The `parse --json` shape: the spec's field names, plus extra fields the studio uses.
+
+Beats are their model fields as JSON: ``table`` and ``callout`` beats come with their
+cells and text, and speech beats carry ``shown`` (``null`` when the line is only spoken)
+and ``emphasis``.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +46,9 @@ def script_to_json(script: Script) -> dict[str, Any]:
                 "settings": c.settings.model_dump(mode="json"),
                 "declared": c.declared,
                 "line": c.line,
+                "color": c.color,
+                "avatar": c.avatar,
+                "avatar_resolved": c.avatar_resolved,
             }
             for c in script.characters
         ],

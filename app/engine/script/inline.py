@@ -14,9 +14,13 @@ from markdown_it.token import Token
 
 SPEAKER_CAPS = re.compile(r"^([A-Z0-9_-]+(?: [A-Z0-9_-]+){0,2}):(?=\s|$)")
 """``NAME:`` at the start of a paragraph: 1 to 3 words of capitals, digits, ``_`` or ``-``."""
-SPEAKER_BOLD = re.compile(r"^\s*([\w][\w'-]*(?: [\w][\w'-]*){0,2})\s*:\s*$", re.UNICODE)
-"""The name inside ``**Name:**``."""
-SPEAKER_BOLD_NAME = re.compile(r"^\s*([\w][\w'-]*(?: [\w][\w'-]*){0,2})\s*$", re.UNICODE)
+_NAME_WORD = r"\w[\w.'’-]*"
+"""A word of a bold speaker name: any letters or digits, with ``.``, ``'`` or ``-`` in it
+(``Dr.``, ``O'Brien``, ``Smith-Jones``)."""
+_BOLD_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{0,2}}"
+SPEAKER_BOLD = re.compile(rf"^\s*({_BOLD_NAME})\s*:\s*$")
+"""The name inside ``**Name:**``: 1 to 3 words."""
+SPEAKER_BOLD_NAME = re.compile(rf"^\s*({_BOLD_NAME})\s*$")
 """The name inside ``**Name**:`` (colon outside the bold)."""
 PAUSE = re.compile(r"^\[\s*pause\s+(\d{1,7}(?:\.\d{1,3})?)\s*(ms|s)\s*\]$", re.IGNORECASE)
 LOOKS_LIKE_PAUSE = re.compile(r"^\[\s*pause\b[^\]]*\]$", re.IGNORECASE)
@@ -101,21 +105,27 @@ def take_speaker(tokens: list[Token]) -> tuple[Speaker | None, list[Token]]:
         inner = rest[1].content
         if rest[2].type == "strong_close":
             m = SPEAKER_BOLD.match(inner)
-            if m:
+            if m and _has_letter(m.group(1)):
                 return Speaker(m.group(1), "bold"), rest[3:]
             m = SPEAKER_BOLD_NAME.match(inner)
-            if m and len(rest) >= 4 and rest[3].type == "text" and rest[3].content.startswith(":"):
+            if (m and _has_letter(m.group(1)) and len(rest) >= 4 and rest[3].type == "text"
+                    and rest[3].content.startswith(":")):
                 after = Token("text", "", 0)
                 after.content = rest[3].content[1:]
                 return Speaker(m.group(1), "bold"), [after, *rest[4:]]
     if first.type == "text":
         content = first.content.lstrip()
         m = SPEAKER_CAPS.match(content)
-        if m and any(ch.isalpha() for ch in m.group(1)):
+        if m and _has_letter(m.group(1)):
             after = Token("text", "", 0)
             after.content = content[m.end() :]
             return Speaker(m.group(1), "caps"), [after, *rest[1:]]
     return None, tokens
+
+
+def _has_letter(name: str) -> bool:
+    """A speaker name needs a letter, so ``2024:`` and ``**42:**`` stay narration."""
+    return any(ch.isalpha() for ch in name)
 
 
 def looks_like_speaker(tokens: list[Token]) -> str | None:
@@ -136,3 +146,39 @@ def take_directions(text: str) -> tuple[str, list[str]]:
         directions.append(m.group(1).strip())
         text = text[: m.start()]
     return text.strip(), [d for d in directions if d]
+
+
+def strong_phrases(lines: list[list[Token]]) -> list[str]:
+    """The plain text of each ``**strong**`` (or ``__strong__``) span, in order, without repeats.
+
+    ``lines`` are a speech's tokens line by line, the speaker prefix already taken off, so
+    ``**Name:**`` is never counted. A span may cross a line break (it is joined with a
+    space); one left open at the end of the speech runs to the end. ``*em*`` is not counted.
+    """
+    phrases: list[str] = []
+    depth = 0
+    span: list[str] = []
+
+    def close() -> None:
+        phrase = squash("".join(span).replace("\n", " "))
+        if phrase and phrase not in phrases:
+            phrases.append(phrase)
+
+    for toks in lines:
+        for tok in toks:
+            if tok.type == "strong_open":
+                if depth == 0:
+                    span = []
+                depth += 1
+            elif tok.type == "strong_close":
+                if depth > 0:
+                    depth -= 1
+                    if depth == 0:
+                        close()
+            elif depth > 0 and tok.type in ("text", "code_inline", "text_special"):
+                span.append(tok.content)
+        if depth > 0:
+            span.append(" ")
+    if depth > 0:
+        close()
+    return phrases

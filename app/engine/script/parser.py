@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
@@ -21,13 +22,16 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from app.engine.model.diagnostic import Diagnostic, Severity
 from app.engine.model.script import (
     Beat,
+    CalloutBeat,
     CodeBeat,
     MediaBeat,
     PauseBeat,
     Scene,
     Script,
     ScriptSettings,
+    Shown,
     SpeechBeat,
+    TableBeat,
     TerminalBeat,
     TerminalLine,
     VisualBeat,
@@ -48,12 +52,84 @@ VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 AUDIO_EXTENSIONS = {".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac"}
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+:")
 _WINDOWS_DRIVE = re.compile(r"^[a-zA-Z]:[\\/]")
+ATTRIBUTION_DASHES = ("—", "--")
+"""A quote's last line starting with one of these names who said it (``— Ada Lovelace``)."""
+BULLET = "•"
+_ALIGN = re.compile(r"text-align\s*:\s*(left|center|right)")
 
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    """One shared CommonMark parser with front matter; markdown-it parsers are reusable."""
-    return MarkdownIt("commonmark").use(front_matter_plugin)
+    """One shared CommonMark parser with tables and front matter; parsers are reusable."""
+    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+
+
+@dataclass
+class _ListGroup:
+    """One top-level list and the lists nested in it: they are shown as one slide."""
+
+    line: int
+    next_index: int = 0
+
+
+@dataclass
+class _ListFrame:
+    """Inside an item of one (possibly nested) list."""
+
+    group: _ListGroup
+    ordered: bool
+    depth: int
+    number: int
+    """The number the next item of an ordered list gets."""
+    marker: str = ""
+    """The current item's marker."""
+    shown_in_item: int = 0
+    """Speeches already shown for the current item (later ones continue it, with no marker)."""
+
+
+@dataclass
+class _QuoteFrame:
+    """Inside an ordinary (not ``visual:``) block quote."""
+
+    line: int
+    attribution: str = ""
+    next_index: int = 0
+
+
+@dataclass
+class _Containers:
+    """The lists and quotes around the current token, innermost last."""
+
+    stack: list[_ListFrame | _QuoteFrame] = field(default_factory=list)
+
+    def pop(self, kind: type) -> None:
+        """Close the innermost container of ``kind`` (and anything left open inside it)."""
+        while self.stack:
+            if isinstance(self.stack.pop(), kind):
+                return
+
+    def innermost_list(self) -> _ListFrame | None:
+        for frame in reversed(self.stack):
+            if isinstance(frame, _ListFrame):
+                return frame
+        return None
+
+    def next_shown(self) -> Shown | None:
+        """How the next speech is shown: as an item of the innermost list or quote, if any."""
+        if not self.stack:
+            return None
+        top = self.stack[-1]
+        if isinstance(top, _QuoteFrame):
+            shown = Shown(kind="quote", group=top.line, index=top.next_index,
+                          attribution=top.attribution)
+            top.next_index += 1
+            return shown
+        shown = Shown(kind="list_item", group=top.group.line, index=top.group.next_index,
+                      ordered=top.ordered, marker=top.marker if top.shown_in_item == 0 else "",
+                      depth=top.depth)
+        top.group.next_index += 1
+        top.shown_in_item += 1
+        return shown
 
 
 @lru_cache(maxsize=256)
@@ -97,6 +173,9 @@ class _Parser:
         self.scenes: list[Scene] = []
         self.current: Scene | None = None
         self.h1: tuple[str, int] | None = None
+        self.containers = _Containers()
+        self.attribution_lines: set[int] = set()
+        """ids of quote paragraphs whose last line is an attribution, not speech."""
 
     # -- diagnostics ------------------------------------------------------
     def report(self, line: int, column: int, severity: str, message: str) -> None:
@@ -149,7 +228,7 @@ class _Parser:
             self.report(fm.problem.line + first_line, fm.problem.column + 1, "error",
                         fm.problem.message)
             return
-        reader = SettingsReader(fm, first_line, self.report)
+        reader = SettingsReader(fm, first_line, self.report, self.check_file)
         self.settings = reader.settings()
         for character in reader.characters():
             key = character.name.upper()
@@ -161,7 +240,11 @@ class _Parser:
         if self.settings.music:
             line, col = reader.position("music", value=True)
             self.settings.music_resolved = self.resolve_media(
-                self.settings.music, line, col, "the music file", music=True)
+                self.settings.music, line, col, "the music file", where="music:")
+
+    def check_file(self, raw: str, line: int, column: int, what: str, where: str) -> str | None:
+        """A front matter file (thumbnail, avatar), checked exactly like media."""
+        return self.resolve_media(raw, line, column, what, where=where)
 
     def walk(self, tokens: list[Token]) -> None:
         i = 0
@@ -170,6 +253,8 @@ class _Parser:
             tok = tokens[i]
             kind = tok.type
             line = (tok.map[0] + 1) if tok.map else 1
+            if kind in ("blockquote_open", "list_item_open"):
+                self.check_depth(tokens, i)
             if kind == "heading_open":
                 content = tokens[i + 1] if i + 1 < n and tokens[i + 1].type == "inline" else None
                 self.heading(tok, content, line)
@@ -183,8 +268,31 @@ class _Parser:
                 close = _matching_close(tokens, i)
                 end = tok.map[1] if tok.map else line
                 if not self.visual(tokens[i + 1 : close], line, end):
-                    i += 1  # an ordinary quote: read what is inside it
+                    # An ordinary quote: its paragraphs are spoken and shown as a quote card.
+                    attribution = self.attribution(tokens[i + 1 : close], line)
+                    self.containers.stack.append(_QuoteFrame(line, attribution))
+                    i += 1
                     continue
+                i = close + 1
+            elif kind == "blockquote_close":
+                self.containers.pop(_QuoteFrame)
+                i += 1
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                self.list_open(tok, line)
+                i += 1
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self.containers.pop(_ListFrame)
+                i += 1
+            elif kind == "list_item_open":
+                frame = self.containers.innermost_list()
+                if frame is not None:
+                    frame.marker = f"{frame.number}." if frame.ordered else BULLET
+                    frame.number += 1
+                    frame.shown_in_item = 0
+                i += 1
+            elif kind == "table_open":
+                close = _matching_close(tokens, i)
+                self.table(tokens[i : close + 1], line)
                 i = close + 1
             elif kind == "fence":
                 self.fence(tok, line)
@@ -201,6 +309,25 @@ class _Parser:
             else:
                 i += 1
 
+    def check_depth(self, tokens: list[Token], i: int) -> None:
+        """A list item or quote at markdown-it's nesting limit: its lines were skipped.
+
+        markdown-it stops reading at ``maxNesting`` levels and skips the rest of that
+        container, which for a list is the rest of the file; say so instead of losing it.
+        """
+        tok = tokens[i]
+        limit = int(_markdown().options.get("maxNesting", 20))
+        close = "blockquote_close" if tok.type == "blockquote_open" else "list_item_close"
+        if tok.level < limit - 1 or i + 1 >= len(tokens) or tokens[i + 1].type != close:
+            return
+        start, stop = (tok.map[0] + 1, tok.map[1]) if tok.map else (1, 1)
+        if stop < start or not any(ln.strip(" \t>-*+.)0123456789") for ln in
+                                   self.lines[start - 1 : stop]):
+            return  # an empty item at the limit: nothing was lost
+        span = f"line {start} is" if stop <= start else f"lines {start}–{stop} are"
+        self.report(start, 1, "error", "lists and quotes nest too deeply here for Markdown, so "
+                    f"{span} skipped. Flatten the deepest part.")
+
     # -- elements ---------------------------------------------------------
     def heading(self, tok: Token, content: Token | None, line: int) -> None:
         title = inline.squash(inline.plain(content.children or [])) if content else ""
@@ -214,12 +341,97 @@ class _Parser:
             self.start_scene(title, line)
         elif level == 2:
             self.start_scene(title, line)
+        elif title:
+            self.add(CalloutBeat(line=line, end_line=line, text=title.replace("\n", " "),
+                                 level=level))
         else:
-            self.report(line, 1, "info", f"{'#' * level} headings are notes for you: they are "
-                        "not spoken and do not start a scene (only ## does).")
+            self.report(line, 1, "warning", f"this {'#' * level} heading is empty, so no callout "
+                        f"is shown; write the callout's text after the {'#' * level}.")
+
+    # -- lists, quotes and tables -------------------------------------------
+    def list_open(self, tok: Token, line: int) -> None:
+        """A list nested in a list item continues its slide one level deeper."""
+        parent = self.containers.stack[-1] if self.containers.stack else None
+        if isinstance(parent, _ListFrame):
+            group, depth = parent.group, parent.depth + 1
+        else:
+            group, depth = _ListGroup(line), 0
+        ordered = tok.type == "ordered_list_open"
+        start = tok.attrGet("start") if ordered else None
+        number = int(start) if isinstance(start, int | str) and str(start).isdigit() else 1
+        self.containers.stack.append(_ListFrame(group, ordered, depth, number))
+
+    def attribution(self, inner: list[Token], line: int) -> str:
+        """Who a quote is by, from a last line starting ``—`` or ``--``; that line is not spoken.
+
+        Only a line after something else in the quote counts, so a quote that is nothing but
+        a dash line is still read out as before.
+        """
+        level = 0
+        blocks = 0
+        last: Token | None = None
+        for j, tok in enumerate(inner):
+            if level == 0 and tok.nesting >= 0:
+                blocks += 1
+                nxt = inner[j + 1] if j + 1 < len(inner) else None
+                last = nxt if tok.type == "paragraph_open" and nxt is not None and \
+                    nxt.type == "inline" else None
+            level += tok.nesting
+        if last is None:
+            return ""
+        lines = inline.split_lines(last.children or [], line)
+        text = inline.squash(inline.plain(lines[-1].tokens))
+        if not text.startswith(ATTRIBUTION_DASHES) or (len(lines) < 2 and blocks < 2):
+            return ""
+        who = text.lstrip("—-").strip()
+        if not who:
+            return ""
+        self.attribution_lines.add(id(last))
+        return who
+
+    def table(self, tokens: list[Token], line: int) -> None:
+        """A table card: cells as plain text, alignment from the delimiter row; never spoken."""
+        header: list[str] = []
+        rows: list[list[str]] = []
+        align: list[str] = []
+        row: list[str] | None = None
+        in_head = False
+        for tok in tokens:
+            kind = tok.type
+            if kind == "thead_open":
+                in_head = True
+            elif kind == "thead_close":
+                in_head = False
+            elif kind == "tr_open":
+                row = []
+            elif kind == "tr_close":
+                if row is not None:
+                    if in_head:
+                        header = row
+                    else:
+                        rows.append(row)
+                row = None
+            elif kind == "th_open":
+                m = _ALIGN.search(str(tok.attrGet("style") or ""))
+                align.append(m.group(1) if m else "left")
+            elif kind == "inline" and row is not None:
+                row.append(inline.squash(inline.plain(tok.children or [])).replace("\n", " "))
+        end = tokens[0].map[1] if tokens[0].map else line
+        # The table card decides how much it draws; imported here, as only tables need it.
+        from app.engine.motion.elements.slides import MAX_TABLE_COLS, MAX_TABLE_ROWS
+
+        if len(rows) > MAX_TABLE_ROWS or len(header) > MAX_TABLE_COLS:
+            self.report(line, 1, "warning", f"this table has {len(rows)} rows and {len(header)} "
+                        f"columns; a table card shows at most {MAX_TABLE_ROWS} rows and "
+                        f"{MAX_TABLE_COLS} columns, so it is cut to fit. Split it into smaller "
+                        "tables, or say the rest in the narration.")
+        self.add(TableBeat(line=line, end_line=max(line, end), header=header, rows=rows,
+                           align=align))  # type: ignore[arg-type]
 
     def paragraph(self, content: Token, line: int) -> None:
         lines = inline.split_lines(content.children or [], line)
+        if id(content) in self.attribution_lines:
+            lines = lines[:-1]  # the quote's "— Name" line: shown with the quote, not spoken
         run: list[inline.InlineLine] = []
         speaker: inline.Speaker | None = None
         for ln in lines:
@@ -280,8 +492,9 @@ class _Parser:
             self.add(beat)
         name = self.speaker_name(speaker, start)
         if text:
+            emphasis = [p for p in inline.strong_phrases(tokens0) if p in text]
             self.speech(name, text, caption, "; ".join(directions) or None, start,
-                        run[-1].line)
+                        run[-1].line, shown=self.containers.next_shown(), emphasis=emphasis)
         elif directions:
             self.report(start, 1, "warning", f"“({directions[0]})” is a direction with nothing "
                         "to say, so it is skipped. Put it before or after a sentence.")
@@ -335,7 +548,8 @@ class _Parser:
         return self.declared.get(name.upper()) or self.speakers.get(name.upper())
 
     def speech(self, speaker: str, text: str, caption: str, direction: str | None,
-               line: int, end_line: int) -> None:
+               line: int, end_line: int, *, shown: Shown | None = None,
+               emphasis: list[str] | None = None) -> None:
         character = self.character(speaker)
         limits = chunking.limits_for(character)
         over = chunking.exceeded(text, chunking.warn_limits(limits))
@@ -349,7 +563,7 @@ class _Parser:
         self.add(SpeechBeat(
             line=line, end_line=end_line, speaker=speaker, text=text, caption=caption,
             direction=direction, chunks=chunking.split_speech(text, limits),
-            estimated_ms=timing.speech_ms(text, speed),
+            estimated_ms=timing.speech_ms(text, speed), shown=shown, emphasis=emphasis or [],
         ))
 
     def media(self, tok: Token, line: int) -> MediaBeat:
@@ -373,9 +587,11 @@ class _Parser:
         return idx + 1 if idx >= 0 else None
 
     def resolve_media(self, raw: str, line: int, column: int, what: str, *,
-                      music: bool = False) -> str | None:
-        """An absolute path inside the script's folder tree, or an error and ``None``."""
-        where = "music:" if music else "![caption](path)"
+                      where: str = "![caption](path)") -> str | None:
+        """An absolute path inside the script's folder tree, or an error and ``None``.
+
+        ``where`` shows how the path is written (``music:``), for the empty-path message.
+        """
         if not raw.strip():
             self.report(line, column, "error", f"{what} has no path; write {where} with a path "
                         "relative to the script, like images/diagram.png.")
@@ -553,13 +769,16 @@ class _Parser:
                 self.report(scene.line, 1, "warning", f"the scene “{scene.title}” is empty; "
                             "write something under its heading or remove it.")
             beats = scene.beats
+            last_speech = max((i for i, b in enumerate(beats) if isinstance(b, SpeechBeat)),
+                              default=-1)
             for idx, beat in enumerate(beats):
                 if isinstance(beat, TerminalBeat | CodeBeat) and beat.options.sync_next:
-                    if any(isinstance(b, SpeechBeat) for b in beats[idx + 1 :]):
+                    if idx < last_speech:
                         beat.estimated_ms = 0  # it plays during the next speech
                     else:
                         self.report(beat.line, 1, "warning", "sync=next, but no speech follows "
                                     "in this scene; the block plays on its own.")
+            self.cards_timing(beats, last_speech)
             if beats and isinstance(beats[-1], VisualBeat | MediaBeat):
                 last = beats[-1]
                 last.estimated_ms = timing.HELD_VISUAL_MS
@@ -568,6 +787,34 @@ class _Parser:
                 self.report(last.line, 1, "warning", f"this {what} ends its scene with nothing "
                             "after it, so it is held for two seconds. Add narration after it, "
                             "or move it earlier.")
+
+    def cards_timing(self, beats: list[Beat], last_speech: int) -> None:
+        """A table or callout is shown over the next speech; alone it gets a moment.
+
+        "Next" means before any terminal or code block, which would take the screen first
+        (the timeline layout places cards by the same rule).
+        """
+        speech_next = False
+        for idx in range(len(beats) - 1, -1, -1):
+            beat = beats[idx]
+            if isinstance(beat, SpeechBeat):
+                speech_next = True
+            elif isinstance(beat, TerminalBeat | CodeBeat):
+                speech_next = False
+            elif isinstance(beat, TableBeat | CalloutBeat):
+                if speech_next:
+                    beat.estimated_ms = 0
+                    continue
+                beat.estimated_ms = timing.SHOWN_ALONE_MS
+                what = "table" if isinstance(beat, TableBeat) else "callout"
+                alone = f"only {timing.SHOWN_ALONE_MS / 1000:g} s"
+                if idx < last_speech:
+                    why = (f"a {what} followed by a terminal or code block before anything is "
+                           f"spoken is shown for {alone}; add narration right after it")
+                else:
+                    why = f"a {what} with nothing spoken after it is shown for {alone}; add " \
+                        "narration after it"
+                self.report(beat.line, 1, "warning", f"{why} so viewers can read it.")
 
 
 def _matching_close(tokens: list[Token], start: int) -> int:

@@ -18,6 +18,11 @@ OUTPUT_LINE_MS = 400
 """How long each line of terminal output takes to appear."""
 HELD_VISUAL_MS = 2_000
 """A visual with nothing after it in its scene is held this long."""
+SHOWN_ALONE_MS = 1_500
+"""A table or callout with no speech after it in its scene is shown this long.
+
+With speech after it, it costs no time of its own: it is shown over that speech.
+"""
 
 _WORD = re.compile(r"\S*?[^\W_]\S*")
 """A whitespace-separated piece with at least one letter or digit in it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.engine.model.script import (
+    CalloutBeat,
     CodeBeat,
     MediaBeat,
     PauseBeat,
@@ -68,10 +69,13 @@ def test_scenes_intro_and_minor_headings(valid_dir: Path) -> None:
         ("Beta", 11, False),
     ]
     beta = script.scenes[2]
-    # A ### heading is neither spoken nor a scene; the text under it stays in Beta.
+    # A ### heading is a callout: shown, not spoken, no new scene; the text under it stays in Beta.
     assert [b.text for b in beta.beats if isinstance(b, SpeechBeat)] == [
         "Second scene.", "Still the second scene."]
-    assert [d.line for d in script.diagnostics if d.severity.value == "info"] == [15]
+    callout = beta.beats[1]
+    assert isinstance(callout, CalloutBeat)
+    assert (callout.line, callout.text, callout.level, callout.estimated_ms) == (15, "A note heading", 3, 0)
+    assert script.diagnostics == []
 
 
 def test_narration_is_spoken_by_narrator_and_joins_lines(valid_dir: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.engine.model.script import Script, SpeechBeat
+from app.engine.model.script import Script, SpeechBeat, TableBeat
 from app.engine.script import parse_file, parse_text
 from app.engine.script.frontmatter import MAX_ALIASES, MAX_DEPTH, load_front_matter
 
@@ -108,6 +108,15 @@ def test_yaml_tags_are_not_executed() -> None:
         ("setext confusion", "---\ntitle\n---\n"),
         ("media everywhere", "![a](../x.png) ![b](/etc/passwd) ![c](C:\\x.png) ![d](~/x.png) ![e]()\n"),
         ("tab soup", "\t\t- \t>\t```\t\n"),
+        ("table without a body", "| a | b |\n| - | - |\n"),
+        ("table with a ragged body", "| a |\n| - |\n| 1 | 2 | 3 |\n|\n| | |\n"),
+        ("table in a list in a quote", "> - | a |\n>   | - |\n>   | 1 |\n"),
+        ("only a callout", "### \n#### x\n"),
+        ("quote of dashes", "> —\n> --\n> ---\n"),
+        ("unclosed strong in a list", "- **never\n- closed**\n"),
+        ("unclosed fence in a list item", "- ```terminal\n  $ ls\n"),
+        ("strong everywhere", "**" * 20_000 + "\n"),
+        ("nested list markers", "- " * 5000 + "x\n"),
     ],
 )
 def test_malformed_input_never_raises(name: str, text: str, tmp_path: Path) -> None:
@@ -187,6 +196,8 @@ _PIECES = st.sampled_from([
     "ALICE: hi\n", "**Bob:** yo (quietly)\n", "> visual: sky\n", "![m](a.png)\n", "[pause 1s]\n",
     "```terminal sync=next\n", "```python\n", "```\n", "$ ls\n", "out\n", "<!-- c\n", "-->\n",
     "*a* [l](u) `c`\n", "&amp; \\*\n", "    indented\n", "- item\n", "1. one\n", "> quote\n",
+    "  - nested\n", "| a | b |\n", "| :- | -: |\n", "| 1 |\n", "### callout\n", "> — Ada\n",
+    "**Dr. Who:** hi\n", "**key** words\n", "-- Tim\n",
 ])
 
 
@@ -223,3 +234,51 @@ def test_a_pipe_is_refused_instead_of_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     script = parse_file(fifo)  # reading a pipe with no writer would block forever
     assert script.has_errors and "regular file" in script.diagnostics[0].message
+
+
+def test_a_thousand_item_list_is_one_slide_of_a_thousand_lines() -> None:
+    text = "## S\n\n" + "".join(f"- Item number {i}.\n" for i in range(1000)) + "\nAfter.\n"
+    script = parse_text(text)
+    _fine(script)
+    items = [b for b in script.beats() if isinstance(b, SpeechBeat) and b.shown]
+    assert len(items) == 1000
+    assert {b.shown.group for b in items if b.shown} == {3}
+    assert [b.shown.index for b in items if b.shown] == list(range(1000))
+    assert items[-1].text == "Item number 999." and items[-1].line == 1002
+    assert not [d for d in script.diagnostics if d.severity.value != "info"]
+
+
+def test_a_table_with_200_columns_keeps_them_and_warns_once() -> None:
+    cols = 200
+    text = (
+        "|" + "|".join(f"h{i}" for i in range(cols)) + "|\n"
+        "|" + "|".join("---" for _ in range(cols)) + "|\n"
+        "|" + "|".join(str(i) for i in range(cols)) + "|\n"
+        "\nWords after it.\n"
+    )
+    script = parse_text(text)
+    _fine(script)
+    (table,) = [b for b in script.beats() if isinstance(b, TableBeat)]
+    assert len(table.header) == len(table.align) == len(table.rows[0]) == cols
+    assert table.rows[0][-1] == str(cols - 1)
+    warnings = [d for d in script.diagnostics if d.severity.value == "warning"]
+    assert len(warnings) == 1 and "cut to fit" in warnings[0].message
+
+
+def test_lists_nested_past_the_markdown_limit_name_the_lines_they_lose() -> None:
+    # markdown-it stops at 20 levels (10 lists of items) and skips the rest of that list,
+    # which runs to the end of the file; the writer is told which lines.
+    text = "".join("  " * i + "- level\n" for i in range(200)) + "\n## After\n\nStill here.\n"
+    script = parse_text(text)
+    _fine(script)
+    (error,) = [d for d in script.diagnostics if d.is_error]
+    assert error.line == 10 and "lines 10–204 are skipped" in error.message
+    depths = [b.shown.depth for b in script.beats() if isinstance(b, SpeechBeat) and b.shown]
+    assert depths == list(range(9))
+
+
+def test_lists_just_under_the_limit_lose_nothing() -> None:
+    text = "".join("  " * i + "- level\n" for i in range(9)) + "\n## After\n\nStill here.\n"
+    script = parse_text(text)
+    assert not script.has_errors
+    assert [b.text for b in script.scenes[-1].beats if isinstance(b, SpeechBeat)] == ["Still here."]
