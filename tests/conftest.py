@@ -34,7 +34,9 @@ def corpus_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep every test's data, cache and config folders out of the real home."""
     base = tmp_path_factory.mktemp("userdirs")
     monkeypatch.setenv("CASTLINE_DATA_DIR", str(base / "data"))

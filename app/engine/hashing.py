@@ -23,7 +23,9 @@ def _default(value: Any) -> Any:
 
 def cache_key(namespace: str, **parts: Any) -> str:
     """A stable hex key for ``parts`` under ``namespace`` (``"audio"``, ``"visual"``)."""
-    payload = json.dumps({"ns": namespace, **parts}, sort_keys=True, default=_default, separators=(",", ":"))
+    payload = json.dumps(
+        {"ns": namespace, **parts}, sort_keys=True, default=_default, separators=(",", ":")
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -48,7 +48,9 @@ def keyring_available() -> bool:
         backend = keyring.get_keyring()
         return not isinstance(backend, fail.Keyring) and backend.priority > 0  # type: ignore[operator]
     except Exception as exc:  # a broken keyring configuration must not stop the app
-        logging.getLogger(__name__).warning("the OS keyring is unusable (%s); using environment variables", exc)
+        logging.getLogger(__name__).warning(
+            "the OS keyring is unusable (%s); using environment variables", exc
+        )
         return False
 
 
@@ -64,7 +66,9 @@ def get_api_key(provider: str) -> str | None:
         try:
             value = keyring.get_password(SERVICE, provider)
         except keyring.errors.KeyringError as exc:
-            logging.getLogger(__name__).warning("keyring could not be read (%s); trying %s", exc, env_var(provider))
+            logging.getLogger(__name__).warning(
+                "keyring could not be read (%s); trying %s", exc, env_var(provider)
+            )
     if not value:
         value = os.environ.get(env_var(provider)) or None
     if value:
@@ -94,7 +98,9 @@ def set_api_key(provider: str, key: str) -> None:
     try:
         keyring.set_password(SERVICE, provider, key.strip())
     except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(f"the OS keyring refused to store the {provider} key: {exc}") from exc
+        raise KeyringUnavailable(
+            f"the OS keyring refused to store the {provider} key: {exc}"
+        ) from exc
     _remember(key.strip())
 
 
@@ -107,7 +113,9 @@ def delete_api_key(provider: str) -> bool:
     except keyring.errors.PasswordDeleteError:
         return False
     except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(f"the OS keyring refused to delete the {provider} key: {exc}") from exc
+        raise KeyringUnavailable(
+            f"the OS keyring refused to delete the {provider} key: {exc}"
+        ) from exc
     return True
 
 
@@ -117,7 +125,9 @@ def remember_secret(value: str | None) -> None:
 
 
 _QUERY_KEY = re.compile(r"(?i)((?:key|api_key|token|access_token)=)[^&\s\"']+")
-_HEADER_KEY = re.compile(r"(?i)((?:xi-api-key|authorization|x-goog-api-key)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)[^\s\"',}]+")
+_HEADER_KEY = re.compile(
+    r"(?i)((?:xi-api-key|authorization|x-goog-api-key)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)[^\s\"',}]+"
+)
 
 
 def redact(text: str) -> str:

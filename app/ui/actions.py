@@ -74,7 +74,9 @@ class ActionRegistry(QObject):
         """A menu filled by the window at run time (``File > Recent``)."""
         return self._submenus.get(name)
 
-    def build_menus(self, bar: QMenuBar, submenus: dict[str, tuple[str, str]] | None = None) -> None:
+    def build_menus(
+        self, bar: QMenuBar, submenus: dict[str, tuple[str, str]] | None = None
+    ) -> None:
         """Fill ``bar`` in MENU_ORDER; ``submenus`` maps a name to (menu, title) for dynamic menus."""
         menus: dict[str, QMenu] = {}
         for name in MENU_ORDER:

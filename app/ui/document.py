@@ -76,8 +76,12 @@ class ScriptDocument(QObject):
         assert self.script is not None
         return self.script
 
-    def _parse(self, version: int, text: str, path: Path | None) -> tuple[int, Script, Timeline | None]:
-        script = parse_text(text, path=str(path) if path else None, base_dir=path.parent if path else None)
+    def _parse(
+        self, version: int, text: str, path: Path | None
+    ) -> tuple[int, Script, Timeline | None]:
+        script = parse_text(
+            text, path=str(path) if path else None, base_dir=path.parent if path else None
+        )
         timeline = self._layout(script) if self.follow_script or self.timeline is None else None
         return version, script, timeline
 

@@ -104,7 +104,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["timeline"]], [340], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["preview"]], [620], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["outline"]], [230], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["preview"], self.docks["voices"]], [400, 260], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.docks["preview"], self.docks["voices"]], [400, 260], Qt.Orientation.Vertical
+        )
         state = self.qsettings.value("window/state")
         if state is not None:
             self.restoreState(state)  # type: ignore[arg-type]
@@ -141,14 +143,34 @@ class MainWindow(QMainWindow):
         a(ActionSpec("file.open", "&Open Script…", "File", (SK.Open,)), self.open_dialog)
         a(ActionSpec("file.save", "&Save", "File", (SK.Save,), separator_before=True), self.save)
         a(ActionSpec("file.save_as", "Save &As…", "File", ("Ctrl+Shift+S",)), self.save_as)
-        a(ActionSpec("file.settings", "Se&ttings…", "File", ("Ctrl+,",), separator_before=True), self.open_settings)
+        a(
+            ActionSpec("file.settings", "Se&ttings…", "File", ("Ctrl+,",), separator_before=True),
+            self.open_settings,
+        )
         a(ActionSpec("file.quit", "&Quit", "File", ("Ctrl+Q",), separator_before=True), self.close)
-        a(ActionSpec("edit.scene_up", "Move Scene &Up", "Edit", ("Alt+Shift+Up",), separator_before=True), lambda: self.move_scene(-1))
-        a(ActionSpec("edit.scene_down", "Move Scene &Down", "Edit", ("Alt+Shift+Down",)), lambda: self.move_scene(1))
+        a(
+            ActionSpec(
+                "edit.scene_up", "Move Scene &Up", "Edit", ("Alt+Shift+Up",), separator_before=True
+            ),
+            lambda: self.move_scene(-1),
+        )
+        a(
+            ActionSpec("edit.scene_down", "Move Scene &Down", "Edit", ("Alt+Shift+Down",)),
+            lambda: self.move_scene(1),
+        )
         a(ActionSpec("edit.problem", "Go to Next &Problem", "Edit", ("F8",)), self.next_problem)
-        a(ActionSpec("view.editor", "Focus &Script Editor", "View", ("Ctrl+1",)), self.editor.setFocus)
-        a(ActionSpec("view.outline", "Focus &Outline", "View", ("Ctrl+2",)), lambda: self._focus("outline"))
-        a(ActionSpec("view.problems", "Focus &Problems", "View", ("Ctrl+3",)), lambda: self._focus("problems"))
+        a(
+            ActionSpec("view.editor", "Focus &Script Editor", "View", ("Ctrl+1",)),
+            self.editor.setFocus,
+        )
+        a(
+            ActionSpec("view.outline", "Focus &Outline", "View", ("Ctrl+2",)),
+            lambda: self._focus("outline"),
+        )
+        a(
+            ActionSpec("view.problems", "Focus &Problems", "View", ("Ctrl+3",)),
+            lambda: self._focus("problems"),
+        )
         a(ActionSpec("view.jobs", "Show &Jobs", "View", ("Ctrl+9",)), lambda: self._focus("jobs"))
         a(ActionSpec("help.about", "&About Castline", "Help"), self._about)
         from app.ui.panels import register_panel_actions
@@ -210,8 +232,12 @@ class MainWindow(QMainWindow):
         on_project_opened(self)
 
     def open_dialog(self) -> None:
-        start = str(self.session.script_path.parent) if self.session.script_path else str(Path.home())
-        name, _ = QFileDialog.getOpenFileName(self, "Open script", start, "Scripts (*.md *.markdown)")
+        start = (
+            str(self.session.script_path.parent) if self.session.script_path else str(Path.home())
+        )
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open script", start, "Scripts (*.md *.markdown)"
+        )
         if name:
             self.open_script(Path(name))
 
@@ -221,7 +247,11 @@ class MainWindow(QMainWindow):
         try:
             path = self.session.save(self.editor.toPlainText())
         except OSError as exc:
-            QMessageBox.warning(self, "Cannot save", f"{self.session.script_path}:\n{exc}\nYour edits are kept in the project store.")
+            QMessageBox.warning(
+                self,
+                "Cannot save",
+                f"{self.session.script_path}:\n{exc}\nYour edits are kept in the project store.",
+            )
             return False
         self.statusBar().showMessage(f"Saved {path}", 4000)
         return True
@@ -229,7 +259,9 @@ class MainWindow(QMainWindow):
     def save_as(self) -> None:
         if self.session.script_path is None:
             return
-        name, _ = QFileDialog.getSaveFileName(self, "Save script as", str(self.session.script_path), "Scripts (*.md)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save script as", str(self.session.script_path), "Scripts (*.md)"
+        )
         if name:
             self.session.save(self.editor.toPlainText(), Path(name))
             self.editor.script_dir = Path(name).parent
@@ -257,7 +289,9 @@ class MainWindow(QMainWindow):
         workers.submit(
             lambda: store.add_asset(path, kind="media", provenance={"dropped": str(path)}),
             None,
-            lambda error: self.statusBar().showMessage(f"Could not add {path.name} to the project's assets: {error}"),
+            lambda error: self.statusBar().showMessage(
+                f"Could not add {path.name} to the project's assets: {error}"
+            ),
             owner=self,
         )
 
@@ -270,7 +304,9 @@ class MainWindow(QMainWindow):
 
     def _set_budget(self, usd: float) -> None:
         if self.session.project is not None:
-            self.session.project = self.store.update_project(self.session.project.id, budget_usd=usd)
+            self.session.project = self.store.update_project(
+                self.session.project.id, budget_usd=usd
+            )
             self.voices.update_cost()
 
     # -- editing ---------------------------------------------------------------------
@@ -286,7 +322,9 @@ class MainWindow(QMainWindow):
         self.problems.set_diagnostics(script.diagnostics)
         self.outline.set_scenes(script.scenes)
         errors = sum(1 for d in script.diagnostics if d.is_error)
-        self.docks["problems"].setWindowTitle(f"Problems ({len(script.diagnostics)})" if script.diagnostics else "Problems")
+        self.docks["problems"].setWindowTitle(
+            f"Problems ({len(script.diagnostics)})" if script.diagnostics else "Problems"
+        )
         if errors:
             self.statusBar().showMessage(f"{errors} error(s) in the script", 3000)
 
@@ -358,7 +396,9 @@ class MainWindow(QMainWindow):
         if not self.jobs.running():
             self.job_bar.hide()
             self.job_label.setText("")
-        msg = {"done": "finished", "cancelled": "cancelled", "failed": f"failed: {job.error}"}[job.state]
+        msg = {"done": "finished", "cancelled": "cancelled", "failed": f"failed: {job.error}"}[
+            job.state
+        ]
         self.statusBar().showMessage(f"{job.title} {msg}", 8000)
 
     # -- window ----------------------------------------------------------------------
@@ -391,4 +431,6 @@ class MainWindow(QMainWindow):
         super().closeEvent(e)
 
     def _about(self) -> None:
-        QMessageBox.about(self, "About Castline", "Castline turns a Markdown script into a narrated video.")
+        QMessageBox.about(
+            self, "About Castline", "Castline turns a Markdown script into a narrated video."
+        )

@@ -56,9 +56,13 @@ def build_panels(w: MainWindow) -> None:
     w._dock("terminal", "Terminal", w.terminal, area.RightDockWidgetArea)
     w.tabifyDockWidget(w.docks["voices"], w.docks["terminal"])
     w.document.parsed.connect(w.terminal.set_script)
-    w.editor.cursorPositionChanged.connect(lambda: w.terminal.select_for_cursor(w.editor.current_line()))
+    w.editor.cursorPositionChanged.connect(
+        lambda: w.terminal.select_for_cursor(w.editor.current_line())
+    )
     w.terminal.options_changed.connect(
-        lambda line, options: w.replace_text(set_block_options(w.editor.toPlainText(), line, options))
+        lambda line, options: w.replace_text(
+            set_block_options(w.editor.toPlainText(), line, options)
+        )
     )
     w.timeline_save = QTimer(w)
     w.timeline_save.setSingleShot(True)
@@ -72,8 +76,14 @@ def synthesis_service(w: MainWindow) -> SynthesisService:
     project_id = w.session.project.id if w.session.project else None
     service = getattr(w, "_synthesis", None)
     budget_usd = w.session.project.budget_usd if w.session.project else w.prefs.budget_usd
-    if service is None or service.options.project_id != project_id or service.options.budget_usd != budget_usd:
-        service = SynthesisService(w.store, SynthesisOptions(project_id=project_id, budget_usd=budget_usd))
+    if (
+        service is None
+        or service.options.project_id != project_id
+        or service.options.budget_usd != budget_usd
+    ):
+        service = SynthesisService(
+            w.store, SynthesisOptions(project_id=project_id, budget_usd=budget_usd)
+        )
         w._synthesis = service
     return service
 
@@ -103,7 +113,9 @@ def _synthesized(w: MainWindow, result: SynthesisResult) -> None:
     w.document.synthesis = result
     if result.failed:
         first = next(iter(result.failed.items()))
-        w.statusBar().showMessage(f"{len(result.failed)} line(s) failed; line {first[0]}: {first[1]}", 10000)
+        w.statusBar().showMessage(
+            f"{len(result.failed)} line(s) failed; line {first[0]}: {first[1]}", 10000
+        )
     if w.document.follow_script:
         w.document.relayout()
     w.voices.update_cost()
@@ -136,13 +148,18 @@ def default_output(w: MainWindow, preset: str) -> Path:
     return output_for(w.prefs.output_dir, script, preset)
 
 
-def start_export(w: MainWindow, preset: str = DEFAULT_PRESET, output: Path | None = None, burn: bool = False) -> Job | None:
+def start_export(
+    w: MainWindow, preset: str = DEFAULT_PRESET, output: Path | None = None, burn: bool = False
+) -> Job | None:
     """Export the timeline as it is now; the script must have no errors."""
     script = w.document.parse_now()
     timeline = w.document.snapshot()
     errors = [d for d in script.diagnostics if d.is_error]
     if errors:
-        w.statusBar().showMessage(f"Fix {len(errors)} error(s) before exporting: line {errors[0].line}: {errors[0].message}", 10000)
+        w.statusBar().showMessage(
+            f"Fix {len(errors)} error(s) before exporting: line {errors[0].line}: {errors[0].message}",
+            10000,
+        )
         w._focus("problems")
         return None
     if timeline is None or timeline.duration == 0:
@@ -151,19 +168,26 @@ def start_export(w: MainWindow, preset: str = DEFAULT_PRESET, output: Path | Non
     target = output or default_output(w, preset)
     request = ExportRequest(script, timeline, w.document.follow_script, target, preset, burn)
     if not w.document.follow_script and unvoiced(timeline):
-        w.statusBar().showMessage(f"{unvoiced(timeline)} line(s) have no voice yet and will be silent: use Synthesize all voices first", 10000)
+        w.statusBar().showMessage(
+            f"{unvoiced(timeline)} line(s) have no voice yet and will be silent: use Synthesize all voices first",
+            10000,
+        )
 
     def done(job: Job) -> None:
         if job.state == "done":
             w.statusBar().showMessage(f"Exported {job.result.output}", 15000)
 
-    return w.jobs.start("render", f"Export {target.name}", export_work(request, lambda: synthesis_service(w)), done)
+    return w.jobs.start(
+        "render", f"Export {target.name}", export_work(request, lambda: synthesis_service(w)), done
+    )
 
 
 def open_export_dialog(w: MainWindow) -> ExportDialog:
     dialog = getattr(w, "export_dialog", None)
     if dialog is None:
-        dialog = ExportDialog(w.jobs, lambda p: default_output(w, p), lambda p, o, b: start_export(w, p, o, b), w)
+        dialog = ExportDialog(
+            w.jobs, lambda p: default_output(w, p), lambda p, o, b: start_export(w, p, o, b), w
+        )
         w.export_dialog = dialog
     dialog.show()
     dialog.raise_()
@@ -172,12 +196,27 @@ def open_export_dialog(w: MainWindow) -> ExportDialog:
 
 def register_panel_actions(w: MainWindow) -> None:
     a = w.actions_.add
-    a(ActionSpec("file.export_youtube", "Export for &YouTube", "File", ("Ctrl+E",), separator_before=True,
-                 tip="Export with the YouTube 1080p preset to the output folder"), lambda: start_export(w))
-    a(ActionSpec("file.export", "&Export…", "File", ("Ctrl+Shift+E",)), lambda: open_export_dialog(w))
+    a(
+        ActionSpec(
+            "file.export_youtube",
+            "Export for &YouTube",
+            "File",
+            ("Ctrl+E",),
+            separator_before=True,
+            tip="Export with the YouTube 1080p preset to the output folder",
+        ),
+        lambda: start_export(w),
+    )
+    a(
+        ActionSpec("file.export", "&Export…", "File", ("Ctrl+Shift+E",)),
+        lambda: open_export_dialog(w),
+    )
     tp = w.timeline_panel
     pv = w.preview
-    a(ActionSpec("edit.undo", "&Undo", "Edit", (SK.Undo,), tip="Undo the last timeline edit"), w.undo_stack.undo)
+    a(
+        ActionSpec("edit.undo", "&Undo", "Edit", (SK.Undo,), tip="Undo the last timeline edit"),
+        w.undo_stack.undo,
+    )
     a(ActionSpec("edit.redo", "&Redo", "Edit", ("Ctrl+Shift+Z", "Ctrl+Y")), w.undo_stack.redo)
     w.undo_stack.canUndoChanged.connect(w.actions_.action("edit.undo").setEnabled)
     w.undo_stack.canRedoChanged.connect(w.actions_.action("edit.redo").setEnabled)
@@ -185,33 +224,95 @@ def register_panel_actions(w: MainWindow) -> None:
     w.actions_.action("edit.redo").setEnabled(False)
     a(ActionSpec("timeline.split", "&Split at Playhead", "Timeline", ("S",)), tp.split_at_playhead)
     a(ActionSpec("timeline.delete", "&Delete Clip", "Timeline", ("Delete",)), tp.delete_selected)
-    a(ActionSpec("timeline.ripple", "&Ripple Delete", "Timeline", ("Shift+Delete",)), lambda: tp.delete_selected(ripple=True))
-    a(ActionSpec("timeline.select", "Select Clip at &Playhead", "Timeline", ("C",), separator_before=True), tp.select_at_playhead)
-    a(ActionSpec("timeline.next_clip", "Select Ne&xt Clip", "Timeline", ("Alt+Right",)), lambda: tp.step_selection(1))
-    a(ActionSpec("timeline.prev_clip", "Select Pre&vious Clip", "Timeline", ("Alt+Left",)), lambda: tp.step_selection(-1))
-    a(ActionSpec("timeline.nudge_right", "Nudge Clip Right", "Timeline", (".",)), lambda: tp.nudge(1))
-    a(ActionSpec("timeline.nudge_left", "Nudge Clip Left", "Timeline", (",",)), lambda: tp.nudge(-1))
-    a(ActionSpec("timeline.trim_start", "Trim Clip Start to Playhead", "Timeline", ("Q",)), lambda: tp.trim_to_playhead("start"))
-    a(ActionSpec("timeline.trim_end", "Trim Clip End to Playhead", "Timeline", ("W",)), lambda: tp.trim_to_playhead("end"))
-    a(ActionSpec("timeline.zoom_in", "Zoom &In", "Timeline", ("=", "Ctrl+="), separator_before=True), lambda: tp.view.zoom_by(1.25))
-    a(ActionSpec("timeline.zoom_out", "Zoom &Out", "Timeline", ("-", "Ctrl+-")), lambda: tp.view.zoom_by(0.8))
+    a(
+        ActionSpec("timeline.ripple", "&Ripple Delete", "Timeline", ("Shift+Delete",)),
+        lambda: tp.delete_selected(ripple=True),
+    )
+    a(
+        ActionSpec(
+            "timeline.select", "Select Clip at &Playhead", "Timeline", ("C",), separator_before=True
+        ),
+        tp.select_at_playhead,
+    )
+    a(
+        ActionSpec("timeline.next_clip", "Select Ne&xt Clip", "Timeline", ("Alt+Right",)),
+        lambda: tp.step_selection(1),
+    )
+    a(
+        ActionSpec("timeline.prev_clip", "Select Pre&vious Clip", "Timeline", ("Alt+Left",)),
+        lambda: tp.step_selection(-1),
+    )
+    a(
+        ActionSpec("timeline.nudge_right", "Nudge Clip Right", "Timeline", (".",)),
+        lambda: tp.nudge(1),
+    )
+    a(
+        ActionSpec("timeline.nudge_left", "Nudge Clip Left", "Timeline", (",",)),
+        lambda: tp.nudge(-1),
+    )
+    a(
+        ActionSpec("timeline.trim_start", "Trim Clip Start to Playhead", "Timeline", ("Q",)),
+        lambda: tp.trim_to_playhead("start"),
+    )
+    a(
+        ActionSpec("timeline.trim_end", "Trim Clip End to Playhead", "Timeline", ("W",)),
+        lambda: tp.trim_to_playhead("end"),
+    )
+    a(
+        ActionSpec(
+            "timeline.zoom_in", "Zoom &In", "Timeline", ("=", "Ctrl+="), separator_before=True
+        ),
+        lambda: tp.view.zoom_by(1.25),
+    )
+    a(
+        ActionSpec("timeline.zoom_out", "Zoom &Out", "Timeline", ("-", "Ctrl+-")),
+        lambda: tp.view.zoom_by(0.8),
+    )
     a(ActionSpec("timeline.zoom_fit", "Zoom to &Fit", "Timeline", ("Ctrl+0",)), tp.view.zoom_fit)
-    snap = a(ActionSpec("timeline.snap", "S&napping", "Timeline", ("N",), checkable=True), lambda: None)
+    snap = a(
+        ActionSpec("timeline.snap", "S&napping", "Timeline", ("N",), checkable=True), lambda: None
+    )
     snap.setChecked(True)
     snap.toggled.connect(lambda on: setattr(tp.view, "snapping", on))
-    a(ActionSpec("timeline.relayout", "Re-&layout from Script", "Timeline", ("Ctrl+L",), separator_before=True), w.document.relayout)
+    a(
+        ActionSpec(
+            "timeline.relayout",
+            "Re-&layout from Script",
+            "Timeline",
+            ("Ctrl+L",),
+            separator_before=True,
+        ),
+        w.document.relayout,
+    )
     a(ActionSpec("playback.play", "&Play / Pause", "Playback", ("Space",)), pv.toggle_play)
-    a(ActionSpec("playback.back", "Play &Backwards (J)", "Playback", ("J",)), lambda: pv.shuttle(-1))
+    a(
+        ActionSpec("playback.back", "Play &Backwards (J)", "Playback", ("J",)),
+        lambda: pv.shuttle(-1),
+    )
     a(ActionSpec("playback.pause", "Pa&use (K)", "Playback", ("K",)), pv.pause)
-    a(ActionSpec("playback.forward", "Play &Forwards (L)", "Playback", ("L",)), lambda: pv.shuttle(1))
-    a(ActionSpec("playback.prev", "Previous &Frame", "Playback", ("Left",), separator_before=True), lambda: pv.step(-1))
+    a(
+        ActionSpec("playback.forward", "Play &Forwards (L)", "Playback", ("L",)),
+        lambda: pv.shuttle(1),
+    )
+    a(
+        ActionSpec(
+            "playback.prev", "Previous &Frame", "Playback", ("Left",), separator_before=True
+        ),
+        lambda: pv.step(-1),
+    )
     a(ActionSpec("playback.next", "&Next Frame", "Playback", ("Right",)), lambda: pv.step(1))
     a(ActionSpec("playback.start", "Go to &Start", "Playback", ("Home",)), pv.home)
     a(ActionSpec("playback.end", "Go to &End", "Playback", ("End",)), pv.end)
-    a(ActionSpec("view.timeline", "Focus &Timeline", "View", ("Ctrl+4",)), lambda: w._focus("timeline"))
+    a(
+        ActionSpec("view.timeline", "Focus &Timeline", "View", ("Ctrl+4",)),
+        lambda: w._focus("timeline"),
+    )
     a(ActionSpec("view.preview", "Show Pre&view", "View", ("Ctrl+5",)), lambda: w._focus("preview"))
     a(ActionSpec("view.voices", "Show &Voices", "View", ("Ctrl+6",)), lambda: w._focus("voices"))
-    a(ActionSpec("view.terminal", "Show T&erminal Preview", "View", ("Ctrl+7",)), lambda: w._focus("terminal"))
+    a(
+        ActionSpec("view.terminal", "Show T&erminal Preview", "View", ("Ctrl+7",)),
+        lambda: w._focus("terminal"),
+    )
 
 
 def on_project_opened(w: MainWindow) -> None:

@@ -84,7 +84,9 @@ class ProjectSession(QObject):
         file_text = path.read_text(encoding="utf-8")
         project = self.store.find_project_by_script(str(path))
         if project is None:
-            project = self.store.create_project(path.stem if path.stem != "script" else path.parent.name, str(path))
+            project = self.store.create_project(
+                path.stem if path.stem != "script" else path.parent.name, str(path)
+            )
         text = file_text
         self.recovered = False
         revision = self.store.latest_script_revision(project.id)

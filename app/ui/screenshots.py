@@ -31,7 +31,11 @@ def _settle(app: object, until: Callable[[], bool], timeout_s: float = 60.0) -> 
 def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     scratch = Path(tempfile.mkdtemp(prefix="castline-shots-"))
-    for var, sub in (("CASTLINE_DATA_DIR", "data"), ("CASTLINE_CACHE_DIR", "cache"), ("CASTLINE_CONFIG_DIR", "config")):
+    for var, sub in (
+        ("CASTLINE_DATA_DIR", "data"),
+        ("CASTLINE_CACHE_DIR", "cache"),
+        ("CASTLINE_CONFIG_DIR", "config"),
+    ):
         os.environ[var] = str(scratch / sub)
     import shutil
 
@@ -61,18 +65,38 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     if job is not None:
         _settle(app, lambda: job.state != "running", 300)
         if job.state != "done":
-            print(f"voices not synthesized ({job.state}: {job.error}); screenshots show estimates", file=sys.stderr)
+            print(
+                f"voices not synthesized ({job.state}: {job.error}); screenshots show estimates",
+                file=sys.stderr,
+            )
     tl = window.document.timeline
     assert tl is not None
     # A frame with a terminal on screen makes the better picture.
     terminal = next((c for t in tl.tracks if t.kind == "terminal" for c in t.clips), None)
     frame = terminal.start + min(terminal.length - 1, 90) if terminal else tl.duration // 3
     view.set_playhead(frame, emit=True)
-    _settle(app, lambda: window.preview.shown_frame == frame and all(
-        i.thumbnail is not None for i in view.clip_items.values() if i.kind in ("visual", "terminal")
-    ) and all(i.peaks is not None for i in view.clip_items.values() if i.kind in ("voice", "music")))
+    _settle(
+        app,
+        lambda: (
+            window.preview.shown_frame == frame
+            and all(
+                i.thumbnail is not None
+                for i in view.clip_items.values()
+                if i.kind in ("visual", "terminal")
+            )
+            and all(
+                i.peaks is not None
+                for i in view.clip_items.values()
+                if i.kind in ("voice", "music")
+            )
+        ),
+    )
     view.set_playhead(frame)
-    block_line = next((b.line for b in window.document.script.beats() if b.kind == "terminal"), 1) if window.document.script else 1
+    block_line = (
+        next((b.line for b in window.document.script.beats() if b.kind == "terminal"), 1)
+        if window.document.script
+        else 1
+    )
     window.editor.goto_line(block_line + 1)
     _settle(app, lambda: window.terminal.shown_array is not None)
     window.terminal.playing.setChecked(False)
@@ -120,15 +144,21 @@ def _save(image: object, path: Path, docs_dir: Path | None) -> Path:
         with Image.open(path) as im:
             small = im.convert("RGB")
             if small.width > 1400:
-                small = small.resize((1400, round(small.height * 1400 / small.width)), Image.Resampling.LANCZOS)
-            small.quantize(colors=192, method=Image.Quantize.MEDIANCUT).save(docs_dir / path.name, optimize=True)
+                small = small.resize(
+                    (1400, round(small.height * 1400 / small.width)), Image.Resampling.LANCZOS
+                )
+            small.quantize(colors=192, method=Image.Quantize.MEDIANCUT).save(
+                docs_dir / path.name, optimize=True
+            )
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.ui.screenshots", description=__doc__)
     parser.add_argument("out", type=Path, nargs="?", default=Path("out/screenshots"))
-    parser.add_argument("--docs", type=Path, default=None, help="also write small copies for the README here")
+    parser.add_argument(
+        "--docs", type=Path, default=None, help="also write small copies for the README here"
+    )
     args = parser.parse_args(argv)
     for path in capture(args.out, args.docs):
         print(path)

@@ -53,7 +53,11 @@ def dark_palette() -> QPalette:
     p.setColor(QPalette.ColorRole.Link, ACCENT)
     p.setColor(QPalette.ColorRole.Highlight, ACCENT)
     p.setColor(QPalette.ColorRole.HighlightedText, QColor(255, 255, 255))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
         p.setColor(QPalette.ColorGroup.Disabled, role, MUTED)
     return p
 

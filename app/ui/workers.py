@@ -19,7 +19,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 log = logging.getLogger(__name__)
 
 
-POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="castline-ui")
+POOL = ThreadPoolExecutor(
+    max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="castline-ui"
+)
 """Shared workers for parsing, waveforms, synthesis and export."""
 
 DRAIN_MS = 2
@@ -36,7 +38,9 @@ class _Dispatcher(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self._queue: queue.SimpleQueue[tuple[Callable[[Any], None], Any, bool]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Callable[[Any], None], Any, bool]] = (
+            queue.SimpleQueue()
+        )
         self._outstanding = 0
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -116,7 +120,11 @@ def submit(
             result = fn()
         except BaseException as exc:
             log.debug("worker failed", exc_info=True)
-            hub.post(failed, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, final=True)
+            hub.post(
+                failed,
+                f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+                final=True,
+            )
             return
         hub.post(done, result, final=True)
 
@@ -173,7 +181,9 @@ class LatestOnly(QObject):
                 return rid, _STALE
             return rid, fn()
 
-        submit(run, self._deliver, lambda msg: self.failed.emit(rid, msg), pool=self._pool, owner=self)
+        submit(
+            run, self._deliver, lambda msg: self.failed.emit(rid, msg), pool=self._pool, owner=self
+        )
         return rid
 
     def _deliver(self, pair: tuple[int, Any]) -> None:

@@ -19,7 +19,9 @@ def main(argv: list[str]) -> int:
     import tests.bench as pkg
 
     wanted = set(argv)
-    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name.startswith("bench_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name.startswith("bench_")
+    )
     failures = 0
     for name in names:
         short = name.removeprefix("bench_")

@@ -100,19 +100,38 @@ def run() -> list[Figure]:
     ex_ours = cpu_median(lambda: parse_file(example), repeat=20)
     ex_base = cpu_median(lambda: _paused(lambda: md.parse(example_text)), repeat=20)
 
-    laughs = "---\n" + "".join(
-        f"{c}: &{c} [" + ",".join([f"*{p}"] * 9 if p else ['"lol"'] * 9) + "]\n"
-        for p, c in zip([None, "a", "b", "c", "d", "e"], "abcdef", strict=True)
-    ) + "---\n\nWords.\n"
+    laughs = (
+        "---\n"
+        + "".join(
+            f"{c}: &{c} [" + ",".join([f"*{p}"] * 9 if p else ['"lol"'] * 9) + "]\n"
+            for p, c in zip([None, "a", "b", "c", "d", "e"], "abcdef", strict=True)
+        )
+        + "---\n\nWords.\n"
+    )
     refused = parse_text(laughs)
     assert refused.has_errors
     laughs_s = cpu_median(lambda: parse_text(laughs), repeat=10)
 
     label = "markdown-it-py tokenising only"
     return [
-        Figure(f"parse a {mb:.2f} MB script ({beats} beats), CPU", ours, "s", base, label, "well under 1 s"),
+        Figure(
+            f"parse a {mb:.2f} MB script ({beats} beats), CPU",
+            ours,
+            "s",
+            base,
+            label,
+            "well under 1 s",
+        ),
         Figure("parse throughput", mb / ours, "MB/s", mb / base, label, "> 1 MB/s"),
-        Figure("parse the example script (parse_file), CPU", ex_ours * 1000, "ms", ex_base * 1000, label,
-               "< 50 ms, fast enough to re-parse while typing"),
-        Figure("refuse a billion-laughs front matter, CPU", laughs_s * 1000, "ms", goal="milliseconds"),
+        Figure(
+            "parse the example script (parse_file), CPU",
+            ex_ours * 1000,
+            "ms",
+            ex_base * 1000,
+            label,
+            "< 50 ms, fast enough to re-parse while typing",
+        ),
+        Figure(
+            "refuse a billion-laughs front matter, CPU", laughs_s * 1000, "ms", goal="milliseconds"
+        ),
     ]

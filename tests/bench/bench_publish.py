@@ -44,9 +44,18 @@ def _measure(tmp: Path) -> list[Figure]:
     fake = FakeYouTube({"ya29.bench-token": {UPLOAD_SCOPE}})
     fake.start()
     try:
-        base = PublishSettings(upload_url=f"{fake.url}/upload/youtube/v3", api_url=f"{fake.url}/youtube/v3", client_id="bench")
+        base = PublishSettings(
+            upload_url=f"{fake.url}/upload/youtube/v3",
+            api_url=f"{fake.url}/youtube/v3",
+            client_id="bench",
+        )
         creds = Credentials(base, Tokens("ya29.bench-token", None, time.time() + 3600))
-        options = PublishOptions(thumbnail=False, captions=False, policy=RetryPolicy(attempts=5, base_delay_s=0.001), sleep=lambda s: None)
+        options = PublishOptions(
+            thumbnail=False,
+            captions=False,
+            policy=RetryPolicy(attempts=5, base_delay_s=0.001),
+            sleep=lambda s: None,
+        )
         meta = VideoMetadata(title="Bench")
 
         def upload(chunk: int) -> tuple[float, int]:
@@ -54,7 +63,14 @@ def _measure(tmp: Path) -> list[Figure]:
             fake.files.clear()
             fake.videos.clear()
             t0 = time.perf_counter()
-            result = publish_video(video, meta, replace(base, chunk_bytes=chunk), credentials=creds, options=options, progress=Progress())
+            result = publish_video(
+                video,
+                meta,
+                replace(base, chunk_bytes=chunk),
+                credentials=creds,
+                options=options,
+                progress=Progress(),
+            )
             return time.perf_counter() - t0, result.bytes_uploaded
 
         whole = -(-SIZE // UNIT) * UNIT
@@ -67,7 +83,19 @@ def _measure(tmp: Path) -> list[Figure]:
         fake.stop()
     mib = SIZE / (1024 * 1024)
     return [
-        Figure("upload throughput, 4 MiB chunks (48 MiB, localhost)", mib / chunked_s, "MiB/s", mib / single_s, "one request, no chunks"),
-        Figure("bytes re-sent after a drop half-way", (sent_after_drop - SIZE) / (1024 * 1024), "MiB", SIZE / 2 / (1024 * 1024), "restart from zero",
-               goal="under one chunk (4 MiB)"),
+        Figure(
+            "upload throughput, 4 MiB chunks (48 MiB, localhost)",
+            mib / chunked_s,
+            "MiB/s",
+            mib / single_s,
+            "one request, no chunks",
+        ),
+        Figure(
+            "bytes re-sent after a drop half-way",
+            (sent_after_drop - SIZE) / (1024 * 1024),
+            "MiB",
+            SIZE / 2 / (1024 * 1024),
+            "restart from zero",
+            goal="under one chunk (4 MiB)",
+        ),
     ]

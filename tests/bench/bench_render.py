@@ -42,8 +42,18 @@ def five_minute_script() -> str:
         "---",
         "",
     ]
-    prompts = ["a server rack", "a glowing key", "a city at night", "an old terminal", "a mountain lake",
-               "a data centre aisle", "a circuit board", "a lighthouse", "a library", "a rocket launch"]
+    prompts = [
+        "a server rack",
+        "a glowing key",
+        "a city at night",
+        "an old terminal",
+        "a mountain lake",
+        "a data centre aisle",
+        "a circuit board",
+        "a lighthouse",
+        "a library",
+        "a rocket launch",
+    ]
     for s in range(10):
         out += [f"## Part {s + 1}", "", f"> visual: {prompts[s]}", ""]
         for p in range(3):
@@ -52,8 +62,16 @@ def five_minute_script() -> str:
             out += [" ".join(words).capitalize() + ".", ""]
             if p == 0:
                 out += ["[pause 1.5s]", ""]
-        out += ["```terminal speed=30", f"$ ls -la /srv/part{s}", "total 8", "-rw-r--r-- 1 root root 42 notes.txt",
-                "$ echo done", "done", "```", ""]
+        out += [
+            "```terminal speed=30",
+            f"$ ls -la /srv/part{s}",
+            "total 8",
+            "-rw-r--r-- 1 root root 42 notes.txt",
+            "$ echo done",
+            "done",
+            "```",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -71,7 +89,9 @@ print(json.dumps({"wall_s": r.render.wall_s, "video_s": r.render.duration_ms / 1
 """
 
 
-def _child_render(script: Path, out: Path, preset: str, env: dict[str, str]) -> tuple[dict[str, float], float]:
+def _child_render(
+    script: Path, out: Path, preset: str, env: dict[str, str]
+) -> tuple[dict[str, float], float]:
     """Render in a child process; returns its report (plus its CPU seconds) and its own peak RSS in MiB.
 
     The peak is the child's own high-water mark (VmHWM, read by the child itself): wait4's
@@ -79,7 +99,10 @@ def _child_render(script: Path, out: Path, preset: str, env: dict[str, str]) -> 
     """
     proc = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(script), str(out), preset],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
     stdout = proc.stdout.read()
@@ -87,7 +110,9 @@ def _child_render(script: Path, out: Path, preset: str, env: dict[str, str]) -> 
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise RuntimeError(f"render of {script.name} failed:\n{stderr.decode(errors='replace')[-2000:]}")
+        raise RuntimeError(
+            f"render of {script.name} failed:\n{stderr.decode(errors='replace')[-2000:]}"
+        )
     report = json.loads(stdout.decode().strip().splitlines()[-1])
     report["cpu_s"] = usage.ru_utime + usage.ru_stime
     return report, report["hwm_kib"] / 1024
@@ -115,7 +140,9 @@ def encode_only(frames: int, width: int, height: int, fps: Fraction, sample: Pat
     cycle = pictures + pictures[::-1]
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        with Encoder(Path(tmp) / "enc.mp4", get_preset("youtube-1080p"), fps=fps, width=width, height=height) as enc:
+        with Encoder(
+            Path(tmp) / "enc.mp4", get_preset("youtube-1080p"), fps=fps, width=width, height=height
+        ) as enc:
             for n in range(frames):
                 enc.add_frame(cycle[n % len(cycle)])
         return time.perf_counter() - t0
@@ -126,33 +153,73 @@ def run() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="castline-bench-render-") as tmp_name:
         tmp = Path(tmp_name)
         env = dict(os.environ)
-        env.update(CASTLINE_DATA_DIR=str(tmp / "data"), CASTLINE_CACHE_DIR=str(tmp / "cache"),
-                   CASTLINE_CONFIG_DIR=str(tmp / "config"))
+        env.update(
+            CASTLINE_DATA_DIR=str(tmp / "data"),
+            CASTLINE_CACHE_DIR=str(tmp / "cache"),
+            CASTLINE_CONFIG_DIR=str(tmp / "config"),
+        )
         script = tmp / "five-minutes.md"
         script.write_text(five_minute_script(), encoding="utf-8")
         # 1. Voices first (preview render: the voices are what takes the time).
         warm, _ = _child_render(script, tmp / "warm.mp4", "preview", env)
-        figures.append(Figure("voice synthesis, 5-min script (local Piper)", warm["synthesis_s"], "s",
-                              goal=f"{warm['synthesized']:.0f} lines, cached for the render below"))
+        figures.append(
+            Figure(
+                "voice synthesis, 5-min script (local Piper)",
+                warm["synthesis_s"],
+                "s",
+                goal=f"{warm['synthesized']:.0f} lines, cached for the render below",
+            )
+        )
         # 2. The render itself, voices cached.
         report, rss = _child_render(script, tmp / "five.mp4", "youtube-1080p", env)
         speed = report["video_s"] / report["wall_s"]
         # 3. The encode-only ceiling in the same run.
-        enc_s = encode_only(int(report["frames"]), int(report["width"]), int(report["height"]), Fraction(30),
-                            tmp / "five.mp4")
+        enc_s = encode_only(
+            int(report["frames"]),
+            int(report["width"]),
+            int(report["height"]),
+            Fraction(30),
+            tmp / "five.mp4",
+        )
         ceiling = report["video_s"] / enc_s
-        figures.append(Figure(f"render {report['video_s']:.0f} s script @1080p30 youtube-1080p", speed,
-                              "video s / wall s", baseline=ceiling, baseline_label="encode-only ceiling",
-                              goal=">= 1.0"))
+        figures.append(
+            Figure(
+                f"render {report['video_s']:.0f} s script @1080p30 youtube-1080p",
+                speed,
+                "video s / wall s",
+                baseline=ceiling,
+                baseline_label="encode-only ceiling",
+                goal=">= 1.0",
+            )
+        )
         figures.append(Figure("render peak RSS (child process)", rss, "MiB", goal="< 1536"))
         # CPU seconds per video second do not depend on what else the machine runs: at or
         # under 2.0 the render keeps up with real time on two free cores.
-        figures.append(Figure("render CPU time per video second (child, all threads)",
-                              report["cpu_s"] / report["video_s"], "CPU s / video s", goal="<= 2.0 on 2 cores"))
-        figures.append(Figure("machine load average during the run", os.getloadavg()[0], "runnable",
-                              goal="2 cores; above 2 the wall-clock figures are shared"))
-        figures.append(Figure("frames composited (rest repeated: nothing moved)", report["drawn"], "frames",
-                              baseline=report["frames"], baseline_label="total frames"))
+        figures.append(
+            Figure(
+                "render CPU time per video second (child, all threads)",
+                report["cpu_s"] / report["video_s"],
+                "CPU s / video s",
+                goal="<= 2.0 on 2 cores",
+            )
+        )
+        figures.append(
+            Figure(
+                "machine load average during the run",
+                os.getloadavg()[0],
+                "runnable",
+                goal="2 cores; above 2 the wall-clock figures are shared",
+            )
+        )
+        figures.append(
+            Figure(
+                "frames composited (rest repeated: nothing moved)",
+                report["drawn"],
+                "frames",
+                baseline=report["frames"],
+                baseline_label="total frames",
+            )
+        )
         # 4. The shared corpus, when it is beside this checkout.
         if CORPUS.is_dir():
             for path in sorted(CORPUS.glob("*.md")):
@@ -162,8 +229,13 @@ def run() -> list[Figure]:
                 except RuntimeError as exc:
                     print(f"  corpus {path.name}: {str(exc).splitlines()[-1]}", flush=True)
                     continue
-                figures.append(Figure(f"corpus {path.name} ({rep['video_s']:.0f} s) @1080p30",
-                                      rep["video_s"] / rep["wall_s"], "video s / wall s",
-                                      goal=">= 1.0"))
+                figures.append(
+                    Figure(
+                        f"corpus {path.name} ({rep['video_s']:.0f} s) @1080p30",
+                        rep["video_s"] / rep["wall_s"],
+                        "video s / wall s",
+                        goal=">= 1.0",
+                    )
+                )
                 figures.append(Figure(f"corpus {path.name} peak RSS", mem, "MiB", goal="< 1536"))
     return figures

@@ -36,14 +36,24 @@ def _bare_inserts(conn: sqlite3.Connection, sha: str, round_: int) -> None:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(
             "INSERT INTO audio_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (f"key-{round_}-{i}", sha, "local", "joe", 48000 + i, json.dumps({"i": i}), datetime.now(UTC).isoformat()),
+            (
+                f"key-{round_}-{i}",
+                sha,
+                "local",
+                "joe",
+                48000 + i,
+                json.dumps({"i": i}),
+                datetime.now(UTC).isoformat(),
+            ),
         )
         conn.execute("COMMIT")
 
 
 def _bare_reads(conn: sqlite3.Connection) -> None:
     for i in range(ENTRIES):
-        row = conn.execute("SELECT * FROM audio_cache WHERE cache_key = ?", (f"key-0-{i}",)).fetchone()
+        row = conn.execute(
+            "SELECT * FROM audio_cache WHERE cache_key = ?", (f"key-0-{i}",)
+        ).fetchone()
         json.loads(row[5])
 
 
@@ -53,7 +63,9 @@ def run() -> list[Figure]:
         counter = iter(range(1_000_000))
 
         def open_fresh() -> None:
-            Store.open(f"sqlite:///{root / f'fresh-{next(counter)}.db'}", assets_dir=root / "assets").close()
+            Store.open(
+                f"sqlite:///{root / f'fresh-{next(counter)}.db'}", assets_dir=root / "assets"
+            ).close()
 
         def bare_fresh() -> None:
             _bare_connection(root / f"bare-{next(counter)}.db").close()
@@ -72,7 +84,12 @@ def run() -> list[Figure]:
             r = next(rounds)
             for i in range(ENTRIES):
                 store.audio_cache_put(
-                    f"key-{r}-{i}", sha, provider="local", voice="joe", num_samples=48000 + i, meta={"i": i}
+                    f"key-{r}-{i}",
+                    sha,
+                    provider="local",
+                    voice="joe",
+                    num_samples=48000 + i,
+                    meta={"i": i},
                 )
 
         def store_gets() -> None:
@@ -90,12 +107,33 @@ def run() -> list[Figure]:
         bare.close()
 
     return [
-        Figure("open new store (create file + migrate to head)", open_new * 1000, "ms",
-               bare_new * 1000, "sqlite3 create WAL file + one table", "< 500 ms at app start"),
-        Figure("reopen migrated store (already at head)", reopen * 1000, "ms",
-               bare_new * 1000, "sqlite3 create WAL file + one table"),
-        Figure(f"audio_cache_put x{ENTRIES}, a commit each (median {REPEAT})", store_put * 1000, "ms",
-               bare_put * 1000, f"sqlite3 {ENTRIES} INSERT + COMMIT"),
-        Figure(f"audio_cache_get x{ENTRIES} (median {REPEAT})", store_get * 1000, "ms",
-               bare_get * 1000, f"sqlite3 {ENTRIES} SELECT by key"),
+        Figure(
+            "open new store (create file + migrate to head)",
+            open_new * 1000,
+            "ms",
+            bare_new * 1000,
+            "sqlite3 create WAL file + one table",
+            "< 500 ms at app start",
+        ),
+        Figure(
+            "reopen migrated store (already at head)",
+            reopen * 1000,
+            "ms",
+            bare_new * 1000,
+            "sqlite3 create WAL file + one table",
+        ),
+        Figure(
+            f"audio_cache_put x{ENTRIES}, a commit each (median {REPEAT})",
+            store_put * 1000,
+            "ms",
+            bare_put * 1000,
+            f"sqlite3 {ENTRIES} INSERT + COMMIT",
+        ),
+        Figure(
+            f"audio_cache_get x{ENTRIES} (median {REPEAT})",
+            store_get * 1000,
+            "ms",
+            bare_get * 1000,
+            f"sqlite3 {ENTRIES} SELECT by key",
+        ),
     ]

@@ -40,7 +40,11 @@ app.exec()
 
 def _env(scratch: Path) -> dict[str, str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    for var, sub in (("CASTLINE_DATA_DIR", "data"), ("CASTLINE_CACHE_DIR", "cache"), ("CASTLINE_CONFIG_DIR", "config")):
+    for var, sub in (
+        ("CASTLINE_DATA_DIR", "data"),
+        ("CASTLINE_CACHE_DIR", "cache"),
+        ("CASTLINE_CONFIG_DIR", "config"),
+    ):
         env[var] = str(scratch / sub)
     return env
 
@@ -48,7 +52,9 @@ def _env(scratch: Path) -> dict[str, str]:
 def _timed_process(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Seconds from spawning ``args`` until it prints ``startup_s=``, and the value it printed."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         match = re.match(r"startup_s=([0-9.]+)", line)
@@ -67,17 +73,28 @@ def startup(scratch: Path, runs: int = 3) -> tuple[float, float, float]:
     env = _env(scratch)
     project = scratch / "startup"
     shutil.copytree(EXAMPLE.parent, project)
-    studio = [sys.executable, "main.py", "studio", str(project / "script.md"), "--print-startup", "--quit-after-show"]
+    studio = [
+        sys.executable,
+        "main.py",
+        "studio",
+        str(project / "script.md"),
+        "--print-startup",
+        "--quit-after-show",
+    ]
     _timed_process(studio, env)  # first run creates the store and warms the disk cache
     timed = sorted(_timed_process(studio, env) for _ in range(runs))[runs // 2]
-    bare_s = sorted(_timed_process([sys.executable, "-c", BARE_WINDOW], env)[0] for _ in range(runs))[runs // 2]
+    bare_s = sorted(
+        _timed_process([sys.executable, "-c", BARE_WINDOW], env)[0] for _ in range(runs)
+    )[runs // 2]
     return timed[0], timed[1], bare_s
 
 
 def scrub(scratch: Path) -> tuple[list[float], list[float], int]:
     """Per-position latency (ms) through the studio and through preview_frame directly."""
     env = _env(scratch)
-    os.environ.update({k: v for k, v in env.items() if k.startswith("CASTLINE_") or k == "QT_QPA_PLATFORM"})
+    os.environ.update(
+        {k: v for k, v in env.items() if k.startswith("CASTLINE_") or k == "QT_QPA_PLATFORM"}
+    )
     from PySide6.QtWidgets import QApplication
 
     from app.engine.render import preview_frame
@@ -130,8 +147,27 @@ def run() -> list[Figure]:
         shutil.rmtree(scratch, ignore_errors=True)
     label = f"preview_frame direct, {width} px"
     return [
-        Figure(f"scrub latency p50 ({POSITIONS} positions, {width} px)", percentile(ui, 50), "ms", percentile(direct, 50), label),
-        Figure(f"scrub latency p95 ({POSITIONS} positions, {width} px)", percentile(ui, 95), "ms", percentile(direct, 95), label, "< 50 ms"),
-        Figure("start-up to a shown window (example project)", studio_s, "s", bare_s, "bare PySide6 window"),
+        Figure(
+            f"scrub latency p50 ({POSITIONS} positions, {width} px)",
+            percentile(ui, 50),
+            "ms",
+            percentile(direct, 50),
+            label,
+        ),
+        Figure(
+            f"scrub latency p95 ({POSITIONS} positions, {width} px)",
+            percentile(ui, 95),
+            "ms",
+            percentile(direct, 95),
+            label,
+            "< 50 ms",
+        ),
+        Figure(
+            "start-up to a shown window (example project)",
+            studio_s,
+            "s",
+            bare_s,
+            "bare PySide6 window",
+        ),
         Figure("  of which: studio command to shown window", command_s, "s"),
     ]

@@ -150,7 +150,13 @@ def _timing_errors(provider: object) -> tuple[np.ndarray, np.ndarray, float, flo
             seconds += time.perf_counter() - t0
             audio_s += raw.samples.size / raw.sample_rate
             old = estimate_word_timings(raw.samples, raw.sample_rate, text.split())
-            starts = np.array([w.start_sample for w in got]) if got is not None else np.array([w.start_sample for w in old])
+            starts = (
+                np.array([w.start_sample for w in got])
+                if got is not None
+                else np.array([w.start_sample for w in old])
+            )
             aligned += list(np.abs(starts - truth) * 1000 / raw.sample_rate)
-            energy += list(np.abs(np.array([w.start_sample for w in old]) - truth) * 1000 / raw.sample_rate)
+            energy += list(
+                np.abs(np.array([w.start_sample for w in old]) - truth) * 1000 / raw.sample_rate
+            )
     return np.array(aligned), np.array(energy), seconds, audio_s

@@ -20,9 +20,24 @@ import numpy as np
 from tests.fakes.server import FakeServer, Recorded, Reply, speechlike_with_spans
 
 VOICES = [
-    {"voice_id": "21m00Tcm4TlvDq8ikWAM", "name": "Rachel", "category": "premade", "labels": {"accent": "american", "gender": "female"}},
-    {"voice_id": "AZnzlk1XvdvUeBnXmlld", "name": "Domi", "category": "premade", "labels": {"accent": "american", "gender": "female"}},
-    {"voice_id": "ErXwobaYiN019PkySvjV", "name": "Antoni", "category": "premade", "labels": {"accent": "american", "gender": "male"}},
+    {
+        "voice_id": "21m00Tcm4TlvDq8ikWAM",
+        "name": "Rachel",
+        "category": "premade",
+        "labels": {"accent": "american", "gender": "female"},
+    },
+    {
+        "voice_id": "AZnzlk1XvdvUeBnXmlld",
+        "name": "Domi",
+        "category": "premade",
+        "labels": {"accent": "american", "gender": "female"},
+    },
+    {
+        "voice_id": "ErXwobaYiN019PkySvjV",
+        "name": "Antoni",
+        "category": "premade",
+        "labels": {"accent": "american", "gender": "male"},
+    },
 ]
 
 
@@ -32,7 +47,9 @@ def encode_mp3(samples: np.ndarray, rate: int, bitrate: int = 128_000) -> bytes:
     with av.open(buffer, "w", format="mp3") as out:
         stream = out.add_stream("libmp3lame", rate=rate, layout="mono")
         stream.bit_rate = bitrate
-        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1).astype(np.float32), format="flt", layout="mono")
+        frame = av.AudioFrame.from_ndarray(
+            samples.reshape(1, -1).astype(np.float32), format="flt", layout="mono"
+        )
         frame.sample_rate = rate
         for packet in stream.encode(frame):
             out.mux(packet)
@@ -46,7 +63,13 @@ def error(status: int, code: str, message: str) -> Reply:
 
 
 class FakeElevenLabs(FakeServer):
-    def __init__(self, *, valid_keys: set[str] | None = None, tier: str = "creator", character_limit: int = 100_000) -> None:
+    def __init__(
+        self,
+        *,
+        valid_keys: set[str] | None = None,
+        tier: str = "creator",
+        character_limit: int = 100_000,
+    ) -> None:
         super().__init__()
         self.valid_keys = valid_keys if valid_keys is not None else {"sk_test_eleven_0123456789"}
         self.tier = tier
@@ -62,7 +85,12 @@ class FakeElevenLabs(FakeServer):
         if request.method == "GET" and request.path == "/v1/user/subscription":
             return Reply.json(
                 200,
-                {"tier": self.tier, "character_count": self.character_count, "character_limit": self.character_limit, "status": "active"},
+                {
+                    "tier": self.tier,
+                    "character_count": self.character_count,
+                    "character_limit": self.character_limit,
+                    "status": "active",
+                },
             )
         match = re.fullmatch(r"/v1/text-to-speech/([^/]+)(/with-timestamps)?", request.path)
         if request.method == "POST" and match:
@@ -73,14 +101,28 @@ class FakeElevenLabs(FakeServer):
         body = request.body if isinstance(request.body, dict) else {}
         text = body.get("text")
         if not isinstance(text, str) or not text:
-            return Reply.json(422, {"detail": [{"loc": ["body", "text"], "msg": "field required", "type": "value_error.missing"}]})
+            return Reply.json(
+                422,
+                {
+                    "detail": [
+                        {
+                            "loc": ["body", "text"],
+                            "msg": "field required",
+                            "type": "value_error.missing",
+                        }
+                    ]
+                },
+            )
         if voice_id not in {v["voice_id"] for v in VOICES}:
-            return error(404, "voice_not_found", f"A voice with the voice_id {voice_id} was not found.")
+            return error(
+                404, "voice_not_found", f"A voice with the voice_id {voice_id} was not found."
+            )
         cost = len(text)
         with self._count_lock:
             if self.character_count + cost > self.character_limit:
                 return error(
-                    401, "quota_exceeded",
+                    401,
+                    "quota_exceeded",
                     f"This request exceeds your quota of {self.character_limit}. You have "
                     f"{self.character_limit - self.character_count} credits remaining, while {cost} credits are required.",
                 )
@@ -93,14 +135,29 @@ class FakeElevenLabs(FakeServer):
         if codec == "mp3":
             audio, content_type = encode_mp3(samples, rate), "audio/mpeg"
         elif codec == "pcm":
-            audio, content_type = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes(), "audio/pcm"
+            audio, content_type = (
+                (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes(),
+                "audio/pcm",
+            )
         else:
-            return Reply.json(400, {"detail": {"status": "invalid_output_format", "message": f"unknown output_format {fmt}"}})
+            return Reply.json(
+                400,
+                {
+                    "detail": {
+                        "status": "invalid_output_format",
+                        "message": f"unknown output_format {fmt}",
+                    }
+                },
+            )
         if not timestamps:
             return Reply(200, audio, headers, content_type=content_type)
         return Reply.json(
             200,
-            {"audio_base64": base64.b64encode(audio).decode(), "alignment": alignment(text, spans, rate), "normalized_alignment": alignment(text, spans, rate)},
+            {
+                "audio_base64": base64.b64encode(audio).decode(),
+                "alignment": alignment(text, spans, rate),
+                "normalized_alignment": alignment(text, spans, rate),
+            },
             headers,
         )
 
@@ -132,4 +189,8 @@ def alignment(text: str, spans: list[tuple[int, int]], rate: int) -> dict[str, l
             ends.append(round((a + (k - i + 1) * step) / rate, 4))
         previous_end = b / rate
         i = j
-    return {"characters": chars, "character_start_times_seconds": starts, "character_end_times_seconds": ends}
+    return {
+        "characters": chars,
+        "character_start_times_seconds": starts,
+        "character_end_times_seconds": ends,
+    }

@@ -60,19 +60,35 @@ class FakeGoogleOAuth(FakeServer):
         parts = urlsplit(redirect)
         if parts.scheme != "http" or parts.hostname != "127.0.0.1" or not parts.port:
             return oauth_error("invalid_request", "redirect_uri must be a loopback address")
-        if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
+        if (
+            q.get("response_type") != "code"
+            or q.get("code_challenge_method") != "S256"
+            or not q.get("code_challenge")
+        ):
             return oauth_error("invalid_request", "PKCE with S256 is required")
         if self.deny:
-            return Reply(302, headers={"Location": f"{redirect}?{urlencode({'error': 'access_denied', 'state': q.get('state', '')})}"})
+            return Reply(
+                302,
+                headers={
+                    "Location": f"{redirect}?{urlencode({'error': 'access_denied', 'state': q.get('state', '')})}"
+                },
+            )
         code = "4/" + secrets.token_urlsafe(24)
-        self.grants[code] = Grant(q["code_challenge"], redirect, q.get("scope", ""), q.get("access_type") == "offline")
+        self.grants[code] = Grant(
+            q["code_challenge"], redirect, q.get("scope", ""), q.get("access_type") == "offline"
+        )
         query = urlencode({"code": code, "state": q.get("state", ""), "scope": q.get("scope", "")})
         return Reply(302, headers={"Location": f"{redirect}?{query}"}, content_type="text/html")
 
     def _issue(self, scope: str, refresh: str | None) -> dict[str, object]:
         access = "ya29." + secrets.token_urlsafe(32)
         self.access_tokens[access] = set(scope.split())
-        answer: dict[str, object] = {"access_token": access, "expires_in": self.expires_in, "scope": scope, "token_type": "Bearer"}
+        answer: dict[str, object] = {
+            "access_token": access,
+            "expires_in": self.expires_in,
+            "scope": scope,
+            "token_type": "Bearer",
+        }
         if refresh:
             answer["refresh_token"] = refresh
             self.refresh_tokens[refresh] = scope
@@ -89,7 +105,11 @@ class FakeGoogleOAuth(FakeServer):
             if form.get("redirect_uri") != grant.redirect_uri:
                 return oauth_error("redirect_uri_mismatch", "Bad Request")
             verifier = form.get("code_verifier", "")
-            digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            digest = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                .rstrip(b"=")
+                .decode()
+            )
             if digest != grant.challenge:
                 return oauth_error("invalid_grant", "Invalid code verifier.")
             refresh = "1//" + secrets.token_urlsafe(32) if grant.offline else None

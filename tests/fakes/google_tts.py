@@ -16,9 +16,24 @@ from scipy.io import wavfile
 from tests.fakes.server import FakeServer, Recorded, Reply, speechlike
 
 VOICES = [
-    {"languageCodes": ["en-US"], "name": "en-US-Neural2-F", "ssmlGender": "FEMALE", "naturalSampleRateHertz": 24000},
-    {"languageCodes": ["en-US"], "name": "en-US-Neural2-D", "ssmlGender": "MALE", "naturalSampleRateHertz": 24000},
-    {"languageCodes": ["en-US"], "name": "en-US-Standard-B", "ssmlGender": "MALE", "naturalSampleRateHertz": 24000},
+    {
+        "languageCodes": ["en-US"],
+        "name": "en-US-Neural2-F",
+        "ssmlGender": "FEMALE",
+        "naturalSampleRateHertz": 24000,
+    },
+    {
+        "languageCodes": ["en-US"],
+        "name": "en-US-Neural2-D",
+        "ssmlGender": "MALE",
+        "naturalSampleRateHertz": 24000,
+    },
+    {
+        "languageCodes": ["en-US"],
+        "name": "en-US-Standard-B",
+        "ssmlGender": "MALE",
+        "naturalSampleRateHertz": 24000,
+    },
 ]
 
 
@@ -38,10 +53,17 @@ class FakeGoogleTTS(FakeServer):
         key = request.query.get("key") or request.headers.get("x-goog-api-key")
         bearer = request.headers.get("authorization", "")
         if key not in self.valid_keys and bearer.removeprefix("Bearer ") not in self.valid_keys:
-            return google_error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", "API_KEY_INVALID")
+            return google_error(
+                400,
+                "INVALID_ARGUMENT",
+                "API key not valid. Please pass a valid API key.",
+                "API_KEY_INVALID",
+            )
         if request.method == "GET" and request.path == "/v1/voices":
             wanted = request.query.get("languageCode")
-            return Reply.json(200, {"voices": [v for v in VOICES if not wanted or wanted in v["languageCodes"]]})
+            return Reply.json(
+                200, {"voices": [v for v in VOICES if not wanted or wanted in v["languageCodes"]]}
+            )
         if request.method == "POST" and request.path == "/v1/text:synthesize":
             return self._synthesize(request)
         return google_error(404, "NOT_FOUND", f"Method not found: {request.path}")
@@ -52,10 +74,14 @@ class FakeGoogleTTS(FakeServer):
         voice = body.get("voice") or {}
         config = body.get("audioConfig") or {}
         if ("text" in source) == ("ssml" in source):
-            return google_error(400, "INVALID_ARGUMENT", "Exactly one of input.text or input.ssml must be set.")
+            return google_error(
+                400, "INVALID_ARGUMENT", "Exactly one of input.text or input.ssml must be set."
+            )
         text = str(source.get("text") or source.get("ssml"))
         if len(text.encode()) > 5000:
-            return google_error(400, "INVALID_ARGUMENT", "input.text is longer than the limit of 5000 bytes.")
+            return google_error(
+                400, "INVALID_ARGUMENT", "input.text is longer than the limit of 5000 bytes."
+            )
         if not voice.get("languageCode"):
             return google_error(400, "INVALID_ARGUMENT", "voice.languageCode is required.")
         if voice.get("name") and voice["name"] not in {v["name"] for v in VOICES}:
@@ -63,7 +89,9 @@ class FakeGoogleTTS(FakeServer):
         if config.get("audioEncoding") != "LINEAR16":
             return google_error(400, "INVALID_ARGUMENT", "This fake only speaks LINEAR16.")
         rate = int(config.get("sampleRateHertz") or 24000)
-        samples = speechlike(text, rate, seconds_per_letter=0.055 / float(config.get("speakingRate") or 1.0))
+        samples = speechlike(
+            text, rate, seconds_per_letter=0.055 / float(config.get("speakingRate") or 1.0)
+        )
         buffer = io.BytesIO()
         wavfile.write(buffer, rate, (np.clip(samples, -1, 1) * 32767).astype(np.int16))
         return Reply.json(200, {"audioContent": base64.b64encode(buffer.getvalue()).decode()})

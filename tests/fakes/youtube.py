@@ -33,7 +33,16 @@ PREFIX = "/upload/youtube/v3"
 
 
 def yt_error(status: int, reason: str, message: str) -> Reply:
-    return Reply.json(status, {"error": {"code": status, "message": message, "errors": [{"reason": reason, "message": message, "domain": "youtube"}]}})
+    return Reply.json(
+        status,
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"reason": reason, "message": message, "domain": "youtube"}],
+            }
+        },
+    )
 
 
 @dataclass
@@ -82,7 +91,9 @@ class FakeYouTube(FakeServer):
         split = urlsplit(handler.path)
         query = {k: v[0] for k, v in parse_qs(split.query).items()}
         headers = {k.lower(): v for k, v in handler.headers.items()}
-        request = Recorded(handler.command, split.path, query, headers, None, data, time.monotonic())
+        request = Recorded(
+            handler.command, split.path, query, headers, None, data, time.monotonic()
+        )
         with self._lock:
             self.requests.append(request)
         return request
@@ -117,12 +128,16 @@ class FakeYouTube(FakeServer):
         if request.method == "POST" and path == f"{PREFIX}/captions":
             return self._caption(request, scopes)
         if request.method == "GET" and path == "/youtube/v3/channels":
-            return Reply.json(200, {"items": [{"id": "UCfake", "snippet": {"title": "Castline Test Channel"}}]})
+            return Reply.json(
+                200, {"items": [{"id": "UCfake", "snippet": {"title": "Castline Test Channel"}}]}
+            )
         return yt_error(404, "notFound", f"no such method {request.method} {path}")
 
     def _start(self, request: Recorded, scopes: set[str]) -> Reply:
         if UPLOAD_SCOPE not in scopes and FORCE_SSL_SCOPE not in scopes:
-            return yt_error(403, "insufficientPermissions", "Request had insufficient authentication scopes.")
+            return yt_error(
+                403, "insufficientPermissions", "Request had insufficient authentication scopes."
+            )
         if request.query.get("uploadType") != "resumable":
             return yt_error(400, "invalidParameter", "uploadType must be resumable")
         parts = set(request.query.get("part", "").split(","))
@@ -130,16 +145,26 @@ class FakeYouTube(FakeServer):
         total = request.headers.get("x-upload-content-length", "")
         kind = request.headers.get("x-upload-content-type", "")
         if not total.isdigit() or not kind.startswith("video/"):
-            return yt_error(400, "invalidParameter", "X-Upload-Content-Length and X-Upload-Content-Type are required")
+            return yt_error(
+                400,
+                "invalidParameter",
+                "X-Upload-Content-Length and X-Upload-Content-Type are required",
+            )
         if not {"snippet", "status"} <= parts:
             return yt_error(400, "invalidPart", "part must name snippet and status")
         snippet, status = body.get("snippet") or {}, body.get("status") or {}
         title = snippet.get("title", "")
         if not title or len(title) > 100 or "<" in title or ">" in title:
-            return yt_error(400, "invalidTitle", "The request metadata specifies an invalid video title.")
+            return yt_error(
+                400, "invalidTitle", "The request metadata specifies an invalid video title."
+            )
         description = snippet.get("description", "")
         if len(description.encode()) > 5000 or "<" in description or ">" in description:
-            return yt_error(400, "invalidDescription", "The request metadata specifies an invalid video description.")
+            return yt_error(
+                400,
+                "invalidDescription",
+                "The request metadata specifies an invalid video description.",
+            )
         if not isinstance(snippet.get("categoryId"), str):
             return yt_error(400, "invalidCategoryId", "categoryId must be a string")
         if status.get("privacyStatus") not in ("private", "unlisted", "public"):
@@ -148,7 +173,12 @@ class FakeYouTube(FakeServer):
             return yt_error(400, "invalidPublishAt", "publishAt needs privacyStatus private")
         upload_id = secrets.token_urlsafe(16)
         self.sessions[upload_id] = Session(int(total), kind, body)
-        return Reply(200, headers={"Location": f"{self.url}{PREFIX}/videos?uploadType=resumable&upload_id={upload_id}"})
+        return Reply(
+            200,
+            headers={
+                "Location": f"{self.url}{PREFIX}/videos?uploadType=resumable&upload_id={upload_id}"
+            },
+        )
 
     def _chunk(self, request: Recorded) -> Reply:
         upload_id = request.query["upload_id"]
@@ -169,11 +199,19 @@ class FakeYouTube(FakeServer):
         first, last, total = (int(g) for g in match.groups())
         data = request.raw_body
         if total != session.total or last - first + 1 != len(data):
-            return yt_error(400, "badRequest", "Content-Range does not match the body or the announced length")
+            return yt_error(
+                400, "badRequest", "Content-Range does not match the body or the announced length"
+            )
         if first != len(session.received):
-            return yt_error(400, "badRequest", f"chunk starts at {first} but {len(session.received)} bytes are held")
+            return yt_error(
+                400,
+                "badRequest",
+                f"chunk starts at {first} but {len(session.received)} bytes are held",
+            )
         if last + 1 < total and len(data) % UNIT:
-            return yt_error(400, "badRequest", "chunks other than the last must be multiples of 256 KiB")
+            return yt_error(
+                400, "badRequest", "chunks other than the last must be multiples of 256 KiB"
+            )
         session.received.extend(data)
         return self._progress(upload_id, session)
 
@@ -190,24 +228,39 @@ class FakeYouTube(FakeServer):
     def _thumbnail(self, request: Recorded) -> Reply:
         video_id = request.query.get("videoId", "")
         if video_id not in self.videos:
-            return yt_error(404, "videoNotFound", "The video that you are trying to update cannot be found.")
+            return yt_error(
+                404, "videoNotFound", "The video that you are trying to update cannot be found."
+            )
         kind = request.headers.get("content-type", "")
         if kind not in ("image/jpeg", "image/png"):
             return yt_error(400, "mediaBodyRequired", "a JPEG or PNG body is required")
         if len(request.raw_body) > 2 * 1024 * 1024:
             return yt_error(400, "mediaBodyTooLarge", "thumbnails must be under 2 MB")
         self.thumbnails[video_id] = (kind, request.raw_body)
-        return Reply.json(200, {"kind": "youtube#thumbnailSetResponse", "items": [{"default": {"url": f"https://i.ytimg.com/vi/{video_id}/default.jpg"}}]})
+        return Reply.json(
+            200,
+            {
+                "kind": "youtube#thumbnailSetResponse",
+                "items": [{"default": {"url": f"https://i.ytimg.com/vi/{video_id}/default.jpg"}}],
+            },
+        )
 
     def _caption(self, request: Recorded, scopes: set[str]) -> Reply:
         if FORCE_SSL_SCOPE not in scopes:
-            return yt_error(403, "insufficientPermissions", "Request had insufficient authentication scopes.")
+            return yt_error(
+                403, "insufficientPermissions", "Request had insufficient authentication scopes."
+            )
         message = BytesParser(policy=HTTP).parsebytes(
-            f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode() + request.raw_body
+            f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
+            + request.raw_body
         )
         parts = list(message.iter_parts()) if message.is_multipart() else []
         if request.query.get("uploadType") != "multipart" or len(parts) != 2:
-            return yt_error(400, "invalidParameter", "a multipart/related body with metadata and the track is required")
+            return yt_error(
+                400,
+                "invalidParameter",
+                "a multipart/related body with metadata and the track is required",
+            )
         head, track = parts[0].get_payload(decode=True), parts[1].get_payload(decode=True)
         if not isinstance(head, bytes) or not isinstance(track, bytes):
             return yt_error(400, "invalidParameter", "the parts could not be read")

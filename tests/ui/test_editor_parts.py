@@ -97,7 +97,10 @@ def test_media_drop_copies_into_assets_and_inserts_a_line(qtbot: QtBot, tmp_path
     editor.drop_files([picture], 3)
     qtbot.waitUntil(lambda: "![photo]" in editor.toPlainText())  # copied by a worker
     assert (project / "assets" / "photo.png").read_bytes() == picture.read_bytes()
-    assert editor.toPlainText() == "## A\n\nFirst line\nstill first.\n\n![photo](assets/photo.png)\n\nSecond.\n"
+    assert (
+        editor.toPlainText()
+        == "## A\n\nFirst line\nstill first.\n\n![photo](assets/photo.png)\n\nSecond.\n"
+    )
     # The same file again is not copied twice; a different file with the name gets a new one.
     assert copy_into_assets(picture, project) == project / "assets" / "photo.png"
     other = tmp_path / "o" / "photo.png"

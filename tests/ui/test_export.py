@@ -11,7 +11,9 @@ from app.ui.main_window import MainWindow
 from app.ui.panels import open_export_dialog
 
 
-def test_export_starts_and_cancels_leaving_no_file(qtbot: QtBot, studio: MainWindow, tmp_path: Path) -> None:
+def test_export_starts_and_cancels_leaving_no_file(
+    qtbot: QtBot, studio: MainWindow, tmp_path: Path
+) -> None:
     studio.prefs.output_dir = tmp_path / "videos"
     dialog = open_export_dialog(studio)
     dialog.preset.setCurrentIndex(dialog.preset.findData("preview"))

@@ -25,7 +25,9 @@ def test_export_writes_a_video_with_sound(qtbot: QtBot, store: Store, tmp_path: 
     assert job.state == "done", job.error
     out = tmp_path / "out" / "tiny-preview.mp4"
     assert Path(job.result.output) == out and out.is_file()
-    assert dialog.folder_button.isEnabled() and window.jobs_panel.rows[job.id].folder.isVisibleTo(window.jobs_panel)
+    assert dialog.folder_button.isEnabled() and window.jobs_panel.rows[job.id].folder.isVisibleTo(
+        window.jobs_panel
+    )
     with av.open(str(out)) as container:
         video = container.streams.video[0]
         assert (video.codec_context.width, video.codec_context.height) == (960, 540)

@@ -25,7 +25,9 @@ def test_move_scene_down_by_keyboard(qtbot: QtBot, studio: MainWindow) -> None:
     assert text.index("## " + before[2]) < text.index("## " + before[1])
     assert studio.editor.textCursor().block().text() == "## " + before[1]
     studio.editor.undo()
-    assert studio.editor.toPlainText().index("## " + before[1]) < studio.editor.toPlainText().index("## " + before[2])
+    assert studio.editor.toPlainText().index("## " + before[1]) < studio.editor.toPlainText().index(
+        "## " + before[2]
+    )
 
 
 def test_split_ripple_nudge_and_trim_from_the_keyboard(qtbot: QtBot, studio: MainWindow) -> None:
@@ -66,7 +68,10 @@ def test_split_ripple_nudge_and_trim_from_the_keyboard(qtbot: QtBot, studio: Mai
     QTest.keyClick(view, Qt.Key.Key_W)
     assert tl.find(last.id)[1].end == last.start + 1 + last.length // 2  # type: ignore[index]
     # Nudge and trim are the two steps left after the undone split and ripple.
-    assert [studio.undo_stack.text(i) for i in range(studio.undo_stack.count())] == ["Move clip", "Trim clip"]
+    assert [studio.undo_stack.text(i) for i in range(studio.undo_stack.count())] == [
+        "Move clip",
+        "Trim clip",
+    ]
 
 
 def test_space_plays_and_k_pauses(qtbot: QtBot, studio: MainWindow) -> None:
@@ -101,12 +106,16 @@ def test_space_types_a_space_in_the_editor(qtbot: QtBot, studio: MainWindow) -> 
     assert studio.preview.speed == 0
 
 
-def test_dropped_media_lands_in_assets_and_the_store(qtbot: QtBot, studio: MainWindow, tmp_path: Path) -> None:
+def test_dropped_media_lands_in_assets_and_the_store(
+    qtbot: QtBot, studio: MainWindow, tmp_path: Path
+) -> None:
     picture = Path(studio.editor.script_dir or ".") / "images" / "key-exchange.png"
     outside = tmp_path / "diagram.png"
     outside.write_bytes(picture.read_bytes())
     studio.editor.drop_files([outside], 1)
-    qtbot.waitUntil(lambda: "![diagram](assets/diagram.png)" in studio.editor.toPlainText())  # copied by a worker
+    qtbot.waitUntil(
+        lambda: "![diagram](assets/diagram.png)" in studio.editor.toPlainText()
+    )  # copied by a worker
     from app.engine.hashing import sha256_file
 
     qtbot.waitUntil(lambda: studio.store.get_asset(sha256_file(outside)) is not None)
@@ -115,7 +124,9 @@ def test_dropped_media_lands_in_assets_and_the_store(qtbot: QtBot, studio: MainW
     assert media and media[0].resolved is not None
 
 
-def test_ctrl_z_undoes_typing_in_the_editor_and_clip_edits_in_the_timeline(qtbot: QtBot, studio: MainWindow) -> None:
+def test_ctrl_z_undoes_typing_in_the_editor_and_clip_edits_in_the_timeline(
+    qtbot: QtBot, studio: MainWindow
+) -> None:
     tl = studio.document.timeline
     assert tl is not None
     view = studio.timeline_panel.view
@@ -134,5 +145,7 @@ def test_ctrl_z_undoes_typing_in_the_editor_and_clip_edits_in_the_timeline(qtbot
     qtbot.waitUntil(view.hasFocus)
     QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert tl.find(last.id)[1].start == last.start  # type: ignore[index]
-    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClick(
+        view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
     assert tl.find(last.id)[1].start == last.start + 1  # type: ignore[index]

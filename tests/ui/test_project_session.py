@@ -38,7 +38,9 @@ def test_edits_reach_the_store_and_win_over_an_older_file(qtbot: QtBot, tmp_path
     store2.close()
 
 
-def test_save_writes_the_file_atomically_and_a_newer_file_wins(qtbot: QtBot, tmp_path: Path) -> None:
+def test_save_writes_the_file_atomically_and_a_newer_file_wins(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
     path = _script(tmp_path)
     store = Store.open()
     session = ProjectSession(store)

@@ -21,7 +21,9 @@ def test_keys_are_masked_tested_and_kept_in_the_keyring(
     assert row.edit.echoMode() == row.edit.EchoMode.Password
     row.edit.setText("sk_wrong_key_000000")
     row.test.click()
-    qtbot.waitUntil(lambda: row.test.isEnabled() and "Testing" not in row.status.text(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: row.test.isEnabled() and "Testing" not in row.status.text(), timeout=20000
+    )
     assert "key" in row.status.text().lower() and "Connected" not in row.status.text()
     row.edit.setText(GOOD_KEY)
     row.test.click()

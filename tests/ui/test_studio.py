@@ -16,10 +16,17 @@ from app.ui.timeline.items import ClipItem
 from tests.ui.conftest import copy_script, open_window
 
 
-def test_corpus_script_shows_its_scenes_and_clips(qtbot: QtBot, store: Store, corpus_dir: Path, tmp_path: Path) -> None:
+def test_corpus_script_shows_its_scenes_and_clips(
+    qtbot: QtBot, store: Store, corpus_dir: Path, tmp_path: Path
+) -> None:
     script = copy_script(corpus_dir / "ssh-handshake.md", tmp_path)
     window = open_window(qtbot, store, script)
-    assert window.outline.titles() == ["How SSH Really Works", "The handshake", "Key exchange", "Logging in"]
+    assert window.outline.titles() == [
+        "How SSH Really Works",
+        "The handshake",
+        "Key exchange",
+        "Logging in",
+    ]
     tl = window.document.timeline
     assert tl is not None
     view = window.timeline_panel.view
@@ -75,7 +82,10 @@ def test_scrub_shows_the_frame_the_engine_renders(qtbot: QtBot, studio: MainWind
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, x)
     frame = view.playhead_frame
     assert abs(frame - target) <= 1
-    qtbot.waitUntil(lambda: studio.preview.shown_frame == frame and studio.preview.shown_array is not None, timeout=20000)
+    qtbot.waitUntil(
+        lambda: studio.preview.shown_frame == frame and studio.preview.shown_array is not None,
+        timeout=20000,
+    )
     expected = preview_frame(tl.snapshot(), frame, width=studio.preview.width_px)
     assert studio.preview.shown_array is not None
     assert np.array_equal(studio.preview.shown_array, expected)
@@ -87,7 +97,9 @@ def test_scrub_shows_the_frame_the_engine_renders(qtbot: QtBot, studio: MainWind
     assert view.playhead_frame == 0
 
 
-def test_changing_a_voice_rewrites_the_script_and_the_store(qtbot: QtBot, studio: MainWindow) -> None:
+def test_changing_a_voice_rewrites_the_script_and_the_store(
+    qtbot: QtBot, studio: MainWindow
+) -> None:
     row = studio.voices.rows["NARRATOR"]
     row.provider.setCurrentText("google")
     row.voice.setEditText("en-US-Neural2-D")
@@ -104,7 +116,9 @@ def test_changing_a_voice_rewrites_the_script_and_the_store(qtbot: QtBot, studio
     assert "NARRATOR: { voice: local/joe }" in studio.editor.toPlainText()
 
 
-def test_hand_edited_timeline_comes_back_after_reopening(qtbot: QtBot, studio: MainWindow, store: Store) -> None:
+def test_hand_edited_timeline_comes_back_after_reopening(
+    qtbot: QtBot, studio: MainWindow, store: Store
+) -> None:
     tl = studio.document.timeline
     assert tl is not None
     voice = next(t for t in tl.tracks if t.kind == "voice")
@@ -147,7 +161,9 @@ def test_selecting_a_clip_shows_its_script_line(qtbot: QtBot, studio: MainWindow
     view = studio.timeline_panel.view
     view.setFocus()
     centre = view.mapFromScene(view.clip_items[clip.id].rect().center())
-    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    QTest.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre
+    )
     assert view.selected == clip.id
     assert studio.editor.current_line() == clip.script_line
     assert studio.editor.textCursor().block().text().startswith("```")

@@ -11,7 +11,9 @@ from app.ui.main_window import MainWindow
 from app.ui.terminal.panel import PREVIEW_SIZE
 
 
-def test_block_under_cursor_is_previewed_and_options_written_back(qtbot: QtBot, studio: MainWindow) -> None:
+def test_block_under_cursor_is_previewed_and_options_written_back(
+    qtbot: QtBot, studio: MainWindow
+) -> None:
     panel = studio.terminal
     panel.playing.setChecked(False)
     studio._focus("terminal")
@@ -21,7 +23,9 @@ def test_block_under_cursor_is_previewed_and_options_written_back(qtbot: QtBot, 
     second = blocks[1]
     studio.editor.goto_line(second.line + 1)
     assert panel.beat is not None and panel.beat.line == second.line
-    qtbot.waitUntil(lambda: panel.animation is not None and panel.shown_array is not None, timeout=20000)
+    qtbot.waitUntil(
+        lambda: panel.animation is not None and panel.shown_array is not None, timeout=20000
+    )
     panel.seek(700)
     qtbot.waitUntil(lambda: panel.shown_ms == 700, timeout=20000)
     expected = build_animation(second, width=PREVIEW_SIZE[0], height=PREVIEW_SIZE[1]).frame_at(700)
@@ -37,4 +41,11 @@ def test_block_under_cursor_is_previewed_and_options_written_back(qtbot: QtBot, 
     beat = next(b for b in reparsed.beats() if b.line == second.line)
     assert isinstance(beat, TerminalBeat) and beat.options.theme == "nord"
     # The preview now shows the block as rewritten.
-    qtbot.waitUntil(lambda: panel.animation is not None and panel.beat is not None and panel.beat.options.theme == "nord", timeout=20000)
+    qtbot.waitUntil(
+        lambda: (
+            panel.animation is not None
+            and panel.beat is not None
+            and panel.beat.options.theme == "nord"
+        ),
+        timeout=20000,
+    )

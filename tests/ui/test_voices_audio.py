@@ -15,7 +15,9 @@ from tests.ui.conftest import copy_script, open_window
 TINY = Path(__file__).parent / "fixtures" / "tiny" / "script.md"
 
 
-def test_preview_speaks_and_synthesis_relays_out_with_real_audio(qtbot: QtBot, store: Store, tmp_path: Path) -> None:
+def test_preview_speaks_and_synthesis_relays_out_with_real_audio(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
     window = open_window(qtbot, store, copy_script(TINY, tmp_path))
     row = window.voices.rows["BOB"]
     row.preview.click()
@@ -26,7 +28,9 @@ def test_preview_speaks_and_synthesis_relays_out_with_real_audio(qtbot: QtBot, s
     assert rate == 48000 and np.abs(audio).max() > 0.05  # speech, not silence
     assert window.jobs_panel.rows[job.id].detail.text() == "done"
 
-    estimated = [c for _t, c in window.document.timeline.clips() if isinstance(c.source, SpeechSource)]  # type: ignore[union-attr]
+    estimated = [
+        c for _t, c in window.document.timeline.clips() if isinstance(c.source, SpeechSource)
+    ]  # type: ignore[union-attr]
     assert estimated and all(c.source.audio_path is None for c in estimated)
     synth = window.voices.synthesize_all()
     assert synth is not None
@@ -37,6 +41,8 @@ def test_preview_speaks_and_synthesis_relays_out_with_real_audio(qtbot: QtBot, s
     spoken = [c for _t, c in tl.clips() if isinstance(c.source, SpeechSource)]
     assert len(spoken) == 3 and all(c.source.audio_path for c in spoken)
     view = window.timeline_panel.view
-    qtbot.waitUntil(lambda: all(view.clip_items[c.id].peaks is not None for c in spoken), timeout=30000)
+    qtbot.waitUntil(
+        lambda: all(view.clip_items[c.id].peaks is not None for c in spoken), timeout=30000
+    )
     assert max(float(view.clip_items[c.id].peaks.max()) for c in spoken) > 0.05  # type: ignore[union-attr]
     window.close()

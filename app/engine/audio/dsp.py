@@ -73,7 +73,9 @@ def integrated_loudness(audio: np.ndarray, rate: int = SAMPLE_RATE) -> float:
     return value if math.isfinite(value) else rms_dbfs(audio)
 
 
-def normalize_loudness(audio: np.ndarray, rate: int = SAMPLE_RATE, target_lufs: float = TARGET_LUFS) -> np.ndarray:
+def normalize_loudness(
+    audio: np.ndarray, rate: int = SAMPLE_RATE, target_lufs: float = TARGET_LUFS
+) -> np.ndarray:
     """Bring a clip to ``target_lufs`` with its peak held under -1 dBFS."""
     level = integrated_loudness(audio, rate)
     if not math.isfinite(level):
@@ -98,7 +100,9 @@ def frame_energy_db(audio: np.ndarray, hop: int) -> np.ndarray:
     return np.asarray(10 * np.log10(np.maximum(power, 1e-12)), dtype=np.float64)
 
 
-def speech_bounds(audio: np.ndarray, rate: int = SAMPLE_RATE, threshold_db: float = SILENCE_DB) -> tuple[int, int]:
+def speech_bounds(
+    audio: np.ndarray, rate: int = SAMPLE_RATE, threshold_db: float = SILENCE_DB
+) -> tuple[int, int]:
     """First and one-past-last sample of sound louder than ``threshold_db`` below the peak.
 
     Returns ``(0, 0)`` for a clip with no sound at all.

@@ -117,4 +117,3 @@ def decode_audio(source: str | Path | bytes) -> tuple[np.ndarray, int]:
 def to_standard(audio: np.ndarray, rate: int) -> np.ndarray:
     """Any mono/stereo clip at any rate -> 48 kHz mono float32."""
     return resample(to_mono(audio), rate, SAMPLE_RATE)
-

@@ -43,7 +43,9 @@ class Progress:
     report synthesis and encoding as one bar.
     """
 
-    def __init__(self, total: int = 0, message: str = "", *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, total: int = 0, message: str = "", *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._lock = threading.Lock()
         self._clock = clock
         self._start = clock()
@@ -75,7 +77,9 @@ class Progress:
         eta: float | None = None
         if 0 < self._done < self._total:
             eta = elapsed * (self._total - self._done) / self._done
-        return ProgressState(self._done, self._total, self._message, elapsed, eta, self._cancel.is_set())
+        return ProgressState(
+            self._done, self._total, self._message, elapsed, eta, self._cancel.is_set()
+        )
 
     # -- reporting -------------------------------------------------------------------
     def set_total(self, total: int) -> None:
@@ -83,7 +87,9 @@ class Progress:
             self._total = total
         self._emit()
 
-    def update(self, done: int | None = None, *, advance: int = 0, message: str | None = None) -> None:
+    def update(
+        self, done: int | None = None, *, advance: int = 0, message: str | None = None
+    ) -> None:
         """Set or advance the count and message, then notify listeners."""
         with self._lock:
             if done is not None:

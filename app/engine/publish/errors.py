@@ -16,7 +16,9 @@ class MetadataError(PublishError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
-        super().__init__("the video's details would be refused by YouTube:\n  " + "\n  ".join(self.problems))
+        super().__init__(
+            "the video's details would be refused by YouTube:\n  " + "\n  ".join(self.problems)
+        )
 
 
 class QuotaExceeded(PublishError):

@@ -40,7 +40,9 @@ class Backoff:
     never given up on because of faults spread over hours.
     """
 
-    def __init__(self, what: str, policy: RetryPolicy, sleep: Sleep | None, progress: Progress | None) -> None:
+    def __init__(
+        self, what: str, policy: RetryPolicy, sleep: Sleep | None, progress: Progress | None
+    ) -> None:
         self.what = what
         self.policy = policy
         self.progress = progress
@@ -57,7 +59,9 @@ class Backoff:
         self.failures += 1
         self.total_failures += 1
         if self.failures >= self.policy.attempts:
-            raise PublishError(f"{self.what} failed {self.failures} times in a row (last: {reason}); try again later")
+            raise PublishError(
+                f"{self.what} failed {self.failures} times in a row (last: {reason}); try again later"
+            )
         delay = self.policy.delay(self.failures - 1, retry_after)
         self.delays.append(delay)
         self.wait(delay)
@@ -101,18 +105,32 @@ def failure(response: httpx.Response, what: str) -> PublishError:
     """The permanent error for a final (non-retryable) answer."""
     status = response.status_code
     reason, message = google_reason(response)
-    detail = f"{message} ({reason})" if message and reason else message or reason or response.reason_phrase
+    detail = (
+        f"{message} ({reason})"
+        if message and reason
+        else message or reason or response.reason_phrase
+    )
     if status == 403 and reason in {"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded"}:
         return QuotaExceeded(
             f"{what}: the Google project's YouTube API quota is used up ({reason}). Uploads work again "
             "after the quota resets at midnight Pacific time; nothing was retried so no more quota was spent"
         )
     if reason == "uploadLimitExceeded":
-        return PublishError(f"{what}: this YouTube channel has reached its upload limit for now ({message})")
+        return PublishError(
+            f"{what}: this YouTube channel has reached its upload limit for now ({message})"
+        )
     if status == 401:
-        return NotLoggedIn(f"{what}: Google no longer accepts the stored login; run `castline publish --login`")
-    if status == 403 and reason in {"insufficientPermissions", "forbidden", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
-        return NotLoggedIn(f"{what}: the login does not allow this ({detail}); run `castline publish --login` again")
+        return NotLoggedIn(
+            f"{what}: Google no longer accepts the stored login; run `castline publish --login`"
+        )
+    if status == 403 and reason in {
+        "insufficientPermissions",
+        "forbidden",
+        "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+    }:
+        return NotLoggedIn(
+            f"{what}: the login does not allow this ({detail}); run `castline publish --login` again"
+        )
     return PublishError(f"{what} was refused by YouTube (HTTP {status}): {detail}")
 
 

@@ -44,20 +44,28 @@ class VideoMetadata:
         if not title:
             found.append("the title is empty; give one with --title")
         if len(title) > TITLE_MAX_CHARS:
-            found.append(f"the title is {len(title)} characters; YouTube allows at most {TITLE_MAX_CHARS}")
+            found.append(
+                f"the title is {len(title)} characters; YouTube allows at most {TITLE_MAX_CHARS}"
+            )
         size = len(self.description.encode("utf-8"))
         if size > DESCRIPTION_MAX_BYTES:
-            found.append(f"the description is {size:,} bytes; YouTube allows at most {DESCRIPTION_MAX_BYTES:,} (shorten it)")
+            found.append(
+                f"the description is {size:,} bytes; YouTube allows at most {DESCRIPTION_MAX_BYTES:,} (shorten it)"
+            )
         for name, text in (("title", title), ("description", self.description)):
             bad = sorted({c for c in text if c in "<>"})
             if bad:
-                found.append(f"the {name} contains {' and '.join(repr(c) for c in bad)}, which YouTube does not allow; remove them")
+                found.append(
+                    f"the {name} contains {' and '.join(repr(c) for c in bad)}, which YouTube does not allow; remove them"
+                )
         empty = [i + 1 for i, tag in enumerate(self.tags) if not tag.strip()]
         if empty:
             found.append(f"tag {', '.join(map(str, empty))} is empty")
         bad_tags = [tag for tag in self.tags if "<" in tag or ">" in tag]
         if bad_tags:
-            found.append(f"the tags {', '.join(repr(t) for t in bad_tags)} contain '<' or '>', which YouTube does not allow")
+            found.append(
+                f"the tags {', '.join(repr(t) for t in bad_tags)} contain '<' or '>', which YouTube does not allow"
+            )
         used = tags_length(self.tags)
         if used > TAGS_MAX_CHARS:
             found.append(
@@ -65,12 +73,16 @@ class VideoMetadata:
                 f"YouTube allows at most {TAGS_MAX_CHARS}: drop some"
             )
         if not isinstance(self.category_id, str) or not self.category_id.strip().isdigit():
-            found.append(f"the category id must be a number written as a string, such as \"28\", not {self.category_id!r}")
+            found.append(
+                f'the category id must be a number written as a string, such as "28", not {self.category_id!r}'
+            )
         if self.privacy not in PRIVACY:
             found.append(f"privacy {self.privacy!r} is not one of {', '.join(PRIVACY)}")
         if self.publish_at is not None:
             if self.privacy != "private":
-                found.append(f"a scheduled publish time needs privacy 'private' (it is {self.privacy!r}); YouTube makes it public at that time")
+                found.append(
+                    f"a scheduled publish time needs privacy 'private' (it is {self.privacy!r}); YouTube makes it public at that time"
+                )
             if self.publish_at.tzinfo is None:
                 found.append("the publish time has no time zone; add one such as Z or +02:00")
             elif self.publish_at <= (now or datetime.now(UTC)):
@@ -116,7 +128,9 @@ def parse_publish_at(text: str) -> datetime:
     try:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:
-        raise PublishError(f"--publish-at {text!r} is not an ISO time such as 2026-12-01T09:00:00+01:00") from exc
+        raise PublishError(
+            f"--publish-at {text!r} is not an ISO time such as 2026-12-01T09:00:00+01:00"
+        ) from exc
     return when if when.tzinfo is not None else when.astimezone()
 
 

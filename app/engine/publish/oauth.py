@@ -121,7 +121,9 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def authorization_url(settings: PublishSettings, client_id: str, redirect_uri: str, state: str, challenge: str) -> str:
+def authorization_url(
+    settings: PublishSettings, client_id: str, redirect_uri: str, state: str, challenge: str
+) -> str:
     """The consent page address: offline access (a refresh token), PKCE S256."""
     query = {
         "client_id": client_id,
@@ -182,14 +184,29 @@ class LoopbackReceiver:
             return
         if query.get("state") != self.state:
             self.error = "the sign-in answer did not carry this sign-in's state (it may be forged); try again"
-            self._answer(handler, 400, "Sign-in refused", "This answer does not belong to the sign-in Castline started.")
+            self._answer(
+                handler,
+                400,
+                "Sign-in refused",
+                "This answer does not belong to the sign-in Castline started.",
+            )
         elif "error" in query:
             self.error = f"Google did not grant access ({query['error']})"
-            self._answer(handler, 200, "Not connected", f"Google said: {query['error']}. You can close this tab.")
+            self._answer(
+                handler,
+                200,
+                "Not connected",
+                f"Google said: {query['error']}. You can close this tab.",
+            )
         else:
             self.code = query["code"]
             secrets.remember_secret(self.code)
-            self._answer(handler, 200, "Castline is connected", "You can close this tab and go back to Castline.")
+            self._answer(
+                handler,
+                200,
+                "Castline is connected",
+                "You can close this tab and go back to Castline.",
+            )
         self._done.set()
 
     @staticmethod
@@ -209,7 +226,9 @@ class LoopbackReceiver:
             if progress is not None:
                 progress.check()
             if time.monotonic() > deadline:
-                raise PublishError(f"no answer from the browser within {timeout_s:.0f} s; run the sign-in again")
+                raise PublishError(
+                    f"no answer from the browser within {timeout_s:.0f} s; run the sign-in again"
+                )
             self._server.handle_request()
         if self.error or not self.code:
             raise PublishError(self.error or "the sign-in ended without a code")
@@ -241,19 +260,31 @@ def _client_credentials(settings: PublishSettings) -> tuple[str, str | None]:
 
 
 def _token_call(
-    settings: PublishSettings, form: dict[str, str], what: str, *, policy: RetryPolicy, sleep: Sleep | None, now: Callable[[], float]
+    settings: PublishSettings,
+    form: dict[str, str],
+    what: str,
+    *,
+    policy: RetryPolicy,
+    sleep: Sleep | None,
+    now: Callable[[], float],
 ) -> dict[str, Any]:
     with new_client(settings.timeout_s) as client:
-        response = send(client, "POST", settings.token_url, Backoff(what, policy, sleep, None), data=form)
+        response = send(
+            client, "POST", settings.token_url, Backoff(what, policy, sleep, None), data=form
+        )
     if response.status_code != 200:
         reason, message = google_reason(response)
         if reason in {"invalid_grant", "unauthorized_client", "invalid_client"}:
-            raise NotLoggedIn(f"{what}: Google refused the login ({reason}: {message}); run `castline publish --login`")
+            raise NotLoggedIn(
+                f"{what}: Google refused the login ({reason}: {message}); run `castline publish --login`"
+            )
         raise failure(response, what)
     try:
         data = response.json()
     except ValueError as exc:
-        raise PublishError(f"{what}: the token endpoint answered something that is not JSON") from exc
+        raise PublishError(
+            f"{what}: the token endpoint answered something that is not JSON"
+        ) from exc
     if not isinstance(data, dict) or not data.get("access_token"):
         raise PublishError(f"{what}: the token endpoint's answer has no access_token")
     secrets.remember_secret(str(data["access_token"]))
@@ -286,7 +317,12 @@ def exchange_code(
     data = _token_call(settings, form, "signing in to Google", policy=policy, sleep=sleep, now=now)
     if not data.get("refresh_token"):
         log.warning("Google gave no refresh token; the login lasts about an hour")
-    return Tokens(str(data["access_token"]), data.get("refresh_token") or None, float(data["expires_at"]), str(data.get("scope") or ""))
+    return Tokens(
+        str(data["access_token"]),
+        data.get("refresh_token") or None,
+        float(data["expires_at"]),
+        str(data.get("scope") or ""),
+    )
 
 
 def refresh_tokens(
@@ -299,12 +335,20 @@ def refresh_tokens(
 ) -> Tokens:
     """A new access token; the old refresh token is kept when Google sends none."""
     if not tokens.refresh_token:
-        raise NotLoggedIn("the YouTube login has expired and cannot be renewed; run `castline publish --login`")
+        raise NotLoggedIn(
+            "the YouTube login has expired and cannot be renewed; run `castline publish --login`"
+        )
     client_id, client_secret = _client_credentials(settings)
-    form = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token, "client_id": client_id}
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": tokens.refresh_token,
+        "client_id": client_id,
+    }
     if client_secret:
         form["client_secret"] = client_secret
-    data = _token_call(settings, form, "renewing the YouTube login", policy=policy, sleep=sleep, now=now)
+    data = _token_call(
+        settings, form, "renewing the YouTube login", policy=policy, sleep=sleep, now=now
+    )
     return replace(
         tokens,
         access_token=str(data["access_token"]),
@@ -331,7 +375,9 @@ def login(
         url = authorization_url(settings, client_id, receiver.redirect_uri, state, challenge)
         open_url(url)
         code = receiver.wait(timeout_s, progress)
-        tokens = exchange_code(settings, code, verifier, receiver.redirect_uri, policy=policy, sleep=sleep)
+        tokens = exchange_code(
+            settings, code, verifier, receiver.redirect_uri, policy=policy, sleep=sleep
+        )
     save_tokens(tokens)
     return tokens
 
@@ -350,7 +396,9 @@ class Credentials:
     ) -> None:
         loaded = tokens or load_tokens()
         if loaded is None:
-            raise NotLoggedIn("no YouTube account is connected; run `castline publish --login` first")
+            raise NotLoggedIn(
+                "no YouTube account is connected; run `castline publish --login` first"
+            )
         self.settings = settings
         self.tokens = loaded
         self._policy = policy
@@ -370,8 +418,12 @@ class Credentials:
             self._refresh_locked()
 
     def _refresh_locked(self) -> None:
-        self.tokens = refresh_tokens(self.settings, self.tokens, policy=self._policy, sleep=self._sleep, now=self._now)
-        if not secrets.keyring_available():  # a login from CASTLINE_YOUTUBE_TOKEN lives for this run
+        self.tokens = refresh_tokens(
+            self.settings, self.tokens, policy=self._policy, sleep=self._sleep, now=self._now
+        )
+        if (
+            not secrets.keyring_available()
+        ):  # a login from CASTLINE_YOUTUBE_TOKEN lives for this run
             return
         try:
             save_tokens(self.tokens)
@@ -380,4 +432,3 @@ class Credentials:
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token()}"}
-

@@ -106,14 +106,19 @@ def thumbnail_bytes(path: Path) -> tuple[bytes, str, str | None]:
     raise PublishError(f"{path} cannot be made smaller than 2 MB as a JPEG")
 
 
-def _multipart_related(metadata: dict[str, object], payload: bytes, content_type: str) -> tuple[bytes, str]:
+def _multipart_related(
+    metadata: dict[str, object], payload: bytes, content_type: str
+) -> tuple[bytes, str]:
     """Google's ``uploadType=multipart`` body: JSON metadata, then the media."""
     boundary = f"castline-{uuid.uuid4().hex}"
     head = (
         f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{json.dumps(metadata)}\r\n"
         f"--{boundary}\r\nContent-Type: {content_type}\r\n\r\n"
     ).encode()
-    return head + payload + f"\r\n--{boundary}--\r\n".encode(), f"multipart/related; boundary={boundary}"
+    return (
+        head + payload + f"\r\n--{boundary}--\r\n".encode(),
+        f"multipart/related; boundary={boundary}",
+    )
 
 
 def publish_video(
@@ -130,7 +135,9 @@ def publish_video(
     opts = options or PublishOptions()
     progress = progress or Progress()
     if not path.is_file():
-        raise PublishError(f"{path}: no such video file; render one first (castline render SCRIPT.md -o {path.name})")
+        raise PublishError(
+            f"{path}: no such video file; render one first (castline render SCRIPT.md -o {path.name})"
+        )
     if path.stat().st_size == 0:
         raise PublishError(f"{path} is empty; render it again")
     metadata.validate(now=now)
@@ -167,7 +174,11 @@ def publish_video(
                 if note:
                     notes.append(note)
                 response = _post_media(
-                    client, creds, f"{settings.upload_url}/thumbnails/set", data, kind,
+                    client,
+                    creds,
+                    f"{settings.upload_url}/thumbnails/set",
+                    data,
+                    kind,
                     {"videoId": result.video_id, "uploadType": "media"},
                     Backoff("setting the thumbnail", opts.policy, opts.sleep, progress),
                 )
@@ -181,12 +192,23 @@ def publish_video(
         if opts.captions and captions.is_file():
             try:
                 body, content_type = _multipart_related(
-                    {"snippet": {"videoId": result.video_id, "language": opts.caption_language, "name": "", "isDraft": False}},
+                    {
+                        "snippet": {
+                            "videoId": result.video_id,
+                            "language": opts.caption_language,
+                            "name": "",
+                            "isDraft": False,
+                        }
+                    },
                     captions.read_bytes(),
                     "application/x-subrip",
                 )
                 response = _post_media(
-                    client, creds, f"{settings.upload_url}/captions", body, content_type,
+                    client,
+                    creds,
+                    f"{settings.upload_url}/captions",
+                    body,
+                    content_type,
                     {"part": "snippet", "uploadType": "multipart"},
                     Backoff("uploading the captions", opts.policy, opts.sleep, progress),
                 )
@@ -200,23 +222,45 @@ def publish_video(
 
 
 def _post_media(
-    client: httpx.Client, creds: Credentials, url: str, data: bytes, content_type: str, params: dict[str, str], backoff: Backoff
+    client: httpx.Client,
+    creds: Credentials,
+    url: str,
+    data: bytes,
+    content_type: str,
+    params: dict[str, str],
+    backoff: Backoff,
 ) -> httpx.Response:
     """POST a small media body with the current access token, retried like every call."""
 
     def headers() -> dict[str, str]:
         return {**creds.headers(), "Content-Type": content_type}
 
-    return send(client, "POST", url, backoff, headers=headers, on_unauthorized=creds.refresh, params=params, content=data)
+    return send(
+        client,
+        "POST",
+        url,
+        backoff,
+        headers=headers,
+        on_unauthorized=creds.refresh,
+        params=params,
+        content=data,
+    )
 
 
-def channel_title(settings: PublishSettings, credentials: Credentials, *, options: PublishOptions | None = None) -> str | None:
+def channel_title(
+    settings: PublishSettings, credentials: Credentials, *, options: PublishOptions | None = None
+) -> str | None:
     """The connected channel's name, to show after signing in (None when it has none)."""
     opts = options or PublishOptions()
     with new_client(settings.timeout_s) as client:
         response = send(
-            client, "GET", f"{settings.api_url}/channels", Backoff("reading the channel", opts.policy, opts.sleep, None),
-            headers=credentials.headers, on_unauthorized=credentials.refresh, params={"part": "snippet", "mine": "true"},
+            client,
+            "GET",
+            f"{settings.api_url}/channels",
+            Backoff("reading the channel", opts.policy, opts.sleep, None),
+            headers=credentials.headers,
+            on_unauthorized=credentials.refresh,
+            params={"part": "snippet", "mine": "true"},
         )
     if response.status_code != 200:
         raise failure(response, "reading the channel")

@@ -75,14 +75,18 @@ def load_settings() -> PublishSettings:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise SettingsError(f"{path}: not readable JSON ({exc}); fix or delete the file") from exc
+            raise SettingsError(
+                f"{path}: not readable JSON ({exc}); fix or delete the file"
+            ) from exc
         if not isinstance(data, dict):
-            raise SettingsError(f"{path}: expected an object such as {{\"upload_quota_units\": 100}}")
+            raise SettingsError(f'{path}: expected an object such as {{"upload_quota_units": 100}}')
         for key in _INT_KEYS:
             if key in data:
                 value = data[key]
                 if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                    raise SettingsError(f"{path}: {key} must be a positive whole number, not {value!r}")
+                    raise SettingsError(
+                        f"{path}: {key} must be a positive whole number, not {value!r}"
+                    )
                 values[key] = value
         if "category_id" in data:
             values["category_id"] = str(data["category_id"])

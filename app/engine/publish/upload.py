@@ -107,12 +107,19 @@ class ResumableUpload:
         }
         url = f"{self.upload_url}/videos"
         try:
-            response = self.client.post(url, params={"uploadType": "resumable", "part": "snippet,status"}, json=self.resource, headers=headers)
+            response = self.client.post(
+                url,
+                params={"uploadType": "resumable", "part": "snippet,status"},
+                json=self.resource,
+                headers=headers,
+            )
         except httpx.TransportError as exc:
             self.backoff.failed(f"starting the upload: {redact(str(exc)) or type(exc).__name__}")
             return None
         if response.status_code in RETRY_STATUS:
-            self.backoff.failed(f"starting the upload: HTTP {response.status_code}", retry_after_s(response.headers))
+            self.backoff.failed(
+                f"starting the upload: HTTP {response.status_code}", retry_after_s(response.headers)
+            )
             return None
         if response.status_code == 401 and self._unauthorized():
             return None
@@ -129,7 +136,10 @@ class ResumableUpload:
             body = b""
         else:
             last = offset + len(data) - 1
-            headers = {"Content-Range": f"bytes {offset}-{last}/{self.total}", "Content-Type": self.content_type}
+            headers = {
+                "Content-Range": f"bytes {offset}-{last}/{self.total}",
+                "Content-Type": self.content_type,
+            }
             body = data
         headers.update(self._auth())
         try:
@@ -173,12 +183,21 @@ class ResumableUpload:
                 try:
                     video = response.json()
                 except ValueError as exc:
-                    raise PublishError("YouTube finished the upload but its answer is not JSON") from exc
-                return UploadResult(video if isinstance(video, dict) else {}, self.bytes_sent, self.backoff.total_failures, self.restarts)
+                    raise PublishError(
+                        "YouTube finished the upload but its answer is not JSON"
+                    ) from exc
+                return UploadResult(
+                    video if isinstance(video, dict) else {},
+                    self.bytes_sent,
+                    self.backoff.total_failures,
+                    self.restarts,
+                )
             if status == 308:
                 held = confirmed_bytes(response)
                 if held > self.total:
-                    raise PublishError(f"YouTube says it holds {held} bytes of a {self.total}-byte file; upload again")
+                    raise PublishError(
+                        f"YouTube says it holds {held} bytes of a {self.total}-byte file; upload again"
+                    )
                 if data is not None and held <= offset:
                     # The server took none of this chunk without a fault: ask, then go on.
                     self.backoff.failed(f"YouTube kept nothing of the chunk at byte {offset}")
@@ -190,7 +209,9 @@ class ResumableUpload:
             if status == 404:
                 self.restarts += 1
                 if self.restarts > MAX_RESTARTS:
-                    raise PublishError(f"YouTube lost the upload session {self.restarts} times; try again later")
+                    raise PublishError(
+                        f"YouTube lost the upload session {self.restarts} times; try again later"
+                    )
                 log.info("upload session expired (404); starting a new one")
                 self.session = None
                 continue

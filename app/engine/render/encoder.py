@@ -32,6 +32,7 @@ _REPEAT = object()
 """Queued in place of a picture: encode the previous frame again (nothing moved)."""
 """Samples per audio frame handed to the encoder (AAC takes 1024 at a time internally)."""
 
+
 class EncodeError(Exception):
     """The encoder or the file under it failed (a full disk, a codec refusing a setting)."""
 
@@ -117,7 +118,9 @@ class Encoder:
     # -- setup -----------------------------------------------------------------------
     def _add_video_stream(self) -> av.video.stream.VideoStream:
         p = self.preset
-        stream = cast(av.video.stream.VideoStream, self._container.add_stream(p.video_codec, rate=self.fps))
+        stream = cast(
+            av.video.stream.VideoStream, self._container.add_stream(p.video_codec, rate=self.fps)
+        )
         stream.width = self.width
         stream.height = self.height
         stream.pix_fmt = p.pix_fmt
@@ -165,7 +168,8 @@ class Encoder:
             raise RuntimeError("set_audio must come before the first frame")
         p = self.preset
         stream = cast(
-            av.audio.stream.AudioStream, self._container.add_stream(p.audio_codec, rate=SAMPLE_RATE, layout="stereo")
+            av.audio.stream.AudioStream,
+            self._container.add_stream(p.audio_codec, rate=SAMPLE_RATE, layout="stereo"),
         )
         if p.audio_bitrate:
             stream.bit_rate = p.audio_bitrate
@@ -183,7 +187,10 @@ class Encoder:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if exc_type is None:
             self.finish()
@@ -270,7 +277,9 @@ class Encoder:
         while self._audio_pos < end:
             stop = min(end, self._audio_pos + AUDIO_CHUNK)
             piece = data[:, self._audio_pos : stop]
-            chunk = np.ascontiguousarray(np.repeat(piece, 2, axis=0) if piece.shape[0] == 1 else piece)
+            chunk = np.ascontiguousarray(
+                np.repeat(piece, 2, axis=0) if piece.shape[0] == 1 else piece
+            )
             frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
             frame.sample_rate = SAMPLE_RATE
             frame.pts = self._audio_pos

@@ -63,7 +63,9 @@ def _load(path: str) -> np.ndarray:
     return resample(data, rate, SAMPLE_RATE) if rate != SAMPLE_RATE else data
 
 
-def _place(bus: np.ndarray, clip_audio: np.ndarray, at: int, offset: int, length: int, gain: float = 1.0) -> None:
+def _place(
+    bus: np.ndarray, clip_audio: np.ndarray, at: int, offset: int, length: int, gain: float = 1.0
+) -> None:
     """Add ``clip_audio[offset:offset+length]`` into ``bus`` at sample ``at``."""
     piece = clip_audio[max(0, offset) : max(0, offset) + length]
     end = min(bus.size, at + piece.size)
@@ -111,7 +113,9 @@ def duck_gain(voice: np.ndarray, depth_db: float = DUCK_DB, fade_ms: int = 200) 
     fade = max(1, fade_ms // 10)
     lead, hold = fade // 2 + 1, fade // 2 + 15
     # active[b] is true when anyone speaks in blocks b - hold .. b + lead.
-    window = np.convolve(talking.astype(np.float32), np.ones(lead + hold + 1, np.float32), mode="full")
+    window = np.convolve(
+        talking.astype(np.float32), np.ones(lead + hold + 1, np.float32), mode="full"
+    )
     active = window[lead : lead + blocks] > 0.5
     low = 10 ** (depth_db / 20)
     target = np.where(active, low, 1.0).astype(np.float32)
@@ -174,7 +178,9 @@ def sample_true_peaks(mono: np.ndarray, chunk: int = SAMPLE_RATE * 10, pad: int 
         lo, hi = max(0, start - pad), min(mono.size, start + chunk + pad)
         up = resample_poly(mono[lo:hi].astype(np.float64), 4, 1)
         peaks = np.abs(up[: (hi - lo) * 4]).reshape(hi - lo, 4).max(axis=1)
-        out[start : min(mono.size, start + chunk)] = peaks[start - lo : start - lo + min(chunk, mono.size - start)]
+        out[start : min(mono.size, start + chunk)] = peaks[
+            start - lo : start - lo + min(chunk, mono.size - start)
+        ]
     return out
 
 
@@ -213,7 +219,9 @@ def limit(
     return (mono * gain).astype(np.float32)
 
 
-def master(mono: np.ndarray, target_lufs: float = TARGET_LUFS, ceiling_dbtp: float = CEILING_DBTP) -> Master:
+def master(
+    mono: np.ndarray, target_lufs: float = TARGET_LUFS, ceiling_dbtp: float = CEILING_DBTP
+) -> Master:
     """Bring the mix to ``target_lufs`` (as stereo) with its true peak under ``ceiling_dbtp``.
 
     Limiting the peaks lowers the loudness, by more the harder it works, so the gain in
@@ -253,7 +261,11 @@ def master(mono: np.ndarray, target_lufs: float = TARGET_LUFS, ceiling_dbtp: flo
 
 def mix_timeline(timeline: Timeline, total_samples: int | None = None) -> Master:
     """The whole soundtrack of a timeline, mastered for YouTube."""
-    total = total_samples if total_samples is not None else frames_to_samples(timeline.duration, timeline.fps)
+    total = (
+        total_samples
+        if total_samples is not None
+        else frames_to_samples(timeline.duration, timeline.fps)
+    )
     voice = voice_bus(timeline, total)
     music = music_bus(timeline, total, voice)
     return master(voice + music)

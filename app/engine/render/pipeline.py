@@ -75,7 +75,9 @@ class RenderResult:
 
 def _temp_beside(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent
+    )
     os.close(fd)
     usual_permissions(Path(tmp))
     return Path(tmp)
@@ -93,7 +95,12 @@ def sidecar_paths(output: Path) -> dict[str, Path]:
 
 
 def write_sidecars(
-    timeline: Timeline, output: Path, *, title: str, description: str, compositor: Compositor | None = None
+    timeline: Timeline,
+    output: Path,
+    *,
+    title: str,
+    description: str,
+    compositor: Compositor | None = None,
 ) -> tuple[dict[str, Path], str | None]:
     """Captions, the chapters block and the thumbnail beside ``output``."""
     paths = sidecar_paths(output)
@@ -103,7 +110,9 @@ def write_sidecars(
     text = chapters_file_text(description, timeline)
     write_atomic(paths["chapters"], text.encode("utf-8"))
     note = text.strip() if text.startswith("No chapters") else None
-    thumb = compositor or Compositor(timeline, width=1280 if timeline.width >= timeline.height else 720)
+    thumb = compositor or Compositor(
+        timeline, width=1280 if timeline.width >= timeline.height else 720
+    )
     best, best_score = None, -1.0
     for n in thumbnail_candidates(timeline):
         image = thumb.frame(n).image
@@ -145,14 +154,32 @@ def render_timeline(
     mastered = mix_timeline(snap, frames_to_samples(total, snap.fps))
     progress.check()
     full_description = description_text(description, snap)
-    metadata = {"title": title, "comment": full_description, "description": full_description, "keywords": ",".join(tags)}
-    comp = Compositor(snap, width=chosen.width, height=chosen.height, alpha=chosen.alpha,
-                      burn_captions=burn_captions, watermark=watermark)
+    metadata = {
+        "title": title,
+        "comment": full_description,
+        "description": full_description,
+        "keywords": ",".join(tags),
+    }
+    comp = Compositor(
+        snap,
+        width=chosen.width,
+        height=chosen.height,
+        alpha=chosen.alpha,
+        burn_captions=burn_captions,
+        watermark=watermark,
+    )
     tmp = _temp_beside(output)
     composited = 0
     try:
-        with Encoder(tmp, chosen, fps=snap.fps, width=chosen.width, height=chosen.height,
-                     metadata=metadata, threads=max(1, jobs)) as enc:
+        with Encoder(
+            tmp,
+            chosen,
+            fps=snap.fps,
+            width=chosen.width,
+            height=chosen.height,
+            metadata=metadata,
+            threads=max(1, jobs),
+        ) as enc:
             enc.set_audio(mastered.mono)
             previous = None
             for n in range(total):
@@ -180,8 +207,16 @@ def render_timeline(
         comp.close()
     wall = time.monotonic() - started
     return RenderResult(
-        output=output, preset=chosen.name, frames=total, width=chosen.width, height=chosen.height,
-        duration_ms=round(total * 1000 / snap.fps), loudness_lufs=mastered.loudness_lufs,
-        true_peak_dbtp=mastered.true_peak_dbtp, wall_s=wall, composited_frames=composited,
-        sidecars=paths, chapters_note=note,
+        output=output,
+        preset=chosen.name,
+        frames=total,
+        width=chosen.width,
+        height=chosen.height,
+        duration_ms=round(total * 1000 / snap.fps),
+        loudness_lufs=mastered.loudness_lufs,
+        true_peak_dbtp=mastered.true_peak_dbtp,
+        wall_s=wall,
+        composited_frames=composited,
+        sidecars=paths,
+        chapters_note=note,
     )

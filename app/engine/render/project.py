@@ -86,7 +86,9 @@ def render_script(
     if on_voices_done is not None:
         on_voices_done()
     if result.failed:
-        shown = "\n".join(f"{path}:{line}: {why}" for line, why in sorted(result.failed.items())[:10])
+        shown = "\n".join(
+            f"{path}:{line}: {why}" for line, why in sorted(result.failed.items())[:10]
+        )
         raise RenderError(f"some lines could not be spoken:\n{shown}")
     timeline = auto_layout(script, result)
     rendered = render_timeline(

@@ -157,7 +157,10 @@ def chapter_lines(timeline: Timeline) -> tuple[list[str], str | None]:
     fps = timeline.fps
     chapters = sorted(timeline.chapters, key=lambda c: c.start)
     if len(chapters) < MIN_CHAPTERS:
-        return [], f"YouTube needs at least {MIN_CHAPTERS} chapters; this video has {len(chapters)} scene(s)."
+        return (
+            [],
+            f"YouTube needs at least {MIN_CHAPTERS} chapters; this video has {len(chapters)} scene(s).",
+        )
     starts = [0] + [frames_to_ms(c.start, fps) for c in chapters[1:]]
     end = frames_to_ms(timeline.duration, fps)
     for i, c in enumerate(chapters):
@@ -197,7 +200,9 @@ def colourfulness(rgb: np.ndarray) -> float:
     f = rgb.astype(np.float32)
     rg = f[:, :, 0] - f[:, :, 1]
     yb = 0.5 * (f[:, :, 0] + f[:, :, 1]) - f[:, :, 2]
-    colour = float(np.sqrt(rg.std() ** 2 + yb.std() ** 2) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2))
+    colour = float(
+        np.sqrt(rg.std() ** 2 + yb.std() ** 2) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2)
+    )
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     return colour + 0.5 * float(grey.std())
 
@@ -227,7 +232,9 @@ def thumbnail_jpeg(frame_rgb: np.ndarray, title: str) -> bytes:
         canvas[:, x0 : x0 + fg.shape[1]] = fg
     else:
         scale = max(tw / w, th / h)
-        fitted = cv2.resize(frame_rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        fitted = cv2.resize(
+            frame_rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
+        )
         x0, y0 = (fitted.shape[1] - tw) // 2, (fitted.shape[0] - th) // 2
         canvas = np.ascontiguousarray(fitted[y0 : y0 + th, x0 : x0 + tw])
     # Darken the lower half so the title reads on any picture.

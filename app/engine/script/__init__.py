@@ -20,7 +20,14 @@ from app.engine.script.reading import read_script
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NARRATOR", "ScriptHasErrors", "parse_file", "parse_file_checked", "parse_text", "script_to_json"]
+__all__ = [
+    "NARRATOR",
+    "ScriptHasErrors",
+    "parse_file",
+    "parse_file_checked",
+    "parse_text",
+    "script_to_json",
+]
 
 MAX_ERRORS_SHOWN = 10
 
@@ -77,11 +84,19 @@ def parse_text(text: str, *, path: str | None = None, base_dir: Path | None = No
             return parse_markdown(text.replace("\r\n", "\n").replace("\r", "\n"), path, base_dir)
     except Exception as exc:  # the promise: never raise on any input
         log.debug("script parser failed", exc_info=True)  # details only with --verbose
-        return _failed(path, [Diagnostic(
-            line=1, column=1, severity=Severity.ERROR, file=path,
-            message=f"Castline could not read this script ({type(exc).__name__}: {exc}); "
-            "please report it with the script attached.",
-        )])
+        return _failed(
+            path,
+            [
+                Diagnostic(
+                    line=1,
+                    column=1,
+                    severity=Severity.ERROR,
+                    file=path,
+                    message=f"Castline could not read this script ({type(exc).__name__}: {exc}); "
+                    "please report it with the script attached.",
+                )
+            ],
+        )
 
 
 def parse_file(path: str | os.PathLike[str]) -> Script:
@@ -93,7 +108,9 @@ def parse_file(path: str | os.PathLike[str]) -> Script:
         return _failed(name, result.diagnostics, p.stem or "Untitled")
     script = parse_text(result.text, path=name, base_dir=p.parent)
     if result.diagnostics:
-        merged = sorted([*result.diagnostics, *script.diagnostics], key=lambda d: (d.line, d.column))
+        merged = sorted(
+            [*result.diagnostics, *script.diagnostics], key=lambda d: (d.line, d.column)
+        )
         script = script.model_copy(update={"diagnostics": merged})
     return script
 

@@ -26,13 +26,15 @@ def script_to_json(script: Script) -> dict[str, Any]:
             if isinstance(beat, PauseBeat):
                 data["seconds"] = beat.seconds
             beats.append(data)
-        scenes.append({
-            "title": scene.title,
-            "line": scene.line,
-            "intro": scene.intro,
-            "estimated_s": _round_s(scene.estimated_ms),
-            "beats": beats,
-        })
+        scenes.append(
+            {
+                "title": scene.title,
+                "line": scene.line,
+                "intro": scene.intro,
+                "estimated_s": _round_s(scene.estimated_ms),
+                "beats": beats,
+            }
+        )
     return {
         "title": script.title,
         "path": script.path,

@@ -108,8 +108,13 @@ def take_speaker(tokens: list[Token]) -> tuple[Speaker | None, list[Token]]:
             if m and _has_letter(m.group(1)):
                 return Speaker(m.group(1), "bold"), rest[3:]
             m = SPEAKER_BOLD_NAME.match(inner)
-            if (m and _has_letter(m.group(1)) and len(rest) >= 4 and rest[3].type == "text"
-                    and rest[3].content.startswith(":")):
+            if (
+                m
+                and _has_letter(m.group(1))
+                and len(rest) >= 4
+                and rest[3].type == "text"
+                and rest[3].content.startswith(":")
+            ):
                 after = Token("text", "", 0)
                 after.content = rest[3].content[1:]
                 return Speaker(m.group(1), "bold"), [after, *rest[4:]]

@@ -10,7 +10,17 @@ from app.engine.model.script import BlockOptions
 
 TERMINAL_INFOS = ("terminal", "console", "shell-session")
 """Info strings that make a fenced block an animated terminal."""
-ANIMATION_OPTIONS = ("cursor", "reveal", "effects", "cols", "rows", "delay", "line_delay", "blink", "chrome")
+ANIMATION_OPTIONS = (
+    "cursor",
+    "reveal",
+    "effects",
+    "cols",
+    "rows",
+    "delay",
+    "line_delay",
+    "blink",
+    "chrome",
+)
 """Options the terminal animation engine reads from ``BlockOptions.extra``; known, so not warned."""
 KNOWN_OPTIONS = ("theme", "speed", "prompt", "title", "sync", *ANIMATION_OPTIONS)
 MAX_SPEED = 1_000.0
@@ -55,8 +65,11 @@ def parse_info(info: str) -> ParsedInfo:
         col = max(0, info.find(word.split("=", 1)[0], len(first)))
         if "=" not in word:
             problems.append(
-                (col, f"the block option `{word}` has no value; write options as key=value "
-                 "(for example theme=dracula)."),
+                (
+                    col,
+                    f"the block option `{word}` has no value; write options as key=value "
+                    "(for example theme=dracula).",
+                ),
             )
             continue
         key, value = word.split("=", 1)
@@ -72,8 +85,11 @@ def parse_info(info: str) -> ParsedInfo:
                 speed = math.nan
             if not math.isfinite(speed) or speed <= 0 or speed > MAX_SPEED:
                 problems.append(
-                    (col, f"speed={value} is not a typing speed; give characters per second "
-                     f"between 1 and {MAX_SPEED:.0f} (for example speed=25). The default is used."),
+                    (
+                        col,
+                        f"speed={value} is not a typing speed; give characters per second "
+                        f"between 1 and {MAX_SPEED:.0f} (for example speed=25). The default is used.",
+                    ),
                 )
             else:
                 opts.speed = speed
@@ -86,16 +102,22 @@ def parse_info(info: str) -> ParsedInfo:
                 opts.sync_next = True
             else:
                 problems.append(
-                    (col, f"sync={value} is not understood; the only value is sync=next "
-                     "(animate during the next speech)."),
+                    (
+                        col,
+                        f"sync={value} is not understood; the only value is sync=next "
+                        "(animate during the next speech).",
+                    ),
                 )
         elif key in ANIMATION_OPTIONS:
             extra[key] = value
         else:
             extra[key] = value
             problems.append(
-                (col, f"unknown block option `{key}`; it is ignored. Known options: "
-                 f"{', '.join(KNOWN_OPTIONS)}."),
+                (
+                    col,
+                    f"unknown block option `{key}`; it is ignored. Known options: "
+                    f"{', '.join(KNOWN_OPTIONS)}.",
+                ),
             )
     opts.extra = extra
     return ParsedInfo(language, opts, problems)

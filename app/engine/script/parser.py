@@ -120,13 +120,19 @@ class _Containers:
             return None
         top = self.stack[-1]
         if isinstance(top, _QuoteFrame):
-            shown = Shown(kind="quote", group=top.line, index=top.next_index,
-                          attribution=top.attribution)
+            shown = Shown(
+                kind="quote", group=top.line, index=top.next_index, attribution=top.attribution
+            )
             top.next_index += 1
             return shown
-        shown = Shown(kind="list_item", group=top.group.line, index=top.group.next_index,
-                      ordered=top.ordered, marker=top.marker if top.shown_in_item == 0 else "",
-                      depth=top.depth)
+        shown = Shown(
+            kind="list_item",
+            group=top.group.line,
+            index=top.group.next_index,
+            ordered=top.ordered,
+            marker=top.marker if top.shown_in_item == 0 else "",
+            depth=top.depth,
+        )
         top.group.next_index += 1
         top.shown_in_item += 1
         return shown
@@ -199,8 +205,13 @@ class _Parser:
     def start_scene(self, title: str, line: int) -> None:
         if not title:
             title = f"Scene {sum(1 for s in self.scenes if not s.intro) + 1}"
-            self.report(line, 1, "warning", f"this scene heading is empty; it is called “{title}”. "
-                        "Write its chapter name after the ##.")
+            self.report(
+                line,
+                1,
+                "warning",
+                f"this scene heading is empty; it is called “{title}”. "
+                "Write its chapter name after the ##.",
+            )
         self.current = Scene(title=title, line=line)
         self.scenes.append(self.current)
 
@@ -209,15 +220,25 @@ class _Parser:
         try:
             tokens = _markdown().parse(self.text)
         except RecursionError:
-            self.report(1, 1, "error", "the script nests block quotes or lists too deeply to read; "
-                        "flatten the deepest part.")
+            self.report(
+                1,
+                1,
+                "error",
+                "the script nests block quotes or lists too deeply to read; "
+                "flatten the deepest part.",
+            )
             tokens = []
         fm_tokens = [t for t in tokens if t.type == "front_matter"]
         if fm_tokens:
             self.front_matter(fm_tokens[0])
         elif self.lines and self.lines[0].rstrip() == "---" and len(self.lines) > 1:
-            self.report(1, 1, "error", "the front matter that starts here is never closed; "
-                        "add a line with --- after the last setting.")
+            self.report(
+                1,
+                1,
+                "error",
+                "the front matter that starts here is never closed; "
+                "add a line with --- after the last setting.",
+            )
         self.walk(tokens)
         return self.finish()
 
@@ -225,22 +246,27 @@ class _Parser:
         first_line = (tok.map[0] if tok.map else 0) + 2
         fm = load_front_matter(tok.content)
         if fm.problem is not None:
-            self.report(fm.problem.line + first_line, fm.problem.column + 1, "error",
-                        fm.problem.message)
+            self.report(
+                fm.problem.line + first_line, fm.problem.column + 1, "error", fm.problem.message
+            )
             return
         reader = SettingsReader(fm, first_line, self.report, self.check_file)
         self.settings = reader.settings()
         for character in reader.characters():
             key = character.name.upper()
             if key in self.declared:
-                self.report(character.line or first_line, 1, "warning",
-                            f"{character.name} is listed twice under characters; "
-                            "the later entry is used.")
+                self.report(
+                    character.line or first_line,
+                    1,
+                    "warning",
+                    f"{character.name} is listed twice under characters; the later entry is used.",
+                )
             self.declared[key] = character
         if self.settings.music:
             line, col = reader.position("music", value=True)
             self.settings.music_resolved = self.resolve_media(
-                self.settings.music, line, col, "the music file", where="music:")
+                self.settings.music, line, col, "the music file", where="music:"
+            )
 
     def check_file(self, raw: str, line: int, column: int, what: str, where: str) -> str | None:
         """A front matter file (thumbnail, avatar), checked exactly like media."""
@@ -298,9 +324,14 @@ class _Parser:
                 self.fence(tok, line)
                 i += 1
             elif kind == "code_block":
-                self.report(line, 1, "warning", "this text is indented by four spaces, so Markdown "
-                            "reads it as a code block and shows it as plain code. Remove the "
-                            "indentation to speak it, or fence it with ``` and a language.")
+                self.report(
+                    line,
+                    1,
+                    "warning",
+                    "this text is indented by four spaces, so Markdown "
+                    "reads it as a code block and shows it as plain code. Remove the "
+                    "indentation to speak it, or fence it with ``` and a language.",
+                )
                 self.code(tok, "text", parse_info(""), line)
                 i += 1
             elif kind == "html_block":
@@ -321,12 +352,18 @@ class _Parser:
         if tok.level < limit - 1 or i + 1 >= len(tokens) or tokens[i + 1].type != close:
             return
         start, stop = (tok.map[0] + 1, tok.map[1]) if tok.map else (1, 1)
-        if stop < start or not any(ln.strip(" \t>-*+.)0123456789") for ln in
-                                   self.lines[start - 1 : stop]):
+        if stop < start or not any(
+            ln.strip(" \t>-*+.)0123456789") for ln in self.lines[start - 1 : stop]
+        ):
             return  # an empty item at the limit: nothing was lost
         span = f"line {start} is" if stop <= start else f"lines {start}–{stop} are"
-        self.report(start, 1, "error", "lists and quotes nest too deeply here for Markdown, so "
-                    f"{span} skipped. Flatten the deepest part.")
+        self.report(
+            start,
+            1,
+            "error",
+            "lists and quotes nest too deeply here for Markdown, so "
+            f"{span} skipped. Flatten the deepest part.",
+        )
 
     # -- elements ---------------------------------------------------------
     def heading(self, tok: Token, content: Token | None, line: int) -> None:
@@ -336,17 +373,28 @@ class _Parser:
             if self.h1 is None:
                 self.h1 = (title, line)
                 return
-            self.report(line, 1, "warning", "a script has one # title; this second # heading "
-                        "starts a scene instead. Write scenes as ## headings.")
+            self.report(
+                line,
+                1,
+                "warning",
+                "a script has one # title; this second # heading "
+                "starts a scene instead. Write scenes as ## headings.",
+            )
             self.start_scene(title, line)
         elif level == 2:
             self.start_scene(title, line)
         elif title:
-            self.add(CalloutBeat(line=line, end_line=line, text=title.replace("\n", " "),
-                                 level=level))
+            self.add(
+                CalloutBeat(line=line, end_line=line, text=title.replace("\n", " "), level=level)
+            )
         else:
-            self.report(line, 1, "warning", f"this {'#' * level} heading is empty, so no callout "
-                        f"is shown; write the callout's text after the {'#' * level}.")
+            self.report(
+                line,
+                1,
+                "warning",
+                f"this {'#' * level} heading is empty, so no callout "
+                f"is shown; write the callout's text after the {'#' * level}.",
+            )
 
     # -- lists, quotes and tables -------------------------------------------
     def list_open(self, tok: Token, line: int) -> None:
@@ -374,8 +422,11 @@ class _Parser:
             if level == 0 and tok.nesting >= 0:
                 blocks += 1
                 nxt = inner[j + 1] if j + 1 < len(inner) else None
-                last = nxt if tok.type == "paragraph_open" and nxt is not None and \
-                    nxt.type == "inline" else None
+                last = (
+                    nxt
+                    if tok.type == "paragraph_open" and nxt is not None and nxt.type == "inline"
+                    else None
+                )
             level += tok.nesting
         if last is None:
             return ""
@@ -421,12 +472,18 @@ class _Parser:
         from app.engine.motion.elements.slides import MAX_TABLE_COLS, MAX_TABLE_ROWS
 
         if len(rows) > MAX_TABLE_ROWS or len(header) > MAX_TABLE_COLS:
-            self.report(line, 1, "warning", f"this table has {len(rows)} rows and {len(header)} "
-                        f"columns; a table card shows at most {MAX_TABLE_ROWS} rows and "
-                        f"{MAX_TABLE_COLS} columns, so it is cut to fit. Split it into smaller "
-                        "tables, or say the rest in the narration.")
-        self.add(TableBeat(line=line, end_line=max(line, end), header=header, rows=rows,
-                           align=align))  # type: ignore[arg-type]
+            self.report(
+                line,
+                1,
+                "warning",
+                f"this table has {len(rows)} rows and {len(header)} "
+                f"columns; a table card shows at most {MAX_TABLE_ROWS} rows and "
+                f"{MAX_TABLE_COLS} columns, so it is cut to fit. Split it into smaller "
+                "tables, or say the rest in the narration.",
+            )
+        self.add(
+            TableBeat(line=line, end_line=max(line, end), header=header, rows=rows, align=align)
+        )  # type: ignore[arg-type]
 
     def paragraph(self, content: Token, line: int) -> None:
         lines = inline.split_lines(content.children or [], line)
@@ -438,8 +495,13 @@ class _Parser:
             text = inline.plain(ln.tokens).strip()
             ms = inline.pause_ms(text) if _only_text(ln.tokens) else None
             if ms is None and inline.LOOKS_LIKE_PAUSE.match(text):
-                self.report(ln.line, 1, "warning", f"“{text}” is not a pause Castline understands; "
-                            "write [pause 1.5s] or [pause 800ms]. It is skipped.")
+                self.report(
+                    ln.line,
+                    1,
+                    "warning",
+                    f"“{text}” is not a pause Castline understands; "
+                    "write [pause 1.5s] or [pause 800ms]. It is skipped.",
+                )
                 speaker = self.speech_run(run, speaker) or speaker
                 run = []
                 continue
@@ -453,8 +515,12 @@ class _Parser:
 
     def pause(self, ms: int, line: int) -> None:
         if ms > MAX_PAUSE_MS:
-            self.report(line, 1, "warning", f"a pause of {ms / 1000:g} s is longer than ten "
-                        "minutes; it is cut to ten minutes.")
+            self.report(
+                line,
+                1,
+                "warning",
+                f"a pause of {ms / 1000:g} s is longer than ten minutes; it is cut to ten minutes.",
+            )
             ms = MAX_PAUSE_MS
         self.add(PauseBeat(line=line, end_line=line, duration_ms=ms, estimated_ms=ms))
 
@@ -474,9 +540,14 @@ class _Parser:
             name = inline.looks_like_speaker(toks)
             if name is not None:
                 who = speaker.name if speaker else NARRATOR
-                self.report(ln.line, 1, "warning", f"this line starts with “{name}:” but belongs to "
-                            f"{who}'s speech above, because there is no blank line before it. "
-                            f"Add a blank line to give it to {name}.")
+                self.report(
+                    ln.line,
+                    1,
+                    "warning",
+                    f"this line starts with “{name}:” but belongs to "
+                    f"{who}'s speech above, because there is no blank line before it. "
+                    f"Add a blank line to give it to {name}.",
+                )
         pieces = [inline.plain(toks) for toks in tokens0]
         text = inline.squash(" ".join(pieces).replace("\n", " "))
         text, directions = inline.take_directions(text)
@@ -493,14 +564,31 @@ class _Parser:
         name = self.speaker_name(speaker, start)
         if text:
             emphasis = [p for p in inline.strong_phrases(tokens0) if p in text]
-            self.speech(name, text, caption, "; ".join(directions) or None, start,
-                        run[-1].line, shown=self.containers.next_shown(), emphasis=emphasis)
+            self.speech(
+                name,
+                text,
+                caption,
+                "; ".join(directions) or None,
+                start,
+                run[-1].line,
+                shown=self.containers.next_shown(),
+                emphasis=emphasis,
+            )
         elif directions:
-            self.report(start, 1, "warning", f"“({directions[0]})” is a direction with nothing "
-                        "to say, so it is skipped. Put it before or after a sentence.")
+            self.report(
+                start,
+                1,
+                "warning",
+                f"“({directions[0]})” is a direction with nothing "
+                "to say, so it is skipped. Put it before or after a sentence.",
+            )
         elif speaker is not None and not images_before and not images_after:
-            self.report(start, 1, "warning", f"{speaker.name}: has nothing to say; write the "
-                        "words after the colon.")
+            self.report(
+                start,
+                1,
+                "warning",
+                f"{speaker.name}: has nothing to say; write the words after the colon.",
+            )
         for beat in images_after:
             self.add(beat)
         return speaker
@@ -538,33 +626,61 @@ class _Parser:
         if key not in self.speakers:
             self.speakers[key] = Character(name=key, declared=False, line=line)
             if key != NARRATOR:
-                self.report(line, 1, "warning", f"{key} has no entry under characters in the "
-                            f"front matter, so {key} speaks with the default voice {DEFAULT_VOICE}. "
-                            f"Add `{key}: {{ voice: {DEFAULT_VOICE} }}` under characters to "
-                            "choose a voice.")
+                self.report(
+                    line,
+                    1,
+                    "warning",
+                    f"{key} has no entry under characters in the "
+                    f"front matter, so {key} speaks with the default voice {DEFAULT_VOICE}. "
+                    f"Add `{key}: {{ voice: {DEFAULT_VOICE} }}` under characters to "
+                    "choose a voice.",
+                )
         return key
 
     def character(self, name: str) -> Character | None:
         return self.declared.get(name.upper()) or self.speakers.get(name.upper())
 
-    def speech(self, speaker: str, text: str, caption: str, direction: str | None,
-               line: int, end_line: int, *, shown: Shown | None = None,
-               emphasis: list[str] | None = None) -> None:
+    def speech(
+        self,
+        speaker: str,
+        text: str,
+        caption: str,
+        direction: str | None,
+        line: int,
+        end_line: int,
+        *,
+        shown: Shown | None = None,
+        emphasis: list[str] | None = None,
+    ) -> None:
         character = self.character(speaker)
         limits = chunking.limits_for(character)
         over = chunking.exceeded(text, chunking.warn_limits(limits))
         if over is not None:
             who = "this provider" if over.provider == "default" else over.provider
-            self.report(line, 1, "warning", f"this speech is {over.measure(text):,} {over.unit} "
-                        f"long; {who} takes at most {over.size:,} {over.unit} in one request, so "
-                        "it is split at sentence ends. Break it into shorter paragraphs to choose "
-                        "the split yourself.")
+            self.report(
+                line,
+                1,
+                "warning",
+                f"this speech is {over.measure(text):,} {over.unit} "
+                f"long; {who} takes at most {over.size:,} {over.unit} in one request, so "
+                "it is split at sentence ends. Break it into shorter paragraphs to choose "
+                "the split yourself.",
+            )
         speed = character.settings.speed if character else 1.0
-        self.add(SpeechBeat(
-            line=line, end_line=end_line, speaker=speaker, text=text, caption=caption,
-            direction=direction, chunks=chunking.split_speech(text, limits),
-            estimated_ms=timing.speech_ms(text, speed), shown=shown, emphasis=emphasis or [],
-        ))
+        self.add(
+            SpeechBeat(
+                line=line,
+                end_line=end_line,
+                speaker=speaker,
+                text=text,
+                caption=caption,
+                direction=direction,
+                chunks=chunking.split_speech(text, limits),
+                estimated_ms=timing.speech_ms(text, speed),
+                shown=shown,
+                emphasis=emphasis or [],
+            )
+        )
 
     def media(self, tok: Token, line: int) -> MediaBeat:
         raw = unquote(str(tok.attrs.get("src", "") or ""))
@@ -575,10 +691,16 @@ class _Parser:
         path_failed = sum(1 for d in self.diagnostics if d.is_error) > errors_before
         kind = media_type(raw)
         if kind in ("unknown", "audio") and raw and not path_failed:
-            self.report(line, column, "warning", f"“{raw}” is not an image or video Castline can "
-                        "show as a background; use a .png, .jpg, .webp, .mp4, .mov or .webm file.")
-        return MediaBeat(line=line, end_line=line, path=raw, resolved=resolved, caption=caption,
-                         media_type=kind)  # type: ignore[arg-type]
+            self.report(
+                line,
+                column,
+                "warning",
+                f"“{raw}” is not an image or video Castline can "
+                "show as a background; use a .png, .jpg, .webp, .mp4, .mov or .webm file.",
+            )
+        return MediaBeat(
+            line=line, end_line=line, path=raw, resolved=resolved, caption=caption, media_type=kind
+        )  # type: ignore[arg-type]
 
     def column_of(self, line: int, needle: str) -> int | None:
         if not needle or not 1 <= line <= len(self.lines):
@@ -586,32 +708,53 @@ class _Parser:
         idx = self.lines[line - 1].find(needle)
         return idx + 1 if idx >= 0 else None
 
-    def resolve_media(self, raw: str, line: int, column: int, what: str, *,
-                      where: str = "![caption](path)") -> str | None:
+    def resolve_media(
+        self, raw: str, line: int, column: int, what: str, *, where: str = "![caption](path)"
+    ) -> str | None:
         """An absolute path inside the script's folder tree, or an error and ``None``.
 
         ``where`` shows how the path is written (``music:``), for the empty-path message.
         """
         if not raw.strip():
-            self.report(line, column, "error", f"{what} has no path; write {where} with a path "
-                        "relative to the script, like images/diagram.png.")
+            self.report(
+                line,
+                column,
+                "error",
+                f"{what} has no path; write {where} with a path "
+                "relative to the script, like images/diagram.png.",
+            )
             return None
         if _URL_SCHEME.match(raw) and not _WINDOWS_DRIVE.match(raw):
-            self.report(line, column, "error", f"{what} “{raw}” is a web address; Castline uses "
-                        "local files only. Download it into the script's folder and link it by "
-                        "a relative path like images/diagram.png.")
+            self.report(
+                line,
+                column,
+                "error",
+                f"{what} “{raw}” is a web address; Castline uses "
+                "local files only. Download it into the script's folder and link it by "
+                "a relative path like images/diagram.png.",
+            )
             return None
         normal = raw.replace("\\", "/")
         if normal.startswith("/") or _WINDOWS_DRIVE.match(raw) or normal.startswith("~"):
-            self.report(line, column, "error", f"{what} “{raw}” is an absolute path; use a path "
-                        "relative to the script's folder (like images/diagram.png) and keep the "
-                        "file inside that folder.")
+            self.report(
+                line,
+                column,
+                "error",
+                f"{what} “{raw}” is an absolute path; use a path "
+                "relative to the script's folder (like images/diagram.png) and keep the "
+                "file inside that folder.",
+            )
             return None
         normal = posixpath.normpath(normal)
         if normal == ".." or normal.startswith("../"):
-            self.report(line, column, "error", f"{what} “{raw}” points outside the script's "
-                        "folder; move the file into the script's folder (or a folder inside it) "
-                        "and link it from there.")
+            self.report(
+                line,
+                column,
+                "error",
+                f"{what} “{raw}” points outside the script's "
+                "folder; move the file into the script's folder (or a folder inside it) "
+                "and link it from there.",
+            )
             return None
         if self.base_dir is None:
             return None
@@ -621,16 +764,26 @@ class _Parser:
         except (OSError, RuntimeError, ValueError):
             candidate = None
         if candidate is None or not candidate.is_relative_to(base):
-            self.report(line, column, "error", f"{what} “{raw}” leads outside the script's folder "
-                        "(through a link); copy the file into the script's folder.")
+            self.report(
+                line,
+                column,
+                "error",
+                f"{what} “{raw}” leads outside the script's folder "
+                "(through a link); copy the file into the script's folder.",
+            )
             return None
         try:
             exists = candidate.is_file()
         except (OSError, ValueError):
             exists = False
         if not exists:
-            self.report(line, column, "error", f"{what} “{raw}” does not exist (looked for "
-                        f"{candidate}). Check the spelling, or put the file there.")
+            self.report(
+                line,
+                column,
+                "error",
+                f"{what} “{raw}” does not exist (looked for "
+                f"{candidate}). Check the spelling, or put the file there.",
+            )
             return None
         return os.fspath(candidate)
 
@@ -648,13 +801,18 @@ class _Parser:
                 parts.append(inline.plain(tok.children or []))
         prompt = inline.squash(" ".join(parts).replace("\n", " "))
         if not prompt:
-            self.report(line, 1, "warning", "this visual has no prompt; describe the picture "
-                        "after “visual:”. It is skipped.")
+            self.report(
+                line,
+                1,
+                "warning",
+                "this visual has no prompt; describe the picture after “visual:”. It is skipped.",
+            )
             return True
         style = self.settings.style.strip()
         styled = f"{prompt.rstrip(' .,;')}, {style}" if style else prompt
-        self.add(VisualBeat(line=line, end_line=max(line, end), prompt=prompt,
-                            styled_prompt=styled))
+        self.add(
+            VisualBeat(line=line, end_line=max(line, end), prompt=prompt, styled_prompt=styled)
+        )
         return True
 
     def fence(self, tok: Token, line: int) -> None:
@@ -662,24 +820,38 @@ class _Parser:
         end_line = stop
         if not self.fence_closed(tok, start, stop):
             marker = tok.markup or "```"
-            self.report(line, 1, "error", f"the {marker} block opened here is never closed, so "
-                        f"everything after it is part of the block. Add a line with {marker} "
-                        "after the block's last line.")
+            self.report(
+                line,
+                1,
+                "error",
+                f"the {marker} block opened here is never closed, so "
+                f"everything after it is part of the block. Add a line with {marker} "
+                "after the block's last line.",
+            )
         info = parse_info(tok.info)
         for col, message in info.problems:
             self.report(line, len(tok.markup) + col + 1 + self.indent_of(line), "warning", message)
         if info.language in TERMINAL_INFOS:
             self.terminal(tok, info, line, end_line)
         elif not info.language:
-            self.report(line, 1, "warning", "this block has no language, so it is shown as plain "
-                        "text. Write the language after the backticks (```python), or "
-                        "```terminal for a shell session.")
+            self.report(
+                line,
+                1,
+                "warning",
+                "this block has no language, so it is shown as plain "
+                "text. Write the language after the backticks (```python), or "
+                "```terminal for a shell session.",
+            )
             self.code(tok, "text", info, line, end_line)
         else:
             if not _known_language(info.language):
-                self.report(line, len(tok.markup) + 1 + self.indent_of(line), "warning",
-                            f"no syntax colours are known for “{info.language}”; the code is "
-                            "shown plain. Check the language name (python, bash, rust, ...).")
+                self.report(
+                    line,
+                    len(tok.markup) + 1 + self.indent_of(line),
+                    "warning",
+                    f"no syntax colours are known for “{info.language}”; the code is "
+                    "shown plain. Check the language name (python, bash, rust, ...).",
+                )
             self.code(tok, info.language, info, line, end_line)
 
     def indent_of(self, line: int) -> int:
@@ -706,48 +878,87 @@ class _Parser:
                 lines.append(TerminalLine(kind="output", text=raw))
         commands = [ln.text for ln in lines if ln.kind == "command"]
         if not lines:
-            self.report(line, 1, "warning", "this terminal block is empty; write commands on "
-                        "lines starting with “$ ” and their output below them.")
+            self.report(
+                line,
+                1,
+                "warning",
+                "this terminal block is empty; write commands on "
+                "lines starting with “$ ” and their output below them.",
+            )
         elif not commands:
-            self.report(line, 1, "warning", "this terminal block has no commands (lines starting "
-                        "with “$ ”), so nothing is typed; its lines just appear.")
+            self.report(
+                line,
+                1,
+                "warning",
+                "this terminal block has no commands (lines starting "
+                "with “$ ”), so nothing is typed; its lines just appear.",
+            )
         outputs = sum(1 for ln in lines if ln.kind == "output")
-        self.add(TerminalBeat(
-            line=line, end_line=end_line, commands=commands, lines=lines, options=info.options,
-            info=tok.info.strip(),
-            estimated_ms=timing.terminal_ms(commands, outputs, info.options.speed),
-        ))
+        self.add(
+            TerminalBeat(
+                line=line,
+                end_line=end_line,
+                commands=commands,
+                lines=lines,
+                options=info.options,
+                info=tok.info.strip(),
+                estimated_ms=timing.terminal_ms(commands, outputs, info.options.speed),
+            )
+        )
 
-    def code(self, tok: Token, language: str, info: ParsedInfo, line: int,
-             end_line: int | None = None) -> None:
+    def code(
+        self, tok: Token, language: str, info: ParsedInfo, line: int, end_line: int | None = None
+    ) -> None:
         body = tok.content[:-1] if tok.content.endswith("\n") else tok.content
         if not body.strip():
-            self.report(line, 1, "warning", "this code block is empty; write the code between "
-                        "the fences.")
+            self.report(
+                line, 1, "warning", "this code block is empty; write the code between the fences."
+            )
         if end_line is None:
             end_line = tok.map[1] if tok.map else line
-        self.add(CodeBeat(
-            line=line, end_line=end_line, language=language, code=body, options=info.options,
-            info=tok.info.strip(), estimated_ms=timing.code_ms(body, info.options.speed),
-        ))
+        self.add(
+            CodeBeat(
+                line=line,
+                end_line=end_line,
+                language=language,
+                code=body,
+                options=info.options,
+                info=tok.info.strip(),
+                estimated_ms=timing.code_ms(body, info.options.speed),
+            )
+        )
 
     def html_block(self, tok: Token, line: int) -> None:
         content = tok.content.strip()
         if content.startswith("<!--"):
             if "-->" not in content:
-                self.report(line, 1, "warning", "this comment is never closed with -->, so "
-                            "everything after it is ignored. Close the comment with -->.")
+                self.report(
+                    line,
+                    1,
+                    "warning",
+                    "this comment is never closed with -->, so "
+                    "everything after it is ignored. Close the comment with -->.",
+                )
             return
-        self.report(line, 1, "warning", "HTML is not part of a script and is ignored; write "
-                    "notes as <!-- comments -->.")
+        self.report(
+            line,
+            1,
+            "warning",
+            "HTML is not part of a script and is ignored; write notes as <!-- comments -->.",
+        )
 
     # -- the end ----------------------------------------------------------
     def finish(self) -> Script:
         title = self.settings.title or (self.h1[0] if self.h1 and self.h1[0] else "")
         if not title:
             title = _title_from_path(self.path)
-            self.report(1, 1, "info", f"the script has no title, so it is called “{title}”. Add "
-                        "`title: ...` to the front matter or a `# Title` line.")
+            self.report(
+                1,
+                1,
+                "info",
+                f"the script has no title, so it is called “{title}”. Add "
+                "`title: ...` to the front matter or a `# Title` line.",
+            )
         for scene in self.scenes:
             if scene.intro:
                 scene.title = title
@@ -755,38 +966,68 @@ class _Parser:
                     scene.line = self.h1[1]
         self.finish_timing()
         if not any(scene.beats for scene in self.scenes):
-            self.report(1, 1, "error", "the script is empty: there is nothing to say or show. "
-                        "Write a paragraph of narration under a ## scene heading.")
+            self.report(
+                1,
+                1,
+                "error",
+                "the script is empty: there is nothing to say or show. "
+                "Write a paragraph of narration under a ## scene heading.",
+            )
         characters = list(self.declared.values())
         characters += [c for k, c in self.speakers.items() if k not in self.declared]
         self.diagnostics.sort(key=lambda d: (d.line, d.column))
-        return Script(path=self.path, title=title, settings=self.settings,
-                      characters=characters, scenes=self.scenes, diagnostics=self.diagnostics)
+        return Script(
+            path=self.path,
+            title=title,
+            settings=self.settings,
+            characters=characters,
+            scenes=self.scenes,
+            diagnostics=self.diagnostics,
+        )
 
     def finish_timing(self) -> None:
         for scene in self.scenes:
             if not scene.beats and not scene.intro:
-                self.report(scene.line, 1, "warning", f"the scene “{scene.title}” is empty; "
-                            "write something under its heading or remove it.")
+                self.report(
+                    scene.line,
+                    1,
+                    "warning",
+                    f"the scene “{scene.title}” is empty; "
+                    "write something under its heading or remove it.",
+                )
             beats = scene.beats
-            last_speech = max((i for i, b in enumerate(beats) if isinstance(b, SpeechBeat)),
-                              default=-1)
+            last_speech = max(
+                (i for i, b in enumerate(beats) if isinstance(b, SpeechBeat)), default=-1
+            )
             for idx, beat in enumerate(beats):
                 if isinstance(beat, TerminalBeat | CodeBeat) and beat.options.sync_next:
                     if idx < last_speech:
                         beat.estimated_ms = 0  # it plays during the next speech
                     else:
-                        self.report(beat.line, 1, "warning", "sync=next, but no speech follows "
-                                    "in this scene; the block plays on its own.")
+                        self.report(
+                            beat.line,
+                            1,
+                            "warning",
+                            "sync=next, but no speech follows "
+                            "in this scene; the block plays on its own.",
+                        )
             self.cards_timing(beats, last_speech)
             if beats and isinstance(beats[-1], VisualBeat | MediaBeat):
                 last = beats[-1]
                 last.estimated_ms = timing.HELD_VISUAL_MS
-                what = "visual" if isinstance(last, VisualBeat) else (
-                    last.media_type if last.media_type in ("image", "video") else "media")
-                self.report(last.line, 1, "warning", f"this {what} ends its scene with nothing "
-                            "after it, so it is held for two seconds. Add narration after it, "
-                            "or move it earlier.")
+                what = (
+                    "visual"
+                    if isinstance(last, VisualBeat)
+                    else (last.media_type if last.media_type in ("image", "video") else "media")
+                )
+                self.report(
+                    last.line,
+                    1,
+                    "warning",
+                    f"this {what} ends its scene with nothing "
+                    "after it, so it is held for two seconds. Add narration after it, "
+                    "or move it earlier.",
+                )
 
     def cards_timing(self, beats: list[Beat], last_speech: int) -> None:
         """A table or callout is shown over the next speech; alone it gets a moment.
@@ -809,11 +1050,15 @@ class _Parser:
                 what = "table" if isinstance(beat, TableBeat) else "callout"
                 alone = f"only {timing.SHOWN_ALONE_MS / 1000:g} s"
                 if idx < last_speech:
-                    why = (f"a {what} followed by a terminal or code block before anything is "
-                           f"spoken is shown for {alone}; add narration right after it")
+                    why = (
+                        f"a {what} followed by a terminal or code block before anything is "
+                        f"spoken is shown for {alone}; add narration right after it"
+                    )
                 else:
-                    why = f"a {what} with nothing spoken after it is shown for {alone}; add " \
+                    why = (
+                        f"a {what} with nothing spoken after it is shown for {alone}; add "
                         "narration after it"
+                    )
                 self.report(beat.line, 1, "warning", f"{why} so viewers can read it.")
 
 

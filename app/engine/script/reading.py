@@ -35,19 +35,35 @@ def decode_script(data: bytes, path: str) -> ReadResult:
         except UnicodeDecodeError:
             pass
     if b"\x00" in data[:_SNIFF]:
-        return ReadResult(None, [_error(path, "this looks like a binary file, not a Markdown "
-                                        "script. Open the .md file you wrote instead.")])
+        return ReadResult(
+            None,
+            [
+                _error(
+                    path,
+                    "this looks like a binary file, not a Markdown "
+                    "script. Open the .md file you wrote instead.",
+                )
+            ],
+        )
     try:
         return ReadResult(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         text = data.decode("utf-8", errors="replace")
-        return ReadResult(text, [Diagnostic(
-            line=line, column=col, severity=Severity.WARNING, file=path,
-            message="this line has bytes that are not UTF-8 text; they are shown as �. "
-            "Save the script as UTF-8 in your editor.",
-        )])
+        return ReadResult(
+            text,
+            [
+                Diagnostic(
+                    line=line,
+                    column=col,
+                    severity=Severity.WARNING,
+                    file=path,
+                    message="this line has bytes that are not UTF-8 text; they are shown as �. "
+                    "Save the script as UTF-8 in your editor.",
+                )
+            ],
+        )
 
 
 def read_script(path: Path) -> ReadResult:
@@ -55,27 +71,66 @@ def read_script(path: Path) -> ReadResult:
     name = os.fspath(path)
     try:
         if path.is_dir():
-            return ReadResult(None, [_error(name, "this is a folder, not a script; give the "
-                                            "path of the .md file inside it.")])
+            return ReadResult(
+                None,
+                [
+                    _error(
+                        name,
+                        "this is a folder, not a script; give the path of the .md file inside it.",
+                    )
+                ],
+            )
         if not path.exists():
-            return ReadResult(None, [_error(name, "there is no file here; check the path and "
-                                            "the spelling of the script's name.")])
+            return ReadResult(
+                None,
+                [
+                    _error(
+                        name,
+                        "there is no file here; check the path and "
+                        "the spelling of the script's name.",
+                    )
+                ],
+            )
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a pipe or device could block or never end
-            return ReadResult(None, [_error(name, "this is not a regular file (it is a device "
-                                            "or a pipe); save the script as a .md file and "
-                                            "give its path.")])
+            return ReadResult(
+                None,
+                [
+                    _error(
+                        name,
+                        "this is not a regular file (it is a device "
+                        "or a pipe); save the script as a .md file and "
+                        "give its path.",
+                    )
+                ],
+            )
         size = info.st_size
         if size > MAX_SCRIPT_BYTES:
-            return ReadResult(None, [_error(name, f"the file is {size // (1024 * 1024)} MB; a "
-                                            f"script may be at most {MAX_SCRIPT_BYTES // (1024 * 1024)} "
-                                            "MB. Is this the right file?")])
+            return ReadResult(
+                None,
+                [
+                    _error(
+                        name,
+                        f"the file is {size // (1024 * 1024)} MB; a "
+                        f"script may be at most {MAX_SCRIPT_BYTES // (1024 * 1024)} "
+                        "MB. Is this the right file?",
+                    )
+                ],
+            )
         with path.open("rb") as fh:
             data = fh.read(MAX_SCRIPT_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return ReadResult(None, [_error(name, f"the script could not be read ({reason}); check "
-                                        "that it exists and that you may read it.")])
+        return ReadResult(
+            None,
+            [
+                _error(
+                    name,
+                    f"the script could not be read ({reason}); check "
+                    "that it exists and that you may read it.",
+                )
+            ],
+        )
     except ValueError as exc:  # e.g. an embedded NUL in the path
         return ReadResult(None, [_error(name, f"this is not a usable file path ({exc}).")])
     if len(data) > MAX_SCRIPT_BYTES:

@@ -48,7 +48,9 @@ class UnknownAssetError(LookupError):
     """A cache entry named an asset that was never added with :meth:`Store.add_asset`."""
 
     def __init__(self, sha256: str) -> None:
-        super().__init__(f"no media asset {sha256!r} in the store; add the file with add_asset first")
+        super().__init__(
+            f"no media asset {sha256!r} in the store; add the file with add_asset first"
+        )
         self.sha256 = sha256
 
 
@@ -65,7 +67,9 @@ def json_copy(value: Any, what: str) -> Any:
     try:
         return json.loads(json.dumps(value, allow_nan=False))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be plain JSON data (dicts, lists, str, numbers): {exc}") from exc
+        raise ValueError(
+            f"{what} must be plain JSON data (dicts, lists, str, numbers): {exc}"
+        ) from exc
 
 
 def json_dict(value: dict[str, Any] | None, what: str) -> dict[str, Any]:

@@ -110,4 +110,3 @@ class LedgerMixin(StoreBase):
                 )
                 for r in session.scalars(query)
             ]
-

@@ -114,8 +114,16 @@ class MediaMixin(StoreBase):
         """The cached speech for ``key``, or None (also when its file has gone missing)."""
         a = AudioCacheRow.__table__.c
         query = (
-            select(a.cache_key, a.asset_sha256, a.provider, a.voice, a.num_samples, a.meta,
-                   a.created_at, MediaAsset.suffix)
+            select(
+                a.cache_key,
+                a.asset_sha256,
+                a.provider,
+                a.voice,
+                a.num_samples,
+                a.meta,
+                a.created_at,
+                MediaAsset.suffix,
+            )
             .join(MediaAsset, MediaAsset.sha256 == a.asset_sha256)
             .where(a.cache_key == key)
         )
@@ -240,4 +248,3 @@ class MediaMixin(StoreBase):
             return self._visual_entry(row, asset.suffix)
 
         return self._write_retrying(put)
-

@@ -50,7 +50,9 @@ class ProjectsMixin(StoreBase):
     @staticmethod
     def _check_script_path(path: str | os.PathLike[str] | None) -> str | None:
         absolute = _script_path(path)
-        return None if absolute is None else bounded(absolute, Project.script_path, "the script path")
+        return (
+            None if absolute is None else bounded(absolute, Project.script_path, "the script path")
+        )
 
     @staticmethod
     def _budget_micros(budget_usd: float) -> int:
@@ -140,7 +142,9 @@ class ProjectsMixin(StoreBase):
             ).first()
             if latest is not None and latest.sha256 == digest and latest.text == text:
                 return latest.id
-            row = ScriptRevisionRow(project_id=project_id, text=text, sha256=digest, created_at=utcnow())
+            row = ScriptRevisionRow(
+                project_id=project_id, text=text, sha256=digest, created_at=utcnow()
+            )
             session.add(row)
             self._touch(session, project_id)
             session.flush()
@@ -262,4 +266,3 @@ class ProjectsMixin(StoreBase):
         with self._read() as session:
             row = session.get(TimelineRow, project_id)
             return row.updated_at if row is not None else None
-

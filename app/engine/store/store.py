@@ -51,7 +51,9 @@ class Store(ProjectsMixin, MediaMixin, LedgerMixin):
         except ValueError as exc:
             raise StoreOpenError(str(exc)) from exc
         except OSError as exc:
-            raise StoreOpenError(f"cannot create the folder for the project database {where}: {exc}") from exc
+            raise StoreOpenError(
+                f"cannot create the folder for the project database {where}: {exc}"
+            ) from exc
         try:
             migrate(engine)
         except CommandError as exc:

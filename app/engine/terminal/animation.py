@@ -81,7 +81,9 @@ class SessionAnimation(Animation):
         self.session = session
         self.fit = fit
         self.shadow = shadow
-        self.width, self.height = (fit.width, fit.height) if fit is not None else (int(width), int(height))
+        self.width, self.height = (
+            (fit.width, fit.height) if fit is not None else (int(width), int(height))
+        )
         self.duration_ms = max(1, session.duration_ms)
         self.theme = theme
         self.chrome = chrome
@@ -108,10 +110,17 @@ class SessionAnimation(Animation):
             if fit is not None and key == (fit.cols, fit.rows):
                 layout, atlas = fit.layout(), GlyphAtlas(fit.font_px)
             else:
-                layout, atlas = compute_layout(self.width, self.height, cols, rows, chrome=self.chrome)
+                layout, atlas = compute_layout(
+                    self.width, self.height, cols, rows, chrome=self.chrome
+                )
             self._painters[key] = Painter(
-                self.theme, layout, atlas, title=self.session.title if self.chrome else "", transparent=self.transparent,
-                margin_color=self.margin_color, shadow=self.shadow,
+                self.theme,
+                layout,
+                atlas,
+                title=self.session.title if self.chrome else "",
+                transparent=self.transparent,
+                margin_color=self.margin_color,
+                shadow=self.shadow,
             )
         return self._painters[key]
 
@@ -168,7 +177,11 @@ class SessionAnimation(Animation):
                 cursor = (int(scr.cursor.x), int(scr.cursor.y))
                 if 0 <= cursor[1] < state.rows and 0 <= cursor[0] < state.cols:
                     under = scr.buffer[cursor[1]][cursor[0]]
-            style = self.session.cursor_style if self.session.cursor_style in ("block", "bar", "underline") else "block"
+            style = (
+                self.session.cursor_style
+                if self.session.cursor_style in ("block", "bar", "underline")
+                else "block"
+            )
             frame = painter.frame(grid, cursor, style, under)  # type: ignore[arg-type]
         for eff in self.effects:
             frame = eff.apply(frame, ms)
@@ -203,7 +216,11 @@ class SequenceAnimation(Animation):
 
     @property
     def markers(self) -> list[tuple[int, str]]:
-        return [(s + ms, label) for s, p in zip(self.starts, self.parts, strict=True) for ms, label in p.markers]
+        return [
+            (s + ms, label)
+            for s, p in zip(self.starts, self.parts, strict=True)
+            for ms, label in p.markers
+        ]
 
     def frame_at(self, ms: int) -> np.ndarray:
         ms = max(0, min(int(ms), self.duration_ms))
@@ -256,7 +273,11 @@ def animate_session(
         try:
             th = resolve_theme(session, theme)
         except ThemeError as exc:
-            theme_diags.append(Diagnostic(line=1, severity=Severity.WARNING, message=f"{exc}; using {DEFAULT_THEME}"))
+            theme_diags.append(
+                Diagnostic(
+                    line=1, severity=Severity.WARNING, message=f"{exc}; using {DEFAULT_THEME}"
+                )
+            )
             th = load_theme(None)
     effs, diags = parse_effects(effects, seed=seed)
     session = replace(session, diagnostics=[*session.diagnostics, *theme_diags, *diags])
@@ -266,7 +287,9 @@ def animate_session(
     )  # fmt: skip
 
 
-def _block_theme(beat: TerminalBeat | CodeBeat, theme: str | None) -> tuple[Theme, list[Diagnostic]]:
+def _block_theme(
+    beat: TerminalBeat | CodeBeat, theme: str | None
+) -> tuple[Theme, list[Diagnostic]]:
     """The block's own ``theme=`` option, else ``theme`` (the project's), else the default."""
     diags: list[Diagnostic] = []
     for name in (beat.options.theme, theme):
@@ -280,11 +303,20 @@ def _block_theme(beat: TerminalBeat | CodeBeat, theme: str | None) -> tuple[Them
 
 
 def _block_chrome(beat: TerminalBeat | CodeBeat, chrome: bool) -> bool:
-    return chrome and beat.options.extra.get("chrome", "on").lower() not in ("off", "false", "no", "0")
+    return chrome and beat.options.extra.get("chrome", "on").lower() not in (
+        "off",
+        "false",
+        "no",
+        "0",
+    )
 
 
 def _block_session(
-    beat: TerminalBeat | CodeBeat, th: Theme, theme_diags: list[Diagnostic], seed: int, size: tuple[int, int] | None
+    beat: TerminalBeat | CodeBeat,
+    th: Theme,
+    theme_diags: list[Diagnostic],
+    seed: int,
+    size: tuple[int, int] | None,
 ) -> tuple[Session, list[Effect]]:
     if isinstance(beat, TerminalBeat):
         session = terminal_session(beat, th, seed=seed, size=size)
@@ -349,7 +381,15 @@ def build_view_animation(
     """
     th, diags = _block_theme(beat, theme)
     chrome = _block_chrome(beat, chrome)
-    fit = fit_window(beat, area_w, area_h, min_row_px=min_row_px, max_row_px=max_row_px, chrome=chrome, max_cols=max_cols)
+    fit = fit_window(
+        beat,
+        area_w,
+        area_h,
+        min_row_px=min_row_px,
+        max_row_px=max_row_px,
+        chrome=chrome,
+        max_cols=max_cols,
+    )
     session, effs = _block_session(beat, th, diags, seed, (fit.cols, fit.rows))
     return SessionAnimation(
         session, width=fit.width, height=fit.height, theme=th, chrome=chrome, transparent=transparent,

@@ -21,21 +21,35 @@ DEFAULT_SPEED = 18.0
 PROMPT_STYLE = "\x1b[1;32m"
 
 
-def _int_opt(opts: BlockOptions, key: str, default: int, lo: int, hi: int, diags: list[Diagnostic], line: int) -> int:
+def _int_opt(
+    opts: BlockOptions, key: str, default: int, lo: int, hi: int, diags: list[Diagnostic], line: int
+) -> int:
     raw = opts.extra.get(key)
     if raw is None:
         return default
     try:
         return max(lo, min(hi, int(raw)))
     except ValueError:
-        diags.append(Diagnostic(line=line, severity=Severity.WARNING, message=f"{key}={raw!r} is not a whole number; using {default}"))
+        diags.append(
+            Diagnostic(
+                line=line,
+                severity=Severity.WARNING,
+                message=f"{key}={raw!r} is not a whole number; using {default}",
+            )
+        )
         return default
 
 
 def _reveal(opts: BlockOptions, diags: list[Diagnostic], line: int) -> Reveal:
     raw = opts.extra.get("reveal", "instant").lower()
     if raw not in REVEALS:
-        diags.append(Diagnostic(line=line, severity=Severity.WARNING, message=f"reveal={raw!r} is unknown; use one of {', '.join(REVEALS)}"))
+        diags.append(
+            Diagnostic(
+                line=line,
+                severity=Severity.WARNING,
+                message=f"reveal={raw!r} is unknown; use one of {', '.join(REVEALS)}",
+            )
+        )
         return "instant"
     return raw  # type: ignore[return-value]
 
@@ -43,13 +57,24 @@ def _reveal(opts: BlockOptions, diags: list[Diagnostic], line: int) -> Reveal:
 def _cursor(opts: BlockOptions, default: str, diags: list[Diagnostic], line: int) -> str:
     raw = opts.extra.get("cursor", default).lower()
     if raw not in ("block", "bar", "underline"):
-        diags.append(Diagnostic(line=line, severity=Severity.WARNING, message=f"cursor={raw!r} is unknown; use block, bar or underline"))
+        diags.append(
+            Diagnostic(
+                line=line,
+                severity=Severity.WARNING,
+                message=f"cursor={raw!r} is unknown; use block, bar or underline",
+            )
+        )
         return default
     return raw
 
 
 def terminal_session(
-    beat: TerminalBeat, theme: Theme, *, seed: int = 0, pace: Pace | None = None, size: tuple[int, int] | None = None
+    beat: TerminalBeat,
+    theme: Theme,
+    *,
+    seed: int = 0,
+    pace: Pace | None = None,
+    size: tuple[int, int] | None = None,
 ) -> Session:
     """A prompt, each command typed with a human cadence, then its output line by line.
 
@@ -63,7 +88,9 @@ def terminal_session(
     delay = _int_opt(opts, "delay", pace.first_output_ms, 0, 60_000, diags, beat.line)
     line_ms = _int_opt(opts, "line_delay", pace.line_ms, 0, 10_000, diags, beat.line)
     longest = max((min(len(ln.text), MEASURE_CHARS) + 2 for ln in beat.lines), default=40)
-    cols = _int_opt(opts, "cols", 80 if longest <= 80 else min(160, longest), 10, 400, diags, beat.line)
+    cols = _int_opt(
+        opts, "cols", 80 if longest <= 80 else min(160, longest), 10, 400, diags, beat.line
+    )
     rows = _int_opt(opts, "rows", 24, 2, 200, diags, beat.line)
     if size is not None:
         cols, rows = size
@@ -103,7 +130,12 @@ def terminal_session(
 
 
 def code_session(
-    beat: CodeBeat, theme: Theme, *, seed: int = 0, pace: Pace | None = None, size: tuple[int, int] | None = None
+    beat: CodeBeat,
+    theme: Theme,
+    *,
+    seed: int = 0,
+    pace: Pace | None = None,
+    size: tuple[int, int] | None = None,
 ) -> Session:
     """An editor view: line numbers, indentation placed at once, code typed with its colours.
 
@@ -117,7 +149,9 @@ def code_session(
         measured = CodeContent.of(beat, None)
         longest = max(measured.widths(), default=0)
         cols = _int_opt(opts, "cols", max(64, min(160, longest + 2)), 10, 400, diags, beat.line)
-        rows = _int_opt(opts, "rows", max(12, min(30, len(measured.lines) + 2)), 2, 200, diags, beat.line)
+        rows = _int_opt(
+            opts, "rows", max(12, min(30, len(measured.lines) + 2)), 2, 200, diags, beat.line
+        )
     else:
         _int_opt(opts, "cols", 0, 10, 400, diags, beat.line)  # still reported when written wrong
         _int_opt(opts, "rows", 0, 2, 200, diags, beat.line)

@@ -65,10 +65,22 @@ def parse_cast(
         try:
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:
-            diags.append(_diag(i + 1, f"the header is not JSON ({exc.msg}); a .cast starts with a JSON object line", Severity.ERROR))
+            diags.append(
+                _diag(
+                    i + 1,
+                    f"the header is not JSON ({exc.msg}); a .cast starts with a JSON object line",
+                    Severity.ERROR,
+                )
+            )
             break
         if not isinstance(obj, dict):
-            diags.append(_diag(i + 1, "the first line must be the JSON header object ({\"version\": 2, ...})", Severity.ERROR))
+            diags.append(
+                _diag(
+                    i + 1,
+                    'the first line must be the JSON header object ({"version": 2, ...})',
+                    Severity.ERROR,
+                )
+            )
             break
         header = obj
         break
@@ -78,7 +90,13 @@ def parse_cast(
         return Session(80, 24, diagnostics=_with_file(diags, file), duration_ms=1)
     version = header.get("version")
     if version not in (2, 3):
-        diags.append(_diag(start, f"unsupported asciinema version {version!r}; versions 2 and 3 are read", Severity.ERROR))
+        diags.append(
+            _diag(
+                start,
+                f"unsupported asciinema version {version!r}; versions 2 and 3 are read",
+                Severity.ERROR,
+            )
+        )
         return Session(80, 24, diagnostics=_with_file(diags, file), duration_ms=1)
     term = header.get("term") if version == 3 else header
     term = term if isinstance(term, dict) else {}
@@ -154,7 +172,9 @@ def parse_cast(
 def _positive(value: Any, default: int, line: int, name: str, diags: list[Diagnostic]) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    diags.append(_diag(line, f"header {name} {value!r} is not a positive whole number; using {default}"))
+    diags.append(
+        _diag(line, f"header {name} {value!r} is not a positive whole number; using {default}")
+    )
     return default
 
 
@@ -174,5 +194,17 @@ def read_cast(path: Path, *, idle_limit_s: float | None = None, speed: float = 1
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        return Session(80, 24, duration_ms=1, diagnostics=[Diagnostic(line=1, severity=Severity.ERROR, message=f"cannot read: {exc.strerror}", file=str(path))])
+        return Session(
+            80,
+            24,
+            duration_ms=1,
+            diagnostics=[
+                Diagnostic(
+                    line=1,
+                    severity=Severity.ERROR,
+                    message=f"cannot read: {exc.strerror}",
+                    file=str(path),
+                )
+            ],
+        )
     return parse_cast(text, idle_limit_s=idle_limit_s, speed=speed, file=str(path))

@@ -34,7 +34,9 @@ def glitch_frame(frame: np.ndarray, strength: float, rng: np.random.Generator) -
     for _ in range(int(rng.integers(2, 7))):
         y0 = int(rng.integers(0, h))
         hh = int(rng.integers(max(1, h // 90), max(2, h // 12)))
-        dx = int(rng.integers(-1, 2, endpoint=False) or 1) * int(rng.integers(1, max(2, int(w * 0.05 * strength) + 2)))
+        dx = int(rng.integers(-1, 2, endpoint=False) or 1) * int(
+            rng.integers(1, max(2, int(w * 0.05 * strength) + 2))
+        )
         out[y0 : y0 + hh] = np.roll(out[y0 : y0 + hh], dx, axis=1)
     y0 = int(rng.integers(0, h))
     hh = int(rng.integers(max(1, h // 60), max(2, h // 8)))
@@ -107,7 +109,9 @@ class CRT:
         h, w = frame.shape[:2]
         sx, sy, vig = _barrel_maps(w, h, self.curvature)
         border = (0, 0, 0, int(frame[0, 0, 3]))
-        out = cv2.remap(frame, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+        out = cv2.remap(
+            frame, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border
+        )
         out[..., :3] = (out[..., :3].astype(np.uint16) * vig >> 8).astype(np.uint8)
         return out
 
@@ -130,7 +134,9 @@ class FadeIn:
 EFFECT_NAMES = ("glitch", "scanlines", "crt", "fadein")
 
 
-def parse_effects(spec: str | None, *, seed: int = 0, line: int = 1) -> tuple[list[Effect], list[Diagnostic]]:
+def parse_effects(
+    spec: str | None, *, seed: int = 0, line: int = 1
+) -> tuple[list[Effect], list[Diagnostic]]:
     """``glitch,scanlines,crt`` (optionally ``glitch:0.9``) to effects, in the written order."""
     effects: list[Effect] = []
     diags: list[Diagnostic] = []
@@ -142,7 +148,13 @@ def parse_effects(spec: str | None, *, seed: int = 0, line: int = 1) -> tuple[li
         try:
             val = float(arg) if arg else None
         except ValueError:
-            diags.append(Diagnostic(line=line, severity=Severity.WARNING, message=f"effect {item!r}: {arg!r} is not a number"))
+            diags.append(
+                Diagnostic(
+                    line=line,
+                    severity=Severity.WARNING,
+                    message=f"effect {item!r}: {arg!r} is not a number",
+                )
+            )
             val = None
         if name == "glitch":
             effects.append(Glitch(intensity=val if val is not None else 0.7, seed=seed))
@@ -153,5 +165,11 @@ def parse_effects(spec: str | None, *, seed: int = 0, line: int = 1) -> tuple[li
         elif name == "fadein":
             effects.append(FadeIn(ms_len=int(val) if val is not None else 400))
         else:
-            diags.append(Diagnostic(line=line, severity=Severity.WARNING, message=f"unknown effect {name!r}; use {', '.join(EFFECT_NAMES)}"))
+            diags.append(
+                Diagnostic(
+                    line=line,
+                    severity=Severity.WARNING,
+                    message=f"unknown effect {name!r}; use {', '.join(EFFECT_NAMES)}",
+                )
+            )
     return effects, diags

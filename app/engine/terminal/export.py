@@ -20,7 +20,11 @@ from app.engine.terminal.animation import Animation
 FORMATS = {
     ".mp4": ("libx264", "yuv420p", {"crf": "18", "preset": "veryfast"}),
     ".mov": ("prores_ks", "yuva444p10le", {"profile": "4444", "vendor": "apl0"}),
-    ".webm": ("libvpx-vp9", "yuva420p", {"crf": "24", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"}),
+    ".webm": (
+        "libvpx-vp9",
+        "yuva420p",
+        {"crf": "24", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"},
+    ),
 }
 ALPHA_FORMATS = {".mov", ".webm"}
 
@@ -36,18 +40,24 @@ def output_kind(out: Path) -> str:
         return suffix
     if suffix == "" or out.is_dir():
         return "png"
-    raise ExportError(f"{out}: unknown output type {suffix!r}; use .mp4, .mov, .webm or a folder for PNG frames")
+    raise ExportError(
+        f"{out}: unknown output type {suffix!r}; use .mp4, .mov, .webm or a folder for PNG frames"
+    )
 
 
 def frame_count(anim: Animation, fps: Fraction) -> int:
     return max(1, ms_to_frames(anim.duration_ms, fps))
 
 
-def export_animation(anim: Animation, out: Path, *, fps: Fraction, progress: Progress | None = None) -> Path:
+def export_animation(
+    anim: Animation, out: Path, *, fps: Fraction, progress: Progress | None = None
+) -> Path:
     """Write every frame of ``anim`` at ``fps`` to ``out``; returns ``out``."""
     kind = output_kind(out)
     if kind in (".mp4", ".webm") and (anim.width % 2 or anim.height % 2):
-        raise ExportError(f"{out}: {kind} needs an even width and height, got {anim.width}x{anim.height}")
+        raise ExportError(
+            f"{out}: {kind} needs an even width and height, got {anim.width}x{anim.height}"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     n = frame_count(anim, fps)
     if progress is not None:
@@ -57,7 +67,9 @@ def export_animation(anim: Animation, out: Path, *, fps: Fraction, progress: Pro
     tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
     codec, pix_fmt, options = FORMATS[kind]
     try:
-        with av.open(str(tmp), "w", format={".mp4": "mp4", ".mov": "mov", ".webm": "webm"}[kind]) as container:
+        with av.open(
+            str(tmp), "w", format={".mp4": "mp4", ".mov": "mov", ".webm": "webm"}[kind]
+        ) as container:
             stream = container.add_stream(codec, rate=fps, options=dict(options))
             assert isinstance(stream, av.VideoStream)
             stream.width, stream.height = anim.width, anim.height
@@ -110,7 +122,9 @@ def export_animation(anim: Animation, out: Path, *, fps: Fraction, progress: Pro
     return out
 
 
-def _export_png(anim: Animation, out: Path, fps: Fraction, n: int, progress: Progress | None) -> Path:
+def _export_png(
+    anim: Animation, out: Path, fps: Fraction, n: int, progress: Progress | None
+) -> Path:
     tmp = out.with_name(f".{out.name}.partial")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -119,7 +133,9 @@ def _export_png(anim: Animation, out: Path, fps: Fraction, n: int, progress: Pro
         for i in range(n):
             if progress is not None:
                 progress.check()
-            Image.fromarray(anim.frame_at(frames_to_ms(i, fps)), "RGBA").save(tmp / f"frame_{i:06d}.png", compress_level=1)
+            Image.fromarray(anim.frame_at(frames_to_ms(i, fps)), "RGBA").save(
+                tmp / f"frame_{i:06d}.png", compress_level=1
+            )
             if progress is not None:
                 progress.update(i + 1)
         old = out.with_name(f".{out.name}.old")

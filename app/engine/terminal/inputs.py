@@ -48,7 +48,11 @@ def load_input(
     """The animation for a ``.cast``, ``.tape`` or ``.md`` file; ``theme`` overrides the input's own."""
     suffix = path.suffix.lower()
     if suffix in (".cast", ".tape"):
-        session: Session = read_cast(path, idle_limit_s=idle_limit_s, speed=speed) if suffix == ".cast" else read_tape(path, seed=seed)
+        session: Session = (
+            read_cast(path, idle_limit_s=idle_limit_s, speed=speed)
+            if suffix == ".cast"
+            else read_tape(path, seed=seed)
+        )
         if any(d.is_error for d in session.diagnostics) and not session.events:
             return Loaded(None, session.diagnostics, session.settings)
         if theme:
@@ -61,15 +65,29 @@ def load_input(
     if suffix in (".md", ".markdown"):
         beats, diags = script_blocks(path)
         if not beats:
-            diags.append(Diagnostic(line=1, severity=Severity.ERROR, message="no terminal or code blocks to animate", file=str(path)))
+            diags.append(
+                Diagnostic(
+                    line=1,
+                    severity=Severity.ERROR,
+                    message="no terminal or code blocks to animate",
+                    file=str(path),
+                )
+            )
             return Loaded(None, diags)
         parts: list[Animation] = []
         for i, beat in enumerate(beats):
             if theme:
-                beat = beat.model_copy(update={"options": beat.options.model_copy(update={"theme": theme})})
+                beat = beat.model_copy(
+                    update={"options": beat.options.model_copy(update={"theme": theme})}
+                )
             if effects:
-                extra = {**beat.options.extra, "effects": ",".join(filter(None, [beat.options.extra.get("effects"), effects]))}
-                beat = beat.model_copy(update={"options": beat.options.model_copy(update={"extra": extra})})
+                extra = {
+                    **beat.options.extra,
+                    "effects": ",".join(filter(None, [beat.options.extra.get("effects"), effects])),
+                }
+                beat = beat.model_copy(
+                    update={"options": beat.options.model_copy(update={"extra": extra})}
+                )
             anim = build_animation(
                 beat, width=width, height=height, seed=seed + i, chrome=chrome, transparent=transparent,
                 margin_color=margin_color,
@@ -78,4 +96,14 @@ def load_input(
             parts.append(anim)
         whole: Animation = parts[0] if len(parts) == 1 else SequenceAnimation(parts, seed=seed)
         return Loaded(whole, diags)
-    return Loaded(None, [Diagnostic(line=1, severity=Severity.ERROR, message=f"unknown input type {suffix!r}: use a .cast, .tape or .md file", file=str(path))])
+    return Loaded(
+        None,
+        [
+            Diagnostic(
+                line=1,
+                severity=Severity.ERROR,
+                message=f"unknown input type {suffix!r}: use a .cast, .tape or .md file",
+                file=str(path),
+            )
+        ],
+    )

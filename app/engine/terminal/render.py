@@ -84,7 +84,9 @@ def chrome_sizes(cell_h: int, chrome: bool) -> tuple[int, int, int]:
     return padding, round(cell_h * TITLE_CELLS), round(cell_h * RADIUS_CELLS)
 
 
-def compute_layout(width: int, height: int, cols: int, rows: int, *, chrome: bool = True) -> tuple[Layout, GlyphAtlas]:
+def compute_layout(
+    width: int, height: int, cols: int, rows: int, *, chrome: bool = True
+) -> tuple[Layout, GlyphAtlas]:
     """Size the font from the output resolution so ``cols x rows`` cells fit the window."""
     short = min(width, height)
     margin = round(short * 0.05) if chrome else round(short * 0.02)
@@ -137,7 +139,9 @@ class Painter:
         self._count = 0
         self._colors: dict[str, RGB] = {}
         self.base = self._draw_base(title)
-        self._text = np.zeros((layout.rows * layout.cell_h, layout.cols * layout.cell_w, 4), dtype=np.uint8)
+        self._text = np.zeros(
+            (layout.rows * layout.cell_h, layout.cols * layout.cell_w, 4), dtype=np.uint8
+        )
         self._last_grid: np.ndarray | None = None
         self._lock = threading.Lock()
 
@@ -171,7 +175,11 @@ class Painter:
         bg = self.color(ch.bg, self.theme.background)
         if ch.reverse:
             fg, bg = bg, fg
-        tid = self._add_tile(self.render_cell(ch.data, fg, bg, ch.bold, ch.italics, ch.underscore, ch.strikethrough, part))
+        tid = self._add_tile(
+            self.render_cell(
+                ch.data, fg, bg, ch.bold, ch.italics, ch.underscore, ch.strikethrough, part
+            )
+        )
         self._ids[key] = tid
         return tid
 
@@ -225,16 +233,26 @@ class Painter:
             shadow = Image.new("RGBA", (L.width, L.height), (0, 0, 0, 0))
             sd = ImageDraw.Draw(shadow)
             off = min(max(2, L.cell_h // 3), max(1, L.margin // 3))
-            sd.rounded_rectangle((box[0], box[1] + off, box[2], box[3] + off), L.radius, fill=(0, 0, 0, 150))
-            shadow = shadow.filter(ImageFilter.GaussianBlur(min(max(2, L.cell_h // 2), max(1, L.margin // 3))))
+            sd.rounded_rectangle(
+                (box[0], box[1] + off, box[2], box[3] + off), L.radius, fill=(0, 0, 0, 150)
+            )
+            shadow = shadow.filter(
+                ImageFilter.GaussianBlur(min(max(2, L.cell_h // 2), max(1, L.margin // 3)))
+            )
             img = Image.alpha_composite(img, shadow)
         # The window body as a supersampled mask so rounded corners are antialiased.
         big = Image.new("L", (L.win_w * scale, L.win_h * scale), 0)
-        ImageDraw.Draw(big).rounded_rectangle((0, 0, L.win_w * scale - 1, L.win_h * scale - 1), L.radius * scale, fill=255)
+        ImageDraw.Draw(big).rounded_rectangle(
+            (0, 0, L.win_w * scale - 1, L.win_h * scale - 1), L.radius * scale, fill=255
+        )
         body_mask = big.resize((L.win_w, L.win_h), Image.Resampling.LANCZOS)
         body = Image.new("RGBA", (L.win_w, L.win_h), (*t.background, 255))
         if L.chrome:
-            bar = t.mix(t.background, t.foreground, 0.08) if not t.is_light else t.mix(t.background, (0, 0, 0), 0.06)
+            bar = (
+                t.mix(t.background, t.foreground, 0.08)
+                if not t.is_light
+                else t.mix(t.background, (0, 0, 0), 0.06)
+            )
             bd = ImageDraw.Draw(body)
             bd.rectangle((0, 0, L.win_w, L.title_h - 1), fill=(*bar, 255))
             r = max(3, round(L.title_h * 0.2))
@@ -249,7 +267,13 @@ class Painter:
                 while label and font.getlength(label) > max_w:
                     label = label[:-2] + "…" if len(label) > 2 else ""
                 tx = (L.win_w - round(font.getlength(label))) // 2
-                bd.text((tx, cy), label, font=font, fill=(*t.mix(t.foreground, bar, 0.35), 255), anchor="lm")
+                bd.text(
+                    (tx, cy),
+                    label,
+                    font=font,
+                    fill=(*t.mix(t.foreground, bar, 0.35), 255),
+                    anchor="lm",
+                )
         win = Image.new("RGBA", (L.width, L.height), (0, 0, 0, 0))
         win.paste(body, (L.win_x, L.win_y), body_mask)
         img = Image.alpha_composite(img, win)
@@ -301,11 +325,19 @@ class Painter:
             self._draw_cursor(out, cursor, style, cursor_char)
         return out
 
-    def _draw_cursor(self, out: np.ndarray, pos: tuple[int, int], style: CursorStyle, under: Char | None) -> None:
+    def _draw_cursor(
+        self, out: np.ndarray, pos: tuple[int, int], style: CursorStyle, under: Char | None
+    ) -> None:
         L = self.layout
         x, y = pos
         px, py = L.text_x + x * L.cell_w, L.text_y + y * L.cell_h
-        if not (0 <= x < L.cols and 0 <= y < L.rows) or px < 0 or py < 0 or px + L.cell_w > L.width or py + L.cell_h > L.height:
+        if (
+            not (0 <= x < L.cols and 0 <= y < L.rows)
+            or px < 0
+            or py < 0
+            or px + L.cell_w > L.width
+            or py + L.cell_h > L.height
+        ):
             return
         cur = self.theme.cursor
         if style == "block":
@@ -319,4 +351,3 @@ class Painter:
         else:
             thick = max(2, L.cell_h // 10)
             out[py + L.cell_h - thick : py + L.cell_h, px : px + L.cell_w, :3] = cur
-

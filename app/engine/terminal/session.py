@@ -138,13 +138,24 @@ class SessionWriter:
         self.ms += max(0, int(wait))
         self.session.events.append(Event(self.ms, data=data, key=key))
 
-    def type_text(self, text: str, cadence: Cadence, salt: int = 0, styles: list[str] | None = None) -> None:
+    def type_text(
+        self, text: str, cadence: Cadence, salt: int = 0, styles: list[str] | None = None
+    ) -> None:
         """Type ``text`` key by key; ``styles[i]`` is SGR text to put before character ``i``."""
         for i, (ch, d) in enumerate(zip(text, cadence.delays(text, salt), strict=True)):
             prefix = styles[i] if styles is not None else ""
             self.emit(prefix + ch, wait=d, key=True)
 
-    def reveal_line(self, text: str, how: Reveal, fg: tuple[int, int, int], bg: tuple[int, int, int], rng: random.Random, *, wait: int) -> None:
+    def reveal_line(
+        self,
+        text: str,
+        how: Reveal,
+        fg: tuple[int, int, int],
+        bg: tuple[int, int, int],
+        rng: random.Random,
+        *,
+        wait: int,
+    ) -> None:
         """Show one output line (without its newline) the way ``how`` says."""
         plain = "\x1b" not in text and len(text) < self.session.cols
         if how == "typewriter" and text:
@@ -156,7 +167,10 @@ class SessionWriter:
             for i, t in enumerate((0.2, 0.45, 0.7, 0.9)):
                 c = tuple(round(b + (f - b) * t) for f, b in zip(fg, bg, strict=True))
                 pre = "\x1b7" if i == 0 else "\x1b8\x1b7"
-                self.emit(f"{pre}\x1b[38;2;{c[0]};{c[1]};{c[2]}m{text}\x1b[0m", wait=wait if i == 0 else 50)
+                self.emit(
+                    f"{pre}\x1b[38;2;{c[0]};{c[1]};{c[2]}m{text}\x1b[0m",
+                    wait=wait if i == 0 else 50,
+                )
             self.emit(f"\x1b8{text}", wait=50)
         elif how == "decrypt" and plain and text.strip():
             glyphs = "!<>-_\\/[]{}=+*^?#$%&@01ABCDEFXZ"
@@ -167,10 +181,14 @@ class SessionWriter:
             for s in range(n_steps):
                 resolved.update(order[: len(order) * (s + 1) // (n_steps + 1)])
                 shown = "".join(
-                    c if (i in resolved or c.isspace()) else rng.choice(glyphs) for i, c in enumerate(text)
+                    c if (i in resolved or c.isspace()) else rng.choice(glyphs)
+                    for i, c in enumerate(text)
                 )
                 pre = "\x1b7" if s == 0 else "\x1b8\x1b7"
-                self.emit(f"{pre}\x1b[90m{shown}\x1b[0m" if s < 3 else f"{pre}{shown}", wait=wait if s == 0 else 45)
+                self.emit(
+                    f"{pre}\x1b[90m{shown}\x1b[0m" if s < 3 else f"{pre}{shown}",
+                    wait=wait if s == 0 else 45,
+                )
             self.emit(f"\x1b8{text}", wait=45)
         else:
             self.emit(text, wait=wait)

@@ -184,13 +184,20 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
                 if value.startswith("{"):
                     try:
                         obj = json.loads(value)
-                        theme_colors = {str(k): str(v) for k, v in obj.items()} if isinstance(obj, dict) else None
+                        theme_colors = (
+                            {str(k): str(v) for k, v in obj.items()}
+                            if isinstance(obj, dict)
+                            else None
+                        )
                     except json.JSONDecodeError as exc:
                         warn(lineno, f"Set Theme: the JSON theme is malformed ({exc.msg})")
                 else:
                     theme = _theme_name(value.strip("\"'"))
                     if theme is None:
-                        warn(lineno, f"Set Theme {value}: unknown theme; use one of {', '.join(list_themes())} or a .json file")
+                        warn(
+                            lineno,
+                            f"Set Theme {value}: unknown theme; use one of {', '.join(list_themes())} or a .json file",
+                        )
             elif key == "CursorBlink":
                 blink = value.lower() not in ("false", "0", "off", "no")
             elif key == "PlaybackSpeed":
@@ -213,7 +220,9 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
         elif cmd == "Sleep":
             d = parse_duration_ms(rest)
             if d is None:
-                warn(lineno, f"Sleep {rest!r}: expected a duration like 500ms or 2s", Severity.ERROR)
+                warn(
+                    lineno, f"Sleep {rest!r}: expected a duration like 500ms or 2s", Severity.ERROR
+                )
                 continue
             emit("", d, key=False)
         elif cmd in KEYS:
@@ -232,7 +241,9 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
         elif cmd == "Show":
             hidden = False
         elif cmd in IGNORED_COMMANDS:
-            warn(lineno, f"{cmd} is not supported by Castline's tape import; skipped", Severity.INFO)
+            warn(
+                lineno, f"{cmd} is not supported by Castline's tape import; skipped", Severity.INFO
+            )
         else:
             warn(lineno, f"unknown command {cmd!r}; skipped")
     if not started:
@@ -319,7 +330,19 @@ def read_tape(path: Path, *, seed: int = 0) -> Session:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        return Session(80, 24, duration_ms=1, diagnostics=[Diagnostic(line=1, severity=Severity.ERROR, message=f"cannot read: {exc.strerror}", file=str(path))])
+        return Session(
+            80,
+            24,
+            duration_ms=1,
+            diagnostics=[
+                Diagnostic(
+                    line=1,
+                    severity=Severity.ERROR,
+                    message=f"cannot read: {exc.strerror}",
+                    file=str(path),
+                )
+            ],
+        )
     return parse_tape(text, seed=seed, file=str(path))
 
 

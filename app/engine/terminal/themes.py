@@ -92,11 +92,17 @@ def theme_from_dict(data: dict[str, Any], name: str) -> Theme:
         selection = parse_color(sel) if sel else _mix(background, foreground, 0.25)
     except ValueError:
         selection = _mix(background, foreground, 0.25)
-    return Theme(str(data.get("name", name)), background, foreground, cursor, accent, selection, ansi)
+    return Theme(
+        str(data.get("name", name)), background, foreground, cursor, accent, selection, ansi
+    )
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t), round(a[2] + (b[2] - a[2]) * t))
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
 
 
 def themes_dir() -> Path:

@@ -491,7 +491,7 @@ class _Layout:
         view = state.cards.get(key)
         end = start + length
         if shown.kind == "list_item":
-            item = SlideItem(text=beat.caption or beat.text, marker=shown.marker or "•",
+            item = SlideItem(text=beat.caption or beat.text, marker=shown.marker,
                              depth=shown.depth, emphasis=beat.emphasis)  # fmt: skip
             if view is None:
                 slide = SlideSource(variant="list", items=[item], line=shown.group)

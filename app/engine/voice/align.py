@@ -106,8 +106,12 @@ def dtw_path(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float, float]:
     minimum over the row's cumulative costs, so a 20 s line takes a fraction of a second.
     """
     n, m = len(a), len(b)
-    sq = (a.astype(np.float64) ** 2).sum(axis=1)[:, None] + (b.astype(np.float64) ** 2).sum(axis=1)[None, :]
-    dist = np.sqrt(np.maximum(sq - 2.0 * (a.astype(np.float64) @ b.astype(np.float64).T), 0.0)) / np.sqrt(a.shape[1])
+    sq = (a.astype(np.float64) ** 2).sum(axis=1)[:, None] + (b.astype(np.float64) ** 2).sum(axis=1)[
+        None, :
+    ]
+    dist = np.sqrt(
+        np.maximum(sq - 2.0 * (a.astype(np.float64) @ b.astype(np.float64).T), 0.0)
+    ) / np.sqrt(a.shape[1])
     step = np.zeros((n, m), dtype=np.int8)  # 0 diagonal, 1 from the row above, 2 from the left
     previous = np.cumsum(dist[0])
     step[0, 1:] = 2
@@ -167,10 +171,15 @@ def align_to_reference(
     ours = min(candidates, key=lambda f: dtw_path(theirs[::COARSE], f[::COARSE])[1])
     path, mean_cost, off_diagonal = dtw_path(theirs, ours)
     if mean_cost > MAX_MEAN_COST or off_diagonal > MAX_OFF_DIAGONAL:
-        log.info("reference alignment rejected (cost %.2f, off-diagonal %.2f)", mean_cost, off_diagonal)
+        log.info(
+            "reference alignment rejected (cost %.2f, off-diagonal %.2f)", mean_cost, off_diagonal
+        )
         return None
     ref_hop, hop = _hop(reference_rate), _hop(rate)  # frame i sits at sample i * hop exactly
-    edges = np.array([[w.start_sample, w.end_sample] for w in reference_words], dtype=np.float64) / ref_hop
+    edges = (
+        np.array([[w.start_sample, w.end_sample] for w in reference_words], dtype=np.float64)
+        / ref_hop
+    )
     mapped = np.rint(map_through(edges.ravel(), path) * hop).astype(np.int64).reshape(-1, 2)
     timings: list[WordTiming] = []
     previous_end = 0

@@ -91,7 +91,9 @@ class ProviderUsage:
 class VoiceError(Exception):
     """A provider call that did not produce audio."""
 
-    def __init__(self, message: str, *, provider: str = "", code: str = "", status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, provider: str = "", code: str = "", status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.provider = provider
         self.code = code

@@ -68,10 +68,16 @@ def transport_errors(provider: str) -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise TransientVoiceError(f"{provider} did not answer in time ({type(exc).__name__})", provider=provider, code="timeout") from exc
+        raise TransientVoiceError(
+            f"{provider} did not answer in time ({type(exc).__name__})",
+            provider=provider,
+            code="timeout",
+        ) from exc
     except (httpx.TransportError, httpx.DecodingError) as exc:
         raise TransientVoiceError(
-            f"connection to {provider} failed: {redact(str(exc)) or type(exc).__name__}", provider=provider, code="connection"
+            f"connection to {provider} failed: {redact(str(exc)) or type(exc).__name__}",
+            provider=provider,
+            code="connection",
         ) from exc
 
 

@@ -173,12 +173,19 @@ class LocalProvider(VoiceProvider):
     def list_voices(self) -> list[VoiceInfo]:
         voices: list[VoiceInfo] = []
         for name, path in self._model_paths().items():
-            voices.append(VoiceInfo("local", name, name, f"Piper model {path.name}", {"model": path.name}))
+            voices.append(
+                VoiceInfo("local", name, name, f"Piper model {path.name}", {"model": path.name})
+            )
             for profile in PROFILES.values():
                 if profile.name == "plain":
                     continue
                 voices.append(
-                    VoiceInfo("local", f"{name}:{profile.name}", f"{name} ({profile.name})", profile.description)
+                    VoiceInfo(
+                        "local",
+                        f"{name}:{profile.name}",
+                        f"{name} ({profile.name})",
+                        profile.description,
+                    )
                 )
         return voices
 
@@ -260,7 +267,9 @@ class LocalProvider(VoiceProvider):
                 chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))  # type: ignore[attr-defined]
             except Exception as exc:  # espeak or onnxruntime refusing this text
                 raise PermanentVoiceError(
-                    f"Piper could not speak this line: {type(exc).__name__}: {exc}", provider="local", code="synthesis_failed"
+                    f"Piper could not speak this line: {type(exc).__name__}: {exc}",
+                    provider="local",
+                    code="synthesis_failed",
                 ) from exc
             sample_rate = int(voice.config.sample_rate)  # type: ignore[attr-defined]
         gap = np.zeros(int(sample_rate * 0.18), dtype=np.float32)  # a breath between sentences
@@ -275,7 +284,11 @@ class LocalProvider(VoiceProvider):
             joined.append(piece)
             if spans is not None:
                 found = word_spans(chunk.phoneme_alignments)
-                spans = None if found is None else spans + [(a + position, b + position) for a, b in found]
+                spans = (
+                    None
+                    if found is None
+                    else spans + [(a + position, b + position) for a, b in found]
+                )
             position += piece.size
         audio = np.concatenate(joined) if joined else np.zeros(0, dtype=np.float32)
         shifted = shift_pitch(audio, semitones)
@@ -287,7 +300,8 @@ class LocalProvider(VoiceProvider):
             if grouped is not None:
                 scale = shifted.size / audio.size
                 timings = [
-                    WordTiming(w, round(a * scale), round(b * scale)) for w, (a, b) in zip(words, grouped, strict=True)
+                    WordTiming(w, round(a * scale), round(b * scale))
+                    for w, (a, b) in zip(words, grouped, strict=True)
                 ]
         return ProviderAudio(
             samples=shifted,
@@ -299,7 +313,9 @@ class LocalProvider(VoiceProvider):
             words=timings,
         )
 
-    def _group_spans(self, model: str, words: list[str], spans: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
+    def _group_spans(
+        self, model: str, words: list[str], spans: list[tuple[int, int]]
+    ) -> list[tuple[int, int]] | None:
         """Match Piper's spoken words to the text's words.
 
         Usually one to one; where espeak reads one written word as several (``22`` is
@@ -363,4 +379,3 @@ def word_spans(alignments: list[object] | None) -> list[tuple[int, int]] | None:
 def profile_for_index(index: int) -> str:
     """The ``index``-th automatic profile (wrapping round after the last)."""
     return AUTO_PROFILE_ORDER[index % len(AUTO_PROFILE_ORDER)]
-

@@ -21,9 +21,15 @@ from app.engine.voice.local import LocalProvider
 class ProviderConfig:
     """Endpoints and limits for the providers; every field has a working default."""
 
-    elevenlabs_url: str = field(default_factory=lambda: os.environ.get("CASTLINE_ELEVENLABS_URL", "https://api.elevenlabs.io"))
+    elevenlabs_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "CASTLINE_ELEVENLABS_URL", "https://api.elevenlabs.io"
+        )
+    )
     google_url: str = field(
-        default_factory=lambda: os.environ.get("CASTLINE_GOOGLE_TTS_URL", "https://texttospeech.googleapis.com")
+        default_factory=lambda: os.environ.get(
+            "CASTLINE_GOOGLE_TTS_URL", "https://texttospeech.googleapis.com"
+        )
     )
     elevenlabs_model: str = "eleven_multilingual_v2"
     elevenlabs_output_format: str = "mp3_44100_128"

@@ -96,7 +96,9 @@ class SynthesisResult:
 class BudgetExceeded(VoiceError):
     """The work would push the project's spend over its budget; nothing was spent."""
 
-    def __init__(self, estimate_usd: float, spent_usd: float, budget_usd: float, detail: str = "") -> None:
+    def __init__(
+        self, estimate_usd: float, spent_usd: float, budget_usd: float, detail: str = ""
+    ) -> None:
         self.estimate_usd = estimate_usd
         self.spent_usd = spent_usd
         self.budget_usd = budget_usd
@@ -177,7 +179,9 @@ class SynthesisService:
     ) -> None:
         self.store = store
         self.options = options or SynthesisOptions()
-        self.providers = providers if providers is not None else build_providers(self.options.providers)
+        self.providers = (
+            providers if providers is not None else build_providers(self.options.providers)
+        )
         self._lock = threading.Lock()
         self._semaphores: dict[str, threading.Semaphore] = {}
         self._dead_providers: dict[str, str] = {}
@@ -190,7 +194,9 @@ class SynthesisService:
         self._reserved = 0.0
 
     # ------------------------------------------------------------------ public API
-    def synthesize_script(self, script: Script, progress: Progress | None = None) -> SynthesisResult:
+    def synthesize_script(
+        self, script: Script, progress: Progress | None = None
+    ) -> SynthesisResult:
         """Speak every speech line; raises :class:`BudgetExceeded` before spending too much."""
         progress = progress or Progress()
         beats = [b for b in script.beats() if isinstance(b, SpeechBeat) and b.text.strip()]
@@ -238,7 +244,9 @@ class SynthesisService:
             raise LineFailed("there is no text to speak")
         ref = voice if isinstance(voice, VoiceRef) else VoiceRef.parse(voice)
         chain = [ref, *(f if isinstance(f, VoiceRef) else VoiceRef.parse(f) for f in fallback)]
-        self._reset_run(self.options.budget_usd if self.options.budget_usd is not None else DEFAULT_BUDGET_USD)
+        self._reset_run(
+            self.options.budget_usd if self.options.budget_usd is not None else DEFAULT_BUDGET_USD
+        )
         beat = SpeechBeat(line=0, speaker=speaker, text=text, caption=text)
         job = _Job(beat, chain, settings or VoiceSettings())
         self._check_budget([job])
@@ -323,7 +331,9 @@ class SynthesisService:
                         index = per_model.get(ref.voice, 0)
                         per_model[ref.voice] = index + 1
                         profile = profile_for_index(index)
-                        assigned[ref.voice] = ref.voice if profile == "plain" else f"{ref.voice}:{profile}"
+                        assigned[ref.voice] = (
+                            ref.voice if profile == "plain" else f"{ref.voice}:{profile}"
+                        )
                     ref = VoiceRef(provider="local", voice=assigned[ref.voice])
                 if ref not in chain:
                     chain.append(ref)
@@ -380,7 +390,9 @@ class SynthesisService:
     def _check_budget(self, jobs: list[_Job]) -> None:
         estimate, by_provider = self._estimate(jobs)
         if estimate > 0 and self._spent + estimate > self._budget + 1e-9:
-            detail = ", ".join(f"{name} ${usd:.2f}" for name, usd in sorted(by_provider.items()) if usd > 0)
+            detail = ", ".join(
+                f"{name} ${usd:.2f}" for name, usd in sorted(by_provider.items()) if usd > 0
+            )
             raise BudgetExceeded(estimate, self._spent, self._budget, detail)
 
     def _reserve(self, provider: VoiceProvider, request: SynthesisRequest) -> float:
@@ -389,7 +401,9 @@ class SynthesisService:
             return 0.0
         with self._lock:
             if self._spent + self._reserved + cost > self._budget + 1e-9:
-                raise BudgetExceeded(cost, self._spent + self._reserved, self._budget, f"{provider.name} line")
+                raise BudgetExceeded(
+                    cost, self._spent + self._reserved, self._budget, f"{provider.name} line"
+                )
             self._reserved += cost
         return cost
 
@@ -420,7 +434,9 @@ class SynthesisService:
                 return None
             return self._probes.setdefault(provider.name, threading.Lock())
 
-    def _call(self, provider: VoiceProvider, request: SynthesisRequest, progress: Progress) -> ProviderAudio:
+    def _call(
+        self, provider: VoiceProvider, request: SynthesisRequest, progress: Progress
+    ) -> ProviderAudio:
         policy = self.options.retry
         attempt = 0
         while True:
@@ -433,13 +449,19 @@ class SynthesisService:
                             dead = self._dead_providers.get(provider.name)
                             first = provider.name not in self._proven
                         if dead:
-                            raise PermanentVoiceError(dead, provider=provider.name, scope="provider")
+                            raise PermanentVoiceError(
+                                dead, provider=provider.name, scope="provider"
+                            )
                         if first:
                             try:
                                 with self._semaphore(provider):
                                     return provider.synthesize(request)
                             except PermanentVoiceError as exc:
-                                self._mark_dead(provider, VoiceRef(provider=provider.name, voice=request.voice_id), exc)
+                                self._mark_dead(
+                                    provider,
+                                    VoiceRef(provider=provider.name, voice=request.voice_id),
+                                    exc,
+                                )
                                 raise
                             finally:
                                 with self._lock:
@@ -454,7 +476,9 @@ class SynthesisService:
                 log.info("%s: %s; retry %d in %.2f s", provider.name, exc, attempt, delay)
                 self.options.sleep(delay)
 
-    def _synthesize(self, provider: VoiceProvider, request: SynthesisRequest, progress: Progress) -> ProviderAudio:
+    def _synthesize(
+        self, provider: VoiceProvider, request: SynthesisRequest, progress: Progress
+    ) -> ProviderAudio:
         """One request, or several for text longer than the provider accepts, joined."""
         pieces = split_text(request.text, provider.max_text_chars)
         if len(pieces) == 1:
@@ -495,14 +519,25 @@ class SynthesisService:
             if provider is None:
                 failures.append(f"{ref}: there is no provider called {ref.provider!r}")
                 continue
-            request = SynthesisRequest(ref.voice, beat.text, job.settings, job.previous_text, job.next_text)
+            request = SynthesisRequest(
+                ref.voice, beat.text, job.settings, job.previous_text, job.next_text
+            )
             key = self._key(provider, request)
             hit = self.store.audio_cache_get(key)
             if hit is not None:
                 words = [WordTiming.from_dict(w) for w in hit.meta.get("words", [])]
                 return SpokenLine(
-                    beat.line, beat.speaker, beat.text, beat.caption, hit.provider, ref.voice,
-                    hit.path, hit.num_samples, words, cached=True, failures=failures,
+                    beat.line,
+                    beat.speaker,
+                    beat.text,
+                    beat.caption,
+                    hit.provider,
+                    ref.voice,
+                    hit.path,
+                    hit.num_samples,
+                    words,
+                    cached=True,
+                    failures=failures,
                 )
             with self._lock:
                 dead = self._dead_providers.get(provider.name) or self._dead_voices.get(str(ref))
@@ -532,7 +567,9 @@ class SynthesisService:
                 continue
             self._settle(reserved, raw.cost_usd)
             return self._keep(job, ref, provider, key, raw, failures)
-        raise LineFailed(f"line {beat.line} ({beat.speaker}): no voice could speak it: " + "; ".join(failures))
+        raise LineFailed(
+            f"line {beat.line} ({beat.speaker}): no voice could speak it: " + "; ".join(failures)
+        )
 
     def _mark_dead(self, provider: VoiceProvider, ref: VoiceRef, exc: PermanentVoiceError) -> None:
         with self._lock:
@@ -542,7 +579,13 @@ class SynthesisService:
                 self._dead_voices.setdefault(str(ref), str(exc))
 
     def _keep(
-        self, job: _Job, ref: VoiceRef, provider: VoiceProvider, key: str, raw: ProviderAudio, failures: list[str]
+        self,
+        job: _Job,
+        ref: VoiceRef,
+        provider: VoiceProvider,
+        key: str,
+        raw: ProviderAudio,
+        failures: list[str],
     ) -> SpokenLine:
         beat = job.beat
         clip = finish_clip(raw, beat.text)
@@ -567,8 +610,14 @@ class SynthesisService:
             provider=provider.name,
             voice=ref.voice,
             num_samples=clip.num_samples,
-            meta={"words": words, "model": raw.model, "cost_usd": raw.cost_usd, "billed_units": raw.billed_units,
-                  "request_id": raw.request_id, "sample_rate": SAMPLE_RATE},
+            meta={
+                "words": words,
+                "model": raw.model,
+                "cost_usd": raw.cost_usd,
+                "billed_units": raw.billed_units,
+                "request_id": raw.request_id,
+                "sample_rate": SAMPLE_RATE,
+            },
         )
         if raw.cost_usd > 0:
             self.store.record_cost(
@@ -576,15 +625,28 @@ class SynthesisService:
                 raw.billed_units,
                 raw.cost_usd,
                 project_id=self._project_id,
-                description=f"line {beat.line} {beat.speaker} via {ref}" + (f" (request {raw.request_id})" if raw.request_id else ""),
+                description=f"line {beat.line} {beat.speaker} via {ref}"
+                + (f" (request {raw.request_id})" if raw.request_id else ""),
             )
         return SpokenLine(
-            beat.line, beat.speaker, beat.text, beat.caption, provider.name, ref.voice, entry.path,
-            clip.num_samples, clip.words, cached=False, cost_usd=raw.cost_usd, failures=failures,
+            beat.line,
+            beat.speaker,
+            beat.text,
+            beat.caption,
+            provider.name,
+            ref.voice,
+            entry.path,
+            clip.num_samples,
+            clip.words,
+            cached=False,
+            cost_usd=raw.cost_usd,
+            failures=failures,
         )
 
     # ------------------------------------------------------------------ reporting
-    def _tally(self, result: SynthesisResult, job: _Job, spoken: SpokenLine | None, error: str | None) -> None:
+    def _tally(
+        self, result: SynthesisResult, job: _Job, spoken: SpokenLine | None, error: str | None
+    ) -> None:
         if spoken is None:
             result.failed[job.beat.line] = error or "failed"
             return
@@ -601,7 +663,9 @@ class SynthesisService:
     def _audit(self, result: SynthesisResult) -> None:
         if self._project_id is None:
             return
-        fallbacks = {str(line): s.failures for line, s in result.lines.items() if s.failures and not s.cached}
+        fallbacks = {
+            str(line): s.failures for line, s in result.lines.items() if s.failures and not s.cached
+        }
         self.store.audit(
             self._project_id,
             "voices.synthesized",

@@ -51,7 +51,9 @@ def pause_after(word: str) -> float:
     return _PUNCT_WEIGHT.get(stripped[-1:], 0.0) if stripped else 0.0
 
 
-def _gaps(energy: np.ndarray, threshold: float, first: int, last: int, min_hops: int) -> list[tuple[int, int]]:
+def _gaps(
+    energy: np.ndarray, threshold: float, first: int, last: int, min_hops: int
+) -> list[tuple[int, int]]:
     """Quiet runs (in hops) strictly inside [first, last)."""
     quiet = energy[first:last] <= threshold
     gaps: list[tuple[int, int]] = []
@@ -106,14 +108,20 @@ def estimate_word_timings(
         gap_pos.append((a - first_hop) - removed)
         removed += b - a
 
-    pins = _match_pauses(predicted, gap_pos, gaps, [pause_after(w) for w in words[:-1]], total_voiced / n)
+    pins = _match_pauses(
+        predicted, gap_pos, gaps, [pause_after(w) for w in words[:-1]], total_voiced / n
+    )
 
     # Boundaries in hops: pinned ones at their pause, the others by weight between pins.
     starts = [0] * n
     ends = [0] * n
     starts[0] = first_hop
     ends[-1] = last_hop
-    anchors = [(-1, first_hop, first_hop)] + [(k, a, b) for k, (a, b) in sorted(pins.items())] + [(n - 1, last_hop, last_hop)]
+    anchors = (
+        [(-1, first_hop, first_hop)]
+        + [(k, a, b) for k, (a, b) in sorted(pins.items())]
+        + [(n - 1, last_hop, last_hop)]
+    )
     for (k0, _a0, b0), (k1, a1, _b1) in itertools.pairwise(anchors):
         lo_word, hi_word = k0 + 1, k1  # words lo_word..hi_word share [b0, a1)
         if k1 < n - 1:
@@ -173,7 +181,11 @@ def _match_pauses(
         for j in range(1, ng + 1):
             options = [cost[i - 1, j], cost[i, j - 1] + unmatched[j - 1]]
             distance = abs(predicted[i - 1] - gap_pos[j - 1]) / max(avg_word, 1e-9)
-            match = inf if distance > 2.0 else cost[i - 1, j - 1] + distance**2 - 1.0 * punctuation[i - 1]
+            match = (
+                inf
+                if distance > 2.0
+                else cost[i - 1, j - 1] + distance**2 - 1.0 * punctuation[i - 1]
+            )
             options.append(match)
             best = int(np.argmin(options))
             cost[i, j] = options[best]
@@ -223,7 +235,11 @@ def _dip(energy: np.ndarray, pos: int, lo: int, hi: int) -> tuple[int, int]:
     while left - 1 > lo and pos - (left - 1) <= reach and energy[left - 1] <= limit:
         left -= 1
     right = pos
-    while right + 1 < min(hi, energy.size) and (right + 1) - pos <= reach and energy[right + 1] <= limit:
+    while (
+        right + 1 < min(hi, energy.size)
+        and (right + 1) - pos <= reach
+        and energy[right + 1] <= limit
+    ):
         right += 1
     return left, right + 1 if right > pos else right
 

@@ -47,7 +47,10 @@ def copy_into_assets(source: Path, script_dir: Path) -> Path:
     target = assets / source.name
     n = 1
     while target.exists():
-        if target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
+        if (
+            target.stat().st_size == source.stat().st_size
+            and target.read_bytes() == source.read_bytes()
+        ):
             return target
         target = assets / f"{source.stem}-{n}{source.suffix}"
         n += 1
@@ -184,7 +187,10 @@ class ScriptEditor(QPlainTextEdit):
             return [copy_into_assets(p, script_dir) for p in media]
 
         def copied(targets: list[Path]) -> None:
-            lines = [f"![{src.stem}]({dst.relative_to(script_dir).as_posix()})" for src, dst in zip(media, targets, strict=True)]
+            lines = [
+                f"![{src.stem}]({dst.relative_to(script_dir).as_posix()})"
+                for src, dst in zip(media, targets, strict=True)
+            ]
             self.insert_after_line(line, lines)
             for target in targets:
                 self.media_dropped.emit(target)

@@ -26,7 +26,9 @@ def character_entry(name: str, voice: str, fallback: list[str], settings: dict[s
     parts = [f"voice: {_yaml_scalar(voice)}"]
     if fallback:
         inner = ", ".join(_yaml_scalar(f) for f in fallback)
-        parts.append(f"fallback: {_yaml_scalar(fallback[0]) if len(fallback) == 1 else f'[{inner}]'}")
+        parts.append(
+            f"fallback: {_yaml_scalar(fallback[0]) if len(fallback) == 1 else f'[{inner}]'}"
+        )
     for key, value in settings.items():
         parts.append(f"{key}: {_yaml_scalar(value)}")
     return f"  {name}: {{ {', '.join(parts)} }}"

@@ -108,7 +108,9 @@ class ExportDialog(QDialog):
         if not text:
             self.status.setText("Choose where to write the video.")
             return None
-        self.job = self._start(self.chosen_preset(), Path(text).expanduser(), self.captions.isChecked())
+        self.job = self._start(
+            self.chosen_preset(), Path(text).expanduser(), self.captions.isChecked()
+        )
         if self.job is not None:
             self.export_button.setEnabled(False)
             self.cancel_button.setEnabled(True)

@@ -26,12 +26,19 @@ def slug(title: str) -> str:
 
 def output_for(folder: Path, script: Script, preset: str) -> Path:
     chosen = for_aspect(get_preset(preset), script.settings.aspect)
-    return folder / f"{slug(script.title)}{'' if preset == 'youtube-1080p' else '-' + preset}{chosen.suffix}"
+    return (
+        folder
+        / f"{slug(script.title)}{'' if preset == 'youtube-1080p' else '-' + preset}{chosen.suffix}"
+    )
 
 
 def unvoiced(timeline: Timeline) -> int:
     """Speech clips that would render as silence (no synthesized audio yet)."""
-    return sum(1 for _t, c in timeline.clips() if isinstance(c.source, SpeechSource) and not c.source.audio_path)
+    return sum(
+        1
+        for _t, c in timeline.clips()
+        if isinstance(c.source, SpeechSource) and not c.source.audio_path
+    )
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,9 @@ class ExportRequest:
     burn_captions: bool = False
 
 
-def export_work(request: ExportRequest, service: Callable[[], SynthesisService]) -> Callable[[Progress], RenderResult]:
+def export_work(
+    request: ExportRequest, service: Callable[[], SynthesisService]
+) -> Callable[[Progress], RenderResult]:
     """The function a job runs: speak the lines if needed, lay out, render."""
 
     def work(progress: Progress) -> RenderResult:

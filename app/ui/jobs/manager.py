@@ -54,7 +54,9 @@ class JobManager(QObject):
         """Run ``work(progress)`` off the GUI thread; ``on_done`` gets the finished Job."""
         progress = Progress(message="starting")
         job = Job(next(self._ids), kind, title, progress)
-        job.unsubscribe = progress.subscribe(lambda s: workers.post(self._on_state_pair, (job.id, s)))
+        job.unsubscribe = progress.subscribe(
+            lambda s: workers.post(self._on_state_pair, (job.id, s))
+        )
         self.jobs[job.id] = job
         self.started.emit(job)
 

@@ -74,7 +74,6 @@ class JobRow(QWidget):
         else:
             self.detail.setText(f"<span style='color:#f06060'>failed: {self.job.error}</span>")
 
-
     def _show_folder(self) -> None:
         output = getattr(self.job.result, "output", None)
         if output is not None:

@@ -52,7 +52,9 @@ class AudioOut:
                 out[: len(chunk)] = chunk
 
         try:
-            stream = sd.OutputStream(samplerate=SAMPLE_RATE, channels=2, dtype="float32", callback=callback)
+            stream = sd.OutputStream(
+                samplerate=SAMPLE_RATE, channels=2, dtype="float32", callback=callback
+            )
             stream.start()
         except Exception as exc:
             self.error = f"audio could not be played ({exc})"

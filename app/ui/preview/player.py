@@ -74,7 +74,9 @@ class PreviewPanel(QWidget):
         self.status.setObjectName("previewStatus")
         self.requests = workers.LatestOnly(self)
         self.requests.result.connect(self._arrived)
-        self.requests.failed.connect(lambda _rid, msg: self.status.setText(f"preview failed: {msg}"))
+        self.requests.failed.connect(
+            lambda _rid, msg: self.status.setText(f"preview failed: {msg}")
+        )
         self.play_button = QPushButton("▶ Play")
         self.play_button.setToolTip("Play / pause (Space)")
         self.play_button.clicked.connect(self.toggle_play)
@@ -218,7 +220,12 @@ class PreviewPanel(QWidget):
             if self.speed == 1 and self.document.snapshot() is snap:
                 self._begin_sound(audio)
 
-        workers.submit(lambda: mix_timeline(snap).audio, mixed, lambda m: self.status.setText(f"no sound: {m}"), owner=self)
+        workers.submit(
+            lambda: mix_timeline(snap).audio,
+            mixed,
+            lambda m: self.status.setText(f"no sound: {m}"),
+            owner=self,
+        )
 
     def _begin_sound(self, audio: np.ndarray) -> None:
         tl = self.document.timeline

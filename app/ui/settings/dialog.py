@@ -52,7 +52,11 @@ class KeyRow(QWidget):
         self.edit.setObjectName(f"key_{provider}")
         source = secrets.key_source(provider)
         self.edit.setPlaceholderText(
-            "stored in the OS keyring" if source == "keyring" else f"from ${source}" if source else "not set"
+            "stored in the OS keyring"
+            if source == "keyring"
+            else f"from ${source}"
+            if source
+            else "not set"
         )
         self.test = QPushButton("Test connection")
         self.status = QLabel("")
@@ -90,8 +94,11 @@ class SettingsDialog(QDialog):
             kform.addRow(label, row)
             kform.addRow("", row.status)
         if not secrets.keyring_available():
-            note = QLabel("No OS keyring was found: keys are read from the environment variables "
-                          + ", ".join(secrets.env_var(p) for p in KEYED_PROVIDERS) + ".")
+            note = QLabel(
+                "No OS keyring was found: keys are read from the environment variables "
+                + ", ".join(secrets.env_var(p) for p in KEYED_PROVIDERS)
+                + "."
+            )
             note.setWordWrap(True)
             kform.addRow(note)
         self.budget = QDoubleSpinBox()
@@ -113,7 +120,9 @@ class SettingsDialog(QDialog):
         gform.addRow("Output folder", out)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -137,12 +146,19 @@ class SettingsDialog(QDialog):
         row.status.setText("Testing…")
         row.test.setEnabled(False)
         client = provider_with_key(provider, key)
-        workers.run_io(client.list_voices, partial(self._tested, provider), partial(self._failed, provider), self)
+        workers.run_io(
+            client.list_voices,
+            partial(self._tested, provider),
+            partial(self._failed, provider),
+            self,
+        )
 
     def _tested(self, provider: str, voices: list[VoiceInfo]) -> None:
         row = self.rows[provider]
         row.test.setEnabled(True)
-        row.status.setText(f"<span style='color:#8fd18f'>Connected: {len(voices)} voices available.</span>")
+        row.status.setText(
+            f"<span style='color:#8fd18f'>Connected: {len(voices)} voices available.</span>"
+        )
 
     def _failed(self, provider: str, message: str) -> None:
         row = self.rows[provider]
@@ -161,11 +177,15 @@ class SettingsDialog(QDialog):
                     problems.append(str(exc))
         voice = self.voice.text().strip()
         if voice and "/" not in voice:
-            problems.append(f"the default voice {voice!r} should be written provider/voice, like local/joe")
+            problems.append(
+                f"the default voice {voice!r} should be written provider/voice, like local/joe"
+            )
         else:
             self.prefs.default_voice = voice or self.prefs.default_voice
         self.prefs.budget_usd = self.budget.value()
-        self.prefs.output_dir = Path(self.output.text().strip() or str(self.prefs.output_dir)).expanduser()
+        self.prefs.output_dir = Path(
+            self.output.text().strip() or str(self.prefs.output_dir)
+        ).expanduser()
         self.prefs.q.sync()
         if self._on_budget is not None:
             self._on_budget(self.budget.value())

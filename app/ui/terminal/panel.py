@@ -100,13 +100,24 @@ class TerminalPanel(QWidget):
         self._clock.setInterval(TICK_MS)
         self._clock.timeout.connect(self._tick)
         self.chooser.currentIndexChanged.connect(self._chosen)
-        self.theme.currentIndexChanged.connect(lambda _i: self._emit({"theme": self.theme.currentData() or None}))
+        self.theme.currentIndexChanged.connect(
+            lambda _i: self._emit({"theme": self.theme.currentData() or None})
+        )
         self.speed.valueChanged.connect(lambda v: self._emit({"speed": str(v) if v else None}))
         self.chrome.toggled.connect(lambda on: self._emit({"chrome": None if on else "off"}))
         for box in self.effects.values():
-            box.toggled.connect(lambda _on: self._emit({"effects": ",".join(n for n, b in self.effects.items() if b.isChecked()) or None}))
+            box.toggled.connect(
+                lambda _on: self._emit(
+                    {
+                        "effects": ",".join(n for n, b in self.effects.items() if b.isChecked())
+                        or None
+                    }
+                )
+            )
         self.position.sliderMoved.connect(self.seek)
-        self.playing.toggled.connect(lambda on: self._clock.start() if on and self.beat else self._clock.stop())
+        self.playing.toggled.connect(
+            lambda on: self._clock.start() if on and self.beat else self._clock.stop()
+        )
 
     # -- script ----------------------------------------------------------------------
     def set_script(self, script: Script) -> None:
@@ -168,7 +179,9 @@ class TerminalPanel(QWidget):
         idx = self.theme.findData(opts.theme or "")
         self.theme.setCurrentIndex(max(0, idx))
         self.speed.setValue(int(opts.speed or 0))
-        self.chrome.setChecked(opts.extra.get("chrome", "on").lower() not in ("off", "false", "no", "0"))
+        self.chrome.setChecked(
+            opts.extra.get("chrome", "on").lower() not in ("off", "false", "no", "0")
+        )
         chosen = {e.split(":")[0].strip().lower() for e in opts.extra.get("effects", "").split(",")}
         for name, box in self.effects.items():
             box.setChecked(name in chosen)
@@ -180,7 +193,9 @@ class TerminalPanel(QWidget):
 
     # -- frames ----------------------------------------------------------------------
     @staticmethod
-    def _build(beat: TerminalBeat | CodeBeat, width: int, height: int) -> tuple[str, Any, np.ndarray]:
+    def _build(
+        beat: TerminalBeat | CodeBeat, width: int, height: int
+    ) -> tuple[str, Any, np.ndarray]:
         anim = build_animation(beat, width=width, height=height)
         return "built", anim, anim.frame_at(0)
 

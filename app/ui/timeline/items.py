@@ -48,13 +48,17 @@ class ClipItem(QGraphicsRectItem):
         self.loops = bool(getattr(clip.source, "loop", False))
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
-        self.setToolTip(f"{clip.source.kind}: {clip_label(clip)}\nframes {clip.start}–{clip.end - 1}")
+        self.setToolTip(
+            f"{clip.source.kind}: {clip_label(clip)}\nframes {clip.start}–{clip.end - 1}"
+        )
 
     @property
     def clip_id(self) -> UUID:
         return self.clip.id
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         r = self.rect()
         base = QColor(TRACK_COLOURS.get(self.kind, QColor(90, 90, 90)))
         if self.invalid:
@@ -64,7 +68,9 @@ class ClipItem(QGraphicsRectItem):
         painter.drawRoundedRect(r, 4, 4)
         inner = r.adjusted(1, 14, -1, -1)
         if self.thumbnail is not None and inner.width() > 8:
-            img = self.thumbnail.scaledToHeight(int(inner.height()), Qt.TransformationMode.SmoothTransformation)
+            img = self.thumbnail.scaledToHeight(
+                int(inner.height()), Qt.TransformationMode.SmoothTransformation
+            )
             x = inner.left()
             painter.save()
             painter.setClipRect(inner)
@@ -76,13 +82,24 @@ class ClipItem(QGraphicsRectItem):
             self._paint_waveform(painter, inner, base)
         selected = self.isSelected()
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(QColor(255, 210, 80) if selected else base.lighter(140), 2 if selected else 1))
+        painter.setPen(
+            QPen(QColor(255, 210, 80) if selected else base.lighter(140), 2 if selected else 1)
+        )
         painter.drawRoundedRect(r.adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
         painter.setPen(QColor(235, 235, 240))
-        painter.drawText(r.adjusted(5, 1, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, clip_label(self.clip))
+        painter.drawText(
+            r.adjusted(5, 1, -4, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+            clip_label(self.clip),
+        )
         if selected:
-            painter.fillRect(QRectF(r.left(), r.top(), HANDLE_PX, r.height()), QColor(255, 210, 80, 120))
-            painter.fillRect(QRectF(r.right() - HANDLE_PX, r.top(), HANDLE_PX, r.height()), QColor(255, 210, 80, 120))
+            painter.fillRect(
+                QRectF(r.left(), r.top(), HANDLE_PX, r.height()), QColor(255, 210, 80, 120)
+            )
+            painter.fillRect(
+                QRectF(r.right() - HANDLE_PX, r.top(), HANDLE_PX, r.height()),
+                QColor(255, 210, 80, 120),
+            )
 
     def _paint_waveform(self, painter: QPainter, area: QRectF, base: QColor) -> None:
         """Each pixel shows the loudest moment of the source audio under it."""
@@ -119,7 +136,9 @@ class PlayheadItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return QRectF(-6, 0, 12, self.height)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         painter.setPen(QPen(QColor(240, 70, 70), 1.5))
         painter.drawLine(QPointF(0, 0), QPointF(0, self.height))
         painter.setBrush(QColor(240, 70, 70))

@@ -55,9 +55,18 @@ def clip_thumbnail(timeline: Timeline, track: Track, clip: Clip) -> np.ndarray:
     from app.engine.render.compositor import preview_frame
 
     alone = clip.model_copy(update={"start": 0, "transition_in": None})
-    solo = Timeline.create(timeline.fps, timeline.width, timeline.height, tracks=[Track(kind=track.kind, clips=[alone])])
+    solo = Timeline.create(
+        timeline.fps,
+        timeline.width,
+        timeline.height,
+        tracks=[Track(kind=track.kind, clips=[alone])],
+    )
     # A terminal is best recognised finished; anything else a second in.
-    frame = alone.length - 1 if track.kind == "terminal" else min(alone.length - 1, max(0, round(timeline.fps)))
+    frame = (
+        alone.length - 1
+        if track.kind == "terminal"
+        else min(alone.length - 1, max(0, round(timeline.fps)))
+    )
     return preview_frame(solo, frame, width=THUMB_WIDTH)
 
 
@@ -71,7 +80,9 @@ class ClipMedia(QObject):
         self.peaks: dict[str, np.ndarray] = {}
         self.thumbs: dict[str, QImage] = {}
         self._pending: set[str] = set()
-        self._thumb_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="castline-thumbs")  # one compositor, one thread
+        self._thumb_pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="castline-thumbs"
+        )  # one compositor, one thread
 
     def waveform(self, path: str | None) -> np.ndarray | None:
         if not path:
@@ -80,7 +91,12 @@ class ClipMedia(QObject):
             return self.peaks[path]
         if path not in self._pending and Path(path).exists():
             self._pending.add(path)
-            workers.submit(lambda: waveform_peaks(path), lambda v: self._store_peaks(path, v), lambda _m: None, owner=self)
+            workers.submit(
+                lambda: waveform_peaks(path),
+                lambda v: self._store_peaks(path, v),
+                lambda _m: None,
+                owner=self,
+            )
         return None
 
     def thumbnail(self, timeline: Timeline, track: Track, clip: Clip) -> QImage | None:

@@ -45,7 +45,14 @@ class TrackHeaders(QWidget):
             y = RULER_H + row * TRACK_H - offset + self.view.frameWidth()
             p.fillRect(4, y + 4, 4, TRACK_H - 8, TRACK_COLOURS.get(track.kind, QColor(90, 90, 90)))
             p.setPen(QColor(215, 217, 222))
-            p.drawText(14, y, HEADER_W - 16, TRACK_H, Qt.AlignmentFlag.AlignVCenter, track.name or track.kind)
+            p.drawText(
+                14,
+                y,
+                HEADER_W - 16,
+                TRACK_H,
+                Qt.AlignmentFlag.AlignVCenter,
+                track.name or track.kind,
+            )
         p.end()
 
 
@@ -55,7 +62,9 @@ class TimelinePanel(QWidget):
     message = Signal(str)
     edited = Signal()
 
-    def __init__(self, document: ScriptDocument, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, document: ScriptDocument, undo_stack: QUndoStack, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("timeline")
         self.document = document
@@ -101,12 +110,16 @@ class TimelinePanel(QWidget):
         self.view.rebuild()
         self.headers.update()
         self.follow_label.setText(
-            "following the script" if self.document.follow_script else "edited by hand: Timeline › Re-layout from script to refresh"
+            "following the script"
+            if self.document.follow_script
+            else "edited by hand: Timeline › Re-layout from script to refresh"
         )
 
     def _show_time(self, frame: int) -> None:
         if self.timeline is not None:
-            self.time_label.setText(format_timestamp(frames_to_ms(frame, self.timeline.fps), sep="."))
+            self.time_label.setText(
+                format_timestamp(frames_to_ms(frame, self.timeline.fps), sep=".")
+            )
 
     # -- edits -----------------------------------------------------------------------
     def push(self, command: Command) -> bool:
@@ -148,7 +161,11 @@ class TimelinePanel(QWidget):
     def select_at_playhead(self) -> None:
         """Select a clip under the playhead; pressing again cycles through the tracks."""
         frame = self.view.playhead_frame
-        hits = [i.clip_id for i in sorted(self.view.clip_items.values(), key=lambda i: i.row) if i.clip.start <= frame < i.clip.end]
+        hits = [
+            i.clip_id
+            for i in sorted(self.view.clip_items.values(), key=lambda i: i.row)
+            if i.clip.start <= frame < i.clip.end
+        ]
         if not hits:
             self.message.emit("No clip under the playhead")
             return
@@ -184,7 +201,9 @@ class TimelinePanel(QWidget):
         if clip_id is None:
             self.message.emit("Select a clip first")
             return
-        self.push(TrimClip(clip_id, "start" if side == "start" else "end", self.view.playhead_frame))
+        self.push(
+            TrimClip(clip_id, "start" if side == "start" else "end", self.view.playhead_frame)
+        )
 
     def delete_selected(self, *, ripple: bool = False) -> None:
         clip_id = self.selected_clip()

@@ -22,7 +22,9 @@ def _qt_id(merge_id: str | None) -> int:
 class EngineCommand(QUndoCommand):
     """One engine command on the undo stack; successive drag steps merge via the engine."""
 
-    def __init__(self, timeline: Timeline, command: Command, on_change: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, timeline: Timeline, command: Command, on_change: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(command.text)
         self.timeline = timeline
         self.command = command

@@ -119,7 +119,14 @@ class TimelineView(QGraphicsView):
             item.fps = fps
             item.frames_per_px = 1.0 / self.px_per_frame
             c = item.clip
-            item.setRect(QRectF(self.x_for(c.start), self.row_y(item.row) + 2, max(2.0, c.length * self.px_per_frame), TRACK_H - 4))
+            item.setRect(
+                QRectF(
+                    self.x_for(c.start),
+                    self.row_y(item.row) + 2,
+                    max(2.0, c.length * self.px_per_frame),
+                    TRACK_H - 4,
+                )
+            )
         duration = self.timeline.duration if self.timeline else 0
         width = max(self.viewport().width(), self.x_for(duration) + 200)
         height = RULER_H + max(1, len(self.rows)) * TRACK_H
@@ -136,7 +143,9 @@ class TimelineView(QGraphicsView):
         for item in self.clip_items.values():
             src = item.clip.source
             if item.kind in AUDIO_KINDS:
-                item.peaks = self.media.waveform(getattr(src, "audio_path", None) or getattr(src, "path", None))
+                item.peaks = self.media.waveform(
+                    getattr(src, "audio_path", None) or getattr(src, "path", None)
+                )
             elif item.kind in ("visual", "overlay", "terminal"):
                 found = tl.find(item.clip_id)
                 if found is not None:
@@ -233,7 +242,11 @@ class TimelineView(QGraphicsView):
             if row is not None and self.rows[row].kind == item.kind:
                 d.track_id = self.rows[row].id
                 item.row = row
-            item.setRect(QRectF(self.x_for(d.frame), self.row_y(item.row) + 2, item.rect().width(), TRACK_H - 4))
+            item.setRect(
+                QRectF(
+                    self.x_for(d.frame), self.row_y(item.row) + 2, item.rect().width(), TRACK_H - 4
+                )
+            )
         else:
             edge = d.orig_start if d.mode == "start" else d.orig_end
             frame = max(0, edge + delta)
@@ -241,7 +254,14 @@ class TimelineView(QGraphicsView):
             d.frame = frame
             left = frame if d.mode == "start" else d.orig_start
             right = d.orig_end if d.mode == "start" else frame
-            item.setRect(QRectF(self.x_for(left), item.rect().top(), max(2.0, self.x_for(right) - self.x_for(left)), item.rect().height()))
+            item.setRect(
+                QRectF(
+                    self.x_for(left),
+                    item.rect().top(),
+                    max(2.0, self.x_for(right) - self.x_for(left)),
+                    item.rect().height(),
+                )
+            )
         cmd = self.pending_command()
         item.invalid = cmd is not None and not cmd.is_valid(self.timeline)
         item.update()
@@ -278,7 +298,11 @@ class TimelineView(QGraphicsView):
         if item is not None:
             r = item.rect()
             near = pos.x() - r.left() <= HANDLE_PX or r.right() - pos.x() <= HANDLE_PX
-            shape = Qt.CursorShape.SizeHorCursor if near and r.width() > 3 * HANDLE_PX else Qt.CursorShape.OpenHandCursor
+            shape = (
+                Qt.CursorShape.SizeHorCursor
+                if near and r.width() > 3 * HANDLE_PX
+                else Qt.CursorShape.OpenHandCursor
+            )
         self.viewport().setCursor(shape)
 
     def select(self, clip_id: UUID | None) -> None:
@@ -317,7 +341,14 @@ class TimelineView(QGraphicsView):
             return
         fps = self.timeline.fps
         # A labelled tick every 1, 2, 5, 10, 30 or 60 seconds, whichever is at least 70 px apart.
-        step_s = next((s for s in (1, 2, 5, 10, 30, 60, 120, 300) if s * float(fps) * self.px_per_frame >= 70), 600)
+        step_s = next(
+            (
+                s
+                for s in (1, 2, 5, 10, 30, 60, 120, 300)
+                if s * float(fps) * self.px_per_frame >= 70
+            ),
+            600,
+        )
         first = int(self.frame_at(rect.left()) / fps / step_s) * step_s
         painter.setPen(QPen(QColor(150, 153, 160)))
         s = first

@@ -140,14 +140,21 @@ class VoicePanel(QWidget):
 
     def _row_changed(self, name: str) -> None:
         row = self.rows[name]
-        self.entry_changed.emit(name, character_entry(name, row.voice_ref(), row.fallback, row.settings()))
+        self.entry_changed.emit(
+            name, character_entry(name, row.voice_ref(), row.fallback, row.settings())
+        )
 
     def update_cost(self) -> None:
         script = self.script
         if script is None:
             return
         service = self._service()
-        workers.submit(lambda: service.estimate_usd(script), self._show_cost, lambda m: self.cost.setText(f"Cost unknown: {m}"), owner=self)
+        workers.submit(
+            lambda: service.estimate_usd(script),
+            self._show_cost,
+            lambda m: self.cost.setText(f"Cost unknown: {m}"),
+            owner=self,
+        )
 
     def _show_cost(self, usd: float) -> None:
         if not self.isEnabled():

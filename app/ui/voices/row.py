@@ -46,7 +46,9 @@ class CharacterRow(QGroupBox):
         s = character.settings
         self.speed = _spin(0.25, 4.0, 0.05, s.speed)
         self.pitch = _spin(-24.0, 24.0, 0.5, s.pitch)
-        self.stability = _spin(-0.01, 1.0, 0.05, s.stability if s.stability is not None else -0.01, "default")
+        self.stability = _spin(
+            -0.01, 1.0, 0.05, s.stability if s.stability is not None else -0.01, "default"
+        )
         self.preview = QPushButton("Preview")
         self.preview.setToolTip(f"Speak a line of {character.name}'s with this voice")
         pick = QHBoxLayout()
@@ -56,7 +58,11 @@ class CharacterRow(QGroupBox):
         form = QFormLayout(self)
         form.addRow("Voice", pick)
         tune = QHBoxLayout()
-        for label, box in (("speed", self.speed), ("pitch", self.pitch), ("stability", self.stability)):
+        for label, box in (
+            ("speed", self.speed),
+            ("pitch", self.pitch),
+            ("stability", self.stability),
+        ):
             box.setToolTip(label)
             box.setPrefix(f"{label} ")
             tune.addWidget(box)

@@ -45,12 +45,21 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     rng = np.random.default_rng(7)
     with av.open(str(video), "w") as container:
         container.metadata.update(
-            {"title": TITLE, "description": DESCRIPTION, "comment": DESCRIPTION, "keywords": ",".join(TAGS)}
+            {
+                "title": TITLE,
+                "description": DESCRIPTION,
+                "comment": DESCRIPTION,
+                "keywords": ",".join(TAGS),
+            }
         )
-        stream = container.add_stream("libx264", rate=25, options={"qp": "0", "preset": "ultrafast"})
+        stream = container.add_stream(
+            "libx264", rate=25, options={"qp": "0", "preset": "ultrafast"}
+        )
         stream.width, stream.height, stream.pix_fmt = 160, 96, "yuv420p"
         for _ in range(50):
-            frame = av.VideoFrame.from_ndarray(rng.integers(0, 256, (96, 160, 3), dtype=np.uint8), format="rgb24")
+            frame = av.VideoFrame.from_ndarray(
+                rng.integers(0, 256, (96, 160, 3), dtype=np.uint8), format="rgb24"
+            )
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():
@@ -60,12 +69,16 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     Image.new("RGB", (1280, 720), (30, 90, 160)).save(buffer, "JPEG", quality=90)
     thumbnail.write_bytes(buffer.getvalue())
     captions = folder / "pipes.srt"
-    captions.write_text("1\n00:00:00,000 --> 00:00:01,500\nPipes join commands.\n\n", encoding="utf-8")
+    captions.write_text(
+        "1\n00:00:00,000 --> 00:00:01,500\nPipes join commands.\n\n", encoding="utf-8"
+    )
     return Rendered(video, thumbnail, captions)
 
 
 @pytest.fixture
-def google_oauth(monkeypatch: pytest.MonkeyPatch, access_tokens: dict[str, set[str]]) -> Iterator[FakeGoogleOAuth]:
+def google_oauth(
+    monkeypatch: pytest.MonkeyPatch, access_tokens: dict[str, set[str]]
+) -> Iterator[FakeGoogleOAuth]:
     fake = FakeGoogleOAuth(access_tokens)
     fake.start()
     monkeypatch.setenv("CASTLINE_GOOGLE_OAUTH_URL", f"{fake.url}/o/oauth2/v2/auth")
@@ -81,7 +94,9 @@ def access_tokens() -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def youtube(monkeypatch: pytest.MonkeyPatch, access_tokens: dict[str, set[str]]) -> Iterator[FakeYouTube]:
+def youtube(
+    monkeypatch: pytest.MonkeyPatch, access_tokens: dict[str, set[str]]
+) -> Iterator[FakeYouTube]:
     fake = FakeYouTube(access_tokens)
     fake.start()
     monkeypatch.setenv("CASTLINE_YOUTUBE_UPLOAD_URL", f"{fake.url}/upload/youtube/v3")
@@ -101,7 +116,10 @@ def client_env(monkeypatch: pytest.MonkeyPatch, memory_keyring: MemoryKeyring) -
 
 @pytest.fixture
 def logged_in(
-    client_env: MemoryKeyring, google_oauth: FakeGoogleOAuth, youtube: FakeYouTube, access_tokens: dict[str, set[str]]
+    client_env: MemoryKeyring,
+    google_oauth: FakeGoogleOAuth,
+    youtube: FakeYouTube,
+    access_tokens: dict[str, set[str]],
 ) -> Tokens:
     """A login as `publish --login` leaves it: tokens Google knows, stored in the keyring."""
     access, refresh = "ya29." + secrets.token_urlsafe(24), "1//" + secrets.token_urlsafe(24)
@@ -129,7 +147,9 @@ def options(policy: RetryPolicy, sleeps: Sleeps) -> PublishOptions:
 
 
 @pytest.fixture
-def settings(youtube: FakeYouTube, google_oauth: FakeGoogleOAuth, client_env: MemoryKeyring) -> PublishSettings:
+def settings(
+    youtube: FakeYouTube, google_oauth: FakeGoogleOAuth, client_env: MemoryKeyring
+) -> PublishSettings:
     """Settings read the usual way (env + keyring), with the smallest legal chunk."""
     from dataclasses import replace
 

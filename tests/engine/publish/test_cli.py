@@ -27,9 +27,18 @@ def quick_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_publish_needs_only_the_video(
-    rendered: Rendered, youtube: FakeYouTube, logged_in: Tokens, quick_chunks: None, capsys: pytest.CaptureFixture[str]
+    rendered: Rendered,
+    youtube: FakeYouTube,
+    logged_in: Tokens,
+    quick_chunks: None,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["publish", str(rendered.video), "--privacy", "unlisted", "--caption-language", "en-GB"]) == 0
+    assert (
+        main(
+            ["publish", str(rendered.video), "--privacy", "unlisted", "--caption-language", "en-GB"]
+        )
+        == 0
+    )
     out, err = capsys.readouterr()
     [video] = youtube.videos.values()
     assert f"published pipes.mp4: https://youtu.be/{video['id']} (unlisted)" in out
@@ -43,9 +52,25 @@ def test_publish_needs_only_the_video(
 
 
 def test_publish_without_extras_and_with_a_new_title(
-    rendered: Rendered, youtube: FakeYouTube, logged_in: Tokens, quick_chunks: None, capsys: pytest.CaptureFixture[str]
+    rendered: Rendered,
+    youtube: FakeYouTube,
+    logged_in: Tokens,
+    quick_chunks: None,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["publish", str(rendered.video), "--title", "Pipes, again", "--no-captions", "--no-thumbnail"]) == 0
+    assert (
+        main(
+            [
+                "publish",
+                str(rendered.video),
+                "--title",
+                "Pipes, again",
+                "--no-captions",
+                "--no-thumbnail",
+            ]
+        )
+        == 0
+    )
     [video] = youtube.videos.values()
     assert video["snippet"]["title"] == "Pipes, again"
     assert youtube.thumbnails == {} and youtube.captions == {}
@@ -55,7 +80,18 @@ def test_publish_without_extras_and_with_a_new_title(
 def test_bad_details_are_one_message_and_nothing_is_sent(
     rendered: Rendered, youtube: FakeYouTube, logged_in: Tokens, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["publish", str(rendered.video), "--privacy", "public", "--publish-at", "2099-01-01T10:00:00Z", "--title", "a <b>"])
+    code = main(
+        [
+            "publish",
+            str(rendered.video),
+            "--privacy",
+            "public",
+            "--publish-at",
+            "2099-01-01T10:00:00Z",
+            "--title",
+            "a <b>",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err
     assert "needs privacy 'private'" in err and "the title contains '<' and '>'" in err
@@ -72,7 +108,10 @@ def test_a_bad_publish_time_and_a_missing_file_are_messages(
 
 
 def test_publish_before_login_says_to_log_in(
-    rendered: Rendered, youtube: FakeYouTube, client_env: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+    rendered: Rendered,
+    youtube: FakeYouTube,
+    client_env: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["publish", str(rendered.video)]) == 1
     assert "run `castline publish --login` first" in capsys.readouterr().err
@@ -80,13 +119,18 @@ def test_publish_before_login_says_to_log_in(
 
 
 def test_login_opens_the_browser_prints_the_address_and_logout_forgets(
-    client_env: MemoryKeyring, google_oauth: FakeGoogleOAuth, youtube: FakeYouTube,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    client_env: MemoryKeyring,
+    google_oauth: FakeGoogleOAuth,
+    youtube: FakeYouTube,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     visits: list[threading.Thread] = []
 
     def browser(url: str, *args: object, **kwargs: object) -> bool:
-        visit = threading.Thread(target=lambda: httpx.get(url, follow_redirects=True, timeout=10), daemon=True)
+        visit = threading.Thread(
+            target=lambda: httpx.get(url, follow_redirects=True, timeout=10), daemon=True
+        )
         visit.start()
         visits.append(visit)
         return True

@@ -57,28 +57,50 @@ def test_login_runs_the_loopback_flow_with_pkce_and_keeps_tokens_in_the_keyring(
     assert query["code_challenge_method"] == ["S256"] and query["access_type"] == ["offline"]
     assert set(query["scope"][0].split()) == {SCOPE_UPLOAD, SCOPE_FORCE_SSL}
     redirect = urlsplit(query["redirect_uri"][0])
-    assert redirect.scheme == "http" and redirect.hostname == "127.0.0.1" and redirect.port and redirect.path == "/"
+    assert (
+        redirect.scheme == "http"
+        and redirect.hostname == "127.0.0.1"
+        and redirect.port
+        and redirect.path == "/"
+    )
     assert browser.pages[0].status_code == 200 and "connected" in browser.pages[0].text
     # The fake only issues tokens when SHA-256(code_verifier) matched the challenge.
     exchange = google_oauth.requests_to("/token")[-1]
     form = parse_qs(exchange.raw_body.decode())
     assert form["grant_type"] == ["authorization_code"] and len(form["code_verifier"][0]) >= 43
-    assert tokens.access_token in google_oauth.access_tokens and tokens.refresh_token in google_oauth.refresh_tokens
+    assert (
+        tokens.access_token in google_oauth.access_tokens
+        and tokens.refresh_token in google_oauth.refresh_tokens
+    )
     saved = stored(client_env)
-    assert saved["access_token"] == tokens.access_token and saved["refresh_token"] == tokens.refresh_token
+    assert (
+        saved["access_token"] == tokens.access_token
+        and saved["refresh_token"] == tokens.refresh_token
+    )
     logged = caplog.text
-    assert "HTTP Request: GET http://127.0.0.1" in logged  # the browser's redirect, with its code, was logged
+    assert (
+        "HTTP Request: GET http://127.0.0.1" in logged
+    )  # the browser's redirect, with its code, was logged
     assert tokens.access_token not in logged and str(tokens.refresh_token) not in logged
     assert form["code"][0] not in logged  # the browser's redirect line is logged, redacted
 
 
-def test_the_fake_refuses_a_code_with_the_wrong_verifier(client_env: MemoryKeyring, google_oauth: FakeGoogleOAuth) -> None:
+def test_the_fake_refuses_a_code_with_the_wrong_verifier(
+    client_env: MemoryKeyring, google_oauth: FakeGoogleOAuth
+) -> None:
     _verifier, challenge = pkce_pair()
     redirect = "http://127.0.0.1:9/"
     answer = httpx.get(
         f"{google_oauth.url}/o/oauth2/v2/auth",
-        params={"client_id": load_settings().client_id, "redirect_uri": redirect, "response_type": "code",
-                "state": "s", "code_challenge": challenge, "code_challenge_method": "S256", "access_type": "offline"},
+        params={
+            "client_id": load_settings().client_id,
+            "redirect_uri": redirect,
+            "response_type": "code",
+            "state": "s",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "access_type": "offline",
+        },
     )
     code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
     other, _ = pkce_pair()
@@ -87,7 +109,9 @@ def test_the_fake_refuses_a_code_with_the_wrong_verifier(client_env: MemoryKeyri
     assert ("castline", "youtube") not in client_env.passwords
 
 
-def test_a_refused_consent_is_a_message_and_stores_nothing(client_env: MemoryKeyring, google_oauth: FakeGoogleOAuth) -> None:
+def test_a_refused_consent_is_a_message_and_stores_nothing(
+    client_env: MemoryKeyring, google_oauth: FakeGoogleOAuth
+) -> None:
     google_oauth.deny = True
     with pytest.raises(PublishError, match="did not grant access"):
         login(load_settings(), Browser(), timeout_s=20)
@@ -96,8 +120,11 @@ def test_a_refused_consent_is_a_message_and_stores_nothing(client_env: MemoryKey
 
 def test_a_redirect_with_another_state_is_refused() -> None:
     with LoopbackReceiver("the-real-state") as receiver:
+
         def forge() -> None:
-            httpx.get(receiver.redirect_uri, params={"code": "4/stolen", "state": "forged"}, timeout=10)
+            httpx.get(
+                receiver.redirect_uri, params={"code": "4/stolen", "state": "forged"}, timeout=10
+            )
 
         thread = threading.Thread(target=forge, daemon=True)
         thread.start()
@@ -108,6 +135,7 @@ def test_a_redirect_with_another_state_is_refused() -> None:
 
 def test_the_receiver_ignores_a_favicon_request_and_waits_for_the_code() -> None:
     with LoopbackReceiver("st") as receiver:
+
         def visit() -> None:
             assert httpx.get(receiver.redirect_uri + "favicon.ico", timeout=10).status_code == 404
             httpx.get(receiver.redirect_uri, params={"code": "4/abc", "state": "st"}, timeout=10)
@@ -121,7 +149,9 @@ def test_the_receiver_ignores_a_favicon_request_and_waits_for_the_code() -> None
 def test_refresh_keeps_the_old_refresh_token_when_google_sends_none(
     logged_in: Tokens, client_env: MemoryKeyring, google_oauth: FakeGoogleOAuth
 ) -> None:
-    expired = Tokens(logged_in.access_token, logged_in.refresh_token, time.time() - 10, logged_in.scope)
+    expired = Tokens(
+        logged_in.access_token, logged_in.refresh_token, time.time() - 10, logged_in.scope
+    )
     client_env.set_password("castline", "youtube", expired.to_json())
     credentials = Credentials(load_settings())
     fresh = credentials.access_token()
@@ -138,16 +168,23 @@ def test_refresh_stores_a_new_refresh_token_when_google_rotates_it(
     credentials = Credentials(load_settings())
     credentials.refresh()
     saved = stored(client_env)
-    assert saved["refresh_token"] != logged_in.refresh_token and saved["refresh_token"] in google_oauth.refresh_tokens
+    assert (
+        saved["refresh_token"] != logged_in.refresh_token
+        and saved["refresh_token"] in google_oauth.refresh_tokens
+    )
 
 
-def test_a_revoked_refresh_token_asks_for_a_new_login(logged_in: Tokens, google_oauth: FakeGoogleOAuth) -> None:
+def test_a_revoked_refresh_token_asks_for_a_new_login(
+    logged_in: Tokens, google_oauth: FakeGoogleOAuth
+) -> None:
     google_oauth.refresh_tokens.clear()
     with pytest.raises(NotLoggedIn, match="publish --login"):
         Credentials(load_settings()).refresh()
 
 
-def test_without_a_client_id_the_message_says_what_to_set(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_client_id_the_message_says_what_to_set(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CASTLINE_GOOGLE_CLIENT_ID", raising=False)
     monkeypatch.delenv("CASTLINE_GOOGLE_CLIENT_SECRET", raising=False)
     with pytest.raises(NotLoggedIn, match="CASTLINE_GOOGLE_CLIENT_ID"):

@@ -32,7 +32,9 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "render"
 def tone(seconds: float, freq: float = 220.0, level: float = 0.3) -> np.ndarray:
     """A wobbling tone standing in for speech (loud enough to measure, with a crest)."""
     t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
-    return (level * np.sin(2 * np.pi * freq * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+    return (level * np.sin(2 * np.pi * freq * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))).astype(
+        np.float32
+    )
 
 
 def speech_clip(path: Path, start: int, seconds: float, text: str, freq: float = 220.0) -> Clip:
@@ -41,7 +43,9 @@ def speech_clip(path: Path, start: int, seconds: float, text: str, freq: float =
     return Clip(
         start=start,
         length=round(seconds * 30),
-        source=SpeechSource(speaker="NARRATOR", text=text, caption=text, audio_path=str(path), num_samples=n),
+        source=SpeechSource(
+            speaker="NARRATOR", text=text, caption=text, audio_path=str(path), num_samples=n
+        ),
     )
 
 
@@ -49,7 +53,10 @@ def terminal_source(line: int = 5) -> TerminalSource:
     beat = TerminalBeat(
         line=line,
         commands=["ls"],
-        lines=[TerminalLine(kind="command", text="ls"), TerminalLine(kind="output", text="notes.txt")],
+        lines=[
+            TerminalLine(kind="command", text="ls"),
+            TerminalLine(kind="output", text="notes.txt"),
+        ],
     )
     return TerminalSource(beat=beat, animation_ms=800, play_ms=800)
 
@@ -68,7 +75,9 @@ def small_timeline(tmp: Path, *, width: int = 320, height: int = 180, seconds: i
             ),
         ],
     )
-    terminal = Track(kind="terminal", clips=[Clip(start=45, length=frames - 45, source=terminal_source())])
+    terminal = Track(
+        kind="terminal", clips=[Clip(start=45, length=frames - 45, source=terminal_source())]
+    )
     voice = Track(
         kind="voice",
         clips=[
@@ -77,7 +86,12 @@ def small_timeline(tmp: Path, *, width: int = 320, height: int = 180, seconds: i
         ],
     )
     return Timeline.create(
-        30, width, height, title="Tiny", tracks=[visual, terminal, voice], chapters=[Chapter(title="Only", start=0)]
+        30,
+        width,
+        height,
+        title="Tiny",
+        tracks=[visual, terminal, voice],
+        chapters=[Chapter(title="Only", start=0)],
     )
 
 

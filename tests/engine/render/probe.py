@@ -169,10 +169,16 @@ def probe(path: Path) -> Probe:
         if c.streams.audio:
             a = c.streams.audio[0]
             a_codec, a_profile, channels, rate = a.codec_context.name, a.profile, a.channels, a.rate
-            audio = np.concatenate([f.to_ndarray().astype(np.float64) for f in c.decode(audio=0)], axis=1)
+            audio = np.concatenate(
+                [f.to_ndarray().astype(np.float64) for f in c.decode(audio=0)], axis=1
+            )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lufs = float(pyloudnorm.Meter(rate or 48000).integrated_loudness(audio.T)) if audio.size else -math.inf
+        lufs = (
+            float(pyloudnorm.Meter(rate or 48000).integrated_loudness(audio.T))
+            if audio.size
+            else -math.inf
+        )
     peak = max(float(np.abs(resample_poly(ch, 4, 1)).max()) for ch in audio) if audio.size else 0.0
     size_bits = sum(len(p[2]) for p in packets) * 8
     return Probe(
@@ -219,28 +225,54 @@ def delivery_problems(p: Probe, *, width: int = 1920, height: int = 1080) -> lis
         if not ok:
             problems.append(what)
 
-    need("moov" in p.atoms and "mdat" in p.atoms and p.atoms.index("moov") < p.atoms.index("mdat"), f"moov before mdat: {p.atoms}")
+    need(
+        "moov" in p.atoms and "mdat" in p.atoms and p.atoms.index("moov") < p.atoms.index("mdat"),
+        f"moov before mdat: {p.atoms}",
+    )
     need(p.codec == "h264" and p.profile == "High", f"H.264 High, got {p.codec} {p.profile}")
     need(not p.interlaced, "progressive")
     need(p.cabac, "CABAC")
     need(longest_b_run(p.picture_types) == 2, f"2 consecutive B-frames: {p.picture_types[:40]}")
     gop = round(p.fps / 2)
-    need(p.keyframes == list(range(0, p.frames, gop)), f"a keyframe every {gop} frames: {p.keyframes[:10]}")
-    need(p.idr_keyframes and p.leading_pictures == 0, "closed GOPs (IDR keyframes, no leading pictures)")
+    need(
+        p.keyframes == list(range(0, p.frames, gop)),
+        f"a keyframe every {gop} frames: {p.keyframes[:10]}",
+    )
+    need(
+        p.idr_keyframes and p.leading_pictures == 0,
+        "closed GOPs (IDR keyframes, no leading pictures)",
+    )
     need(p.pix_fmt == "yuv420p", f"yuv420p, got {p.pix_fmt}")
-    need(p.color == (1, 1, 1, 1), f"BT.709 primaries/transfer/matrix and limited range tags, got {p.color}")
-    need(p.luma_range[0] >= 14 and p.luma_range[1] <= 237, f"limited-range luma, got {p.luma_range}")
+    need(
+        p.color == (1, 1, 1, 1),
+        f"BT.709 primaries/transfer/matrix and limited range tags, got {p.color}",
+    )
+    need(
+        p.luma_range[0] >= 14 and p.luma_range[1] <= 237, f"limited-range luma, got {p.luma_range}"
+    )
     rate_cap = 12_500_000 if p.fps > 31 else 8_500_000
     if max(width, height) >= 2160:
         rate_cap = 46_000_000
-    need(0 < p.video_bit_rate <= rate_cap, f"video bit rate at most about the target, got {p.video_bit_rate}")
-    need(p.audio_codec == "aac" and p.audio_profile == "LC", f"AAC-LC, got {p.audio_codec} {p.audio_profile}")
-    need(p.channels == 2 and p.sample_rate == 48000, f"stereo 48 kHz, got {p.channels} ch {p.sample_rate} Hz")
+    need(
+        0 < p.video_bit_rate <= rate_cap,
+        f"video bit rate at most about the target, got {p.video_bit_rate}",
+    )
+    need(
+        p.audio_codec == "aac" and p.audio_profile == "LC",
+        f"AAC-LC, got {p.audio_codec} {p.audio_profile}",
+    )
+    need(
+        p.channels == 2 and p.sample_rate == 48000,
+        f"stereo 48 kHz, got {p.channels} ch {p.sample_rate} Hz",
+    )
     need(p.audio_max_bitrate == 384000, f"384 kbps AAC, got {p.audio_max_bitrate}")
     need(abs(p.loudness_lufs + 14) <= 1.0, f"-14 LUFS integrated, got {p.loudness_lufs:.2f}")
     need(p.true_peak_dbtp <= -1.0, f"true peak at most -1 dBTP, got {p.true_peak_dbtp:.2f}")
     need((p.width, p.height) == (width, height), f"{width}x{height}, got {p.width}x{p.height}")
     need(bool(p.metadata.get("title")), "a title in the file")
-    need(bool(p.metadata.get("comment") or p.metadata.get("description")), "a description in the file")
+    need(
+        bool(p.metadata.get("comment") or p.metadata.get("description")),
+        "a description in the file",
+    )
     need(bool(p.metadata.get("keywords")), "tags in the file")
     return problems

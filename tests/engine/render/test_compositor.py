@@ -64,7 +64,9 @@ def test_preview_is_the_same_picture_at_reduced_size(tmp_path: Path) -> None:
 
 
 def test_ken_burns_is_eased(tmp_path: Path) -> None:
-    picture = ProceduralGenerator().generate("stars", width=320, height=180, seed=1, palette=palette_for_style("blue"))
+    picture = ProceduralGenerator().generate(
+        "stars", width=320, height=180, seed=1, palette=palette_for_style("blue")
+    )
     kb = KenBurns(start_zoom=1.0, end_zoom=1.3, frames=60, easing=Easing.EASE_IN_OUT)
     still = StillFrames(picture, 320, 180, kb)
 
@@ -88,7 +90,9 @@ def test_procedural_backgrounds_differ_per_scene_on_one_palette() -> None:
     hue_a = np.median(cv2.cvtColor(a, cv2.COLOR_RGB2HSV)[:, :, 0])
     hue_b = np.median(cv2.cvtColor(b, cv2.COLOR_RGB2HSV)[:, :, 0])
     assert abs(float(hue_a) - float(hue_b)) < 20
-    other = ProceduralGenerator().generate("a server rack", width=160, height=90, seed=0, palette=palette_for_style("magenta"))
+    other = ProceduralGenerator().generate(
+        "a server rack", width=160, height=90, seed=0, palette=palette_for_style("magenta")
+    )
     assert np.abs(a.astype(int) - other.astype(int)).mean() > 5
 
 
@@ -120,20 +124,48 @@ def test_video_loops_and_holds(tmp_path: Path) -> None:
     hold = VideoFrames(path, 32, 32, Fraction(30), mode="hold")
     assert [_level(hold.frame_at(n)) for n in (5, 9, 25)] == [5, 9, 9]
     # Trimmed: a clip that starts at source frame 4 shows frame 4 first.
-    tl = Timeline.create(30, 32, 32, tracks=[Track(kind="visual", clips=[
-        Clip(start=0, length=5, source_in=4, source=VideoSource(path=str(path), mode="hold"))])])
+    tl = Timeline.create(
+        30,
+        32,
+        32,
+        tracks=[
+            Track(
+                kind="visual",
+                clips=[
+                    Clip(
+                        start=0,
+                        length=5,
+                        source_in=4,
+                        source=VideoSource(path=str(path), mode="hold"),
+                    )
+                ],
+            )
+        ],
+    )
     assert _level(Compositor(tl).rgb(0)) == 4
 
 
 def test_image_with_alpha_and_crossfade(tmp_path: Path) -> None:
     red = tmp_path / "red.png"
-    cv2.imwrite(str(red), np.dstack([np.zeros((40, 40, 2), np.uint8), np.full((40, 40, 1), 255, np.uint8)]))
+    cv2.imwrite(
+        str(red), np.dstack([np.zeros((40, 40, 2), np.uint8), np.full((40, 40, 1), 255, np.uint8)])
+    )
     blue = tmp_path / "blue.png"
-    cv2.imwrite(str(blue), np.dstack([np.full((40, 40, 1), 255, np.uint8), np.zeros((40, 40, 2), np.uint8)]))
-    track = Track(kind="visual", clips=[
-        Clip(start=0, length=10, source=ImageSource(path=str(red))),
-        Clip(start=10, length=10, source=ImageSource(path=str(blue)), transition_in=Transition(kind="crossfade", length=9)),
-    ])
+    cv2.imwrite(
+        str(blue), np.dstack([np.full((40, 40, 1), 255, np.uint8), np.zeros((40, 40, 2), np.uint8)])
+    )
+    track = Track(
+        kind="visual",
+        clips=[
+            Clip(start=0, length=10, source=ImageSource(path=str(red))),
+            Clip(
+                start=10,
+                length=10,
+                source=ImageSource(path=str(blue)),
+                transition_in=Transition(kind="crossfade", length=9),
+            ),
+        ],
+    )
     comp = Compositor(Timeline.create(30, 40, 40, tracks=[track]))
     mid = comp.rgb(14)[20, 20]  # halfway through the crossfade
     assert 100 < mid[0] < 155 and 100 < mid[2] < 155
@@ -143,10 +175,17 @@ def test_image_with_alpha_and_crossfade(tmp_path: Path) -> None:
 def test_opacity_keyframes_blend_premultiplied(tmp_path: Path) -> None:
     white = tmp_path / "white.png"
     cv2.imwrite(str(white), np.full((20, 20, 3), 255, np.uint8))
-    overlay = Track(kind="overlay", clips=[Clip(
-        start=0, length=10, source=ImageSource(path=str(white)),
-        keyframes={"opacity": [Keyframe(frame=0, value=0.5)]},
-    )])
+    overlay = Track(
+        kind="overlay",
+        clips=[
+            Clip(
+                start=0,
+                length=10,
+                source=ImageSource(path=str(white)),
+                keyframes={"opacity": [Keyframe(frame=0, value=0.5)]},
+            )
+        ],
+    )
     tl = Timeline.create(30, 20, 20, tracks=[overlay])
     px = Compositor(tl).frame(0).image[10, 10]
     assert abs(int(px[0]) - 128) <= 1 and abs(int(px[3]) - 128) <= 1  # half white over transparent
@@ -160,17 +199,33 @@ def test_premultiply_round_trips() -> None:
 
 
 def test_alpha_compositor_leaves_background_transparent(tmp_path: Path) -> None:
-    tl = Timeline.create(30, 320, 180, tracks=[
-        Track(kind="visual", clips=[Clip(start=0, length=10, source=ProceduralSource(prompt="sky"))]),
-        Track(kind="terminal", clips=[Clip(start=0, length=10, source=terminal_source())]),
-    ])
+    tl = Timeline.create(
+        30,
+        320,
+        180,
+        tracks=[
+            Track(
+                kind="visual",
+                clips=[Clip(start=0, length=10, source=ProceduralSource(prompt="sky"))],
+            ),
+            Track(kind="terminal", clips=[Clip(start=0, length=10, source=terminal_source())]),
+        ],
+    )
     image = Compositor(tl, alpha=True).frame(9).image
     assert image[0, 0, 3] == 0 and image[90, 160, 3] == 255
 
 
 def test_title_card_reads_on_its_backdrop() -> None:
-    tl = Timeline.create(30, 320, 180, tracks=[
-        Track(kind="visual", clips=[Clip(start=0, length=5, source=TitleCardSource(text="Hello"))])])
+    tl = Timeline.create(
+        30,
+        320,
+        180,
+        tracks=[
+            Track(
+                kind="visual", clips=[Clip(start=0, length=5, source=TitleCardSource(text="Hello"))]
+            )
+        ],
+    )
     image = Compositor(tl).rgb(0)
     assert image.max() >= 240  # white title text
     assert image[5, 5].max() > 0  # a backdrop, not black
@@ -181,15 +236,31 @@ def test_burned_captions_and_watermark_are_drawn(tmp_path: Path) -> None:
 
     mark = tmp_path / "mark.png"
     cv2.imwrite(str(mark), np.full((20, 40, 3), 255, np.uint8))
-    tl = Timeline.create(30, 320, 180, tracks=[
-        Track(kind="visual", clips=[Clip(start=0, length=10, source=ProceduralSource(prompt="night"))]),
-        Track(kind="caption", clips=[Clip(start=0, length=10, source=CaptionSource(text="Hello captions"))]),
-    ])
+    tl = Timeline.create(
+        30,
+        320,
+        180,
+        tracks=[
+            Track(
+                kind="visual",
+                clips=[Clip(start=0, length=10, source=ProceduralSource(prompt="night"))],
+            ),
+            Track(
+                kind="caption",
+                clips=[Clip(start=0, length=10, source=CaptionSource(text="Hello captions"))],
+            ),
+        ],
+    )
     plain = Compositor(tl).rgb(5)
     burned = Compositor(tl, burn_captions=True, watermark=mark).rgb(5)
     lower = (slice(120, 170), slice(60, 260))
-    assert np.abs(burned[lower].astype(int) - plain[lower].astype(int)).max() > 100  # white text appeared
-    assert burned[:60][np.abs(burned[:60].astype(int) - plain[:60].astype(int)).sum(axis=2) > 0].size == 0
+    assert (
+        np.abs(burned[lower].astype(int) - plain[lower].astype(int)).max() > 100
+    )  # white text appeared
+    assert (
+        burned[:60][np.abs(burned[:60].astype(int) - plain[:60].astype(int)).sum(axis=2) > 0].size
+        == 0
+    )
     corner = burned[150:172, 270:312]
     assert corner.mean() > plain[150:172, 270:312].mean() + 60  # the watermark, bottom right
 
@@ -202,7 +273,9 @@ class _CountingGenerator:
     def __init__(self) -> None:
         self.calls = 0
 
-    def generate(self, prompt: str, *, width: int, height: int, seed: int, palette: list[str]) -> np.ndarray:
+    def generate(
+        self, prompt: str, *, width: int, height: int, seed: int, palette: list[str]
+    ) -> np.ndarray:
         self.calls += 1
         image = np.zeros((height, width, 3), np.uint8)
         image[:, :, 1] = 200
@@ -226,13 +299,30 @@ def test_paid_stills_are_generated_once_and_kept_in_the_store(tmp_path: Path) ->
 
 
 def test_finished_terminal_after_its_fade_is_drawn_once() -> None:
-    tl = Timeline.create(30, 320, 180, tracks=[
-        Track(kind="visual", clips=[Clip(start=0, length=90, source=ProceduralSource(prompt="still"))]),
-        Track(kind="terminal", clips=[Clip(
-            start=0, length=90, source=terminal_source(),
-            keyframes={"opacity": [Keyframe(frame=0, value=0.0), Keyframe(frame=9, value=1.0)]},
-        )]),
-    ])
+    tl = Timeline.create(
+        30,
+        320,
+        180,
+        tracks=[
+            Track(
+                kind="visual",
+                clips=[Clip(start=0, length=90, source=ProceduralSource(prompt="still"))],
+            ),
+            Track(
+                kind="terminal",
+                clips=[
+                    Clip(
+                        start=0,
+                        length=90,
+                        source=terminal_source(),
+                        keyframes={
+                            "opacity": [Keyframe(frame=0, value=0.0), Keyframe(frame=9, value=1.0)]
+                        },
+                    )
+                ],
+            ),
+        ],
+    )
     comp = Compositor(tl)
     fading = [comp.frame(n) for n in range(0, 9)]
     assert len({id(f) for f in fading}) == 9

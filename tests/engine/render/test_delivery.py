@@ -29,7 +29,9 @@ def test_every_delivery_line_holds(probed: Probe) -> None:
     assert delivery_problems(probed) == []
 
 
-def test_container_is_fast_start_mp4_without_edit_lists(short_render: RealRender, probed: Probe) -> None:
+def test_container_is_fast_start_mp4_without_edit_lists(
+    short_render: RealRender, probed: Probe
+) -> None:
     assert probed.atoms[0] == "ftyp"
     assert probed.atoms.index("moov") < probed.atoms.index("mdat")
     data = short_render.output.read_bytes()
@@ -53,7 +55,12 @@ def test_video_is_high_profile_cabac_progressive_bt709_limited(probed: Probe) ->
 
 
 def test_audio_is_aac_lc_stereo_48k_at_youtube_loudness(probed: Probe) -> None:
-    assert (probed.audio_codec, probed.audio_profile, probed.channels, probed.sample_rate) == ("aac", "LC", 2, 48000)
+    assert (probed.audio_codec, probed.audio_profile, probed.channels, probed.sample_rate) == (
+        "aac",
+        "LC",
+        2,
+        48000,
+    )
     assert probed.audio_max_bitrate == 384000
     assert -15.0 <= probed.loudness_lufs <= -13.0
     assert probed.true_peak_dbtp <= -1.0
@@ -78,7 +85,9 @@ def _rms_db(x: np.ndarray) -> float:
     return 20 * math.log10(rms) if rms > 0 else -200.0
 
 
-def test_speech_is_audible_where_placed_and_silent_between(short_render: RealRender, probed: Probe) -> None:
+def test_speech_is_audible_where_placed_and_silent_between(
+    short_render: RealRender, probed: Probe
+) -> None:
     tl = short_render.result.timeline
     clips = [c for t in tl.tracks if t.kind == "voice" for c in t.clips]
     assert len(clips) == 2 and all(isinstance(c.source, SpeechSource) for c in clips)
@@ -102,7 +111,9 @@ def _cue_starts(text: str) -> list[int]:
 
 def test_captions_start_within_one_frame_of_their_speech(short_render: RealRender) -> None:
     tl = short_render.result.timeline
-    starts = [frames_to_ms(c.start, tl.fps) for t in tl.tracks if t.kind == "voice" for c in t.clips]
+    starts = [
+        frames_to_ms(c.start, tl.fps) for t in tl.tracks if t.kind == "voice" for c in t.clips
+    ]
     frame_ms = 1000 / float(tl.fps)
     srt = short_render.output.with_suffix(".srt").read_text("utf-8")
     vtt = short_render.output.with_suffix(".vtt").read_text("utf-8")

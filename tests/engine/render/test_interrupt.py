@@ -20,11 +20,26 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_ctrl_c_mid_render_leaves_nothing(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    env = dict(os.environ, CASTLINE_DATA_DIR=str(tmp_path / "data"), CASTLINE_CACHE_DIR=str(tmp_path / "cache"),
-               CASTLINE_CONFIG_DIR=str(tmp_path / "config"))
+    env = dict(
+        os.environ,
+        CASTLINE_DATA_DIR=str(tmp_path / "data"),
+        CASTLINE_CACHE_DIR=str(tmp_path / "cache"),
+        CASTLINE_CONFIG_DIR=str(tmp_path / "config"),
+    )
     proc = subprocess.Popen(
-        [sys.executable, "main.py", "render", str(FIXTURES / "short.md"), "-o", str(out_dir / "v.mp4"), "--offline"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "main.py",
+            "render",
+            str(FIXTURES / "short.md"),
+            "-o",
+            str(out_dir / "v.mp4"),
+            "--offline",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         # Wait until the encoder has opened its temporary file, then press Ctrl+C.

@@ -55,10 +55,20 @@ def test_speech_lands_on_its_frame_and_music_ducks(tmp_path: Path) -> None:
     music = tmp_path / "music.wav"
     write_wav(music, tone(2.0, 440.0, 0.2))
     voice = Track(kind="voice", clips=[speech_clip(tmp_path / "v.wav", 60, 1.0, "hello")])
-    tl = Timeline.create(30, 64, 36, tracks=[
-        voice,
-        Track(kind="music", clips=[Clip(start=0, length=150, source=MusicSource(path=str(music), gain_db=-12.0))]),
-    ])
+    tl = Timeline.create(
+        30,
+        64,
+        36,
+        tracks=[
+            voice,
+            Track(
+                kind="music",
+                clips=[
+                    Clip(start=0, length=150, source=MusicSource(path=str(music), gain_db=-12.0))
+                ],
+            ),
+        ],
+    )
     mix = mix_timeline(tl).audio[0]
     start = frames_to_samples(60, tl.fps)
     # The music alone before speech, much louder music+speech during, and the music

@@ -31,10 +31,18 @@ def _leftovers(folder: Path) -> list[str]:
 
 
 def test_vertical_timeline_renders_as_shorts(tmp_path: Path) -> None:
-    tl = Timeline.create(30, 1080, 1920, tracks=[
-        Track(kind="visual", clips=[Clip(start=0, length=15, source=ProceduralSource(prompt="tall"))]),
-        Track(kind="voice", clips=[speech_clip(tmp_path / "v.wav", 0, 0.5, "short")]),
-    ])
+    tl = Timeline.create(
+        30,
+        1080,
+        1920,
+        tracks=[
+            Track(
+                kind="visual",
+                clips=[Clip(start=0, length=15, source=ProceduralSource(prompt="tall"))],
+            ),
+            Track(kind="voice", clips=[speech_clip(tmp_path / "v.wav", 0, 0.5, "short")]),
+        ],
+    )
     result = render_timeline(tl, tmp_path / "short.mp4", sidecars=False)
     assert result.preset == "shorts"
     with av.open(str(result.output)) as c:
@@ -43,9 +51,16 @@ def test_vertical_timeline_renders_as_shorts(tmp_path: Path) -> None:
 
 
 def _alpha_timeline() -> Timeline:
-    return Timeline.create(30, 1920, 1080, tracks=[
-        Track(kind="visual", clips=[Clip(start=0, length=8, source=TitleCardSource(text="Alpha"))]),
-    ])
+    return Timeline.create(
+        30,
+        1920,
+        1080,
+        tracks=[
+            Track(
+                kind="visual", clips=[Clip(start=0, length=8, source=TitleCardSource(text="Alpha"))]
+            ),
+        ],
+    )
 
 
 def _decode_alpha(path: Path, decoder: str | None = None) -> np.ndarray:
@@ -61,9 +76,16 @@ def _decode_alpha(path: Path, decoder: str | None = None) -> np.ndarray:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("preset", "suffix", "decoder"), [("prores-4444", ".mov", None), ("webm-vp9", ".webm", "libvpx-vp9")])
-def test_alpha_presets_carry_alpha(tmp_path: Path, preset: str, suffix: str, decoder: str | None) -> None:
-    result = render_timeline(_alpha_timeline(), tmp_path / "clip.mp4", preset=preset, sidecars=False)
+@pytest.mark.parametrize(
+    ("preset", "suffix", "decoder"),
+    [("prores-4444", ".mov", None), ("webm-vp9", ".webm", "libvpx-vp9")],
+)
+def test_alpha_presets_carry_alpha(
+    tmp_path: Path, preset: str, suffix: str, decoder: str | None
+) -> None:
+    result = render_timeline(
+        _alpha_timeline(), tmp_path / "clip.mp4", preset=preset, sidecars=False
+    )
     assert result.output.suffix == suffix and result.output.is_file()
     alpha = _decode_alpha(result.output, decoder)
     assert alpha.shape == (1080, 1920)
@@ -86,9 +108,19 @@ def test_cancelled_render_leaves_no_file(tmp_path: Path) -> None:
 def test_failed_render_keeps_the_previous_file(tmp_path: Path) -> None:
     out = tmp_path / "video.mp4"
     out.write_bytes(b"the previous good render")
-    tl = Timeline.create(30, 64, 36, tracks=[
-        Track(kind="visual", clips=[Clip(start=0, length=5, source=ImageSource(path=str(tmp_path / "gone.png")))]),
-    ])
+    tl = Timeline.create(
+        30,
+        64,
+        36,
+        tracks=[
+            Track(
+                kind="visual",
+                clips=[
+                    Clip(start=0, length=5, source=ImageSource(path=str(tmp_path / "gone.png")))
+                ],
+            ),
+        ],
+    )
     with pytest.raises(Exception, match=r"gone\.png"):
         render_timeline(tl, out, preset="preview")
     assert out.read_bytes() == b"the previous good render"
@@ -99,8 +131,12 @@ def test_encoder_converts_with_the_bt709_limited_matrix(tmp_path: Path) -> None:
     """Pure colours land on BT.709 limited-range code values (not BT.601, not full range)."""
     enc = Encoder(tmp_path / "m.mp4", get_preset("preview"), fps=30, width=16, height=16)  # type: ignore[arg-type]
     try:
-        expected = {(255, 255, 255): (235, 128, 128), (0, 0, 0): (16, 128, 128), (255, 0, 0): (63, 102, 240),
-                    (0, 255, 0): (173, 42, 26)}
+        expected = {
+            (255, 255, 255): (235, 128, 128),
+            (0, 0, 0): (16, 128, 128),
+            (255, 0, 0): (63, 102, 240),
+            (0, 255, 0): (173, 42, 26),
+        }
         for rgb, yuv in expected.items():
             image = np.zeros((16, 16, 4), np.uint8)
             image[:, :] = (*rgb, 255)
@@ -110,13 +146,17 @@ def test_encoder_converts_with_the_bt709_limited_matrix(tmp_path: Path) -> None:
         enc.abort()
 
 
-def test_cli_reports_a_missing_script_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_a_missing_script_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["render", str(tmp_path / "nope.md"), "-o", str(tmp_path / "x.mp4"), "--offline"])
     err = capsys.readouterr().err
     assert code == 1 and "nope.md" in err and "Traceback" not in err
 
 
-def test_cli_reports_script_errors_with_their_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_script_errors_with_their_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     script = tmp_path / "bad.md"
     script.write_text("# Bad\n\n![missing](nowhere.png)\n\nHello.\n", encoding="utf-8")
     code = main(["render", str(script), "-o", str(tmp_path / "x.mp4"), "--offline"])
@@ -127,10 +167,19 @@ def test_cli_reports_script_errors_with_their_line(tmp_path: Path, capsys: pytes
 @pytest.mark.parametrize("preset", ["preview", "webm-vp9"])
 def test_speech_starts_on_its_frame_in_the_decoded_file(tmp_path: Path, preset: str) -> None:
     """AAC's encoder delay (no edit list to hide it) and Opus pre-skip leave speech on its frame."""
-    tl = Timeline.create(30, 320, 180, tracks=[
-        Track(kind="visual", clips=[Clip(start=0, length=60, source=ProceduralSource(prompt="x"))]),
-        Track(kind="voice", clips=[speech_clip(tmp_path / "s.wav", 30, 1.0, "hi", freq=1000.0)]),
-    ])
+    tl = Timeline.create(
+        30,
+        320,
+        180,
+        tracks=[
+            Track(
+                kind="visual", clips=[Clip(start=0, length=60, source=ProceduralSource(prompt="x"))]
+            ),
+            Track(
+                kind="voice", clips=[speech_clip(tmp_path / "s.wav", 30, 1.0, "hi", freq=1000.0)]
+            ),
+        ],
+    )
     result = render_timeline(tl, tmp_path / "sync.mp4", preset=preset, sidecars=False)
     with av.open(str(result.output)) as c:
         left = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
@@ -157,10 +206,19 @@ def test_unreadable_music_is_named_and_leaves_no_file(tmp_path: Path) -> None:
 
     junk = tmp_path / "song.mp3"
     junk.write_bytes(b"this is not audio at all" * 100)
-    tl = Timeline.create(30, 64, 36, tracks=[
-        Track(kind="visual", clips=[Clip(start=0, length=10, source=ProceduralSource(prompt="x"))]),
-        Track(kind="music", clips=[Clip(start=0, length=10, source=MusicSource(path=str(junk)))]),
-    ])
+    tl = Timeline.create(
+        30,
+        64,
+        36,
+        tracks=[
+            Track(
+                kind="visual", clips=[Clip(start=0, length=10, source=ProceduralSource(prompt="x"))]
+            ),
+            Track(
+                kind="music", clips=[Clip(start=0, length=10, source=MusicSource(path=str(junk)))]
+            ),
+        ],
+    )
     with pytest.raises(MixError, match=r"song\.mp3"):
         render_timeline(tl, tmp_path / "v.mp4", preset="preview")
     assert not (tmp_path / "v.mp4").exists() and _leftovers(tmp_path) == []

@@ -18,11 +18,15 @@ def test_editing_one_line_resynthesizes_only_that_line(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "short.md", script)
     store = Store.open(f"sqlite:///{tmp_path / 'castline.db'}")
     try:
-        first = render_script(script, tmp_path / "a.mp4", preset="preview", offline=True, store=store)
+        first = render_script(
+            script, tmp_path / "a.mp4", preset="preview", offline=True, store=store
+        )
         assert (first.lines, first.synthesized, first.cache_hits) == (2, 2, 0)
         text = script.read_text("utf-8").replace("it should.", "it should, every time.")
         script.write_text(text, encoding="utf-8")
-        second = render_script(script, tmp_path / "b.mp4", preset="preview", offline=True, store=store)
+        second = render_script(
+            script, tmp_path / "b.mp4", preset="preview", offline=True, store=store
+        )
     finally:
         store.close()
     assert (second.lines, second.synthesized, second.cache_hits) == (2, 1, 1)

@@ -22,8 +22,12 @@ from app.engine.timeline import Chapter, Clip, SpeechSource, Timeline, Track, Wo
 
 def _timeline(chapters: list[tuple[str, int]], frames: int) -> Timeline:
     marker = Track(kind="visual", clips=[])
-    tl = Timeline.create(30, 64, 36, tracks=[marker], chapters=[Chapter(title=t, start=s) for t, s in chapters])
-    tl.tracks[0].clips.append(Clip(start=0, length=frames, source={"kind": "title_card", "text": "x"}))  # type: ignore[arg-type]
+    tl = Timeline.create(
+        30, 64, 36, tracks=[marker], chapters=[Chapter(title=t, start=s) for t, s in chapters]
+    )
+    tl.tracks[0].clips.append(
+        Clip(start=0, length=frames, source={"kind": "title_card", "text": "x"})
+    )  # type: ignore[arg-type]
     return tl
 
 
@@ -50,12 +54,42 @@ def test_too_few_or_too_short_chapters_are_explained() -> None:
 
 
 def test_long_lines_split_into_cues_at_word_times() -> None:
-    words = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
-    spans = [WordSpan(text=w, start_sample=i * SAMPLE_RATE // 4, end_sample=(i + 1) * SAMPLE_RATE // 4)
-             for i, w in enumerate(words)]
-    src = SpeechSource(speaker="N", text=" ".join(words), caption=" ".join(words), num_samples=5 * SAMPLE_RATE,
-                       words=spans)
-    tl = Timeline.create(30, 64, 36, tracks=[Track(kind="voice", clips=[Clip(start=30, length=150, source=src)])])
+    words = [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ]
+    spans = [
+        WordSpan(text=w, start_sample=i * SAMPLE_RATE // 4, end_sample=(i + 1) * SAMPLE_RATE // 4)
+        for i, w in enumerate(words)
+    ]
+    src = SpeechSource(
+        speaker="N",
+        text=" ".join(words),
+        caption=" ".join(words),
+        num_samples=5 * SAMPLE_RATE,
+        words=spans,
+    )
+    tl = Timeline.create(
+        30, 64, 36, tracks=[Track(kind="voice", clips=[Clip(start=30, length=150, source=src)])]
+    )
     cues = caption_cues(tl)
     assert len(cues) == 2
     assert cues[0].start_ms == 1000

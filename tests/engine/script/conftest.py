@@ -28,7 +28,8 @@ def bad_dir() -> Path:
 def at(script: Script, line: int, severity: str | None = None) -> list[Diagnostic]:
     """Diagnostics on ``line`` (of ``severity`` when given)."""
     return [
-        d for d in script.diagnostics
+        d
+        for d in script.diagnostics
         if d.line == line and (severity is None or d.severity.value == severity)
     ]
 

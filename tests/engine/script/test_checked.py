@@ -28,7 +28,9 @@ def test_errors_are_listed_in_the_compilers_form(tmp_path: Path) -> None:
 
 def test_only_the_first_ten_errors_are_shown(tmp_path: Path) -> None:
     path = tmp_path / "many.md"
-    path.write_text("# Film\n\n## One\n\n" + "".join(f"![x](m{i}.png)\n\n" for i in range(12)), encoding="utf-8")
+    path.write_text(
+        "# Film\n\n## One\n\n" + "".join(f"![x](m{i}.png)\n\n" for i in range(12)), encoding="utf-8"
+    )
     with pytest.raises(ScriptHasErrors) as caught:
         parse_file_checked(path, "synthesizing")
     assert len(caught.value.errors) == 12

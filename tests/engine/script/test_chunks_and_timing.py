@@ -12,7 +12,9 @@ SENTENCE = "Every packet is checked for tampering before it is trusted. "
 
 
 def _character(voice: str, *fallback: str) -> Character:
-    return Character(name="X", voice=VoiceRef.parse(voice), fallback=[VoiceRef.parse(f) for f in fallback])
+    return Character(
+        name="X", voice=VoiceRef.parse(voice), fallback=[VoiceRef.parse(f) for f in fallback]
+    )
 
 
 def test_chunks_are_whole_sentences_within_the_limit() -> None:
@@ -47,7 +49,11 @@ def test_a_sentence_longer_than_the_limit_splits_at_clauses_then_words() -> None
     assert all(c.endswith(",") for c in chunks[:-1])
     assert " ".join(chunks) == text
     no_spaces = "x" * 2500
-    assert [len(c) for c in split_speech(no_spaces, [PROVIDER_LIMITS["local"]])] == [1000, 1000, 500]
+    assert [len(c) for c in split_speech(no_spaces, [PROVIDER_LIMITS["local"]])] == [
+        1000,
+        1000,
+        500,
+    ]
 
 
 def test_elevenlabs_speech_is_warned_only_past_ten_thousand() -> None:
@@ -71,8 +77,10 @@ def test_speech_estimate_is_150_words_a_minute_scaled_by_speed() -> None:
     ten = "one two three four five six seven eight nine ten"
     assert speech_ms(ten) == 4000
     assert speech_ms(ten, 2.0) == 2000
-    script = parse_text("---\ncharacters:\n  FAST: { voice: local/joe, speed: 1.25 }\n---\n\n"
-                        f"FAST: {ten}\n\n{ten}\n")
+    script = parse_text(
+        "---\ncharacters:\n  FAST: { voice: local/joe, speed: 1.25 }\n---\n\n"
+        f"FAST: {ten}\n\n{ten}\n"
+    )
     fast, narrator = script.beats()
     assert (fast.estimated_ms, narrator.estimated_ms) == (3200, 4000)
 
@@ -86,12 +94,13 @@ def test_total_estimate_adds_every_beat() -> None:
     script = parse_text(text)
     beats = script.beats()
     assert [b.estimated_ms for b in beats] == [
-        4000,                         # ten words at 150 wpm
-        1500,                         # the pause
-        round(3 * 1000 / 20) + 800,   # "ls" + Enter at 20 cps, two output lines
-        0, 0,                         # visuals take no time themselves
-        2000,                         # five words
-        round(8 * 1000 / 30),         # print(1) at 30 cps
-        400,                          # one word
+        4000,  # ten words at 150 wpm
+        1500,  # the pause
+        round(3 * 1000 / 20) + 800,  # "ls" + Enter at 20 cps, two output lines
+        0,
+        0,  # visuals take no time themselves
+        2000,  # five words
+        round(8 * 1000 / 30),  # print(1) at 30 cps
+        400,  # one word
     ]
     assert script.estimated_ms == sum(b.estimated_ms for b in beats)

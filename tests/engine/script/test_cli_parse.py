@@ -14,7 +14,11 @@ EXAMPLE = EXAMPLES / "how-ssh-works" / "script.md"
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
-        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
@@ -25,7 +29,9 @@ def test_json_for_the_example_follows_the_spec() -> None:
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["title"] == "How SSH Really Works"
-    assert isinstance(data["estimated_duration_s"], float) and 60 <= data["estimated_duration_s"] <= 90
+    assert (
+        isinstance(data["estimated_duration_s"], float) and 60 <= data["estimated_duration_s"] <= 90
+    )
     assert {"name": "NARRATOR", "voice": "local/joe"}.items() <= data["characters"][0].items()
     assert data["characters"][1]["name"] == "ALICE"
     assert data["diagnostics"] == []
@@ -39,8 +45,12 @@ def test_json_for_the_example_follows_the_spec() -> None:
             assert kind in {"speech", "pause", "terminal", "code", "visual", "media"}
             source = lines[beat["line"] - 1]
             required = {
-                "speech": {"speaker", "text"}, "pause": {"seconds"}, "terminal": {"commands"},
-                "code": {"language", "code"}, "visual": {"prompt"}, "media": {"path"},
+                "speech": {"speaker", "text"},
+                "pause": {"seconds"},
+                "terminal": {"commands"},
+                "code": {"language", "code"},
+                "visual": {"prompt"},
+                "media": {"path"},
             }[kind]
             assert required <= beat.keys()
             # Each beat's line really is where that element is written.
@@ -58,7 +68,9 @@ def test_json_for_the_example_follows_the_spec() -> None:
 
 def test_exit_1_and_compiler_form_for_errors(tmp_path: Path) -> None:
     script = tmp_path / "broken.md"
-    script.write_text("# Broken\n\n## Scene\n\n![gone](images/gone.png)\n\nWords.\n", encoding="utf-8")
+    script.write_text(
+        "# Broken\n\n## Scene\n\n![gone](images/gone.png)\n\nWords.\n", encoding="utf-8"
+    )
     proc = run("parse", str(script))
     assert proc.returncode == 1
     assert "Broken" in proc.stdout and "Scene (line 3)" in proc.stdout

@@ -20,21 +20,38 @@ def test_ssh_handshake(corpus_dir: Path) -> None:
     assert [c.name for c in script.characters] == ["NARRATOR", "ALICE"]
     assert script.character("ALICE").settings.speed == 1.15  # type: ignore[union-attr]
     assert [(s.title, s.line) for s in script.scenes] == [
-        ("How SSH Really Works", 13), ("The handshake", 18), ("Key exchange", 37), ("Logging in", 57)]
+        ("How SSH Really Works", 13),
+        ("The handshake", 18),
+        ("Key exchange", 37),
+        ("Logging in", 57),
+    ]
     handshake = script.scenes[1].beats
     assert [(b.kind, b.line) for b in handshake] == [
-        ("visual", 20), ("speech", 22), ("speech", 24), ("speech", 26), ("terminal", 28), ("pause", 35)]
+        ("visual", 20),
+        ("speech", 22),
+        ("speech", 24),
+        ("speech", 26),
+        ("terminal", 28),
+        ("pause", 35),
+    ]
     visual, _, alice, _, terminal, pause = handshake
     assert isinstance(visual, VisualBeat)
     assert visual.prompt == "a glowing server rack in a dark datacenter"
     assert visual.styled_prompt.endswith("cinematic, teal and orange, soft volumetric light")
-    assert isinstance(alice, SpeechBeat) and (alice.speaker, alice.text) == ("ALICE", "Wait. The server talks first?")
+    assert isinstance(alice, SpeechBeat) and (alice.speaker, alice.text) == (
+        "ALICE",
+        "Wait. The server talks first?",
+    )
     assert isinstance(terminal, TerminalBeat) and terminal.commands == ["ssh -v alice@example.com"]
     assert (terminal.options.theme, terminal.options.speed) == ("dracula", 30.0)
     assert isinstance(pause, PauseBeat) and pause.duration_ms == 1000
     key = script.scenes[2].beats
     bold = key[2]
-    assert isinstance(bold, SpeechBeat) and (bold.line, bold.speaker, bold.direction) == (44, "ALICE", "skeptical")
+    assert isinstance(bold, SpeechBeat) and (bold.line, bold.speaker, bold.direction) == (
+        44,
+        "ALICE",
+        "skeptical",
+    )
     assert bold.text == "And how do I know it is really my server?"
     media = key[3]
     assert isinstance(media, MediaBeat) and media.line == 46 and media.resolved is not None
@@ -54,13 +71,21 @@ def test_diagnostics_script_lines(corpus_dir: Path) -> None:
     assert "does-not-exist.png" in at(script, 12, "error")[0].message
     assert "never closed" in at(script, 14, "error")[0].message
     assert sorted((d.line, d.severity.value) for d in script.diagnostics) == [
-        (4, "error"), (5, "warning"), (10, "warning"), (12, "error"), (14, "error")]
+        (4, "error"),
+        (5, "warning"),
+        (10, "warning"),
+        (12, "error"),
+        (14, "error"),
+    ]
 
 
 def test_diagnostics_script_exits_1_from_the_cli(corpus_dir: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "main.py", "parse", str(corpus_dir / "diagnostics.md"), "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -71,7 +96,15 @@ def test_diagnostics_script_exits_1_from_the_cli(corpus_dir: Path) -> None:
 def test_other_corpus_scripts_parse_cleanly(corpus_dir: Path) -> None:
     code = parse_file(corpus_dir / "code-walkthrough.md")
     assert not code.has_errors and code.title == "Fibonacci, three ways"
-    assert [b.kind for b in code.beats()] == ["visual", "speech", "code", "speech", "code", "speech", "terminal"]
+    assert [b.kind for b in code.beats()] == [
+        "visual",
+        "speech",
+        "code",
+        "speech",
+        "code",
+        "speech",
+        "terminal",
+    ]
     assert [d.line for d in code.diagnostics] == [28]  # HOST has no characters entry
     short = parse_file(corpus_dir / "git-undo-short.md")
     assert not short.has_errors and short.settings.aspect == "9:16"

@@ -76,7 +76,9 @@ def test_unknown_voice_provider_is_an_error_on_the_character_line(bad_dir: Path)
 
 
 def test_unknown_fallback_provider_is_an_error_too() -> None:
-    script = parse_text("---\ncharacters:\n  ALICE:\n    voice: local/joe\n    fallback: [nope/x]\n---\n\nALICE: Hi.\n")
+    script = parse_text(
+        "---\ncharacters:\n  ALICE:\n    voice: local/joe\n    fallback: [nope/x]\n---\n\nALICE: Hi.\n"
+    )
     assert [d.line for d in script.diagnostics if d.is_error] == [5]
 
 
@@ -85,7 +87,8 @@ def test_empty_script_is_an_error(bad_dir: Path) -> None:
         script = parse_file(bad_dir / name)
         assert [d.line for d in script.diagnostics if d.is_error] == [1], name
         assert "empty" in script.diagnostics[-1].message or any(
-            "empty" in d.message for d in script.diagnostics)
+            "empty" in d.message for d in script.diagnostics
+        )
         assert script.scenes == [] or all(not s.beats for s in script.scenes)
 
 
@@ -143,7 +146,11 @@ def test_animation_options_are_known_and_kept_for_the_terminal_engine() -> None:
     beat = script.beats()[0]
     assert isinstance(beat, TerminalBeat)
     assert beat.options.extra == {
-        "reveal": "decrypt", "effects": "glitch,scanlines", "cursor": "bar", "blink": "off", "chrome": "off",
+        "reveal": "decrypt",
+        "effects": "glitch,scanlines",
+        "cursor": "bar",
+        "blink": "off",
+        "chrome": "off",
     }
 
 

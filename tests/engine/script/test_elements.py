@@ -34,7 +34,11 @@ def test_front_matter_settings_and_characters(valid_dir: Path) -> None:
     assert (str(narrator.voice), narrator.settings.speed, narrator.line) == ("local/joe", 1.25, 11)
     assert str(alice.voice) == "elevenlabs/21m00Tcm4TlvDq8ikWAM"
     assert [str(f) for f in alice.fallback] == ["local/joe"]
-    assert (alice.settings.stability, alice.settings.similarity_boost, alice.settings.style) == (0.4, 0.8, 0.2)
+    assert (alice.settings.stability, alice.settings.similarity_boost, alice.settings.style) == (
+        0.4,
+        0.8,
+        0.2,
+    )
     assert [str(f) for f in bob.fallback] == ["elevenlabs/pNInz6obpgDQGcFmaJgB", "local/joe"]
     assert bob.settings.pitch == -2
     assert all(c.declared for c in script.characters)
@@ -71,10 +75,17 @@ def test_scenes_intro_and_minor_headings(valid_dir: Path) -> None:
     beta = script.scenes[2]
     # A ### heading is a callout: shown, not spoken, no new scene; the text under it stays in Beta.
     assert [b.text for b in beta.beats if isinstance(b, SpeechBeat)] == [
-        "Second scene.", "Still the second scene."]
+        "Second scene.",
+        "Still the second scene.",
+    ]
     callout = beta.beats[1]
     assert isinstance(callout, CalloutBeat)
-    assert (callout.line, callout.text, callout.level, callout.estimated_ms) == (15, "A note heading", 3, 0)
+    assert (callout.line, callout.text, callout.level, callout.estimated_ms) == (
+        15,
+        "A note heading",
+        3,
+        0,
+    )
     assert script.diagnostics == []
 
 
@@ -84,7 +95,11 @@ def test_narration_is_spoken_by_narrator_and_joins_lines(valid_dir: Path) -> Non
     assert all(isinstance(b, SpeechBeat) and b.speaker == "NARRATOR" for b in beats)
     first, second = beats
     assert isinstance(first, SpeechBeat) and isinstance(second, SpeechBeat)
-    assert (first.line, first.end_line, first.text) == (5, 6, "This is narration that spans two lines.")
+    assert (first.line, first.end_line, first.text) == (
+        5,
+        6,
+        "This is narration that spans two lines.",
+    )
     assert (second.line, second.text) == (8, "A second paragraph of narration.")
     narrator = script.character("NARRATOR")
     assert narrator is not None and not narrator.declared and str(narrator.voice) == "local/joe"
@@ -114,7 +129,10 @@ def test_a_speaker_line_inside_another_speech_is_warned() -> None:
 
 def test_speaker_names_need_a_capital_letter_and_at_most_three_words() -> None:
     script = parse_text("2024: a year.\n\nONE TWO THREE FOUR: too many words.\n")
-    assert [b.speaker for b in script.beats() if isinstance(b, SpeechBeat)] == ["NARRATOR", "NARRATOR"]
+    assert [b.speaker for b in script.beats() if isinstance(b, SpeechBeat)] == [
+        "NARRATOR",
+        "NARRATOR",
+    ]
 
 
 def test_directions_are_kept_but_never_spoken(valid_dir: Path) -> None:
@@ -167,10 +185,19 @@ def test_pauses_alone_on_a_line(valid_dir: Path) -> None:
     script = parse_file(valid_dir / "pauses.md")
     beats = script.beats()
     assert [(b.kind, b.line) for b in beats] == [
-        ("speech", 5), ("pause", 7), ("pause", 9), ("speech", 11), ("pause", 12), ("speech", 13)]
+        ("speech", 5),
+        ("pause", 7),
+        ("pause", 9),
+        ("speech", 11),
+        ("pause", 12),
+        ("speech", 13),
+    ]
     pauses = [b for b in beats if isinstance(b, PauseBeat)]
     assert [(p.duration_ms, p.seconds, p.estimated_ms) for p in pauses] == [
-        (1500, 1.5, 1500), (800, 0.8, 800), (2000, 2.0, 2000)]
+        (1500, 1.5, 1500),
+        (800, 0.8, 800),
+        (2000, 2.0, 2000),
+    ]
 
 
 def test_a_pause_inside_a_sentence_is_spoken_and_a_bad_pause_warned() -> None:
@@ -187,10 +214,19 @@ def test_terminal_blocks_and_their_options(valid_dir: Path) -> None:
     assert (first.line, first.end_line) == (5, 10)
     assert first.commands == ["ls -la", "echo done"]
     assert [(ln.kind, ln.text) for ln in first.lines] == [
-        ("command", "ls -la"), ("output", "total 0"), ("command", "echo done"), ("output", "done")]
+        ("command", "ls -la"),
+        ("output", "total 0"),
+        ("command", "echo done"),
+        ("output", "done"),
+    ]
     o = first.options
     assert (o.theme, o.speed, o.prompt, o.title, o.sync_next) == (
-        "dracula", 25.0, "me@box:~$ ", "A window", False)
+        "dracula",
+        25.0,
+        "me@box:~$ ",
+        "A window",
+        False,
+    )
     assert second.info == "console" and second.commands == ["whoami"]
     assert third.info == "shell-session sync=next" and third.options.sync_next
     assert third.estimated_ms == 0  # it plays during the speech that follows
@@ -253,11 +289,17 @@ def test_lines_survive_crlf_and_a_byte_order_mark(tmp_path: Path) -> None:
 def test_speech_after_a_pause_line_keeps_its_speaker() -> None:
     script = parse_text("ALICE: Wait for it.\n[pause 1s]\nThere it is.\n")
     assert [(b.kind, b.line, getattr(b, "speaker", None)) for b in script.beats()] == [
-        ("speech", 1, "ALICE"), ("pause", 2, None), ("speech", 3, "ALICE")]
+        ("speech", 1, "ALICE"),
+        ("pause", 2, None),
+        ("speech", 3, "ALICE"),
+    ]
 
 
 def test_an_image_before_the_speaker_comes_first() -> None:
     script = parse_text("![x](a.png) ALICE: Look at this.\n\nNARRATOR: And that.\n")
     beats = script.beats()
     assert [b.kind for b in beats] == ["media", "speech", "speech"]
-    assert isinstance(beats[1], SpeechBeat) and (beats[1].speaker, beats[1].text) == ("ALICE", "Look at this.")
+    assert isinstance(beats[1], SpeechBeat) and (beats[1].speaker, beats[1].text) == (
+        "ALICE",
+        "Look at this.",
+    )

@@ -79,7 +79,9 @@ def test_the_music_generator_makes_a_seamless_quiet_loop() -> None:
 
     import numpy as np
 
-    spec = importlib.util.spec_from_file_location("make_example_media", EXAMPLES / "make_example_media.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_example_media", EXAMPLES / "make_example_media.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -12,7 +12,11 @@ def _fm(body: str) -> str:
 
 def test_bad_values_fall_back_to_defaults_with_warnings() -> None:
     script = parse_text(_fm('aspect: "4:3"\nfps: sixty\nbudget: lots\ntags: 7\n'))
-    assert (script.settings.aspect, script.settings.fps, script.settings.budget_usd) == ("16:9", 30, None)
+    assert (script.settings.aspect, script.settings.fps, script.settings.budget_usd) == (
+        "16:9",
+        30,
+        None,
+    )
     assert script.settings.tags == []
     assert [len(at(script, n, "warning")) for n in (2, 3, 4, 5)] == [1, 1, 1, 1]
     assert not script.has_errors
@@ -25,12 +29,14 @@ def test_comma_separated_tags_and_style_list() -> None:
 
 
 def test_character_settings_are_checked() -> None:
-    script = parse_text(_fm(
-        "characters:\n"
-        "  ALICE: { voice: local/joe, speed: 9, wobble: 1 }\n"
-        "  BOB: elevenlabs/abc\n"
-        "  CAROL: [not, a, mapping]\n"
-    ))
+    script = parse_text(
+        _fm(
+            "characters:\n"
+            "  ALICE: { voice: local/joe, speed: 9, wobble: 1 }\n"
+            "  BOB: elevenlabs/abc\n"
+            "  CAROL: [not, a, mapping]\n"
+        )
+    )
     assert any("speed" in d.message for d in at(script, 3, "warning"))
     assert any("wobble" in d.message for d in at(script, 3, "warning"))
     alice, bob, carol, narrator = script.characters
@@ -41,7 +47,9 @@ def test_character_settings_are_checked() -> None:
 
 
 def test_character_names_match_speakers_regardless_of_case() -> None:
-    script = parse_text(_fm("characters:\n  Alice: { voice: local/joe }\n") + "\nALICE: Hi.\n\n**alice:** Bye.\n")
+    script = parse_text(
+        _fm("characters:\n  Alice: { voice: local/joe }\n") + "\nALICE: Hi.\n\n**alice:** Bye.\n"
+    )
     assert [b.speaker for b in script.beats()][-2:] == ["Alice", "Alice"]
     assert not [d for d in script.diagnostics if "no entry" in d.message]
 

@@ -53,7 +53,9 @@ def test_alias_expansion_under_the_alias_cap_is_still_refused() -> None:
 
 
 def test_a_few_aliases_are_fine() -> None:
-    fm = load_front_matter("voice: &v local/joe\ncharacters:\n  A: { voice: *v }\n  B: { voice: *v }\n")
+    fm = load_front_matter(
+        "voice: &v local/joe\ncharacters:\n  A: { voice: *v }\n  B: { voice: *v }\n"
+    )
     assert fm.problem is None and fm.data["characters"]["B"]["voice"] == "local/joe"
 
 
@@ -82,7 +84,9 @@ def test_oversized_front_matter_is_refused() -> None:
 
 
 def test_yaml_tags_are_not_executed() -> None:
-    script = parse_text("---\ntitle: !!python/object/apply:os.system ['echo hacked']\n---\n\nWords.\n")
+    script = parse_text(
+        "---\ntitle: !!python/object/apply:os.system ['echo hacked']\n---\n\nWords.\n"
+    )
     _fine(script)
     assert script.has_errors and script.settings.title is None
 
@@ -106,7 +110,10 @@ def test_yaml_tags_are_not_executed() -> None:
         ("only a comment", "<!-- nothing -->\n"),
         ("front matter markers only", "---\n---\n"),
         ("setext confusion", "---\ntitle\n---\n"),
-        ("media everywhere", "![a](../x.png) ![b](/etc/passwd) ![c](C:\\x.png) ![d](~/x.png) ![e]()\n"),
+        (
+            "media everywhere",
+            "![a](../x.png) ![b](/etc/passwd) ![c](C:\\x.png) ![d](~/x.png) ![e]()\n",
+        ),
         ("tab soup", "\t\t- \t>\t```\t\n"),
         ("table without a body", "| a | b |\n| - | - |\n"),
         ("table with a ragged body", "| a |\n| - |\n| 1 | 2 | 3 |\n|\n| | |\n"),
@@ -191,14 +198,44 @@ def test_any_text_parses(text: str) -> None:
     _fine(parse_text(text))
 
 
-_PIECES = st.sampled_from([
-    "---\n", "title: x\n", "characters:\n", "  A: { voice: acme/x }\n", "# T\n", "## S\n", "\n",
-    "ALICE: hi\n", "**Bob:** yo (quietly)\n", "> visual: sky\n", "![m](a.png)\n", "[pause 1s]\n",
-    "```terminal sync=next\n", "```python\n", "```\n", "$ ls\n", "out\n", "<!-- c\n", "-->\n",
-    "*a* [l](u) `c`\n", "&amp; \\*\n", "    indented\n", "- item\n", "1. one\n", "> quote\n",
-    "  - nested\n", "| a | b |\n", "| :- | -: |\n", "| 1 |\n", "### callout\n", "> — Ada\n",
-    "**Dr. Who:** hi\n", "**key** words\n", "-- Tim\n",
-])
+_PIECES = st.sampled_from(
+    [
+        "---\n",
+        "title: x\n",
+        "characters:\n",
+        "  A: { voice: acme/x }\n",
+        "# T\n",
+        "## S\n",
+        "\n",
+        "ALICE: hi\n",
+        "**Bob:** yo (quietly)\n",
+        "> visual: sky\n",
+        "![m](a.png)\n",
+        "[pause 1s]\n",
+        "```terminal sync=next\n",
+        "```python\n",
+        "```\n",
+        "$ ls\n",
+        "out\n",
+        "<!-- c\n",
+        "-->\n",
+        "*a* [l](u) `c`\n",
+        "&amp; \\*\n",
+        "    indented\n",
+        "- item\n",
+        "1. one\n",
+        "> quote\n",
+        "  - nested\n",
+        "| a | b |\n",
+        "| :- | -: |\n",
+        "| 1 |\n",
+        "### callout\n",
+        "> — Ada\n",
+        "**Dr. Who:** hi\n",
+        "**key** words\n",
+        "-- Tim\n",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -33,7 +33,9 @@ class PostgresServer:
     def __init__(self) -> None:
         initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
         if not initdb or not pg_ctl:
-            raise PostgresUnavailable("PostgreSQL server programs (initdb, pg_ctl) are not installed")
+            raise PostgresUnavailable(
+                "PostgreSQL server programs (initdb, pg_ctl) are not installed"
+            )
         self._pg_ctl = pg_ctl
         self._prefix: list[str] = []
         self.base = Path(tempfile.mkdtemp(prefix="castline-pg-"))
@@ -41,16 +43,43 @@ class PostgresServer:
             try:
                 owner = pwd.getpwnam("postgres")
             except KeyError as exc:
-                raise PostgresUnavailable("running as root and there is no 'postgres' account") from exc
+                raise PostgresUnavailable(
+                    "running as root and there is no 'postgres' account"
+                ) from exc
             if not shutil.which("runuser"):
                 raise PostgresUnavailable("running as root and runuser is not installed")
             os.chown(self.base, owner.pw_uid, owner.pw_gid)
             self._prefix = ["runuser", "-u", "postgres", "--"]
         self.data = self.base / "data"
         self.port = _free_port()
-        self._run([initdb, "-D", str(self.data), "-A", "trust", "-U", "castline", "-E", "UTF8", "--no-sync"])
+        self._run(
+            [
+                initdb,
+                "-D",
+                str(self.data),
+                "-A",
+                "trust",
+                "-U",
+                "castline",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        )
         options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run([pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.base / "log"), "-w", "start"])
+        self._run(
+            [
+                pg_ctl,
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.base / "log"),
+                "-w",
+                "start",
+            ]
+        )
 
     def _run(self, args: list[str]) -> None:
         done = subprocess.run([*self._prefix, *args], capture_output=True, text=True, timeout=120)
@@ -65,14 +94,25 @@ class PostgresServer:
         """A new empty database; returns its URL."""
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=castline dbname=postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=castline dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"'.encode())
         return self.url(name)
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             subprocess.run(
-                [*self._prefix, self._pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop"],
+                [
+                    *self._prefix,
+                    self._pg_ctl,
+                    "-D",
+                    str(self.data),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
                 capture_output=True,
                 timeout=60,
             )

@@ -24,7 +24,9 @@ def _asset_rows(store: Store) -> int:
 def test_same_bytes_twice_make_one_file_and_one_row(open_store: Callable[[], Store]) -> None:
     data = b"RIFF....WAVEfmt fake audio"
     store = open_store()
-    first = store.add_asset(data, "audio", suffix=".wav", duration_ms=1500, provenance={"voice": "local/joe"})
+    first = store.add_asset(
+        data, "audio", suffix=".wav", duration_ms=1500, provenance={"voice": "local/joe"}
+    )
     second = store.add_asset(data, "audio", suffix=".wav")
 
     digest = hashlib.sha256(data).hexdigest()
@@ -79,7 +81,9 @@ def test_no_temporary_file_is_left_behind(open_store: Callable[[], Store], tmp_p
     assert _asset_rows(store) == 2
 
 
-def test_a_deleted_asset_file_is_restored_by_adding_it_again(open_store: Callable[[], Store]) -> None:
+def test_a_deleted_asset_file_is_restored_by_adding_it_again(
+    open_store: Callable[[], Store],
+) -> None:
     store = open_store()
     record = store.add_asset(b"speech", "audio", suffix=".wav")
     record.path.unlink()
@@ -92,7 +96,9 @@ def test_a_second_add_fills_in_missing_facts(open_store: Callable[[], Store]) ->
     store = open_store()
     first = store.add_asset(b"clip", "video", suffix=".mp4")
     assert first.duration_ms is None
-    second = store.add_asset(b"clip", "video", suffix=".mp4", duration_ms=2000, width=1920, height=1080)
+    second = store.add_asset(
+        b"clip", "video", suffix=".mp4", duration_ms=2000, width=1920, height=1080
+    )
     assert (second.duration_ms, second.width, second.height) == (2000, 1920, 1080)
     store.close()
     got = open_store().get_asset(first.sha256)

@@ -35,10 +35,17 @@ def test_audio_cache_put_replaces_an_entry(open_store: Callable[[], Store]) -> N
     old = store.add_asset(b"old take", "audio", suffix=".wav")
     new = store.add_asset(b"new take", "audio", suffix=".wav")
     store.audio_cache_put("k", old.sha256, provider="local", voice="joe", num_samples=10, meta={})
-    store.audio_cache_put("k", new.sha256, provider="google", voice="en-US", num_samples=20, meta={"v": 2})
+    store.audio_cache_put(
+        "k", new.sha256, provider="google", voice="en-US", num_samples=20, meta={"v": 2}
+    )
     got = store.audio_cache_get("k")
     assert got is not None
-    assert (got.asset_sha256, got.provider, got.num_samples, got.meta) == (new.sha256, "google", 20, {"v": 2})
+    assert (got.asset_sha256, got.provider, got.num_samples, got.meta) == (
+        new.sha256,
+        "google",
+        20,
+        {"v": 2},
+    )
 
 
 def test_audio_cache_misses_when_the_file_is_gone(open_store: Callable[[], Store]) -> None:

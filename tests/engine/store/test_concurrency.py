@@ -20,9 +20,16 @@ def _worker(store: Store, project_id: str, n: int, start: threading.Barrier) -> 
         asset = store.add_asset(f"take {n}-{i}".encode(), "audio", suffix=".wav")
         shared = store.add_asset(b"the same silence every thread adds", "audio", suffix=".wav")
         store.audio_cache_put(
-            f"key-{n}-{i}", asset.sha256, provider="local", voice="joe", num_samples=i, meta={"n": n}
+            f"key-{n}-{i}",
+            asset.sha256,
+            provider="local",
+            voice="joe",
+            num_samples=i,
+            meta={"n": n},
         )
-        store.audio_cache_put("shared", shared.sha256, provider="local", voice="joe", num_samples=1, meta={})
+        store.audio_cache_put(
+            "shared", shared.sha256, provider="local", voice="joe", num_samples=1, meta={}
+        )
         store.record_cost("local", 1, 0.000001, project_id=project_id)
         store.audit(project_id, "synthesize", {"thread": n, "i": i})
 
@@ -31,7 +38,8 @@ def _run_threads(stores: list[Store], project_id: str) -> None:
     start = threading.Barrier(THREADS)
     with ThreadPoolExecutor(THREADS) as pool:
         futures = [
-            pool.submit(_worker, stores[n % len(stores)], project_id, n, start) for n in range(THREADS)
+            pool.submit(_worker, stores[n % len(stores)], project_id, n, start)
+            for n in range(THREADS)
         ]
         for f in futures:
             f.result()

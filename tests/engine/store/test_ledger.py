@@ -64,7 +64,9 @@ def test_usd_to_micros_rounds_from_the_decimal_shown() -> None:
         usd_to_micros(math.inf)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.decimals(min_value=0, max_value=50, places=6), min_size=1, max_size=12))
 def test_ledger_sum_equals_the_exact_decimal_sum(tmp_path: Path, amounts: list[Decimal]) -> None:
     with Store.open("sqlite://", assets_dir=tmp_path / "assets") as store:

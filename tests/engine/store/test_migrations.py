@@ -92,7 +92,9 @@ def test_in_memory_database_migrates_too() -> None:
         assert store.recent_projects() == [project]
 
 
-def test_database_url_setting_chooses_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_url_setting_chooses_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     other = tmp_path / "second" / "elsewhere.db"
     monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{other}")
     with Store.open() as store:
@@ -138,7 +140,9 @@ def test_migration_renders_for_postgresql_without_sqlite_sql() -> None:
 
 def test_models_compile_for_postgresql() -> None:
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    ddl = {t.name: str(CreateTable(t).compile(dialect=dialect)) for t in Base.metadata.sorted_tables}
+    ddl = {
+        t.name: str(CreateTable(t).compile(dialect=dialect)) for t in Base.metadata.sorted_tables
+    }
     assert set(ddl) == TABLES
     assert "micro_usd BIGINT NOT NULL" in ddl["cost_ledger"]
     assert "created_at TIMESTAMP WITH TIME ZONE NOT NULL" in ddl["audit_log"]

@@ -29,7 +29,9 @@ def test_postgresql_round_trip_through_reopen(postgres_url: str) -> None:
     with Store.open(postgres_url) as store:
         project = store.create_project("On the server", "/talks/ssh.md", budget_usd=3.0)
         asset = store.add_asset(b"speech", "audio", suffix=".wav", duration_ms=250)
-        store.audio_cache_put("k", asset.sha256, provider="local", voice="joe", num_samples=12000, meta={"w": [1]})
+        store.audio_cache_put(
+            "k", asset.sha256, provider="local", voice="joe", num_samples=12000, meta={"w": [1]}
+        )
         store.record_cost("google", 10, 0.1, project_id=project.id)
         store.record_cost("google", 10, 0.2, project_id=project.id)
         revision = store.save_script_revision(project.id, "# Talk\n")

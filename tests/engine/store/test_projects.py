@@ -67,7 +67,9 @@ def test_update_project_changes_only_named_fields(open_store: Callable[[], Store
     assert got.created_at == made.created_at
 
 
-def test_update_project_rejects_unknown_fields_and_projects(open_store: Callable[[], Store]) -> None:
+def test_update_project_rejects_unknown_fields_and_projects(
+    open_store: Callable[[], Store],
+) -> None:
     store = open_store()
     made = store.create_project("Draft", None)
     with pytest.raises(ValueError, match="api_key"):
@@ -103,9 +105,13 @@ def test_script_revision_only_stored_when_text_changes(open_store: Callable[[], 
 def test_characters_keep_their_voice_profiles(open_store: Callable[[], Store]) -> None:
     store = open_store()
     project = store.create_project("Talk", None)
-    store.set_character(project.id, "Narrator", "elevenlabs/abc", ["google/en-US-Neural2-F"], {"speed": 1.1})
+    store.set_character(
+        project.id, "Narrator", "elevenlabs/abc", ["google/en-US-Neural2-F"], {"speed": 1.1}
+    )
     store.set_character(project.id, "Alice", "local/joe", [], {})
-    store.set_character(project.id, "Narrator", "local/joe", ["local/amy", "local/joe"], {"pitch": -2.0})
+    store.set_character(
+        project.id, "Narrator", "local/joe", ["local/amy", "local/joe"], {"pitch": -2.0}
+    )
     store.close()
 
     chars = open_store().characters(project.id)
@@ -180,7 +186,9 @@ def test_closed_store_refuses_use(open_store: Callable[[], Store]) -> None:
         store.recent_projects()
 
 
-def test_over_long_text_is_refused_the_same_on_every_backend(open_store: Callable[[], Store]) -> None:
+def test_over_long_text_is_refused_the_same_on_every_backend(
+    open_store: Callable[[], Store],
+) -> None:
     store = open_store()
     with pytest.raises(ValueError, match="at most 200"):
         store.create_project("x" * 201, None)

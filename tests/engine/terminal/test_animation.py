@@ -15,7 +15,11 @@ from app.engine.terminal.session import Cadence
 
 from .conftest import code_beat, terminal_beat
 
-BEAT = ["$ git commit -m 'Fix the parser, again.'", "[main 1a2b3c4] Fix the parser, again.", " 1 file changed"]
+BEAT = [
+    "$ git commit -m 'Fix the parser, again.'",
+    "[main 1a2b3c4] Fix the parser, again.",
+    " 1 file changed",
+]
 
 
 def _digest(frame: np.ndarray) -> str:
@@ -40,7 +44,11 @@ def test_cadence_is_human_speed_with_pauses_after_spaces_and_punctuation() -> No
     assert 10 <= mean_cps <= 25
     assert len(set(delays)) > 20  # jitter, not one fixed speed
     after_space = [d for d, prev in zip(delays[1:], text, strict=False) if prev == " "]
-    after_letter = [d for d, prev, ch in zip(delays[1:], text, text[1:], strict=False) if prev.isalpha() and ch.isalpha()]
+    after_letter = [
+        d
+        for d, prev, ch in zip(delays[1:], text, text[1:], strict=False)
+        if prev.isalpha() and ch.isalpha()
+    ]
     assert statistics.mean(after_space) > statistics.mean(after_letter)
     after_punct = [d for d, prev in zip(delays[1:], text, strict=False) if prev in ",."]
     assert statistics.mean(after_punct) > statistics.mean(after_letter)
@@ -62,9 +70,16 @@ def test_frame_at_is_a_pure_function_of_ms() -> None:
     # The command is typed progressively.
     typed = [anim.text_at(t)[0] for t in range(0, anim.duration_ms, 50)]
     lengths = [len(s) for s in typed]
-    assert lengths == sorted(lengths[: lengths.index(max(lengths)) + 1]) + lengths[lengths.index(max(lengths)) + 1 :]
+    assert (
+        lengths
+        == sorted(lengths[: lengths.index(max(lengths)) + 1])
+        + lengths[lengths.index(max(lengths)) + 1 :]
+    )
     assert typed[-1] == "$ git commit -m 'Fix the parser, again.'"
-    assert anim.text_at(anim.duration_ms)[1:3] == ["[main 1a2b3c4] Fix the parser, again.", " 1 file changed"]
+    assert anim.text_at(anim.duration_ms)[1:3] == [
+        "[main 1a2b3c4] Fix the parser, again.",
+        " 1 file changed",
+    ]
 
 
 def test_retimed_stretches_typing_to_fit_exactly() -> None:
@@ -73,6 +88,7 @@ def test_retimed_stretches_typing_to_fit_exactly() -> None:
     slow = anim.retimed(target)
     assert slow.duration_ms == target
     assert slow.text_at(target) == anim.text_at(anim.duration_ms)
+
     # Output timing stays, typing takes the extra time.
     def output_gap(a: object) -> int:
         ev = a.session.events  # type: ignore[attr-defined]
@@ -94,7 +110,10 @@ def test_reveals_end_on_the_real_text() -> None:
     dec = build_animation(terminal_beat(BEAT, reveal="decrypt"), width=320, height=180, seed=2)
     first_out = next(e.ms for e in dec.session.events if "\x1b7" in e.data)
     scrambled = dec.text_at(first_out)[1]
-    assert len(scrambled) == len("[main 1a2b3c4] Fix the parser, again.") and scrambled != "[main 1a2b3c4] Fix the parser, again."
+    assert (
+        len(scrambled) == len("[main 1a2b3c4] Fix the parser, again.")
+        and scrambled != "[main 1a2b3c4] Fix the parser, again."
+    )
     bad = build_animation(terminal_beat(BEAT, reveal="sparkle"), width=320, height=180)
     assert "reveal='sparkle'" in bad.diagnostics[0].message
 
@@ -114,7 +133,10 @@ def test_effects_compose_in_order_and_are_deterministic() -> None:
     lines = Scanlines(strength=0.5).apply(a, t)
     period = max(2, a.shape[0] // 360)
     dark = lines[period - 1 :: period, :, :3].astype(int)
-    assert np.array_equal(lines[0], a[0]) and (dark <= a[period - 1 :: period, :, :3].astype(int) // 2 + 1).all()
+    assert (
+        np.array_equal(lines[0], a[0])
+        and (dark <= a[period - 1 :: period, :, :3].astype(int) // 2 + 1).all()
+    )
     g = Glitch(intensity=1.0, every_ms=1000, burst_ms=200, seed=1)
     hits = [ms for ms in range(0, 3000, 10) if g.strength_at(ms) > 0]
     assert 40 <= len(hits) <= 70  # about 200 ms of every second
@@ -140,9 +162,18 @@ def test_sequence_cuts_with_a_glitch_transition() -> None:
 
 
 def test_bad_block_options_become_diagnostics() -> None:
-    anim = build_animation(terminal_beat(["$ ls"], theme="nope", cursor="star", cols="wide"), width=320, height=180, theme="nord")
+    anim = build_animation(
+        terminal_beat(["$ ls"], theme="nope", cursor="star", cols="wide"),
+        width=320,
+        height=180,
+        theme="nord",
+    )
     messages = " | ".join(d.message for d in anim.diagnostics)
-    assert "unknown theme 'nope'" in messages and "cursor='star'" in messages and "cols='wide'" in messages
+    assert (
+        "unknown theme 'nope'" in messages
+        and "cursor='star'" in messages
+        and "cols='wide'" in messages
+    )
     assert anim.theme.name == "nord"
     assert all(d.line == 3 for d in anim.diagnostics)
 
@@ -156,7 +187,9 @@ def test_script_blocks_play_in_order_with_their_options(term_fixtures: Path) -> 
     assert term.theme.name == "nord" and term.session.title == "demo"
     assert term.text_at(term.duration_ms)[:4] == ["$ echo hello", "hello", "$ ls", "a.txt  b.txt"]
     assert code.session.kind == "code" and code.session.title == "hello.py"
-    assert code.text_at(code.duration_ms)[1] == "  2      return f\"Hello, {name}!\""
-    override = load_input(term_fixtures / "blocks.md", width=320, height=180, theme="monokai").animation
+    assert code.text_at(code.duration_ms)[1] == '  2      return f"Hello, {name}!"'
+    override = load_input(
+        term_fixtures / "blocks.md", width=320, height=180, theme="monokai"
+    ).animation
     assert isinstance(override, SequenceAnimation)
     assert {p.theme.name for p in override.parts} == {"monokai"}  # type: ignore[attr-defined]

@@ -21,7 +21,12 @@ FPS = Fraction(5)
 
 
 def _anim(transparent: bool = True):  # type: ignore[no-untyped-def]
-    return build_animation(terminal_beat(["$ echo hi", "hi"], speed="40"), width=320, height=180, transparent=transparent)
+    return build_animation(
+        terminal_beat(["$ echo hi", "hi"], speed="40"),
+        width=320,
+        height=180,
+        transparent=transparent,
+    )
 
 
 def _decode_rgba(path: Path, decoder: str | None = None) -> list[np.ndarray]:
@@ -45,10 +50,15 @@ def _check_alpha(frames: list[np.ndarray], anim) -> None:  # type: ignore[no-unt
     assert frames and frames[-1].shape == (180, 320, 4)
     a = frames[-1][..., 3]
     outside = np.ones(a.shape, dtype=bool)
-    outside[max(0, L.win_y - 1) : L.win_y + L.win_h + 1, max(0, L.win_x - 1) : L.win_x + L.win_w + 1] = False
+    outside[
+        max(0, L.win_y - 1) : L.win_y + L.win_h + 1, max(0, L.win_x - 1) : L.win_x + L.win_w + 1
+    ] = False
     assert outside.sum() > 0.1 * a.size
     assert a[outside].max() <= 2
-    inner = a[L.win_y + L.radius + 2 : L.win_y + L.win_h - L.radius - 2, L.win_x + L.radius + 2 : L.win_x + L.win_w - L.radius - 2]
+    inner = a[
+        L.win_y + L.radius + 2 : L.win_y + L.win_h - L.radius - 2,
+        L.win_x + L.radius + 2 : L.win_x + L.win_w - L.radius - 2,
+    ]
     assert inner.min() >= 253
 
 
@@ -94,23 +104,63 @@ def test_h264_mp4_and_png_frames(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_terminal_command_renders_each_input(tmp_path: Path, term_fixtures: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_terminal_command_renders_each_input(
+    tmp_path: Path, term_fixtures: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "cast.webm"
-    rc = main(["terminal", str(term_fixtures / "progress_v2.cast"), "-o", str(out), "--size", "320x180", "--fps", "5", "--transparent", "--theme", "nord"])
+    rc = main(
+        [
+            "terminal",
+            str(term_fixtures / "progress_v2.cast"),
+            "-o",
+            str(out),
+            "--size",
+            "320x180",
+            "--fps",
+            "5",
+            "--transparent",
+            "--theme",
+            "nord",
+        ]
+    )
     assert rc == 0 and out.stat().st_size > 0
     frames = _decode_rgba(out, decoder="libvpx-vp9")
     assert frames[-1][0, 0, 3] == 0 and frames[-1][90, 160, 3] == 255
-    rc = main(["terminal", str(term_fixtures / "demo.tape"), "-o", str(tmp_path / "tape"), "--size", "320x180", "--fps", "2"])
+    rc = main(
+        [
+            "terminal",
+            str(term_fixtures / "demo.tape"),
+            "-o",
+            str(tmp_path / "tape"),
+            "--size",
+            "320x180",
+            "--fps",
+            "2",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 0 and "demo.tape:25:1: warning: unknown command 'Frobnicate'" in err
     assert len(list((tmp_path / "tape").glob("*.png"))) > 3
-    rc = main(["terminal", str(term_fixtures / "blocks.md"), "-o", str(tmp_path / "md.mp4"), "--size", "320x180", "--fps", "2"])
+    rc = main(
+        [
+            "terminal",
+            str(term_fixtures / "blocks.md"),
+            "-o",
+            str(tmp_path / "md.mp4"),
+            "--size",
+            "320x180",
+            "--fps",
+            "2",
+        ]
+    )
     assert rc == 0
     with av.open(str(tmp_path / "md.mp4")) as c:
         assert c.streams.video[0].frames >= 10
 
 
-def test_terminal_command_reports_bad_input(tmp_path: Path, term_fixtures: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_terminal_command_reports_bad_input(
+    tmp_path: Path, term_fixtures: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["terminal", str(tmp_path / "missing.cast"), "-o", str(tmp_path / "x.mp4")]) == 1
     assert "no such file" in capsys.readouterr().err
     cast = term_fixtures / "progress_v2.cast"

@@ -81,7 +81,9 @@ def test_broken_cast_lines_are_diagnostics(term_fixtures: Path) -> None:
     anim = animate_session(session, width=320, height=180)
     assert anim.text_at(anim.duration_ms)[:2] == ["ok", "still ok"]
     bad = parse_cast('{"version": 7}\n')
-    assert bad.diagnostics[0].severity is Severity.ERROR and "version 7" in bad.diagnostics[0].message
+    assert (
+        bad.diagnostics[0].severity is Severity.ERROR and "version 7" in bad.diagnostics[0].message
+    )
     assert parse_cast("").diagnostics[0].line == 1
 
 
@@ -150,15 +152,39 @@ def test_tape_theme_names_follow_vhs_spelling() -> None:
     assert parse_tape('Set Theme "TokyoNight"\n').theme == "tokyo-night"
     assert parse_tape("Set Theme Catppuccin Mocha\n").theme == "catppuccin-mocha"
     odd = parse_tape('Set Theme "Nonexistent Theme"\nType "x"\n')
-    assert odd.theme is None and odd.diagnostics[0].line == 1 and "unknown theme" in odd.diagnostics[0].message
+    assert (
+        odd.theme is None
+        and odd.diagnostics[0].line == 1
+        and "unknown theme" in odd.diagnostics[0].message
+    )
     anim = animate_session(odd, width=320, height=180)  # falls back to the default theme
     assert anim.theme == load_theme(None)
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=25), st.sampled_from(
-    ["Type", "Type \"a", "Sleep", "Enter x", "Set", "Set Width", "Set Theme {", "Ctrl+", "Hide", "Backspace@ 2", "Output"]
-)), max_size=8))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=25),
+            st.sampled_from(
+                [
+                    "Type",
+                    'Type "a',
+                    "Sleep",
+                    "Enter x",
+                    "Set",
+                    "Set Width",
+                    "Set Theme {",
+                    "Ctrl+",
+                    "Hide",
+                    "Backspace@ 2",
+                    "Output",
+                ]
+            ),
+        ),
+        max_size=8,
+    )
+)
 def test_any_tape_text_gives_diagnostics_not_exceptions(lines: list[str]) -> None:
     text = "\n".join(lines)
     session = parse_tape(text)

@@ -12,7 +12,15 @@ from app.engine.terminal.session import Event, Session
 from .conftest import code_beat, terminal_beat
 
 
-def _expected_cell(atlas: GlyphAtlas, ch: str, fg: tuple[int, int, int], bg: tuple[int, int, int], *, bold: bool = False, cells: int = 1) -> np.ndarray:
+def _expected_cell(
+    atlas: GlyphAtlas,
+    ch: str,
+    fg: tuple[int, int, int],
+    bg: tuple[int, int, int],
+    *,
+    bold: bool = False,
+    cells: int = 1,
+) -> np.ndarray:
     """A cell computed independently from the atlas mask: bg + (fg - bg) * coverage."""
     m = atlas.mask(ch, bold, False, cells).astype(np.float64) / 255.0
     out = np.empty((*m.shape, 3), dtype=np.uint8)
@@ -39,13 +47,21 @@ def test_rendered_cells_are_pixel_exact_against_the_atlas_at_1080p() -> None:
         return frame[py : py + L.cell_h, px : px + cells * L.cell_w, :3]
 
     for i, ch in enumerate("Bold"):
-        assert np.array_equal(cell(i, 0), _expected_cell(atlas, ch, theme.foreground, theme.background, bold=True))
+        assert np.array_equal(
+            cell(i, 0), _expected_cell(atlas, ch, theme.foreground, theme.background, bold=True)
+        )
     for i, ch in enumerate("red"):
-        assert np.array_equal(cell(5 + i, 0), _expected_cell(atlas, ch, theme.ansi[1], theme.background))
+        assert np.array_equal(
+            cell(5 + i, 0), _expected_cell(atlas, ch, theme.ansi[1], theme.background)
+        )
     for i, ch in enumerate("gq|"):
-        assert np.array_equal(cell(9 + i, 0), _expected_cell(atlas, ch, theme.foreground, theme.background))
+        assert np.array_equal(
+            cell(9 + i, 0), _expected_cell(atlas, ch, theme.foreground, theme.background)
+        )
     # The wide glyph spans two cells, drawn from one double-width mask.
-    assert np.array_equal(cell(12, 0, 2), _expected_cell(atlas, "中", theme.foreground, theme.background, cells=2))
+    assert np.array_equal(
+        cell(12, 0, 2), _expected_cell(atlas, "中", theme.foreground, theme.background, cells=2)
+    )
     assert cell(12, 0, 2).std() > 0  # a real glyph from a fallback font, not a blank
     # Sharp: strokes reach full coverage, as they would not if drawn small and scaled up.
     assert atlas.mask("|").max() == 255 and atlas.mask("B", True).max() == 255
@@ -69,7 +85,10 @@ def test_transparent_outside_the_window_opaque_inside() -> None:
     alpha = frame[..., 3]
     assert alpha[:, : L.win_x].max() == 0 and alpha[:, L.win_x + L.win_w :].max() == 0
     assert alpha[: L.win_y].max() == 0 and alpha[L.win_y + L.win_h :].max() == 0
-    inner = alpha[L.win_y + L.radius : L.win_y + L.win_h - L.radius, L.win_x + L.radius : L.win_x + L.win_w - L.radius]
+    inner = alpha[
+        L.win_y + L.radius : L.win_y + L.win_h - L.radius,
+        L.win_x + L.radius : L.win_x + L.win_w - L.radius,
+    ]
     assert inner.min() == 255
     opaque = build_animation(beat, width=640, height=360).frame_at(0)
     assert opaque[..., 3].min() == 255
@@ -106,7 +125,9 @@ def test_chrome_draws_title_bar_buttons_and_no_chrome_fills_the_frame() -> None:
 
 def test_code_view_uses_theme_colours_and_line_numbers() -> None:
     theme = load_theme("one-dark")
-    anim = build_animation(code_beat("def f(x):\n    return 'a'\n"), width=960, height=540, theme="one-dark")
+    anim = build_animation(
+        code_beat("def f(x):\n    return 'a'\n"), width=960, height=540, theme="one-dark"
+    )
     screen = anim.state_at(anim.duration_ms).screen
     assert anim.text_at(anim.duration_ms)[:2] == ["  1  def f(x):", "  2      return 'a'"]
     row0 = screen.buffer[0]
@@ -130,7 +151,11 @@ def test_inverse_underline_tabs_and_hidden_cursor() -> None:
     L = painter.layout
 
     def cell(x: int) -> np.ndarray:
-        return frame[L.text_y : L.text_y + L.cell_h, L.text_x + x * L.cell_w : L.text_x + (x + 1) * L.cell_w, :3]
+        return frame[
+            L.text_y : L.text_y + L.cell_h,
+            L.text_x + x * L.cell_w : L.text_x + (x + 1) * L.cell_w,
+            :3,
+        ]
 
     # Inverse: the cell's background is the foreground colour.
     assert tuple(cell(0)[0, 0]) == theme.foreground

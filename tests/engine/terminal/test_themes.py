@@ -30,7 +30,12 @@ def test_an_xterm_js_theme_file_is_read(tmp_path: Path) -> None:
     keys = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"]
     data = {k: f"#0{i}0{i}0{i}" for i, k in enumerate(keys)}
     data |= {"bright" + k.capitalize(): f"#1{i}1{i}1{i}" for i, k in enumerate(keys)}
-    data |= {"background": "#101418", "foreground": "#e0e0e0", "cursor": "#ff00ff", "selectionBackground": "#334455"}
+    data |= {
+        "background": "#101418",
+        "foreground": "#e0e0e0",
+        "cursor": "#ff00ff",
+        "selectionBackground": "#334455",
+    }
     path = tmp_path / "mine.json"
     path.write_text(json.dumps(data))
     t = load_theme(str(path))

@@ -68,7 +68,9 @@ def make_service(store: Store, sleeps: Sleeps) -> Callable[..., SynthesisService
     def make(**options: Any) -> SynthesisService:
         provider_config = options.pop("provider_config", None) or ProviderConfig()
         opts = SynthesisOptions(
-            retry=options.pop("retry", RetryPolicy(attempts=4, base_delay_s=0.01, max_delay_s=0.05)),
+            retry=options.pop(
+                "retry", RetryPolicy(attempts=4, base_delay_s=0.01, max_delay_s=0.05)
+            ),
             sleep=sleeps,
             providers=provider_config,
             **options,

@@ -14,7 +14,10 @@ from tests.fakes.memory_keyring import MemoryKeyring
 
 
 def test_voices_lists_every_provider_and_its_voices(
-    eleven: FakeElevenLabs, google: FakeGoogleTTS, keys: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+    eleven: FakeElevenLabs,
+    google: FakeGoogleTTS,
+    keys: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["voices"]) == 0
     out = capsys.readouterr().out
@@ -24,7 +27,9 @@ def test_voices_lists_every_provider_and_its_voices(
     assert "google: key set" in out and "google/en-US-Neural2-F" in out
 
 
-def test_voices_without_keys_says_how_to_configure(memory_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]) -> None:
+def test_voices_without_keys_says_how_to_configure(
+    memory_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["voices"]) == 0
     out = capsys.readouterr().out
     assert "elevenlabs: not configured (set ELEVENLABS_API_KEY" in out
@@ -32,12 +37,19 @@ def test_voices_without_keys_says_how_to_configure(memory_keyring: MemoryKeyring
 
 
 def test_voices_with_a_bad_key_is_a_message(
-    eleven: FakeElevenLabs, google: FakeGoogleTTS, memory_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+    eleven: FakeElevenLabs,
+    google: FakeGoogleTTS,
+    memory_keyring: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     memory_keyring.set_password("castline", "elevenlabs", "sk_bad_bad_bad_000")
     assert main(["voices", "--provider", "elevenlabs"]) == 0
     out = capsys.readouterr().out
-    assert "could not list voices" in out and "invalid_api_key" in out and "sk_bad_bad_bad_000" not in out
+    assert (
+        "could not list voices" in out
+        and "invalid_api_key" in out
+        and "sk_bad_bad_bad_000" not in out
+    )
 
 
 def test_synth_voices_every_line_of_the_corpus_script(
@@ -65,7 +77,11 @@ def test_synth_refuses_over_budget_and_names_the_cost(
     )
     assert main(["synth", str(script), "--budget", "0.01"]) == 1
     err = capsys.readouterr().err
-    assert "nothing was synthesized" in err and "would cost about $0.05" in err and "$0.01 budget" in err
+    assert (
+        "nothing was synthesized" in err
+        and "would cost about $0.05" in err
+        and "$0.01 budget" in err
+    )
     assert eleven.requests == []
     with Store.open() as store:
         project = store.find_project_by_script(script)

@@ -29,7 +29,9 @@ def test_joe_speaks_a_plausible_length(local: LocalProvider) -> None:
     start, end = speech_bounds(clip.samples)
     assert start < 48_000 * 0.1 and clip.num_samples - end < 48_000 * 0.2  # trimmed to a gap
     assert [w.text for w in clip.words] == TEXT.split()
-    assert all(a.end_sample <= b.start_sample for a, b in zip(clip.words, clip.words[1:], strict=False))
+    assert all(
+        a.end_sample <= b.start_sample for a, b in zip(clip.words, clip.words[1:], strict=False)
+    )
     assert clip.words[-1].end_sample <= clip.num_samples
 
 
@@ -85,7 +87,9 @@ def test_speak_command_writes_speech(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "wrote" in capsys.readouterr().out
 
 
-def test_speak_command_errors_are_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_speak_command_errors_are_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["speak", "hi", "--voice", "local/nobody", "-o", str(tmp_path / "x.wav")]) == 1
     assert "no local voice called 'nobody'" in capsys.readouterr().err
     assert main(["speak", "hi", "--voice", "nowhere/x", "-o", str(tmp_path / "x.wav")]) == 1
@@ -109,7 +113,9 @@ def test_voices_command_lists_local(capsys: pytest.CaptureFixture[str]) -> None:
 def test_local_word_timings_come_from_piper_alignment(local: LocalProvider) -> None:
     text = "Agree, verify, then trust. Port 22 is open."
     raw = local.synthesize(SynthesisRequest("joe:deep", text))
-    assert raw.words is not None and [w.text for w in raw.words] == text.split()  # "22" is two spoken words
+    assert (
+        raw.words is not None and [w.text for w in raw.words] == text.split()
+    )  # "22" is two spoken words
     clip = finish_clip(raw, text)
     audio = clip.samples
 

@@ -26,16 +26,26 @@ from tests.fakes.server import Fault
 
 def test_google_sends_settings_and_prices_by_voice_family(google: FakeGoogleTTS) -> None:
     provider = GoogleProvider(google.url, key=lambda: GOOGLE_KEY)
-    request = SynthesisRequest("en-US-Neural2-D", "Hello from Google.", VoiceSettings(speed=1.2, pitch=-2.0))
+    request = SynthesisRequest(
+        "en-US-Neural2-D", "Hello from Google.", VoiceSettings(speed=1.2, pitch=-2.0)
+    )
     answer = provider.synthesize(request)
     sent = google.requests[-1]
     assert sent.query["key"] == GOOGLE_KEY
     assert sent.body["voice"] == {"languageCode": "en-US", "name": "en-US-Neural2-D"}
-    assert sent.body["audioConfig"]["speakingRate"] == 1.2 and sent.body["audioConfig"]["pitch"] == -2.0
+    assert (
+        sent.body["audioConfig"]["speakingRate"] == 1.2
+        and sent.body["audioConfig"]["pitch"] == -2.0
+    )
     assert answer.sample_rate == 24_000 and answer.samples.size > 0
     assert answer.cost_usd == pytest.approx(len("Hello from Google.") * 16 / 1_000_000)
-    assert provider.estimate_cost(SynthesisRequest("en-US-Standard-B", "x" * 1000)) == pytest.approx(0.004)
-    assert voice_family("en-US-Chirp3-HD-Aoede") == "chirp" and language_of("de-DE-Wavenet-A", "en-US") == "de-DE"
+    assert provider.estimate_cost(
+        SynthesisRequest("en-US-Standard-B", "x" * 1000)
+    ) == pytest.approx(0.004)
+    assert (
+        voice_family("en-US-Chirp3-HD-Aoede") == "chirp"
+        and language_of("de-DE-Wavenet-A", "en-US") == "de-DE"
+    )
 
 
 def test_google_errors_are_classified(google: FakeGoogleTTS) -> None:
@@ -47,7 +57,13 @@ def test_google_errors_are_classified(google: FakeGoogleTTS) -> None:
     with pytest.raises(PermanentVoiceError) as info:
         good.synthesize(SynthesisRequest("en-US-Nobody-Z", "hi"))
     assert info.value.scope == "voice" and info.value.code == "voice_not_found"
-    google.inject(Fault(status=429, error={"error": {"code": 429, "message": "Quota", "status": "RESOURCE_EXHAUSTED"}}, headers={"retry-after": "7"}))
+    google.inject(
+        Fault(
+            status=429,
+            error={"error": {"code": 429, "message": "Quota", "status": "RESOURCE_EXHAUSTED"}},
+            headers={"retry-after": "7"},
+        )
+    )
     with pytest.raises(TransientVoiceError) as transient:
         good.synthesize(SynthesisRequest("en-US-Neural2-D", "hi"))
     assert transient.value.retry_after_s == 7.0
@@ -66,7 +82,14 @@ def test_elevenlabs_usage_and_tier_concurrency(eleven: FakeElevenLabs) -> None:
 
 
 def test_elevenlabs_validation_error_is_permanent_for_the_line(eleven: FakeElevenLabs) -> None:
-    eleven.inject(Fault(status=422, error={"detail": [{"loc": ["body", "text"], "msg": "text too long", "type": "value_error"}]}))
+    eleven.inject(
+        Fault(
+            status=422,
+            error={
+                "detail": [{"loc": ["body", "text"], "msg": "text too long", "type": "value_error"}]
+            },
+        )
+    )
     provider = ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY)
     with pytest.raises(PermanentVoiceError) as info:
         provider.synthesize(SynthesisRequest("21m00Tcm4TlvDq8ikWAM", "hello"))
@@ -90,7 +113,9 @@ def test_retry_after_forms() -> None:
     assert retry_after_s(httpx.Headers({"retry-after-ms": "250"})) == 0.25
     assert retry_after_s(httpx.Headers({"retry-after": "3"})) == 3.0
     when = email.utils.formatdate(1_000_030, usegmt=True)
-    assert retry_after_s(httpx.Headers({"retry-after": when}), now=lambda: 1_000_000) == pytest.approx(30)
+    assert retry_after_s(
+        httpx.Headers({"retry-after": when}), now=lambda: 1_000_000
+    ) == pytest.approx(30)
     assert retry_after_s(httpx.Headers({"retry-after": "soon"})) is None
     assert retry_after_s(httpx.Headers({})) is None
 
@@ -114,7 +139,9 @@ def test_split_text_at_sentences() -> None:
     assert all(len(p) <= 12 for p in split_text("a" * 5 + " " + "b" * 11 + " c", 12))
 
 
-def test_long_line_is_split_into_requests_and_joined(tmp_path: Path, eleven: FakeElevenLabs, store: Store) -> None:
+def test_long_line_is_split_into_requests_and_joined(
+    tmp_path: Path, eleven: FakeElevenLabs, store: Store
+) -> None:
     eleven_provider = ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY)
     eleven_provider.max_text_chars = 40
     service = SynthesisService(
@@ -133,10 +160,16 @@ def test_long_line_is_split_into_requests_and_joined(tmp_path: Path, eleven: Fak
 def test_alignment_that_does_not_spell_the_text_is_ignored() -> None:
     from app.engine.voice.elevenlabs import words_from_alignment
 
-    good = {"characters": list("hi yo"), "character_start_times_seconds": [0, 0.1, 0.2, 0.3, 0.4],
-            "character_end_times_seconds": [0.1, 0.2, 0.3, 0.4, 0.5]}
+    good = {
+        "characters": list("hi yo"),
+        "character_start_times_seconds": [0, 0.1, 0.2, 0.3, 0.4],
+        "character_end_times_seconds": [0.1, 0.2, 0.3, 0.4, 0.5],
+    }
     words = words_from_alignment("hi yo", good, 1000)
-    assert words is not None and [(w.text, w.start_sample, w.end_sample) for w in words] == [("hi", 0, 200), ("yo", 300, 500)]
+    assert words is not None and [(w.text, w.start_sample, w.end_sample) for w in words] == [
+        ("hi", 0, 200),
+        ("yo", 300, 500),
+    ]
     assert words_from_alignment("hi you", good, 1000) is None
     assert words_from_alignment("hi yo", {"characters": "nope"}, 1000) is None
     assert words_from_alignment("hi yo", None, 1000) is None

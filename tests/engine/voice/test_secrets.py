@@ -34,7 +34,9 @@ def test_keyring_round_trip(memory_keyring: MemoryKeyring) -> None:
     assert secrets.get_api_key("elevenlabs") is None
 
 
-def test_keyring_wins_over_environment(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keyring_wins_over_environment(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GOOGLE_API_KEY", "from-env-000000")
     assert secrets.get_api_key("google") == "from-env-000000"
     assert secrets.key_source("google") == "GOOGLE_API_KEY"
@@ -42,7 +44,9 @@ def test_keyring_wins_over_environment(memory_keyring: MemoryKeyring, monkeypatc
     assert secrets.get_api_key("google") == "from-keyring-000000"
 
 
-def test_headless_machine_reads_environment(no_keyring: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_headless_machine_reads_environment(
+    no_keyring: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert not secrets.keyring_available()
     assert secrets.get_api_key("elevenlabs") is None
     monkeypatch.setenv("ELEVENLABS_API_KEY", "sk_env_key_123456")
@@ -50,12 +54,16 @@ def test_headless_machine_reads_environment(no_keyring: None, monkeypatch: pytes
 
 
 def test_saving_without_keyring_is_a_clear_message(no_keyring: None) -> None:
-    with pytest.raises(secrets.KeyringUnavailable, match="set the ELEVENLABS_API_KEY environment variable"):
+    with pytest.raises(
+        secrets.KeyringUnavailable, match="set the ELEVENLABS_API_KEY environment variable"
+    ):
         secrets.set_api_key("elevenlabs", "sk_whatever_123")
     assert secrets.delete_api_key("elevenlabs") is False
 
 
-def test_redaction_hides_known_keys_and_key_parameters(memory_keyring: MemoryKeyring, caplog: pytest.LogCaptureFixture) -> None:
+def test_redaction_hides_known_keys_and_key_parameters(
+    memory_keyring: MemoryKeyring, caplog: pytest.LogCaptureFixture
+) -> None:
     secrets.set_api_key("google", "AIzaSecretValue999")
     assert secrets.get_api_key("google") == "AIzaSecretValue999"
     line = "POST https://tts/v1/text:synthesize?key=AIzaSecretValue999 xi-api-key: sk_other_777777 said AIzaSecretValue999"

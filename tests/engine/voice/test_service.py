@@ -38,7 +38,9 @@ def script(tmp_path: Path, characters: str, body: str, extra: str = "") -> Scrip
     return parsed
 
 
-CLOUD = f"  NARRATOR: {{ voice: elevenlabs/{RACHEL}, fallback: [google/en-US-Neural2-F, local/joe] }}\n"
+CLOUD = (
+    f"  NARRATOR: {{ voice: elevenlabs/{RACHEL}, fallback: [google/en-US-Neural2-F, local/joe] }}\n"
+)
 TWO_LINES = "The client speaks first.\n\nThen the server answers, politely.\n"
 
 
@@ -47,7 +49,11 @@ def synth_requests(fake: FakeElevenLabs) -> int:
 
 
 def test_cloud_lines_are_cached_clips_in_one_format(
-    tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService, store: Store
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    store: Store,
 ) -> None:
     result = make_service().synthesize_script(script(tmp_path, CLOUD, TWO_LINES))
     assert result.synthesized == 2 and result.cache_hits == 0 and not result.failed
@@ -59,7 +65,10 @@ def test_cloud_lines_are_cached_clips_in_one_format(
         assert [w.text for w in spoken.words] == spoken.text.split()
     sent = {r.body["text"]: r for r in eleven.requests_to(SYNTH)}
     first = sent["The client speaks first."]
-    assert first.query["output_format"] == "mp3_44100_128" and first.headers["xi-api-key"] == ELEVEN_KEY
+    assert (
+        first.query["output_format"] == "mp3_44100_128"
+        and first.headers["xi-api-key"] == ELEVEN_KEY
+    )
     assert first.body["model_id"] == "eleven_multilingual_v2"
     assert first.body["next_text"] == "Then the server answers, politely."
     # cost: character-cost at $0.30 a thousand, in the ledger
@@ -71,7 +80,12 @@ def test_cloud_lines_are_cached_clips_in_one_format(
 
 
 def test_second_run_is_all_cache_hits_with_no_request(
-    tmp_path: Path, eleven: FakeElevenLabs, google: FakeGoogleTTS, keys: MemoryKeyring, make_service: MakeService, store: Store
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    google: FakeGoogleTTS,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    store: Store,
 ) -> None:
     parsed = script(tmp_path, CLOUD, TWO_LINES)
     first = make_service().synthesize_script(parsed)
@@ -82,7 +96,9 @@ def test_second_run_is_all_cache_hits_with_no_request(
     assert second.cache_hits == 2 and second.synthesized == 0 and second.cost_usd == 0
     assert eleven.requests == [] and google.requests == []
     assert store.project_spend(first.project_id) == spent
-    assert {k: v.audio_path for k, v in second.lines.items()} == {k: v.audio_path for k, v in first.lines.items()}
+    assert {k: v.audio_path for k, v in second.lines.items()} == {
+        k: v.audio_path for k, v in first.lines.items()
+    }
     assert all(s.cached for s in second.lines.values())
     # an edited line is the only one synthesized again
     edited = script(tmp_path, CLOUD, TWO_LINES.replace("politely", "at once"))
@@ -91,23 +107,45 @@ def test_second_run_is_all_cache_hits_with_no_request(
 
 
 def test_retry_then_success(
-    tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService, sleeps: Sleeps
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    sleeps: Sleeps,
 ) -> None:
     eleven.inject(
-        Fault(status=503, error={"detail": {"status": "system_busy", "message": "busy"}}, path_contains=SYNTH),
-        Fault(status=500, error={"detail": {"status": "internal", "message": "oops"}}, path_contains=SYNTH),
-        Fault(status=408, error={"detail": {"status": "timeout", "message": "slow"}}, path_contains=SYNTH),
+        Fault(
+            status=503,
+            error={"detail": {"status": "system_busy", "message": "busy"}},
+            path_contains=SYNTH,
+        ),
+        Fault(
+            status=500,
+            error={"detail": {"status": "internal", "message": "oops"}},
+            path_contains=SYNTH,
+        ),
+        Fault(
+            status=408,
+            error={"detail": {"status": "timeout", "message": "slow"}},
+            path_contains=SYNTH,
+        ),
     )
     result = make_service().synthesize_script(script(tmp_path, CLOUD, "Only one line here.\n"))
     spoken = next(iter(result.lines.values()))
     assert spoken.provider == "elevenlabs" and not spoken.failures
     assert synth_requests(eleven) == 4
     assert len(sleeps.delays) == 3
-    assert sleeps.delays[0] <= 0.01 and sleeps.delays[1] <= 0.02 and sleeps.delays[2] <= 0.04  # backoff grows, base 10 ms
+    assert (
+        sleeps.delays[0] <= 0.01 and sleeps.delays[1] <= 0.02 and sleeps.delays[2] <= 0.04
+    )  # backoff grows, base 10 ms
 
 
 def test_429_retry_after_is_respected(
-    tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService, sleeps: Sleeps
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    sleeps: Sleeps,
 ) -> None:
     busy = {"detail": {"status": "too_many_concurrent_requests", "message": "slow down"}}
     eleven.inject(
@@ -122,7 +160,11 @@ def test_429_retry_after_is_respected(
 
 
 def test_bad_key_is_clear_and_falls_back(
-    tmp_path: Path, eleven: FakeElevenLabs, google: FakeGoogleTTS, memory_keyring: MemoryKeyring, make_service: MakeService
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    google: FakeGoogleTTS,
+    memory_keyring: MemoryKeyring,
+    make_service: MakeService,
 ) -> None:
     memory_keyring.set_password("castline", "elevenlabs", "sk_wrong_key_000000")
     memory_keyring.set_password("castline", "google", GOOGLE_KEY)
@@ -135,17 +177,26 @@ def test_bad_key_is_clear_and_falls_back(
 
 
 def test_quota_exceeded_falls_back_and_is_ledgered(
-    tmp_path: Path, eleven: FakeElevenLabs, google: FakeGoogleTTS, keys: MemoryKeyring, make_service: MakeService, store: Store
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    google: FakeGoogleTTS,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    store: Store,
 ) -> None:
     eleven.character_limit = 10
-    result = make_service().synthesize_script(script(tmp_path, CLOUD, "This line is far too long for the quota left.\n"))
+    result = make_service().synthesize_script(
+        script(tmp_path, CLOUD, "This line is far too long for the quota left.\n")
+    )
     spoken = next(iter(result.lines.values()))
     assert spoken.provider == "google" and spoken.voice == "en-US-Neural2-F"
     assert any("quota_exceeded" in f for f in spoken.failures)
     ledger = store.ledger(result.project_id)
     assert [e.provider for e in ledger] == ["google"]
     chars = len("This line is far too long for the quota left.")
-    assert ledger[0].units == chars and ledger[0].micro_usd == round(chars * 16)  # $16 a million characters
+    assert ledger[0].units == chars and ledger[0].micro_usd == round(
+        chars * 16
+    )  # $16 a million characters
     audit = store.audit_log(result.project_id)
     assert any("quota_exceeded" in str(a.detail) for a in audit)
 
@@ -171,7 +222,12 @@ def test_connection_dropped_mid_body_is_retried(
 
 
 def test_budget_refused_before_any_request(
-    tmp_path: Path, eleven: FakeElevenLabs, google: FakeGoogleTTS, keys: MemoryKeyring, make_service: MakeService, store: Store
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    google: FakeGoogleTTS,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    store: Store,
 ) -> None:
     parsed = script(tmp_path, CLOUD, TWO_LINES)
     with pytest.raises(BudgetExceeded, match=r"cost about \$0\.02.*\$0\.00 of its \$0\.01 budget"):
@@ -213,7 +269,11 @@ def test_keys_never_appear_in_logs(
     bad = "sk_wrong_key_secret_42"
     memory_keyring.set_password("castline", "elevenlabs", bad)
     memory_keyring.set_password("castline", "google", GOOGLE_KEY)
-    google.inject(Fault(status=503, error={"error": {"code": 503, "message": "later", "status": "UNAVAILABLE"}}))
+    google.inject(
+        Fault(
+            status=503, error={"error": {"code": 503, "message": "later", "status": "UNAVAILABLE"}}
+        )
+    )
     caplog.set_level(logging.DEBUG)
     result = make_service().synthesize_script(script(tmp_path, CLOUD, TWO_LINES))
     assert result.providers_used == {"google": 2}
@@ -221,7 +281,9 @@ def test_keys_never_appear_in_logs(
     everything = caplog.text + str([s.failures for s in result.lines.values()])
     everything += str([a.detail for a in store.audit_log(result.project_id)])
     assert "text:synthesize" in caplog.text  # ...and the request line was logged...
-    assert GOOGLE_KEY not in everything and bad not in everything and ELEVEN_KEY not in everything  # ...redacted
+    assert (
+        GOOGLE_KEY not in everything and bad not in everything and ELEVEN_KEY not in everything
+    )  # ...redacted
 
 
 def test_three_local_characters_sound_different(tmp_path: Path, make_service: MakeService) -> None:
@@ -239,11 +301,15 @@ def test_three_local_characters_sound_different(tmp_path: Path, make_service: Ma
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             f0_ratio = max(measures[a][0], measures[b][0]) / min(measures[a][0], measures[b][0])
-            centroid_ratio = max(measures[a][1], measures[b][1]) / min(measures[a][1], measures[b][1])
+            centroid_ratio = max(measures[a][1], measures[b][1]) / min(
+                measures[a][1], measures[b][1]
+            )
             assert f0_ratio > 1.1 or centroid_ratio > 1.15, (a, b, measures)
 
 
-def test_no_keys_means_local_voices(tmp_path: Path, memory_keyring: MemoryKeyring, make_service: MakeService) -> None:
+def test_no_keys_means_local_voices(
+    tmp_path: Path, memory_keyring: MemoryKeyring, make_service: MakeService
+) -> None:
     result = make_service().synthesize_script(script(tmp_path, CLOUD, "Offline and free.\n"))
     spoken = next(iter(result.lines.values()))
     assert spoken.provider == "local" and result.cost_usd == 0
@@ -263,7 +329,11 @@ def test_progress_counts_every_line(
 def test_pcm_output_format(
     tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService
 ) -> None:
-    service = make_service(provider_config=ProviderConfig(elevenlabs_url=eleven.url, elevenlabs_output_format="pcm_24000"))
+    service = make_service(
+        provider_config=ProviderConfig(
+            elevenlabs_url=eleven.url, elevenlabs_output_format="pcm_24000"
+        )
+    )
     result = service.synthesize_script(script(tmp_path, CLOUD, "Raw samples please.\n"))
     spoken = next(iter(result.lines.values()))
     assert spoken.provider == "elevenlabs"
@@ -284,7 +354,11 @@ def test_google_word_timings_land_on_the_words(
     # the fake's signal has one burst a word; find the true onsets at 24 kHz
     truth = speechlike(text, 24_000, seconds_per_letter=0.055)
     voiced = np.abs(truth) > 1e-4
-    onsets = [i for i in range(1, truth.size) if voiced[i] and not voiced[i - 1:i].any() and not voiced[max(0, i - 200):i].any()]
+    onsets = [
+        i
+        for i in range(1, truth.size)
+        if voiced[i] and not voiced[i - 1 : i].any() and not voiced[max(0, i - 200) : i].any()
+    ]
     assert len(onsets) == len(text.split())
     base_truth, base_got = onsets[0] * 2, spoken.words[0].start_sample
     frame = 48_000 // 30
@@ -315,7 +389,9 @@ def test_plain_endpoint_estimates_timings(
     tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService
 ) -> None:
     config = ProviderConfig(elevenlabs_url=eleven.url, elevenlabs_timestamps=False)
-    result = make_service(provider_config=config).synthesize_script(script(tmp_path, CLOUD, "Plain audio, no alignment.\n"))
+    result = make_service(provider_config=config).synthesize_script(
+        script(tmp_path, CLOUD, "Plain audio, no alignment.\n")
+    )
     spoken = next(iter(result.lines.values()))
     assert not eleven.requests_to(SYNTH)[0].path.endswith("/with-timestamps")
     assert [w.text for w in spoken.words] == ["Plain", "audio,", "no", "alignment."]
@@ -324,11 +400,19 @@ def test_plain_endpoint_estimates_timings(
 
 
 def test_voices_chosen_in_the_studio_override_the_front_matter(
-    tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService, store: Store
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    store: Store,
 ) -> None:
-    parsed = script(tmp_path, "  NARRATOR: { voice: local/joe }\n", "Spoken by the studio's choice.\n")
+    parsed = script(
+        tmp_path, "  NARRATOR: { voice: local/joe }\n", "Spoken by the studio's choice.\n"
+    )
     project = store.create_project("Test", parsed.path)
-    store.set_character(project.id, "NARRATOR", f"elevenlabs/{RACHEL}", ["local/joe"], {"speed": 1.1})
+    store.set_character(
+        project.id, "NARRATOR", f"elevenlabs/{RACHEL}", ["local/joe"], {"speed": 1.1}
+    )
     result = make_service().synthesize_script(parsed)
     spoken = next(iter(result.lines.values()))
     assert spoken.provider == "elevenlabs" and result.project_id == project.id

@@ -85,8 +85,12 @@ def start_errors_ms(profile: str) -> tuple[np.ndarray, np.ndarray]:
         got = reference_word_timings(raw.samples, raw.sample_rate, text)
         assert got is not None and [w.text for w in got] == text.split()
         old = estimate_word_timings(raw.samples, raw.sample_rate, text.split())
-        aligned += list(np.abs(np.array([w.start_sample for w in got]) - truth) * 1000 / raw.sample_rate)
-        energy += list(np.abs(np.array([w.start_sample for w in old]) - truth) * 1000 / raw.sample_rate)
+        aligned += list(
+            np.abs(np.array([w.start_sample for w in got]) - truth) * 1000 / raw.sample_rate
+        )
+        energy += list(
+            np.abs(np.array([w.start_sample for w in old]) - truth) * 1000 / raw.sample_rate
+        )
     return np.array(aligned), np.array(energy)
 
 
@@ -103,5 +107,8 @@ def test_audio_that_is_not_the_text_falls_back() -> None:
     from app.engine.voice.align import reference_word_timings
 
     audio, _ = bursts([0.3, 0.5, 0.2, 0.6, 0.35, 0.25], [0.08, 0.12, 0.07, 0.2, 0.09])
-    assert reference_word_timings(audio, RATE, "Agree, verify, then trust the server completely.") is None
+    assert (
+        reference_word_timings(audio, RATE, "Agree, verify, then trust the server completely.")
+        is None
+    )
     assert reference_word_timings(audio, RATE, "   ") is None

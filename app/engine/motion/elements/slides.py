@@ -130,7 +130,7 @@ class Slide(_Card):
             text = "\n".join(lines)
             bright = render_text(text, body, spacing=1.25)
             dull = render_text(text, body.with_(fill=dim), spacing=1.25)
-            marker = render_text(it.marker or "•", body.with_(fill=style.accent, weight="bold"))
+            marker = render_text(it.marker or " ", body.with_(fill=style.accent, weight="bold"))
             self._items.append((marker, bright, dull))
             self._item_pos.append((self.pad + indent, y))
             y += bright.height + round(px * 0.2)

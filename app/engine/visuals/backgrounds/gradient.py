@@ -26,6 +26,6 @@ def gradient(rng: np.random.Generator, colours: np.ndarray, width: int, height: 
     base = cv2.resize(
         np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC
     )
-    grain = rng.normal(0.0, 2.2, (height // 2 + 1, width // 2 + 1)).astype(np.float32)
-    grain = cv2.resize(grain, (width, height), interpolation=cv2.INTER_NEAREST)
+    small = rng.normal(0.0, 2.2, (height // 2 + 1, width // 2 + 1)).astype(np.float32)
+    grain = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
     return np.clip(base.astype(np.float32) + grain[..., None], 0, 255).astype(np.uint8)
