@@ -97,11 +97,17 @@ def register(kind: str) -> Callable[[_E], _E]:
     return add
 
 
+_loaded = False
+
+
 def _load() -> None:
-    if _REGISTRY:
+    """Import every module of the package once, so each registers itself."""
+    global _loaded
+    if _loaded:
         return
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")
+    _loaded = True
 
 
 def drawn_as_element(track_kind: str, source_kind: str) -> bool:

@@ -33,11 +33,17 @@ def background(name: str) -> Callable[[Painter], Painter]:
     return add
 
 
+_loaded = False
+
+
 def _load() -> None:
-    if _KINDS:
+    """Import every module of the package once, so each registers itself."""
+    global _loaded
+    if _loaded:
         return
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")
+    _loaded = True
 
 
 def background_kinds() -> tuple[str, ...]:
