@@ -174,8 +174,8 @@ _CLINGERS = frozenset(
 
 @dataclass(frozen=True)
 class Cue:
-    """One caption: integer milliseconds (``end`` exclusive), its lines joined by ``\n``,
-    and who says it (``""`` when unknown)."""
+    """One caption: integer milliseconds (``end`` exclusive), its lines joined by a newline,
+    and who says it (``""`` when unknown; :func:`srt_text` and :func:`vtt_text` mark it)."""
 
     start_ms: int
     end_ms: int

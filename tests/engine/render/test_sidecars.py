@@ -27,12 +27,8 @@ from app.engine.timeline import Chapter, Clip, SpeechSource, Timeline, Track, Wo
 
 def _timeline(chapters: list[tuple[str, int]], frames: int) -> Timeline:
     marker = Track(kind="visual", clips=[])
-    tl = Timeline.create(
-        30, 64, 36, tracks=[marker], chapters=[Chapter(title=t, start=s) for t, s in chapters]
-    )
-    tl.tracks[0].clips.append(
-        Clip(start=0, length=frames, source={"kind": "title_card", "text": "x"})
-    )  # type: ignore[arg-type]
+    tl = Timeline.create(30, 64, 36, tracks=[marker], chapters=[Chapter(title=t, start=s) for t, s in chapters])
+    tl.tracks[0].clips.append(Clip(start=0, length=frames, source={"kind": "title_card", "text": "x"}))  # type: ignore[arg-type]
     return tl
 
 
@@ -107,15 +103,13 @@ def _read(text: str, kind: str) -> list[Read]:
     return out
 
 
-def _check_rules(cues: list[Read], label_width: dict[str, int] | None = None) -> None:
+def _check_rules(cues: list[Read], *, labels_shown: bool = False) -> None:
     """Two lines at most, of 42 characters (with an SRT label) unless one long word stands
     alone; at least one second, at most seven; ascending and never overlapping."""
     for i, c in enumerate(cues):
         assert 1 <= len(c.lines) <= 2, c
         for k, line in enumerate(c.lines):
-            shown = len(line) + (
-                len(c.mark) + 2 if k == 0 and c.mark and label_width is not None else 0
-            )
+            shown = len(line) + (len(c.mark) + 2 if k == 0 and c.mark and labels_shown else 0)
             assert line == line.strip() and line, c
             assert shown <= 42 or len(line.split()) == 1, c
         assert c.end - c.start >= 1000, c
@@ -127,7 +121,7 @@ def _check_rules(cues: list[Read], label_width: dict[str, int] | None = None) ->
 def _both(tl: Timeline) -> tuple[list[Read], list[Read]]:
     cues = caption_cues(tl)
     srt, vtt = _read(srt_text(cues), "srt"), _read(vtt_text(cues), "vtt")
-    _check_rules(srt, label_width={})
+    _check_rules(srt, labels_shown=True)  # an SRT label takes room on the line
     _check_rules(vtt)
     assert [(c.start, c.end, c.lines) for c in srt] == [(c.start, c.end, c.lines) for c in vtt]
     return srt, vtt
