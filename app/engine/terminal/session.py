@@ -75,7 +75,12 @@ class Session:
             text = _ESCAPE.sub("", e.data)
             if not text:
                 after = events[i + 1] if i + 1 < len(events) else None
-                if after is not None and not after.key and after.ms == e.ms and after.data.startswith("\r\n"):
+                if (
+                    after is not None
+                    and not after.key
+                    and after.ms == e.ms
+                    and after.data.startswith("\r\n")
+                ):
                     out.append((e.ms, "enter"))
             elif text[0] in "\r\n":
                 out.append((e.ms, "enter"))

@@ -102,8 +102,13 @@ def test_speech_is_audible_where_placed_and_silent_between(
     typing_from = frames_to_samples(terminal.start, tl.fps)
     assert gap_start < typing_from < gap_end
     assert _rms_db(mono[gap_start:typing_from]) < -60  # the pause is silent
-    speech = min(_rms_db(mono[frames_to_samples(c.start, tl.fps) : frames_to_samples(c.end, tl.fps)]) for c in clips)
-    assert -60 < _rms_db(mono[typing_from:gap_end]) < speech - 15  # key clicks, well under the speech
+    speech = min(
+        _rms_db(mono[frames_to_samples(c.start, tl.fps) : frames_to_samples(c.end, tl.fps)])
+        for c in clips
+    )
+    assert (
+        -60 < _rms_db(mono[typing_from:gap_end]) < speech - 15
+    )  # key clicks, well under the speech
     assert _rms_db(mono[: frames_to_samples(clips[0].start, tl.fps) - 4800]) < -60
 
 
@@ -123,7 +128,9 @@ def test_captions_start_within_one_frame_of_their_speech(short_render: RealRende
     srt = short_render.output.with_suffix(".srt").read_text("utf-8")
     vtt = short_render.output.with_suffix(".vtt").read_text("utf-8")
     assert vtt.startswith("WEBVTT\n")
-    assert "Every frame lands where the timeline says it should." in " ".join(srt.split())  # on two lines
+    assert "Every frame lands where the timeline says it should." in " ".join(
+        srt.split()
+    )  # on two lines
     assert all(len(line) <= 42 for line in srt.splitlines())
     for text in (srt, vtt):
         cues = _cue_starts(text)

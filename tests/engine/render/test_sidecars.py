@@ -27,8 +27,12 @@ from app.engine.timeline import Chapter, Clip, SpeechSource, Timeline, Track, Wo
 
 def _timeline(chapters: list[tuple[str, int]], frames: int) -> Timeline:
     marker = Track(kind="visual", clips=[])
-    tl = Timeline.create(30, 64, 36, tracks=[marker], chapters=[Chapter(title=t, start=s) for t, s in chapters])
-    tl.tracks[0].clips.append(Clip(start=0, length=frames, source={"kind": "title_card", "text": "x"}))  # type: ignore[arg-type]
+    tl = Timeline.create(
+        30, 64, 36, tracks=[marker], chapters=[Chapter(title=t, start=s) for t, s in chapters]
+    )
+    tl.tracks[0].clips.append(
+        Clip(start=0, length=frames, source={"kind": "title_card", "text": "x"})
+    )  # type: ignore[arg-type]
     return tl
 
 
