@@ -198,16 +198,11 @@ def test_every_typed_key_is_heard_and_the_waits_are_silent(unspoken: Timeline) -
     assert _db(mono[:first]) < -90  # before any typing: nothing
 
 
-def test_clicks_off_gives_silence(unspoken: Timeline) -> None:
-    quiet = unspoken.model_copy(deep=True)
-    for track in quiet.tracks:
-        if track.kind == "terminal":
-            track.clips = [
-                c.model_copy(update={"source": c.source.model_copy(update={"clicks": False})})
-                for c in track.clips
-            ]
-    assert all(not src.clicks for _, src in _terminals(quiet))
-    assert not mix_timeline(quiet).mono.any()
+def test_typing_sound_off_gives_silence() -> None:
+    script = parse_text(SCRIPT.replace("title: Clicks\n", "title: Clicks\ntyping_sound: off\n"))
+    quiet = auto_layout(script, None, fps=30, width=640, height=360)
+    assert len(_terminals(quiet)) == 2 and all(not src.clicks for _, src in _terminals(quiet))
+    assert not mix_timeline(quiet).mono.any()  # no voices yet and no clicks: nothing at all
 
 
 def test_only_keystrokes_inside_a_trimmed_clip_sound(unspoken: Timeline) -> None:
