@@ -1,5 +1,5 @@
-"""The soundtrack: voices and music mixed at 48 kHz, music ducked under speech, mastered
-to YouTube's loudness (-14 LUFS integrated, true peak at most -1 dBTP).
+"""The soundtrack: voices, music and key clicks mixed at 48 kHz, music and clicks ducked
+under speech, mastered to YouTube's loudness (-14 LUFS integrated, true peak at most -1 dBTP).
 
 Everything is vectorised numpy/scipy on whole arrays or blocks; positions are integer
 samples computed from integer frames, so speech lands exactly where the timeline puts it.
@@ -8,9 +8,11 @@ The mix is mono internally (every clip is mono) and duplicated to stereo at the 
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +21,24 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
 
 from app.engine.audio import AudioDecodeError, decode_audio, read_wav, resample
-from app.engine.model.time import SAMPLE_RATE, frames_to_samples
-from app.engine.timeline import MusicSource, SpeechSource, Timeline
+from app.engine.audio.clicks import REFERENCE_LUFS, click_length, render_clicks
+from app.engine.audio.dsp import TARGET_LUFS as VOICE_LUFS
+from app.engine.model.time import SAMPLE_RATE, frames_to_samples, ms_to_samples
+from app.engine.timeline import Clip, MusicSource, SpeechSource, TerminalSource, Timeline
+
+log = logging.getLogger(__name__)
 
 TARGET_LUFS = -14.0
 CEILING_DBTP = -1.8
 """Peak ceiling before AAC: the encoder's overshoot stays under the -1 dBTP limit."""
 DUCK_DB = -12.0
 """How far music drops while someone speaks."""
+TYPING_BELOW_SPEECH_DB = 20.0
+"""Steady typing sits this far under a voice clip's loudness: heard, never competing."""
+TYPING_GAIN_DB = VOICE_LUFS - TYPING_BELOW_SPEECH_DB - REFERENCE_LUFS
+"""The fixed gain on the click bus (clicks are rendered at :data:`REFERENCE_LUFS`)."""
+TYPING_DUCK_DB = -8.0
+"""How far clicks drop further while someone speaks (a synced view types under a line)."""
 _BLOCK = SAMPLE_RATE // 100  # 10 ms
 
 
@@ -103,9 +115,20 @@ def duck_gain(voice: np.ndarray, depth_db: float = DUCK_DB, fade_ms: int = 200) 
     gaps between words, and fades back up after the speech stops.
     """
     n = voice.size
+    centres, smooth = _duck_envelope(voice, depth_db, fade_ms)
+    if centres.size == 0:
+        return np.ones(0, np.float32)
+    return np.interp(np.arange(n), centres, smooth).astype(np.float32)
+
+
+def _duck_envelope(
+    voice: np.ndarray, depth_db: float, fade_ms: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`duck_gain` per 10 ms block: ``(block centre samples, gain)``."""
+    n = voice.size
     blocks = -(-n // _BLOCK)
     if blocks == 0:
-        return np.ones(0, np.float32)
+        return np.zeros(0), np.zeros(0, np.float32)
     padded = np.zeros(blocks * _BLOCK, np.float32)
     padded[:n] = voice
     level = np.sqrt(np.mean(np.square(padded.reshape(blocks, _BLOCK)), axis=1))
@@ -121,7 +144,7 @@ def duck_gain(voice: np.ndarray, depth_db: float = DUCK_DB, fade_ms: int = 200) 
     target = np.where(active, low, 1.0).astype(np.float32)
     smooth = uniform_filter1d(target, size=fade, mode="nearest")
     centres = np.arange(blocks) * _BLOCK + _BLOCK / 2
-    return np.interp(np.arange(n), centres, smooth).astype(np.float32)
+    return centres, smooth
 
 
 def music_bus(timeline: Timeline, total: int, voice: np.ndarray) -> np.ndarray:
@@ -152,6 +175,91 @@ def music_bus(timeline: Timeline, total: int, voice: np.ndarray) -> np.ndarray:
                 end = min(total, start + piece.size)
                 piece[: end - start] *= duck_gain(voice[start:end])
             _place(bus, piece.astype(np.float32), start, 0, piece.size)
+    return bus
+
+
+def keystroke_samples(clip: Clip, source: TerminalSource, fps: Fraction) -> list[tuple[int, str]]:
+    """``(timeline sample, kind)`` of each keystroke the clip shows, in order.
+
+    The session is built the way the picture builds it (same beat, theme and seed, and
+    retimed to ``play_ms`` under the same condition) but without a painter, so every
+    click falls on the frame its character appears. Source frame 0 is the session's
+    start; keystrokes before ``source_in`` or past the clip's end are left out.
+    """
+    from app.engine.model import TerminalBeat
+    from app.engine.terminal.beats import code_session, terminal_session
+    from app.engine.terminal.themes import ThemeError, load_theme
+
+    beat = source.beat
+    theme = None
+    for name in (beat.options.theme, source.theme):
+        if name:
+            try:
+                theme = load_theme(name)
+                break
+            except ThemeError:
+                continue
+    theme = theme or load_theme(None)
+    if isinstance(beat, TerminalBeat):
+        session = terminal_session(beat, theme, seed=source.seed)
+    else:
+        session = code_session(beat, theme, seed=source.seed)
+    if source.play_ms > 0 and source.play_ms != session.duration_ms:
+        session = session.retimed(source.play_ms)
+    start = frames_to_samples(clip.start, fps)
+    end = frames_to_samples(clip.end, fps)
+    origin = start - frames_to_samples(clip.source_in, fps)
+    out: list[tuple[int, str]] = []
+    for ms, kind in session.keystrokes():
+        at = origin + ms_to_samples(ms)
+        if start <= at < end:
+            out.append((at, kind))
+    return out
+
+
+def typing_bus(timeline: Timeline, total: int, voice: np.ndarray | None = None) -> np.ndarray:
+    """Key clicks under every typed terminal and code view whose source asks for them.
+
+    Clicks come at :data:`TYPING_GAIN_DB` (steady typing about 20 dB under speech) and,
+    given the ``voice`` bus, ducked by :data:`TYPING_DUCK_DB` while someone speaks (the
+    music's envelope, read once per keystroke). Work is done only over each clip's
+    typing, so a long video costs what its typing costs.
+    """
+    fps = timeline.fps
+    bus = np.zeros(total, np.float32)
+    gain = np.float32(10 ** (TYPING_GAIN_DB / 20))
+    tail = click_length("enter")
+    pad = SAMPLE_RATE // 2  # context for the duck's look-ahead and hold
+    for track in timeline.tracks:
+        if track.kind != "terminal" or not track.enabled:
+            continue
+        for clip in track.clips:
+            src = clip.source
+            if not isinstance(src, TerminalSource) or not src.clicks:
+                continue
+            try:
+                keys = keystroke_samples(clip, src, fps)
+            except Exception as exc:  # a block the picture cannot type either: no clicks, no crash
+                log.warning("line %s: no key clicks (%s)", src.line, exc)
+                continue
+            if not keys:
+                continue
+            lo = keys[0][0]
+            hi = min(total, keys[-1][0] + tail)
+            if hi <= lo:
+                continue
+            levels = np.full(len(keys), gain, np.float32)
+            if voice is not None:
+                # The duck moves over 200 ms, a click lasts at most 200 ms: one gain per click.
+                a, b = max(0, lo - pad), min(voice.size, hi + pad)
+                centres, smooth = _duck_envelope(voice[a:b], TYPING_DUCK_DB, 200)
+                if centres.size:
+                    levels *= np.interp([at - a for at, _ in keys], centres, smooth).astype(
+                        np.float32
+                    )
+            bus[lo:hi] += render_clicks(
+                [(at - lo, kind) for at, kind in keys], hi - lo, src.seed, levels
+            )
     return bus
 
 
@@ -260,7 +368,12 @@ def master(
 
 
 def mix_timeline(timeline: Timeline, total_samples: int | None = None) -> Master:
-    """The whole soundtrack of a timeline, mastered for YouTube."""
+    """The whole soundtrack of a timeline, mastered for YouTube.
+
+    Key clicks are part of the mix the master measures. When there is no speech and no
+    music at all, the clicks are left at the level they would have under speech (the
+    loudness target is not chased with typing alone).
+    """
     total = (
         total_samples
         if total_samples is not None
@@ -268,4 +381,13 @@ def mix_timeline(timeline: Timeline, total_samples: int | None = None) -> Master
     )
     voice = voice_bus(timeline, total)
     music = music_bus(timeline, total, voice)
-    return master(voice + music)
+    mix = voice + music
+    if any(t.kind == "terminal" and t.enabled and t.clips for t in timeline.tracks):
+        typing = typing_bus(timeline, total, voice)
+        if not mix.any():
+            # Nothing for the clicks to sit under (voices not synthesized yet, no music):
+            # they stay at their level instead of being raised 20 dB into the limiter.
+            quiet = limit(typing)
+            return Master(quiet, loudness(quiet) + STEREO_GAIN_DB, true_peak_dbtp(quiet))
+        mix += typing
+    return master(mix)

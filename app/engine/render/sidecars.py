@@ -1,14 +1,17 @@
 """The files written beside a video: captions, the chapters block and the thumbnail.
 
-Captions come from the real speech timings on the timeline's voice track (long lines
-split at word boundaries), chapters from its scene markers checked against YouTube's
-rules, and the thumbnail from the most colourful, contrasty frame with the title over it.
+Captions come from the real speech timings on the timeline's voice track, cut into
+cues and lines by the usual caption rules (see the captions section), chapters from its
+scene markers checked against YouTube's rules, and the thumbnail from the most colourful,
+contrasty frame with the title over it.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,11 +22,10 @@ import numpy as np
 from PIL import Image
 
 from app.engine.model.time import SAMPLE_RATE, format_timestamp, frames_to_ms
+from app.engine.script import NARRATOR
 from app.engine.timeline import SpeechSource, Timeline
 from app.engine.visuals.text import paste, text_block
 
-MAX_CUE_CHARS = 84
-"""Two lines of about 42 characters: the usual limit for readable captions."""
 MIN_CHAPTERS = 3
 MIN_CHAPTER_MS = 10_000
 THUMB_SIZE = (1280, 720)
@@ -57,84 +59,447 @@ def write_atomic(path: Path, data: bytes) -> Path:
 
 
 # ----------------------------------------------------------------------------- captions
+#
+# Caption rules (what broadcasters and YouTube's own guidance ask for): a cue shows at
+# most two lines of at most 42 characters, broken at phrase boundaries; it stays at least
+# a second and at most about seven; cues never overlap. Timing comes from the voice's
+# word timings. Speakers: a script with only the narrator gets no speaker marks; once any
+# other character speaks, every cue names its speaker in WebVTT (a ``<v NAME>`` voice
+# span) and SubRip puts ``NAME: `` before the first cue after each change of speaker.
+
+MAX_LINE_CHARS = 42
+MAX_LINES = 2
+MAX_CUE_CHARS = MAX_LINE_CHARS * MAX_LINES
+"""Two lines of 42 characters: the usual limit for readable captions."""
+MIN_CUE_MS = 1000
+MAX_CUE_MS = 7000
+MERGE_GAP_MS = 1000
+"""A short cue joins a neighbour of the same speaker across at most this much silence."""
+
+_SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
+_CLAUSE_END = re.compile(r"[;:]['\"”’)\]]*$")
+_PHRASE_END = re.compile(r"(?:[,—–]['\"”’)\]]*|^[-—–])$")
+_JOINERS = frozenset(
+    {
+        "and",
+        "but",
+        "or",
+        "nor",
+        "so",
+        "yet",
+        "because",
+        "although",
+        "though",
+        "while",
+        "whereas",
+        "if",
+        "unless",
+        "until",
+        "when",
+        "whenever",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "that",
+        "than",
+        "as",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "about",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "after",
+        "before",
+        "between",
+        "through",
+        "during",
+        "without",
+        "within",
+        "against",
+        "like",
+    }
+)
+"""Words a new line (or cue) may start with: a phrase begins there."""
+_CLINGERS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "and",
+        "or",
+        "but",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "my",
+        "your",
+        "his",
+        "her",
+        "its",
+        "our",
+        "their",
+        "this",
+        "these",
+        "those",
+        "that",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "not",
+        "no",
+        "very",
+    }
+)
+"""Words that belong with the next word: never the last word on a line or in a cue."""
 
 
 @dataclass(frozen=True)
 class Cue:
-    """One caption: integer milliseconds, ``end`` exclusive."""
+    """One caption: integer milliseconds (``end`` exclusive), its lines joined by a newline,
+    and who says it (``""`` when unknown; :func:`srt_text` and :func:`vtt_text` mark it)."""
 
     start_ms: int
     end_ms: int
     text: str
+    speaker: str = ""
 
 
-def _split_words(src: SpeechSource) -> list[tuple[str, int | None]]:
-    """Caption words, each with its start sample when the voice reported word timings."""
-    words = (src.caption or src.text).split()
+@dataclass
+class _Word:
+    text: str
+    start: int
+    """Timeline milliseconds."""
+    end: int
+
+
+@dataclass
+class _Draft:
+    speaker: str
+    words: list[_Word]
+    start: int
+    end: int
+
+
+def _bare(word: str) -> str:
+    return word.strip("\"'“”‘’()[]").lower()
+
+
+def _boundary_cost(before: str, after: str) -> float:
+    """How bad a break between two words is (a line break or a cue break): 0 is ideal."""
+    if _SENTENCE_END.search(before):
+        return 0.0
+    if _CLAUSE_END.search(before):
+        return 1.0
+    if _PHRASE_END.search(before):
+        return 2.0
+    if _bare(before) in _CLINGERS:
+        return 12.0
+    if _bare(after) in _JOINERS:
+        return 4.0
+    return 6.0
+
+
+def _lines(words: list[str], first_width: int = MAX_LINE_CHARS) -> tuple[list[str], float] | None:
+    """The best way to show ``words`` on one or two lines, and its cost; ``None`` if they do
+    not fit. The first line has ``first_width`` characters (less when a speaker label goes
+    before it). A word longer than a line stands alone on its line."""
+
+    def fits(line: list[str], width: int) -> bool:
+        return len(line) == 1 or len(" ".join(line)) <= width
+
+    if fits(words, first_width):
+        return [" ".join(words)], 0.0
+    best: tuple[list[str], float] | None = None
+    for k in range(1, len(words)):
+        top, bottom = words[:k], words[k:]
+        if not (fits(top, first_width) and fits(bottom, MAX_LINE_CHARS)):
+            continue
+        a, b = " ".join(top), " ".join(bottom)
+        cost = _boundary_cost(top[-1], bottom[0]) + 10.0 * ((len(a) - len(b)) / MAX_LINE_CHARS) ** 2
+        if best is None or cost < best[1]:
+            best = ([a, b], cost)
+    return best
+
+
+def _clip_words(
+    timeline: Timeline, start: int, end: int, source_in: int, src: SpeechSource
+) -> list[_Word]:
+    """The caption's words in timeline milliseconds, cut to the clip.
+
+    The voice's word timings are used when they match the caption word for word; a
+    caption worded differently from the speech is spread over the spoken span by length.
+    """
+    fps = timeline.fps
+    tokens = (src.caption or src.text).split()
+    if not tokens:
+        return []
     timed = src.words
-    if len(timed) == len(words):
-        return [(w, t.start_sample) for w, t in zip(words, timed, strict=True)]
-    return [(w, None) for w in words]
+    if len(timed) == len(tokens):
+        spans = [(w.start_sample, w.end_sample) for w in timed]
+    else:
+        lo, hi = (timed[0].start_sample, timed[-1].end_sample) if timed else (0, src.num_samples)
+        weights = [len(t) + 1 for t in tokens]
+        total = sum(weights)
+        spans, acc = [], 0
+        for weight in weights:
+            a = lo + (hi - lo) * acc // total
+            acc += weight
+            spans.append((a, lo + (hi - lo) * acc // total))
+    clip_start, clip_end = frames_to_ms(start, fps), frames_to_ms(end, fps)
+    origin = clip_start - frames_to_ms(source_in, fps)
+    out: list[_Word] = []
+    floor = clip_start
+    for token, (a, b) in zip(tokens, spans, strict=True):
+        w_start = origin + round(Fraction(a * 1000, SAMPLE_RATE))
+        w_end = origin + round(Fraction(b * 1000, SAMPLE_RATE))
+        if (w_end <= clip_start and w_start < clip_start) or w_start >= clip_end:
+            continue  # trimmed off the clip
+        w_start = min(max(w_start, floor), clip_end)
+        out.append(_Word(token, w_start, min(max(w_end, w_start), clip_end)))
+        floor = w_start
+    return out
+
+
+def _segment(
+    words: list[_Word], clip_start: int, clip_end: int, first_width: int
+) -> list[tuple[int, int]]:
+    """Split a clip's words into cues ``[(i, j)]`` by dynamic programming.
+
+    A cue must fit two lines and, unless it is one word, span at most :data:`MAX_CUE_MS`.
+    The cheapest split ends cues at sentence ends, then clause and phrase ends, never
+    after a word that clings to the next; it avoids cues shorter than :data:`MIN_CUE_MS`
+    and keeps whole sentences apart when they are long enough to stand alone.
+    """
+    n = len(words)
+    starts = [clip_start] + [w.start for w in words[1:]]
+    best = [math.inf] * (n + 1)
+    back = [0] * (n + 1)
+    best[0] = 0.0
+    for i in range(n):
+        if best[i] == math.inf:
+            continue
+        width = first_width if i == 0 else MAX_LINE_CHARS
+        chars = -1
+        for j in range(i + 1, n + 1):
+            chars += len(words[j - 1].text) + 1
+            if chars > MAX_CUE_CHARS + MAX_LINE_CHARS and j - i > 1:
+                break
+            if j - i > 1 and words[j - 1].end - starts[i] > MAX_CUE_MS:
+                break
+            shown = _lines([w.text for w in words[i:j]], width)
+            if shown is None:
+                continue
+            stop = starts[j] if j < n else clip_end
+            cost = 1.0 + shown[1] * 0.5
+            if j < n:
+                # A cue break mid-phrase is worse than a line break there.
+                cost += 1.5 * _boundary_cost(words[j - 1].text, words[j].text)
+            cost += 3.0 * sum(1 for w in words[i : j - 1] if _SENTENCE_END.search(w.text))
+            if stop - starts[i] < MIN_CUE_MS:
+                cost += 50.0 + (MIN_CUE_MS - (stop - starts[i])) / 20
+            if best[i] + cost < best[j]:
+                best[j] = best[i] + cost
+                back[j] = i
+    if best[n] == math.inf:  # cannot happen: one word per cue always fits
+        return [(i, i + 1) for i in range(n)]
+    cuts: list[tuple[int, int]] = []
+    j = n
+    while j > 0:
+        cuts.append((back[j], j))
+        j = back[j]
+    return cuts[::-1]
+
+
+def _multi_speaker(speakers: set[str]) -> bool:
+    """Speakers are marked once anyone but the narrator speaks."""
+    return any(s and s != NARRATOR for s in speakers)
+
+
+def _label(speaker: str) -> str:
+    return f"{speaker}: "
 
 
 def caption_cues(timeline: Timeline) -> list[Cue]:
-    """Cues from each speech clip: the first starts with the clip's first frame."""
+    """Caption cues for the timeline's speech, following the caption rules above.
+
+    Each speech clip is split by :func:`_segment` (its first cue starts on the clip's
+    first frame, each later one on its first word, each ends where the next starts or
+    at the clip's end). Then short cues are fixed across clips: a short cue joins the
+    previous cue of the same speaker when the text still fits, else it is extended into
+    the silence after it, else it joins the next cue; what is still short takes time from
+    the silence before it, then from its neighbours, and as a last resort pushes the next
+    cues later. Cues are at least :data:`MIN_CUE_MS`, at most :data:`MAX_CUE_MS`, and
+    never overlap.
+    """
     fps = timeline.fps
-    cues: list[Cue] = []
-    for track in timeline.tracks:
-        if track.kind != "voice" or not track.enabled:
+    clips = sorted(
+        (
+            (clip.start, clip.end, clip.source_in, clip.source)
+            for track in timeline.tracks
+            if track.kind == "voice" and track.enabled
+            for clip in track.clips
+            if isinstance(clip.source, SpeechSource)
+        ),
+        key=lambda c: (c[0], c[1]),
+    )
+    multi = _multi_speaker({src.speaker for *_, src in clips})
+    drafts: list[_Draft] = []
+    for start, end, source_in, src in clips:
+        words = _clip_words(timeline, start, end, source_in, src)
+        if not words:
             continue
-        for clip in track.clips:
-            src = clip.source
-            if not isinstance(src, SpeechSource):
-                continue
-            start_ms, end_ms = frames_to_ms(clip.start, fps), frames_to_ms(clip.end, fps)
-            in_ms = frames_to_ms(clip.source_in, fps)
-            words = _split_words(src)
-            groups: list[list[tuple[str, int | None]]] = [[]]
-            for word in words:
-                text = " ".join(w for w, _ in [*groups[-1], word])
-                if groups[-1] and len(text) > MAX_CUE_CHARS:
-                    groups.append([word])
-                else:
-                    groups[-1].append(word)
-            groups = [g for g in groups if g]
-            total_chars = max(1, sum(len(w) + 1 for w, _ in words))
-            pieces: list[tuple[int, str]] = []
-            chars_before = 0
-            for i, group in enumerate(groups):
-                text = " ".join(w for w, _ in group)
-                if i == 0:
-                    at = start_ms
-                elif group[0][1] is not None:
-                    at = start_ms + round(Fraction(group[0][1] * 1000, SAMPLE_RATE)) - in_ms
-                else:
-                    at = start_ms + (end_ms - start_ms) * chars_before // total_chars
-                pieces.append((min(max(at, start_ms), end_ms - 1), text))
-                chars_before += sum(len(w) + 1 for w, _ in group)
-            for i, (at, text) in enumerate(pieces):
-                stop = pieces[i + 1][0] if i + 1 < len(pieces) else end_ms
-                if stop > at and text:
-                    cues.append(Cue(at, stop, text))
-    cues.sort(key=lambda c: c.start_ms)
+        clip_start, clip_end = frames_to_ms(start, fps), frames_to_ms(end, fps)
+        labelled = multi and (not drafts or drafts[-1].speaker != src.speaker)
+        first_width = MAX_LINE_CHARS - (len(_label(src.speaker)) if labelled else 0)
+        cuts = _segment(words, clip_start, clip_end, first_width)
+        for k, (i, j) in enumerate(cuts):
+            cue_start = clip_start if k == 0 else words[i].start
+            cue_end = words[cuts[k + 1][0]].start if k + 1 < len(cuts) else clip_end
+            drafts.append(_Draft(src.speaker, words[i:j], cue_start, max(cue_end, cue_start)))
+    video_end = frames_to_ms(timeline.duration, fps)
+    _merge_short(drafts, multi, video_end)
+    _settle(drafts, video_end)
+    cues = []
+    for i, d in enumerate(drafts):
+        labelled = multi and (i == 0 or drafts[i - 1].speaker != d.speaker)
+        width = MAX_LINE_CHARS - (len(_label(d.speaker)) if labelled else 0)
+        texts = [w.text for w in d.words]
+        shown = _lines(texts, width)
+        lines = shown[0] if shown is not None else [" ".join(texts)]
+        cues.append(Cue(d.start, d.end, "\n".join(lines), d.speaker))
     return cues
 
 
+def _fits(drafts: list[_Draft], i: int, words: list[_Word], multi: bool) -> bool:
+    """Would ``words`` fit in two lines at position ``i`` (with its speaker label, if any)?"""
+    d = drafts[i]
+    labelled = multi and (i == 0 or drafts[i - 1].speaker != d.speaker)
+    width = MAX_LINE_CHARS - (len(_label(d.speaker)) if labelled else 0)
+    return _lines([w.text for w in words], width) is not None
+
+
+def _merge_short(drafts: list[_Draft], multi: bool, video_end: int) -> None:
+    """Orphans (cues under a second): into the previous cue, else a longer end, else the next."""
+    i = 0
+    while i < len(drafts):
+        d = drafts[i]
+        if d.end - d.start >= MIN_CUE_MS:
+            i += 1
+            continue
+        if i > 0:
+            p = drafts[i - 1]
+            if (
+                p.speaker == d.speaker
+                and d.start - p.end <= MERGE_GAP_MS
+                and d.end - p.start <= MAX_CUE_MS
+                and _fits(drafts, i - 1, p.words + d.words, multi)
+            ):
+                p.words += d.words
+                p.end = d.end
+                del drafts[i]
+                i -= 1  # the joined cue may still be short
+                continue
+        limit = drafts[i + 1].start if i + 1 < len(drafts) else max(video_end, d.end)
+        if d.start + MIN_CUE_MS <= limit:
+            d.end = d.start + MIN_CUE_MS
+            i += 1
+            continue
+        if i + 1 < len(drafts):
+            nxt = drafts[i + 1]
+            if (
+                nxt.speaker == d.speaker
+                and nxt.start - d.end <= MERGE_GAP_MS
+                and nxt.end - d.start <= MAX_CUE_MS
+                and _fits(drafts, i, d.words + nxt.words, multi)
+            ):
+                nxt.words = d.words + nxt.words
+                nxt.start = d.start
+                del drafts[i]
+                continue
+        i += 1
+
+
+def _settle(drafts: list[_Draft], video_end: int) -> None:
+    """Make every cue between :data:`MIN_CUE_MS` and :data:`MAX_CUE_MS`, with no overlaps.
+
+    A cue still short takes silence after it, then silence before it, then spare time
+    from the previous cue; failing all that it keeps its second and the cues after it
+    start later (the lag is absorbed by the next silence).
+    """
+    for i, d in enumerate(drafts):
+        prev_end = drafts[i - 1].end if i > 0 else 0
+        if d.start < prev_end:
+            d.start = prev_end
+        d.end = max(d.end, d.start)
+        if d.end - d.start < MIN_CUE_MS:
+            limit = drafts[i + 1].start if i + 1 < len(drafts) else max(video_end, d.end)
+            d.end = max(d.end, min(d.start + MIN_CUE_MS, limit))
+        if d.end - d.start < MIN_CUE_MS:
+            d.start = max(prev_end, d.end - MIN_CUE_MS)
+        if d.end - d.start < MIN_CUE_MS and i > 0:
+            p = drafts[i - 1]
+            new_start = max(p.start + MIN_CUE_MS, d.end - MIN_CUE_MS)
+            if new_start < d.start:
+                p.end = min(p.end, new_start)
+                d.start = new_start
+        if d.end - d.start < MIN_CUE_MS:
+            d.end = d.start + MIN_CUE_MS
+        d.end = min(d.end, d.start + MAX_CUE_MS)
+
+
+def _srt_label(cues: list[Cue], i: int, multi: bool) -> str:
+    c = cues[i]
+    if not (multi and c.speaker) or (i > 0 and cues[i - 1].speaker == c.speaker):
+        return ""
+    return _label(c.speaker)
+
+
 def srt_text(cues: list[Cue]) -> str:
-    """SubRip: numbered cues, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``."""
+    """SubRip: numbered cues, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``; ``NAME: `` starts the
+    first cue after each change of speaker in a script where more than the narrator speaks."""
+    multi = _multi_speaker({c.speaker for c in cues})
     blocks = [
-        f"{i}\n{format_timestamp(c.start_ms)} --> {format_timestamp(c.end_ms)}\n{c.text}\n"
+        f"{i}\n{format_timestamp(c.start_ms)} --> {format_timestamp(c.end_ms)}\n"
+        f"{_srt_label(cues, i - 1, multi)}{c.text}\n"
         for i, c in enumerate(cues, 1)
     ]
     return "\n".join(blocks)
 
 
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def vtt_text(cues: list[Cue]) -> str:
-    """WebVTT: the header, then cues with ``.`` before the milliseconds."""
-    blocks = [
-        f"{format_timestamp(c.start_ms, sep='.')} --> {format_timestamp(c.end_ms, sep='.')}\n{c.text}\n"
-        for c in cues
-    ]
+    """WebVTT: the header, then cues with ``.`` before the milliseconds; in a script where
+    more than the narrator speaks every cue opens with its speaker's ``<v NAME>`` span."""
+    multi = _multi_speaker({c.speaker for c in cues})
+    blocks = []
+    for c in cues:
+        voice = f"<v {_vtt_escape(c.speaker)}>" if multi and c.speaker else ""
+        blocks.append(
+            f"{format_timestamp(c.start_ms, sep='.')} --> {format_timestamp(c.end_ms, sep='.')}\n"
+            f"{voice}{_vtt_escape(c.text)}\n"
+        )
     return "WEBVTT\n\n" + "\n".join(blocks)
 
 

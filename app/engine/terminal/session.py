@@ -8,6 +8,7 @@ resizes and markers. The animation replays a session; it never runs anything.
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -16,6 +17,10 @@ from app.engine.model import Diagnostic
 
 Reveal = Literal["instant", "typewriter", "fade", "decrypt"]
 REVEALS: tuple[str, ...] = ("instant", "typewriter", "fade", "decrypt")
+Keystroke = Literal["key", "space", "enter"]
+
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|.)", re.S)
+"""An escape sequence (SGR, cursor save/restore): styling, not a key the viewer hears."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,37 @@ class Session:
     @property
     def markers(self) -> list[tuple[int, str]]:
         return [(e.ms, e.marker) for e in self.events if e.marker is not None]
+
+    def keystrokes(self) -> list[tuple[int, Keystroke]]:
+        """``(ms, kind)`` of every key pressed in the session, for the typing sound.
+
+        A keystroke is a ``key`` event: a typed character (``space`` for a blank), a new
+        line (``enter``: a code view's line break, a tape's Enter) or an editor's
+        auto-indent (one ``space``). An empty key event is a pause before typing, except
+        right before a block's ``\\r\\n``: that is the Enter of a typed command.
+        """
+        out: list[tuple[int, Keystroke]] = []
+        events = self.events
+        for i, e in enumerate(events):
+            if not e.key:
+                continue
+            text = _ESCAPE.sub("", e.data)
+            if not text:
+                after = events[i + 1] if i + 1 < len(events) else None
+                if (
+                    after is not None
+                    and not after.key
+                    and after.ms == e.ms
+                    and after.data.startswith("\r\n")
+                ):
+                    out.append((e.ms, "enter"))
+            elif text[0] in "\r\n":
+                out.append((e.ms, "enter"))
+            elif text[0] == " ":
+                out.append((e.ms, "space"))
+            else:
+                out.append((e.ms, "key"))
+        return out
 
     def retimed(self, duration_ms: int) -> Session:
         """The same session lasting ``duration_ms``: keystroke waits stretch to fit.

@@ -98,7 +98,17 @@ def test_speech_is_audible_where_placed_and_silent_between(
     gap_start = frames_to_samples(clips[0].end, tl.fps) + 4800
     gap_end = frames_to_samples(clips[1].start, tl.fps) - 4800
     assert gap_end - gap_start > 48000  # the 2 s pause and the terminal sit between the lines
-    assert _rms_db(mono[gap_start:gap_end]) < -60
+    terminal = next(c for t in tl.tracks if t.kind == "terminal" for c in t.clips)
+    typing_from = frames_to_samples(terminal.start, tl.fps)
+    assert gap_start < typing_from < gap_end
+    assert _rms_db(mono[gap_start:typing_from]) < -60  # the pause is silent
+    speech = min(
+        _rms_db(mono[frames_to_samples(c.start, tl.fps) : frames_to_samples(c.end, tl.fps)])
+        for c in clips
+    )
+    assert (
+        -60 < _rms_db(mono[typing_from:gap_end]) < speech - 15
+    )  # key clicks, well under the speech
     assert _rms_db(mono[: frames_to_samples(clips[0].start, tl.fps) - 4800]) < -60
 
 
@@ -118,7 +128,10 @@ def test_captions_start_within_one_frame_of_their_speech(short_render: RealRende
     srt = short_render.output.with_suffix(".srt").read_text("utf-8")
     vtt = short_render.output.with_suffix(".vtt").read_text("utf-8")
     assert vtt.startswith("WEBVTT\n")
-    assert "Every frame lands where the timeline says it should." in srt
+    assert "Every frame lands where the timeline says it should." in " ".join(
+        srt.split()
+    )  # on two lines
+    assert all(len(line) <= 42 for line in srt.splitlines())
     for text in (srt, vtt):
         cues = _cue_starts(text)
         assert len(cues) == len(starts)
