@@ -156,10 +156,8 @@ def block_timing(beat: TerminalBeat | CodeBeat) -> tuple[int, int]:
         session = terminal_session(beat, theme, seed=beat.line)
     else:
         session = code_session(beat, theme, seed=beat.line)
-    keys = [e.ms for e in session.events if e.key]
-    last = max(keys, default=0)
-    enter = next((e.ms for e in session.events if e.ms >= last and e.data == "\r\n"), last)
-    return max(1, session.duration_ms), (enter if keys else 0)
+    strokes = session.keystrokes()
+    return max(1, session.duration_ms), (strokes[-1][0] if strokes else 0)
 
 
 # --------------------------------------------------------------------------- the builder
