@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
+import numpy as np
 
 from app.engine.jobs.progress import Progress
-from app.engine.model.time import frames_to_samples
+from app.engine.model.time import frames_to_samples, ms_to_frames
+from app.engine.motion.thumbnail import content_score, fitted_image
 from app.engine.render.compositor import Compositor
 from app.engine.render.encoder import Encoder
 from app.engine.render.mix import mix_timeline
@@ -28,8 +29,9 @@ from app.engine.render.presets import Preset, for_aspect, get_preset
 from app.engine.render.sidecars import (
     caption_cues,
     chapters_file_text,
-    colourfulness,
+    content_only,
     description_text,
+    jpeg_under_limit,
     srt_text,
     thumbnail_candidates,
     thumbnail_jpeg,
@@ -39,6 +41,7 @@ from app.engine.render.sidecars import (
 )
 from app.engine.timeline import Timeline
 from app.engine.visuals.base import unpremultiply
+from app.engine.visuals.service import VisualError, load_image
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +103,14 @@ def write_sidecars(
     *,
     title: str,
     description: str,
-    compositor: Compositor | None = None,
+    thumbnail_image: Path | None = None,
+    thumbnail_ms: int | None = None,
 ) -> tuple[dict[str, Path], str | None]:
-    """Captions, the chapters block and the thumbnail beside ``output``."""
+    """Captions, the chapters block and the thumbnail beside ``output``.
+
+    The thumbnail is the user's own image when ``thumbnail_image`` is given, else the
+    frame at ``thumbnail_ms``, else the frame with the most to see, with the title on it.
+    """
     paths = sidecar_paths(output)
     cues = caption_cues(timeline)
     write_atomic(paths["srt"], srt_text(cues).encode("utf-8"))
@@ -110,19 +118,41 @@ def write_sidecars(
     text = chapters_file_text(description, timeline)
     write_atomic(paths["chapters"], text.encode("utf-8"))
     note = text.strip() if text.startswith("No chapters") else None
-    thumb = compositor or Compositor(
-        timeline, width=1280 if timeline.width >= timeline.height else 720
+    write_atomic(
+        paths["thumbnail"], thumbnail_bytes(timeline, title, thumbnail_image, thumbnail_ms)
     )
-    best, best_score = None, -1.0
-    for n in thumbnail_candidates(timeline):
-        image = thumb.frame(n).image
-        small = cv2.resize(image[:, :, :3], (160, max(1, 160 * image.shape[0] // image.shape[1])))
-        score = colourfulness(small)
-        if score > best_score:
-            best, best_score = image[:, :, :3].copy(), score
-    if best is not None:
-        write_atomic(paths["thumbnail"], thumbnail_jpeg(best, title))
     return paths, note
+
+
+def thumbnail_bytes(
+    timeline: Timeline, title: str, image: Path | None = None, at_ms: int | None = None
+) -> bytes:
+    """The thumbnail JPEG for a timeline (see :func:`write_sidecars`)."""
+    if image is not None:
+        try:
+            picture = load_image(image)
+        except VisualError:
+            picture = None
+        if picture is not None:
+            return jpeg_under_limit(fitted_image(np.ascontiguousarray(picture[:, :, :3])))
+    content = content_only(timeline)
+    comp = Compositor(content, width=1280 if timeline.width >= timeline.height else 720)
+    try:
+        if at_ms is not None:
+            frame = min(max(0, ms_to_frames(at_ms, timeline.fps)), max(0, timeline.duration - 1))
+            best = comp.rgb(frame).copy()
+        else:
+            best, best_score = None, -1.0
+            for n in thumbnail_candidates(timeline):
+                rgb = comp.rgb(n)
+                score = content_score(rgb)
+                if score > best_score:
+                    best, best_score = rgb.copy(), score
+    finally:
+        comp.close()
+    if best is None:
+        best = np.zeros((720, 1280, 3), np.uint8)
+    return thumbnail_jpeg(best, title, comp.ctx.style)
 
 
 def render_timeline(
@@ -138,6 +168,8 @@ def render_timeline(
     watermark: Path | None = None,
     sidecars: bool = True,
     jobs: int = 2,
+    thumbnail_image: Path | None = None,
+    thumbnail_ms: int | None = None,
 ) -> RenderResult:
     """Encode ``timeline`` to ``output`` with a preset; raises :class:`RenderError` or ``Cancelled``."""
     started = time.monotonic()
@@ -198,7 +230,14 @@ def render_timeline(
         paths: dict[str, Path] = {}
         note = None
         if sidecars:
-            paths, note = write_sidecars(snap, output, title=title, description=description)
+            paths, note = write_sidecars(
+                snap,
+                output,
+                title=title,
+                description=description,
+                thumbnail_image=thumbnail_image,
+                thumbnail_ms=thumbnail_ms,
+            )
         os.replace(tmp, output)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -102,6 +102,10 @@ def render_script(
         burn_captions=burn_captions,
         watermark=watermark,
         jobs=jobs,
+        thumbnail_image=Path(s.thumbnail_resolved)
+        if (s := script.settings).thumbnail_resolved
+        else None,
+        thumbnail_ms=script.settings.thumbnail_ms,
     )
     return ScriptRender(
         render=rendered,

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image
 
 from app.engine.model.time import SAMPLE_RATE, format_timestamp, frames_to_ms
+from app.engine.motion.styles import Style, resolve_style
+from app.engine.motion.thumbnail import design
 from app.engine.script import NARRATOR
 from app.engine.timeline import SpeechSource, Timeline
-from app.engine.visuals.text import paste, text_block
 
 MIN_CHAPTERS = 3
 MIN_CHAPTER_MS = 10_000
@@ -560,55 +560,48 @@ def chapters_file_text(description: str, timeline: Timeline) -> str:
 # ----------------------------------------------------------------------------- thumbnail
 
 
-def colourfulness(rgb: np.ndarray) -> float:
-    """Hasler and Süsstrunk's colourfulness plus contrast: how striking a frame looks."""
-    f = rgb.astype(np.float32)
-    rg = f[:, :, 0] - f[:, :, 1]
-    yb = 0.5 * (f[:, :, 0] + f[:, :, 1]) - f[:, :, 2]
-    colour = float(
-        np.sqrt(rg.std() ** 2 + yb.std() ** 2) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2)
-    )
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    return colour + 0.5 * float(grey.std())
+CONTENT_TRACKS = frozenset({"visual", "overlay", "terminal"})
+"""What a thumbnail frame is made of: the picture and the views, without words or titles."""
 
 
 def thumbnail_candidates(timeline: Timeline, count: int = 8) -> list[int]:
-    """Frames worth considering: a little into each chapter, or spread over the video."""
+    """Frames worth considering: finished windows and cards, the user's own pictures,
+    and a little into each chapter."""
     duration = max(1, timeline.duration)
     fps = timeline.fps
-    picks = [min(duration - 1, c.start + int(fps * 3)) for c in timeline.chapters]
+    picks: list[int] = []
+    for track in timeline.tracks:
+        if track.kind == "terminal":
+            picks += [c.start + c.length * 4 // 5 for c in track.clips]
+        elif track.kind == "visual":
+            picks += [
+                c.start + c.length // 2 for c in track.clips if c.source.kind in ("image", "video")
+            ]
+    picks += [min(duration - 1, c.start + int(fps * 3)) for c in timeline.chapters]
     if len(picks) < count:
         picks += [duration * (i + 1) // (count + 1) for i in range(count)]
-    return sorted(set(picks))[: max(count, len(timeline.chapters))]
+    return sorted({min(duration - 1, max(0, p)) for p in picks})
 
 
-def thumbnail_jpeg(frame_rgb: np.ndarray, title: str) -> bytes:
-    """A 1280x720 JPEG under 2 MB: the frame filling the picture, the title over it."""
-    tw, th = THUMB_SIZE
-    h, w = frame_rgb.shape[:2]
-    if w / h < tw / th:  # vertical video: blurred fill behind the whole frame
-        scale = tw / w
-        back = cv2.resize(frame_rgb, (tw, max(th, round(h * scale))), interpolation=cv2.INTER_AREA)
-        y0 = (back.shape[0] - th) // 2
-        canvas = cv2.GaussianBlur(back[y0 : y0 + th], (0, 0), 18)
-        canvas = (canvas.astype(np.float32) * 0.55).astype(np.uint8)
-        fg = cv2.resize(frame_rgb, (round(w * th / h), th), interpolation=cv2.INTER_AREA)
-        x0 = (tw - fg.shape[1]) // 2
-        canvas[:, x0 : x0 + fg.shape[1]] = fg
-    else:
-        scale = max(tw / w, th / h)
-        fitted = cv2.resize(
-            frame_rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
-        )
-        x0, y0 = (fitted.shape[1] - tw) // 2, (fitted.shape[0] - th) // 2
-        canvas = np.ascontiguousarray(fitted[y0 : y0 + th, x0 : x0 + tw])
-    # Darken the lower half so the title reads on any picture.
-    ramp = np.clip((np.arange(th, dtype=np.float32) / th - 0.35) / 0.65, 0, 1) * 0.65
-    canvas = (canvas.astype(np.float32) * (1 - ramp)[:, None, None]).astype(np.uint8)
-    if title:
-        block = text_block(title, 104, int(tw * 0.9))
-        paste(canvas, block, (tw - block.shape[1]) // 2, th - block.shape[0] - 48)
-    image = Image.fromarray(canvas, mode="RGB")
+def content_only(timeline: Timeline) -> Timeline:
+    """A copy showing only the picture and the views (no words, titles, names or captions)."""
+    snap = timeline.snapshot()
+    for track in snap.tracks:
+        if track.kind not in CONTENT_TRACKS:
+            track.enabled = False
+    snap.burn_captions = False
+    return snap
+
+
+def thumbnail_jpeg(frame_rgb: np.ndarray, title: str, style: Style | None = None) -> bytes:
+    """A 1280x720 JPEG under 2 MB: the frame, a shade of the style's colour, the short title."""
+    return jpeg_under_limit(design(frame_rgb, title, style or resolve_style()))
+
+
+def jpeg_under_limit(rgb: np.ndarray) -> bytes:
+    """JPEG bytes under YouTube's 2 MB thumbnail limit (quality lowered until it fits)."""
+    image = Image.fromarray(rgb, mode="RGB")
+    data = b""
     for quality in (92, 85, 75, 60):
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=quality, optimize=True)
