@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from app.cli import UserError
@@ -92,6 +93,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             render_bar.close(render_progress.state())
         else:
             voice_bar.close()
+    for warning in done.warnings:
+        print(warning.format(str(args.script)), file=sys.stderr)
     r = done.render
     print(f"wrote {r.output} ({r.width}x{r.height}, {r.duration_ms / 1000:.1f} s, {r.preset})")
     print(

@@ -94,7 +94,7 @@ class Stage:
         s = self.safe
         if self.vertical:
             h = round(self.height * 0.15)
-            return Rect(s.x, s.bottom - h, s.w, h)
+            return Rect(s.x, s.bottom - h - self.px(2), s.w, h)
         h = round(self.height * 0.15)
         badge = self.px(12)
         x = s.x + badge + self.px(3)
@@ -129,18 +129,33 @@ class Stage:
         s = self.safe
         top = self.title_band.bottom + self.px(1.5)
         if self.vertical:
-            # Views may use the full width: the Shorts buttons sit lower, beside captions.
+            # Windows may use the full width above 46% of the height: the Shorts buttons
+            # (like, comment, share) sit lower down the right edge.
             x = round(self.width * 0.04)
-            bottom = self.speaker_anchor.y - self.px(2)
+            bottom = min(self.speaker_anchor.y - self.px(2), round(self.height * 0.46))
             return Rect(x, top, self.width - 2 * x, bottom - top)
         bottom = self.caption_area.y - self.px(1.5)
         return Rect(s.x, top, s.w, bottom - top)
 
     @property
-    def words_area(self) -> Rect:
-        """The spoken words shown large over a bare background."""
+    def card_area(self) -> Rect:
+        """Where list slides, tables, quotes and callouts go: the view area, kept inside
+        the safe area's width in a Short."""
         v = self.view_area
-        pad = round(v.w * (0.02 if self.vertical else 0.06))
+        if self.vertical:
+            s = self.safe
+            return Rect(s.x, v.y, s.w, v.h)
+        return v
+
+    @property
+    def words_area(self) -> Rect:
+        """The spoken words shown large over a bare background (inside the safe area)."""
+        v = self.view_area
+        if self.vertical:
+            s = self.safe
+            top = self.title_band.bottom + self.px(5)
+            return Rect(s.x, top, s.w, self.speaker_anchor.y - self.px(3) - top)
+        pad = round(v.w * 0.06)
         return Rect(v.x + pad, v.y + round(v.h * 0.08), v.w - 2 * pad, round(v.h * 0.84))
 
 

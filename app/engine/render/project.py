@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.engine.jobs.progress import Progress
+from app.engine.model.diagnostic import Diagnostic, Severity
 from app.engine.model.script import Script
 from app.engine.render.pipeline import RenderError, RenderResult, render_timeline
 from app.engine.render.presets import DEFAULT_PRESET, for_aspect, get_preset
 from app.engine.store import Store
 from app.engine.timeline import Timeline, auto_layout
+from app.engine.timeline.layout import block_diagnostics
 
 
 @dataclass
@@ -31,6 +33,8 @@ class ScriptRender:
     cache_hits: int
     cost_usd: float
     synthesis_s: float
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """The script's warnings and what the terminal engine cut, for the user to read."""
 
 
 def load_script_checked(path: Path) -> Script:
@@ -115,4 +119,6 @@ def render_script(
         cache_hits=result.cache_hits,
         cost_usd=result.cost_usd,
         synthesis_s=synthesis_s,
+        warnings=[d for d in script.diagnostics if d.severity is Severity.WARNING]
+        + block_diagnostics(script),
     )

@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 from uuid import uuid4
 
+from app.engine.model.diagnostic import Diagnostic, Severity
 from app.engine.model.script import (
     CalloutBeat,
     CodeBeat,
@@ -74,6 +75,7 @@ from app.engine.timeline.sources import (
 )
 
 if TYPE_CHECKING:
+    from app.engine.terminal.session import Session
     from app.engine.voice.service import SynthesisResult
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,8 @@ class LayoutOptions:
     """A badge stays through a gap shorter than this before the same speaker's next line."""
     words_min_ms: int = 700
     """Spoken words are shown large only for stretches at least this long."""
+    words_bridge_ms: int = 1_200
+    """... and stay up through a gap this short before the next phrase."""
     ken_burns_zoom: float = 1.08
     music_gain_db: float = -18.0
     caption_max_chars: int = 70
@@ -142,20 +146,38 @@ def _seed(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:4], "big")
 
 
+def _session(beat: TerminalBeat | CodeBeat) -> Session:
+    from app.engine.terminal.beats import code_session, terminal_session
+    from app.engine.terminal.themes import load_theme
+
+    theme = load_theme(None)
+    if isinstance(beat, TerminalBeat):
+        return terminal_session(beat, theme, seed=beat.line)
+    return code_session(beat, theme, seed=beat.line)
+
+
+def block_diagnostics(script: Script) -> list[Diagnostic]:
+    """What the terminal engine had to say about the script's blocks (cuts of huge output),
+    named with the script's file so the user can find them."""
+    out: list[Diagnostic] = []
+    for beat in script.beats():
+        if isinstance(beat, TerminalBeat | CodeBeat):
+            try:
+                found = _session(beat).diagnostics
+            except Exception as exc:  # a block the engine cannot read is reported, not raised
+                found = [Diagnostic(line=beat.line, severity=Severity.WARNING,
+                                    message=f"this block cannot be animated ({exc})")]  # fmt: skip
+            out += [d.model_copy(update={"file": d.file or script.path}) for d in found]
+    return out
+
+
 def block_timing(beat: TerminalBeat | CodeBeat) -> tuple[int, int]:
     """A block's natural length and the time of its last keystroke, in milliseconds.
 
     Built from the typed session alone (no drawing), so laying out a long script is quick.
     A block that types nothing reports 0 for its last keystroke.
     """
-    from app.engine.terminal.beats import code_session, terminal_session
-    from app.engine.terminal.themes import load_theme
-
-    theme = load_theme(None)
-    if isinstance(beat, TerminalBeat):
-        session = terminal_session(beat, theme, seed=beat.line)
-    else:
-        session = code_session(beat, theme, seed=beat.line)
+    session = _session(beat)
     strokes = session.keystrokes()
     return max(1, session.duration_ms), (strokes[-1][0] if strokes else 0)
 
@@ -331,16 +353,22 @@ class _Layout:
                         else self.opt.speaker_change_gap_ms
                     )
                     self.cursor += self.frames(gap)
-                if pending_card is not None:
+                heading = ""
+                if pending_card is not None and _heads_list(pending_card, beat, state):
+                    # A ### heading right before a list becomes the list slide's title.
+                    state.views.remove(pending_card)
+                    assert isinstance(pending_card.source, SlideSource)
+                    heading = pending_card.source.text
+                elif pending_card is not None:
                     self.cursor = max(
                         self.cursor, pending_card.start + self.frames(self.opt.card_lead_ms)
                     )
-                    pending_card = None
+                pending_card = None
                 start, length = self.place_speech(state, beat)
                 if pending_sync is not None:
                     self.place_block(state, pending_sync, start, play_frames=length)
                     pending_sync = None
-                self.show_speech(state, beat, start, length)
+                self.show_speech(state, beat, start, length, heading)
                 self.cursor = start + length
                 self.last_speaker = beat.speaker
                 last_timed = "speech"
@@ -480,7 +508,9 @@ class _Layout:
         self.add("caption", clip)
         state.phrases.append(clip)
 
-    def show_speech(self, state: _SceneState, beat: SpeechBeat, start: int, length: int) -> None:
+    def show_speech(
+        self, state: _SceneState, beat: SpeechBeat, start: int, length: int, heading: str = ""
+    ) -> None:
         """A spoken list item or quote also appears on its card."""
         shown = beat.shown
         if shown is None:
@@ -492,7 +522,7 @@ class _Layout:
             item = SlideItem(text=beat.caption or beat.text, marker=shown.marker,
                              depth=shown.depth, emphasis=beat.emphasis)  # fmt: skip
             if view is None:
-                slide = SlideSource(variant="list", items=[item], line=shown.group)
+                slide = SlideSource(variant="list", title=heading, items=[item], line=shown.group)
                 view = _View(start, slide, shown.group, min_end=end)
                 state.views.append(view)
                 state.cards[key] = view
@@ -704,21 +734,30 @@ class _Layout:
                 until = visuals[k + 1].start if k + 1 < len(visuals) else end
                 covered.append((visual.start, until))
         shortest = self.frames(self.opt.words_min_ms)
+        bridge = self.frames(self.opt.words_bridge_ms)
+        pieces: list[tuple[int, int, Clip]] = []
         for phrase in state.phrases:
             for s, e in _uncovered(phrase.start, phrase.end, covered):
-                if e - s < shortest:
-                    continue
-                self.add(
-                    "words",
-                    phrase.model_copy(
-                        update={
-                            "id": uuid4(),
-                            "start": s,
-                            "length": e - s,
-                            "source_in": s - phrase.start,
-                        }
-                    ),
-                )
+                if e - s >= shortest:
+                    pieces.append((s, e, phrase))
+        pieces.sort(key=lambda p: p[0])
+        for k, (s, e, phrase) in enumerate(pieces):
+            if k + 1 < len(pieces):
+                nxt = pieces[k + 1][0]
+                # Hold the words through a short gap instead of flashing the background.
+                if 0 < nxt - e <= bridge and _uncovered(e, nxt, covered) == [(e, nxt)]:
+                    e = nxt
+            self.add(
+                "words",
+                phrase.model_copy(
+                    update={
+                        "id": uuid4(),
+                        "start": s,
+                        "length": e - s,
+                        "source_in": s - phrase.start,
+                    }
+                ),
+            )
 
     def add_scene_title(self, state: _SceneState, end: int) -> None:
         """The heading, large at the scene's start, then a small chapter tag until its end."""
@@ -856,6 +895,17 @@ _TRACK_NAMES: dict[str, str] = {
 }
 
 
+def _heads_list(card: _View, beat: SpeechBeat, state: _SceneState) -> bool:
+    """True when ``card`` is a callout just before the first item of a new list."""
+    return (
+        isinstance(card.source, SlideSource)
+        and card.source.variant == "callout"
+        and beat.shown is not None
+        and beat.shown.kind == "list_item"
+        and (beat.shown.kind, beat.shown.group) not in state.cards
+    )
+
+
 def _uncovered(start: int, end: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The parts of ``[start, end)`` outside every covered span."""
     parts = [(start, end)]
@@ -913,4 +963,11 @@ def auto_layout(
     ).build()
 
 
-__all__ = ["LayoutOptions", "auto_layout", "block_timing", "captions_burned", "default_size"]
+__all__ = [
+    "LayoutOptions",
+    "auto_layout",
+    "block_diagnostics",
+    "block_timing",
+    "captions_burned",
+    "default_size",
+]

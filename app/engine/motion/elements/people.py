@@ -56,8 +56,8 @@ class NamePlate(Element):
         name_colour = colour if contrast(colour, surface) >= 3.0 else style.text
         name_style = fit_size(
             source.name.upper(),
-            TextStyle(px=round(rect.h * 0.46), family=style.font, weight="bold", fill=name_colour,
-                      tracking=0.08),
+            TextStyle(px=round(rect.h * 0.5), family=style.font, weight="bold", fill=name_colour,
+                      tracking=0.04),
             rect.w - st.px(5), round(rect.h * 0.6), max_lines=1, min_px=max(10, rect.h // 4),
         )  # fmt: skip
         name = render_text(source.name.upper(), name_style)

@@ -25,7 +25,7 @@ class _Card(Element):
 
     def __init__(self, source: Any, ctx: Context) -> None:
         super().__init__(source, ctx)
-        self.area = ctx.stage.view_area
+        self.area = ctx.stage.card_area
         self.enter, self.leave = ctx.frames(ENTER_MS), ctx.frames(LEAVE_MS)
         self.pad = ctx.stage.px(3.5)
         self.radius = ctx.stage.px(2)

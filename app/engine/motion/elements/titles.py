@@ -161,23 +161,23 @@ class SceneTitle(Element):
         gap = max(4, heading.px // 3)
         h = max([title.height, *[p.shape[0] for p in parts]])
         w = sum(p.shape[1] for p in parts) + title.width + gap * len(parts)
-        pad = st.px(1.2) if tag else 0
-        canvas = np.zeros((h + 2 * pad, w + 2 * pad + (st.px(1.2) if tag else 0), 4), np.uint8)
-        if tag:
-            bg = draw.rounded_rect(
-                canvas.shape[1],
-                canvas.shape[0],
-                canvas.shape[0] // 2,
-                mix(style.background, style.surface, 0.5),
-                0.72,
-            )
-            draw.over(canvas, bg, 0, 0)
-        x = pad + (st.px(0.6) if tag else 0)
+        # A backing panel keeps the title readable over any picture.
+        pad = st.px(1.2) if tag else max(4, heading.px // 4)
+        extra = st.px(1.2) if tag else heading.px // 3
+        canvas = np.zeros((h + 2 * pad, w + 2 * pad + extra, 4), np.uint8)
+        bg = draw.rounded_rect(
+            canvas.shape[1],
+            canvas.shape[0],
+            canvas.shape[0] // 2 if tag else max(4, heading.px // 4),
+            mix(style.background, style.surface, 0.5),
+            0.72 if tag else 0.62,
+        )
+        draw.over(canvas, bg, 0, 0)
+        x = pad + (st.px(0.6) if tag else heading.px // 6)
         for p in parts:
             draw.over(canvas, p, x, pad + (h - p.shape[0]) // 2)
             x += p.shape[1] + gap
-        first_line_offset = 0
-        draw.over(canvas, title.pixels, x, pad + (h - title.height) // 2 + first_line_offset)
+        draw.over(canvas, title.pixels, x, pad + (h - title.height) // 2)
         return canvas
 
     def _phase(self, frame: int, length: int) -> tuple[str, float]:
