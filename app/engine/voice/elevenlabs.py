@@ -20,6 +20,13 @@ from typing import Any
 import httpx
 
 from app.engine.audio.io import AudioDecodeError, decode_audio, pcm16_to_float
+from app.engine.net.http import (
+    error_body,
+    is_retryable,
+    make_client,
+    retry_after_s,
+    transport_errors,
+)
 from app.engine.secrets import get_api_key
 from app.engine.voice.base import (
     PermanentVoiceError,
@@ -31,13 +38,6 @@ from app.engine.voice.base import (
     VoiceInfo,
     VoiceProvider,
     WordTiming,
-)
-from app.engine.voice.http import (
-    error_body,
-    is_retryable,
-    make_client,
-    retry_after_s,
-    transport_errors,
 )
 
 TIER_CONCURRENCY = {"free": 2, "starter": 3, "creator": 5, "pro": 10, "scale": 15, "business": 15}
@@ -115,7 +115,7 @@ class ElevenLabsProvider(VoiceProvider):
         raise PermanentVoiceError(text, provider=self.name, code=code or f"http_{status}", status=status, scope="line")
 
     def _get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
-        with transport_errors(self.name):
+        with transport_errors(self.name, TransientVoiceError):
             response = self._client.get(path, headers=self._headers(), params=params)
         self._raise_for(response)
         try:
@@ -184,7 +184,7 @@ class ElevenLabsProvider(VoiceProvider):
             body["next_text"] = request.next_text
         path = f"/v1/text-to-speech/{request.voice_id}" + ("/with-timestamps" if self._timestamps else "")
         accept = "application/json" if self._timestamps else ("audio/mpeg" if self._format.startswith("mp3") else "*/*")
-        with transport_errors(self.name), self._client.stream(
+        with transport_errors(self.name, TransientVoiceError), self._client.stream(
             "POST",
             path,
             params={"output_format": self._format},

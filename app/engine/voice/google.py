@@ -16,6 +16,13 @@ from typing import Any
 import httpx
 
 from app.engine.audio.io import AudioDecodeError, decode_audio
+from app.engine.net.http import (
+    error_body,
+    is_retryable,
+    make_client,
+    retry_after_s,
+    transport_errors,
+)
 from app.engine.secrets import get_api_key
 from app.engine.voice.align import reference_word_timings
 from app.engine.voice.base import (
@@ -25,13 +32,6 @@ from app.engine.voice.base import (
     TransientVoiceError,
     VoiceInfo,
     VoiceProvider,
-)
-from app.engine.voice.http import (
-    error_body,
-    is_retryable,
-    make_client,
-    retry_after_s,
-    transport_errors,
 )
 
 USD_PER_MILLION = {"standard": 4.0, "wavenet": 4.0, "neural2": 16.0, "polyglot": 16.0, "news": 16.0, "studio": 160.0, "chirp": 30.0}
@@ -128,7 +128,7 @@ class GoogleProvider(VoiceProvider):
         return self._concurrency
 
     def list_voices(self) -> list[VoiceInfo]:
-        with transport_errors(self.name):
+        with transport_errors(self.name, TransientVoiceError):
             response = self._client.get("/v1/voices", params=self._params({"languageCode": self._language}))
         self._raise_for(response)
         data: Any = response.json()
@@ -165,7 +165,7 @@ class GoogleProvider(VoiceProvider):
                 "pitch": min(20.0, max(-20.0, s.pitch)),
             },
         }
-        with transport_errors(self.name):
+        with transport_errors(self.name, TransientVoiceError):
             response = self._client.post("/v1/text:synthesize", params=self._params(), json=body)
         self._raise_for(response)
         try:
