@@ -99,10 +99,16 @@ def transport_errors(provider: str, error: TransientFactory) -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise error(f"{provider} did not answer in time ({type(exc).__name__})", provider=provider, code="timeout") from exc
+        raise error(
+            f"{provider} did not answer in time ({type(exc).__name__})",
+            provider=provider,
+            code="timeout",
+        ) from exc
     except (httpx.TransportError, httpx.DecodingError) as exc:
         raise error(
-            f"connection to {provider} failed: {redact(str(exc)) or type(exc).__name__}", provider=provider, code="connection"
+            f"connection to {provider} failed: {redact(str(exc)) or type(exc).__name__}",
+            provider=provider,
+            code="connection",
         ) from exc
 
 
@@ -123,7 +129,9 @@ class DownloadTooLarge(Exception):
     """A download grew past the caller's limit; nothing was kept."""
 
 
-def read_capped(response: httpx.Response, max_bytes: int, *, check: Callable[[], None] | None = None) -> bytes:
+def read_capped(
+    response: httpx.Response, max_bytes: int, *, check: Callable[[], None] | None = None
+) -> bytes:
     """The body of a streamed ``response``, refusing more than ``max_bytes``.
 
     ``check`` runs between chunks (a job's cancel check), so a long download stops
@@ -132,7 +140,9 @@ def read_capped(response: httpx.Response, max_bytes: int, *, check: Callable[[],
     """
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise DownloadTooLarge(f"the file is {int(declared):,} bytes; at most {max_bytes:,} are accepted")
+        raise DownloadTooLarge(
+            f"the file is {int(declared):,} bytes; at most {max_bytes:,} are accepted"
+        )
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes(1 << 16):

@@ -85,7 +85,9 @@ class Backoff:
     :meth:`give_up` builds the error raised (subclasses raise their own kind).
     """
 
-    def __init__(self, what: str, policy: RetryPolicy, sleep: Sleep | None, progress: Progress | None) -> None:
+    def __init__(
+        self, what: str, policy: RetryPolicy, sleep: Sleep | None, progress: Progress | None
+    ) -> None:
         self.what = what
         self.policy = policy
         self.progress = progress
@@ -98,7 +100,9 @@ class Backoff:
         self.failures = 0
 
     def give_up(self, reason: str) -> Exception:
-        return GaveUp(f"{self.what} failed {self.failures} times in a row (last: {reason}); try again later")
+        return GaveUp(
+            f"{self.what} failed {self.failures} times in a row (last: {reason}); try again later"
+        )
 
     def failed(self, reason: str, retry_after: float | None = None) -> None:
         """Wait before the next try, or raise when the tries are used up."""

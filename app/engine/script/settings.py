@@ -20,6 +20,7 @@ KNOWN_KEYS = (
     "music",
     "characters",
     "budget",
+    "visuals",
 )
 CHARACTER_KEYS = ("voice", "fallback", "speed", "pitch", "stability", "similarity_boost", "style")
 # YAML 1.1 reads an unquoted 16:9 as a base-60 number.
@@ -85,7 +86,30 @@ class SettingsReader:
             s.music = _text(data["music"]) or None
         if "budget" in data and data["budget"] is not None:
             s.budget_usd = self._budget(data["budget"])
+        if "visuals" in data and data["visuals"] is not None:
+            s.visuals = self._visuals(data["visuals"])
         return s
+
+    def _visuals(self, value: Any) -> list[str]:
+        from app.engine.visuals.providers import provider_names
+
+        items = [t.strip() for t in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(items, list):
+            self._warn(("visuals",), "visuals should list providers like `visuals: [pexels, procedural]`; "
+                       "the default chain is used.")
+            return []
+        known = provider_names()
+        chain: list[str] = []
+        for item in items:
+            name = _text(item).strip().lower()
+            if not name:
+                continue
+            if name not in known:
+                self._warn(("visuals",), f"unknown visual provider `{name}` in visuals; it is skipped. "
+                           f"Known: {', '.join(known)}.")
+            elif name not in chain:
+                chain.append(name)
+        return chain
 
     def _tags(self, value: Any) -> list[str]:
         if isinstance(value, str):
