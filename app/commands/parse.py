@@ -91,7 +91,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
             others = len(script.diagnostics) - errors
             for d in script.diagnostics:
                 print(d.format(str(args.script)), file=sys.stderr)
-            print(f"{_count(errors, 'error')}, {_count(others, 'warning or note', 'warnings or notes')}",
-                  file=sys.stderr)
+            print(
+                f"{_count(errors, 'error')}, {_count(others, 'warning or note', 'warnings or notes')}",
+                file=sys.stderr,
+            )
     sys.stdout.flush()
     return EXIT_ERROR if script.has_errors else EXIT_OK

@@ -21,7 +21,9 @@ def _fmt_eta(seconds: float | None) -> str:
 class ProgressBar:
     """Draws ``[#####.....]  42%  ETA 01:03  message`` at most ten times a second."""
 
-    def __init__(self, progress: Progress, label: str, stream: TextIO | None = None, width: int = 30) -> None:
+    def __init__(
+        self, progress: Progress, label: str, stream: TextIO | None = None, width: int = 30
+    ) -> None:
         self._stream = stream or sys.stderr
         self._label = label
         self._width = width

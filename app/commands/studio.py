@@ -13,10 +13,20 @@ from app.cli import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser("studio", help="open the desktop studio (the default with no subcommand)")
-    p.add_argument("script", nargs="?", type=Path, help="a script to open (default: the last project)")
-    p.add_argument("--print-startup", action="store_true", help="print seconds to a shown window (for benchmarks)")
-    p.add_argument("--quit-after-show", action="store_true", help="close as soon as the window is shown")
+    p = subparsers.add_parser(
+        "studio", help="open the desktop studio (the default with no subcommand)"
+    )
+    p.add_argument(
+        "script", nargs="?", type=Path, help="a script to open (default: the last project)"
+    )
+    p.add_argument(
+        "--print-startup",
+        action="store_true",
+        help="print seconds to a shown window (for benchmarks)",
+    )
+    p.add_argument(
+        "--quit-after-show", action="store_true", help="close as soon as the window is shown"
+    )
     p.set_defaults(func=run)
 
 
@@ -26,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     if script is not None and not script.is_file():
         raise UserError(f"{script}: no such script file (give the path to a .md script)")
     headless = sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
     )
     if headless:
         raise UserError(

@@ -24,23 +24,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "or a folder of PNG frames.",
     )
     p.add_argument("input", type=Path, help="a .cast, .tape or .md file")
-    p.add_argument("-o", "--output", type=Path, help="OUT.mp4, OUT.mov, OUT.webm or a folder for PNG frames")
-    p.add_argument("--theme", help=f"a theme name ({', '.join(list_themes())}) or an xterm.js theme .json")
+    p.add_argument(
+        "-o", "--output", type=Path, help="OUT.mp4, OUT.mov, OUT.webm or a folder for PNG frames"
+    )
+    p.add_argument(
+        "--theme", help=f"a theme name ({', '.join(list_themes())}) or an xterm.js theme .json"
+    )
     p.add_argument("--size", default=None, help="WIDTHxHEIGHT in pixels (default 1920x1080)")
     p.add_argument("--fps", default="30", help="frames per second (default 30)")
-    p.add_argument("--transparent", action="store_true", help="leave everything outside the window fully transparent")
-    p.add_argument("--margin-color", help="colour around the window, e.g. #1e1e2e (default: the theme's background, darker)")
-    p.add_argument("--no-chrome", action="store_true", help="no window title bar, shadow or rounded corners")
+    p.add_argument(
+        "--transparent",
+        action="store_true",
+        help="leave everything outside the window fully transparent",
+    )
+    p.add_argument(
+        "--margin-color",
+        help="colour around the window, e.g. #1e1e2e (default: the theme's background, darker)",
+    )
+    p.add_argument(
+        "--no-chrome", action="store_true", help="no window title bar, shadow or rounded corners"
+    )
     p.add_argument("--effects", help="effects in order, e.g. glitch,scanlines,crt")
     p.add_argument("--seed", type=int, default=0, help="typing cadence and effect seed (default 0)")
     p.add_argument("--speed", type=float, default=1.0, help="playback speed factor for .cast input")
-    p.add_argument("--idle-limit", type=float, default=None, help="cap pauses in a .cast to this many seconds")
+    p.add_argument(
+        "--idle-limit", type=float, default=None, help="cap pauses in a .cast to this many seconds"
+    )
     p.set_defaults(func=run)
 
 
 def _size(text: str) -> tuple[int, int]:
     w, sep, h = text.lower().partition("x")
-    if not sep or not w.isdigit() or not h.isdigit() or not (16 <= int(w) <= 8192 and 16 <= int(h) <= 8192):
+    if (
+        not sep
+        or not w.isdigit()
+        or not h.isdigit()
+        or not (16 <= int(w) <= 8192 and 16 <= int(h) <= 8192)
+    ):
         raise UserError(f"--size {text!r}: expected WIDTHxHEIGHT such as 1920x1080")
     return int(w), int(h)
 
@@ -80,13 +100,18 @@ def run(args: argparse.Namespace) -> int:
     if out is None and "Output" in loaded.settings:
         out = src.parent / loaded.settings["Output"]
     if out is None:
-        raise UserError("say where to write the result with -o OUT.mp4 (or .mov, .webm, or a folder)")
+        raise UserError(
+            "say where to write the result with -o OUT.mp4 (or .mov, .webm, or a folder)"
+        )
     try:
         kind = output_kind(out)
     except ExportError as exc:
         raise UserError(str(exc)) from None
     if args.transparent and kind == ".mp4":
-        print("castline: warning: .mp4 has no alpha channel; use .mov or .webm for transparency", file=sys.stderr)
+        print(
+            "castline: warning: .mp4 has no alpha channel; use .mov or .webm for transparency",
+            file=sys.stderr,
+        )
     anim = loaded.animation
     progress = Progress(frame_count(anim, fps), "rendering")
     bar = ProgressBar(progress, "terminal")
@@ -98,5 +123,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{out}: cannot write ({exc.strerror})") from None
     finally:
         bar.close(progress.state())
-    print(f"wrote {out} ({frame_count(anim, fps)} frames, {anim.duration_ms / 1000:.2f} s, {width}x{height})")
+    print(
+        f"wrote {out} ({frame_count(anim, fps)} frames, {anim.duration_ms / 1000:.2f} s, {width}x{height})"
+    )
     return 0

@@ -42,8 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     synth = subparsers.add_parser("synth", help="synthesize every speech line of a script (cached)")
     synth.add_argument("script", type=Path, help="the Markdown script")
-    synth.add_argument("--budget", type=float, help="dollars this project may spend in all (default: the project's, $10)")
-    synth.add_argument("--lines", dest="verbose_lines", action="store_true", help="list every line and its voice")
+    synth.add_argument(
+        "--budget",
+        type=float,
+        help="dollars this project may spend in all (default: the project's, $10)",
+    )
+    synth.add_argument(
+        "--lines", dest="verbose_lines", action="store_true", help="list every line and its voice"
+    )
     synth.set_defaults(func=cmd_synth)
 
 
@@ -65,7 +71,9 @@ def cmd_voices(args: argparse.Namespace) -> int:
                 status += f"; usage unavailable ({exc})"
             if usage is not None:
                 limit = f" of {usage.limit:,}" if usage.limit is not None else ""
-                status += f"; {usage.used:,}{limit} {usage.unit} used" + (f" ({usage.tier} plan)" if usage.tier else "")
+                status += f"; {usage.used:,}{limit} {usage.unit} used" + (
+                    f" ({usage.tier} plan)" if usage.tier else ""
+                )
         print(f"{name}: {status}")
         if not provider.is_configured():
             continue
@@ -94,7 +102,9 @@ def cmd_speak(args: argparse.Namespace) -> int:
     if args.output is None and not args.play:
         raise UserError("give -o FILE.wav to save the speech, or --play to hear it")
     if args.output is not None and args.output.suffix.lower() != ".wav":
-        raise UserError(f"{args.output}: only .wav output is supported; name the file something.wav")
+        raise UserError(
+            f"{args.output}: only .wav output is supported; name the file something.wav"
+        )
     text = " ".join(args.text.split())
     if not text:
         raise UserError("there is no text to speak")
@@ -159,17 +169,31 @@ def cmd_synth(args: argparse.Namespace) -> int:
     finally:
         store.close()
     total = len(result.lines) + len(result.failed)
-    providers = ", ".join(f"{name} {count}" for name, count in sorted(result.providers_used.items())) or "none"
+    providers = (
+        ", ".join(f"{name} {count}" for name, count in sorted(result.providers_used.items()))
+        or "none"
+    )
     print(f"{path}: {total} speech lines")
     print(f"  synthesized: {result.synthesized}")
     print(f"  cache hits:  {result.cache_hits}")
-    print(f"  providers:   {providers}" + (f" ({result.fallbacks} lines fell back)" if result.fallbacks else ""))
-    budget_text = f" of a ${args.budget if args.budget is not None else budget:.2f} budget" if budget is not None else ""
-    print(f"  cost:        ${result.cost_usd:.4f} this run, ${spent:.4f} spent on the project{budget_text}")
+    print(
+        f"  providers:   {providers}"
+        + (f" ({result.fallbacks} lines fell back)" if result.fallbacks else "")
+    )
+    budget_text = (
+        f" of a ${args.budget if args.budget is not None else budget:.2f} budget"
+        if budget is not None
+        else ""
+    )
+    print(
+        f"  cost:        ${result.cost_usd:.4f} this run, ${spent:.4f} spent on the project{budget_text}"
+    )
     if args.verbose_lines:
         for line, spoken in sorted(result.lines.items()):
             note = " (cached)" if spoken.cached else ""
-            print(f"  line {line:>4} {spoken.speaker:<12} {spoken.voice_ref:<28} {spoken.duration_ms / 1000:6.2f} s{note}")
+            print(
+                f"  line {line:>4} {spoken.speaker:<12} {spoken.voice_ref:<28} {spoken.duration_ms / 1000:6.2f} s{note}"
+            )
     for line, reason in sorted(result.failed.items()):
         print(f"{path}:{line}: {reason}", file=sys.stderr)
     return 1 if result.failed else 0

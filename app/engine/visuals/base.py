@@ -44,7 +44,9 @@ class StillGenerator(Protocol):
     name: str
     """``provider`` part of the cache key: ``procedural``, later ``openai``, ``stability``..."""
 
-    def generate(self, prompt: str, *, width: int, height: int, seed: int, palette: list[str]) -> np.ndarray:
+    def generate(
+        self, prompt: str, *, width: int, height: int, seed: int, palette: list[str]
+    ) -> np.ndarray:
         """An opaque RGB uint8 picture of exactly ``width`` x ``height``."""
         ...
 

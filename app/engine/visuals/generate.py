@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,7 @@ class VisualGenerator:
             else build_visual_providers(self.options.settings)
         )
         self.writer: PromptWriter = self.options.writer or OfflineWriter()
+        """Replaced in each run by the language model's writer when one is configured."""
         self._lock = threading.Lock()
         self._stock_lock = threading.Lock()
         self._semaphores: dict[str, threading.Semaphore] = {}
@@ -122,6 +124,8 @@ class VisualGenerator:
             writer=self.writer.name,
         )
         for job in jobs:
+            if job.written is not None and job.written.notes:
+                plan.notes.setdefault(job.beat.line, []).extend(job.written.notes)
             plan.terms[job.beat.line] = job.written.terms if job.written else ()
             plan.prompts[job.beat.line] = (
                 job.written.prompt if job.written else job.beat.styled_prompt
@@ -165,7 +169,7 @@ class VisualGenerator:
 
     def estimate(self, script: Script) -> Estimate:
         """What :meth:`run` would spend now, per line and provider; nothing is requested."""
-        jobs = self._prepare(script, Progress())
+        jobs = self._prepare(script, Progress(), ask=False)
         return self._allocate(script, jobs)
 
     # ------------------------------------------------------------------ set-up
@@ -214,7 +218,12 @@ class VisualGenerator:
             chain = [n for n in chain if (p := self.providers.get(n)) is not None and p.offline]
         return chain
 
-    def _prepare(self, script: Script, progress: Progress) -> list[_Job]:
+    def _prepare(self, script: Script, progress: Progress, *, ask: bool = True) -> list[_Job]:
+        """The jobs of ``script`` with their prompts and terms written.
+
+        ``ask=False`` (an estimate) asks no language model: stored answers are used, and
+        the offline writer stands in for the rest, so estimating spends nothing.
+        """
         self._begin(script)
         jobs = [
             _Job(beat, scene, narration, duration, self.chain_for(script, beat))
@@ -235,14 +244,32 @@ class VisualGenerator:
         ]
         if not briefs:
             return jobs
-        writer: PromptWriter = self.writer if not self.options.offline else OfflineWriter()
+        writer = self._writer()
         with ThreadPoolExecutor(
             max_workers=min(4, len(briefs)), thread_name_prefix="castline-writer"
         ) as pool:
-            for job, written in zip(jobs, pool.map(writer.write, briefs), strict=True):
+            write = writer.write if ask else _stored_or_offline(writer)
+            for job, written in zip(jobs, pool.map(write, briefs), strict=True):
                 progress.check()
                 job.written = written
         return jobs
+
+    def _writer(self) -> PromptWriter:
+        """The options' writer; else the language model's when configured (not offline); else offline."""
+        if self.options.writer is not None:
+            self.writer = self.options.writer
+        elif self.options.offline:
+            self.writer = OfflineWriter()
+        else:
+            from app.engine.llm.enhance import writer_from_settings
+            from app.engine.llm.settings import LLMSettingsError
+
+            try:
+                self.writer = writer_from_settings(self.store, project_id=self._project_id)
+            except LLMSettingsError as exc:
+                log.warning("%s; visual prompts are used as written", exc)
+                self.writer = OfflineWriter()
+        return self.writer
 
     # ------------------------------------------------------------------ requests and keys
     def _kind(self, job: _Job, provider: VisualProvider) -> Kind:
@@ -747,6 +774,18 @@ class VisualGenerator:
                 "notes": {str(k): v for k, v in plan.notes.items()},
             },
         )
+
+
+def _stored_or_offline(writer: PromptWriter) -> Callable[[Brief], Written]:
+    """A write function that asks nobody: a writer's stored answer, else the offline writer's."""
+    offline = OfflineWriter()
+    peek = getattr(writer, "stored", None)
+
+    def write(brief: Brief) -> Written:
+        found = peek(brief) if peek is not None else None
+        return found if isinstance(found, Written) else offline.write(brief)
+
+    return write
 
 
 def _path(output: VisualOutput) -> Path:

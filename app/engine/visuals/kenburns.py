@@ -19,7 +19,9 @@ class StillFrames:
     is one affine warp from that fitted copy, otherwise the fitted copy is returned as is.
     """
 
-    def __init__(self, picture: np.ndarray, width: int, height: int, ken_burns: KenBurns | None = None) -> None:
+    def __init__(
+        self, picture: np.ndarray, width: int, height: int, ken_burns: KenBurns | None = None
+    ) -> None:
         self.width = width
         self.height = height
         self.ken_burns = ken_burns
@@ -39,7 +41,9 @@ class StillFrames:
             target = min(1.0, self._base_scale * zoom)
             if target < 1.0:
                 picture = cv2.resize(
-                    picture, (max(1, round(pw * target)), max(1, round(ph * target))), interpolation=cv2.INTER_AREA
+                    picture,
+                    (max(1, round(pw * target)), max(1, round(ph * target))),
+                    interpolation=cv2.INTER_AREA,
                 )
             self._picture = np.ascontiguousarray(picture)
             self._still = None
@@ -75,7 +79,11 @@ class StillFrames:
             dtype=np.float64,
         )
         out = cv2.warpAffine(
-            self._picture, matrix, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            self._picture,
+            matrix,
+            (self.width, self.height),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
         )
         self._last, self._last_frame = state, out
         return out

@@ -97,7 +97,9 @@ def _noise(rng: np.random.Generator, width: int, height: int, octaves: int = 4) 
     amp, total = 1.0, 0.0
     for o in range(octaves):
         cells = 3 * 2**o
-        grid = rng.random((cells + 1, max(2, round((cells + 1) * width / height))), dtype=np.float32)
+        grid = rng.random(
+            (cells + 1, max(2, round((cells + 1) * width / height))), dtype=np.float32
+        )
         field += amp * cv2.resize(grid, (width, height), interpolation=cv2.INTER_CUBIC)
         total += amp
         amp *= 0.5
@@ -111,7 +113,9 @@ class ProceduralGenerator:
 
     name = "procedural"
 
-    def generate(self, prompt: str, *, width: int, height: int, seed: int, palette: list[str]) -> np.ndarray:
+    def generate(
+        self, prompt: str, *, width: int, height: int, seed: int, palette: list[str]
+    ) -> np.ndarray:
         colours = _parse_palette(palette)
         rng = np.random.default_rng([seed, seed_for(prompt)])
         # The smooth parts (gradient, clouds, light, vignette) are computed at a quarter of
@@ -138,7 +142,9 @@ class ProceduralGenerator:
         # 4. A vignette so titles and terminals read well over any scene.
         vr = np.sqrt(((xs / sw) - 0.5) ** 2 + ((ys / sh) - 0.5) ** 2)
         img *= (1.0 - 0.45 * np.clip(vr / 0.7, 0, 1) ** 2)[..., None]
-        base = cv2.resize(np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC)
+        base = cv2.resize(
+            np.clip(img, 0, 255).astype(np.uint8), (width, height), interpolation=cv2.INTER_CUBIC
+        )
         # 5. Particles at full size: glowing dots drawn small, blurred for bloom, added.
         particles = np.zeros((height, width, 3), np.uint8)
         count = int(rng.integers(40, 90))
@@ -147,7 +153,9 @@ class ProceduralGenerator:
             px, py = int(rng.uniform(0, width)), int(rng.uniform(0, height))
             radius = max(1, int(rng.uniform(1.0, 4.0) * scale))
             colour = colours[int(rng.integers(2, len(colours)))]
-            cv2.circle(particles, (px, py), radius, tuple(float(c) for c in colour), -1, cv2.LINE_AA)
+            cv2.circle(
+                particles, (px, py), radius, tuple(float(c) for c in colour), -1, cv2.LINE_AA
+            )
         bloom = cv2.GaussianBlur(particles, (0, 0), sigmaX=max(1.0, 6 * scale))
         out = cv2.add(base, cv2.addWeighted(particles, 0.8, bloom, 1.5, 0.0))
         return np.ascontiguousarray(out)

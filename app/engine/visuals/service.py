@@ -70,8 +70,14 @@ class TerminalFrames:
         self.fps = fps
         self.play_ms = source.play_ms
         self.opaque = False
-        anim = build_animation(source.beat, width=self.width, height=self.height, theme=source.theme, seed=source.seed,
-                               transparent=True)
+        anim = build_animation(
+            source.beat,
+            width=self.width,
+            height=self.height,
+            theme=source.theme,
+            seed=source.seed,
+            transparent=True,
+        )
         if source.play_ms != anim.duration_ms and source.play_ms > 0:
             anim = anim.retimed(source.play_ms)
         self._anim = anim
@@ -92,7 +98,9 @@ class TerminalFrames:
 class TitleFrames:
     """A title card: big text, drawn once, over a backdrop when one is given."""
 
-    def __init__(self, source: TitleCardSource, width: int, height: int, backdrop: np.ndarray | None = None) -> None:
+    def __init__(
+        self, source: TitleCardSource, width: int, height: int, backdrop: np.ndarray | None = None
+    ) -> None:
         self.width, self.height = width, height
         self.opaque = backdrop is not None
         picture = title_card(source.text, source.subtitle, width, height)
@@ -113,7 +121,11 @@ class VisualService:
     """Turns timeline sources into frame sources and caches generated stills."""
 
     def __init__(
-        self, generators: list[StillGenerator] | None = None, *, store: Store | None = None, max_stills: int = 6
+        self,
+        generators: list[StillGenerator] | None = None,
+        *,
+        store: Store | None = None,
+        max_stills: int = 6,
     ) -> None:
         self.generators: dict[str, StillGenerator] = {"procedural": ProceduralGenerator()}
         self.generators.update({g.name: g for g in (generators or [])})
@@ -124,13 +136,20 @@ class VisualService:
         self.palette: list[str] = []
         """The script's palette (from its procedural sources): title cards share it."""
 
-    def still(self, source: ProceduralSource, width: int, height: int, provider: str = "procedural") -> np.ndarray:
+    def still(
+        self, source: ProceduralSource, width: int, height: int, provider: str = "procedural"
+    ) -> np.ndarray:
         """The generated picture for a procedural source at this size, as opaque RGBA (cached)."""
         generator = self.generators.get(provider) or self.generators["procedural"]
         palette = list(source.palette) or palette_for_style(source.styled_prompt or source.prompt)
         key = cache_key(
-            "visual", provider=generator.name, prompt=source.prompt, seed=source.seed,
-            palette=palette, width=width, height=height,
+            "visual",
+            provider=generator.name,
+            prompt=source.prompt,
+            seed=source.seed,
+            palette=palette,
+            width=width,
+            height=height,
         )
         cached = self._stills.get(key)
         if cached is not None:
@@ -138,8 +157,13 @@ class VisualService:
             return cached
         rgb = self._stored(key) if generator.name != "procedural" else None
         if rgb is None:
-            rgb = generator.generate(source.styled_prompt or source.prompt, width=width, height=height,
-                                     seed=source.seed, palette=palette)
+            rgb = generator.generate(
+                source.styled_prompt or source.prompt,
+                width=width,
+                height=height,
+                seed=source.seed,
+                palette=palette,
+            )
             if generator.name != "procedural":
                 self._store_still(key, rgb, generator.name, source)
         picture = cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
@@ -157,19 +181,33 @@ class VisualService:
         data = cv2.imread(str(entry.path), cv2.IMREAD_COLOR)
         return None if data is None else cv2.cvtColor(data, cv2.COLOR_BGR2RGB)
 
-    def _store_still(self, key: str, rgb: np.ndarray, provider: str, source: ProceduralSource) -> None:
+    def _store_still(
+        self, key: str, rgb: np.ndarray, provider: str, source: ProceduralSource
+    ) -> None:
         if self.store is None:
             return
         ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
         if not ok:
             return
         asset = self.store.add_asset(
-            png.tobytes(), "image", suffix=".png", width=rgb.shape[1], height=rgb.shape[0],
-            provenance={"provider": provider, "prompt": source.styled_prompt or source.prompt, "seed": source.seed},
+            png.tobytes(),
+            "image",
+            suffix=".png",
+            width=rgb.shape[1],
+            height=rgb.shape[0],
+            provenance={
+                "provider": provider,
+                "prompt": source.styled_prompt or source.prompt,
+                "seed": source.seed,
+            },
         )
-        self.store.visual_cache_put(key, asset.sha256, provider=provider, meta={"prompt": source.prompt})
+        self.store.visual_cache_put(
+            key, asset.sha256, provider=provider, meta={"prompt": source.prompt}
+        )
 
-    def open(self, source: object, width: int, height: int, fps: Fraction, *, opaque: bool = False) -> FrameSource:
+    def open(
+        self, source: object, width: int, height: int, fps: Fraction, *, opaque: bool = False
+    ) -> FrameSource:
         """A frame source for a visual timeline source at ``width`` x ``height``.
 
         ``opaque`` asks for a full picture: a title card on the background track gets a

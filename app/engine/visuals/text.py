@@ -87,12 +87,16 @@ def text_block(
         blur = cv2.GaussianBlur(alpha, (0, 0), sigmaX=max(1.0, px / 12))
         offset = max(1, px // 20)
         shadow_a = np.zeros_like(alpha)
-        shadow_a[offset:, offset:] = (blur[:-offset, :-offset].astype(np.uint16) * 200 // 255).astype(np.uint8)
+        shadow_a[offset:, offset:] = (
+            blur[:-offset, :-offset].astype(np.uint16) * 200 // 255
+        ).astype(np.uint8)
         # Straight "text over shadow": alpha = a + s(1 - a); colour premultiplied = rgb * a.
         a = alpha.astype(np.uint16)
         out_a = a + (shadow_a.astype(np.uint16) * (255 - a) + 127) // 255
         out = np.zeros_like(rgba)
-        out[:, :, :3] = ((rgba[:, :, :3].astype(np.uint16) * a[..., None] + 127) // 255).astype(np.uint8)
+        out[:, :, :3] = ((rgba[:, :, :3].astype(np.uint16) * a[..., None] + 127) // 255).astype(
+            np.uint8
+        )
         out[:, :, 3] = np.minimum(out_a, 255).astype(np.uint8)
         return out
     return premultiply(rgba)
@@ -105,7 +109,9 @@ def title_card(title: str, subtitle: str, width: int, height: int) -> np.ndarray
     big = text_block(title, max(12, short // 9), int(width * 0.82))
     blocks = [big]
     if subtitle:
-        blocks.append(text_block(subtitle, max(8, short // 22), int(width * 0.75), fill=(220, 220, 230)))
+        blocks.append(
+            text_block(subtitle, max(8, short // 22), int(width * 0.75), fill=(220, 220, 230))
+        )
     total = sum(b.shape[0] for b in blocks)
     y = (height - total) // 2
     for b in blocks:

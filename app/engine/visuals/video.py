@@ -42,7 +42,13 @@ class VideoFrames:
     opaque = True
 
     def __init__(
-        self, path: str | Path, width: int, height: int, fps: Fraction, mode: str = "loop", num_frames: int | None = None
+        self,
+        path: str | Path,
+        width: int,
+        height: int,
+        fps: Fraction,
+        mode: str = "loop",
+        num_frames: int | None = None,
     ) -> None:
         self.path = str(path)
         self.width = width
@@ -62,7 +68,9 @@ class VideoFrames:
         stream = self._container.streams.video[0]
         stream.thread_type = "AUTO"
         if seconds > 0 and stream.time_base is not None:
-            self._container.seek(int(seconds / stream.time_base), stream=stream, backward=True, any_frame=False)
+            self._container.seek(
+                int(seconds / stream.time_base), stream=stream, backward=True, any_frame=False
+            )
         self._frames = self._container.decode(stream)
         self._current = None
         self._next = next(self._frames, None)
@@ -81,7 +89,9 @@ class VideoFrames:
 
     def _decoded_at(self, seconds: Fraction) -> av.VideoFrame | None:
         """The frame on screen at ``seconds``: the last one that starts at or before it."""
-        if self._frames is None or (self._current is not None and self._time(self._current) > seconds):
+        if self._frames is None or (
+            self._current is not None and self._time(self._current) > seconds
+        ):
             self._open(seconds)
         assert self._frames is not None
         while self._next is not None and self._time(self._next) <= seconds:
@@ -109,7 +119,9 @@ class VideoFrames:
         h, w = rgb.shape[:2]
         scale = max(self.width / w, self.height / h)
         nw, nh = max(self.width, round(w * scale)), max(self.height, round(h * scale))
-        resized = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        resized = cv2.resize(
+            rgb, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        )
         x0, y0 = (nw - self.width) // 2, (nh - self.height) // 2
         return np.ascontiguousarray(resized[y0 : y0 + self.height, x0 : x0 + self.width])
 

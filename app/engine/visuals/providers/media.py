@@ -10,6 +10,7 @@ It works offline, with no key.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from app.engine.script.parser import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
@@ -74,7 +75,7 @@ class MediaProvider(VisualProvider):
             rel = path.relative_to(root).as_posix()
             if f"media:{rel}" in request.exclude:
                 continue
-            score = overlap(words(rel.replace("/", " ").rsplit(".", 1)[0]), text)
+            score = overlap(_name_words(rel), text)
             is_video = path.suffix.lower() in VIDEO_EXTENSIONS
             kind_fits = 1 if is_video == (request.kind == "clip") else 0
             if score > 0 and (best is None or (score, kind_fits) > best[:2]):
@@ -96,5 +97,10 @@ class MediaProvider(VisualProvider):
             suffix=path.suffix.lower(),
             prompt_sent=request.prompt,
             stock_id=f"media:{rel}",
-            tags=words(rel),
+            tags=_name_words(rel),
         )
+
+
+def _name_words(rel: str) -> list[str]:
+    """The words of a file's path without its extension: ``clips/server_rack-01.mp4`` -> clips, server, rack."""
+    return words(re.sub(r"[^A-Za-z]+", " ", rel.rsplit(".", 1)[0]))
