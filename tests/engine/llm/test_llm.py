@@ -152,7 +152,7 @@ def test_refusals_rate_limits_and_wrong_keys(
     with pytest.raises(LLMError, match="refused: I can't help"):
         client().ask([{"role": "user", "content": "{}"}], VisualPrompt, name="visual_prompt")
     monkeypatch.setenv("CASTLINE_LLM_KEY", "sk-wrong-key-000000")
-    with pytest.raises(LLMError, match="401.*CASTLINE_LLM_KEY") as caught:
+    with pytest.raises(LLMError, match=r"401.*CASTLINE_LLM_KEY") as caught:
         client().ask([{"role": "user", "content": "{}"}], VisualPrompt, name="visual_prompt")
     assert "sk-wrong-key" not in str(caught.value)
 
