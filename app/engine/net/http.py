@@ -79,7 +79,7 @@ def error_message(body: Any, *keys: str) -> str:
     errors), so every reading is tried; the result is redacted and at most 300 characters.
     """
     if isinstance(body, dict):
-        for key in keys or ("error", "detail", "message"):
+        for key in keys or ("error", "detail", "message", "errors"):
             value = body.get(key)
             if isinstance(value, str) and value.strip():
                 return redact(value.strip())[:300]
