@@ -77,6 +77,8 @@ class _Job:
     written: Written | None = None
     skip: dict[str, str] = field(default_factory=dict)
     """Providers refused for this line before any request (budget), with why."""
+    identity: str = ""
+    """The line's prompt and narration, and which repeat of them it is: stable across edits elsewhere."""
 
 
 class BudgetRefused(Exception):
@@ -229,6 +231,13 @@ class VisualGenerator:
             _Job(beat, scene, narration, duration, self.chain_for(script, beat))
             for beat, scene, narration, duration in visual_jobs(script)
         ]
+        seen: dict[tuple[str, str], int] = {}
+        for job in jobs:
+            pair = (job.beat.prompt, job.narration)
+            seen[pair] = seen.get(pair, 0) + 1
+            job.identity = cache_key(
+                "visual-line", prompt=job.beat.prompt, narration=job.narration, repeat=seen[pair]
+            )
         aspect = target_for(script).aspect
         briefs = [
             Brief(
@@ -304,13 +313,16 @@ class VisualGenerator:
             line=job.beat.line,
         )
 
-    def _key(self, provider: VisualProvider, request: VisualRequest) -> str | None:
+    def _key(self, provider: VisualProvider, request: VisualRequest, job: _Job) -> str | None:
         """The cache key, or None for providers that are not cached (offline ones)."""
         if provider.offline:
             return None
         if provider.stock:
+            # Each line gets its own entry (two scenes with the same terms must not share one
+            # pick): the line's prompt, its narration, and which repeat of them it is.
             return cache_key(
                 "visual-stock",
+                line=job.identity,
                 provider=provider.name,
                 model=provider.model_id(request),
                 kind=request.kind,
@@ -387,7 +399,7 @@ class VisualGenerator:
                     seed=self.options.seed if self.options.seed is not None else video_seed(script),
                     terms=written.terms,
                 )
-                key = self._key(provider, request)
+                key = self._key(provider, request, job)
                 if key is not None and self.store.visual_cache_get(key) is not None:
                     estimate.lines.append(
                         PlannedLine(job.beat.line, name, kind, 0.0, True, tuple(skipped))
@@ -557,7 +569,7 @@ class VisualGenerator:
         """One provider's attempt: a visual, the name of a renderer-drawn provider, or None (next)."""
         name, line = provider.name, job.beat.line
         request = self._request(job, provider, script, base_dir)
-        key = self._key(provider, request)
+        key = self._key(provider, request, job)
         if key is not None:
             hit = self._from_cache(key, job, request)
             if hit is not None:

@@ -76,7 +76,11 @@ def content_stems(text: str) -> set[str]:
 
 
 def _content(word: str) -> bool:
-    return len(word) > 2 and word not in STOP_WORDS and word not in ABSTRACT_WORDS
+    """A word that can name something a camera films: not a stop or abstract word, and not
+    shaped like a past participle or an adverb (``generated``, ``quickly``)."""
+    if len(word) <= 2 or word in STOP_WORDS or word in ABSTRACT_WORDS:
+        return False
+    return not (len(word) > 5 and word.endswith(("ed", "ly")))
 
 
 def _phrases(text: str) -> list[list[str]]:

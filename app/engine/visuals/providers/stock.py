@@ -66,7 +66,12 @@ def pick_file(item: StockItem, target: Target) -> StockFile | None:
 
 
 def rank(items: list[StockItem], request: VisualRequest) -> list[tuple[StockItem, StockFile]]:
-    """Usable items, best first: tag overlap with the narration (and prompt), then length."""
+    """Usable items that share a word with the narration (or the terms), best first.
+
+    Best is the most shared words, then a clip long enough for the scene, then the
+    library's own order. An item sharing no word is left out: a clip that does not match
+    the words is worse than the next provider (or the procedural background).
+    """
     text = f"{request.narration} {' '.join(request.terms)}"
     scored: list[tuple[int, int, int, StockItem, StockFile]] = []
     for position, item in enumerate(items):
@@ -75,10 +80,13 @@ def rank(items: list[StockItem], request: VisualRequest) -> list[tuple[StockItem
         chosen = pick_file(item, request.target)
         if chosen is None:
             continue
+        relevance = overlap(item.tags, text)
+        if relevance == 0:
+            continue
         long_enough = (
             1 if item.duration_ms is None or item.duration_ms >= request.duration_ms else 0
         )
-        scored.append((overlap(item.tags, text), long_enough, -position, item, chosen))
+        scored.append((relevance, long_enough, -position, item, chosen))
     scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
     return [(s[3], s[4]) for s in scored]
 
@@ -128,7 +136,7 @@ class StockProvider(HttpProvider):
         shown = ", ".join(f"“{q}”" for q in tried) or "(no search terms)"
         raise NoResults(
             f"{self.label} has no usable {'clips' if request.kind == 'clip' else 'photos'} in {request.target.orientation} "
-            f"for {shown}",
+            f"matching the narration for {shown}",
             provider=self.name,
             code="no_results",
         )
