@@ -141,15 +141,14 @@ def cmd_visuals(args: argparse.Namespace) -> int:
     return 0
 
 
-QUIET = ("no key", "not configured", "makes no", "nothing could make")
-"""Notes that say a provider was not asked at all: shown once, not once per line."""
-
-
 def _print_notes(path: Path, notes: dict[int, list[str]]) -> None:
+    """Failures per line; notes about providers that were not asked (no key), once each."""
+    from app.engine.visuals.plan import is_quiet
+
     once: list[str] = []
     for line, items in sorted(notes.items()):
         for note in items:
-            if any(q in note for q in QUIET):
+            if is_quiet(note):
                 if note not in once:
                     once.append(note)
             else:

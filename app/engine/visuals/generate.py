@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 from app.engine.hashing import cache_key
 from app.engine.jobs.progress import Progress
 from app.engine.model.script import Scene, Script, VisualBeat
-from app.engine.net.retry import Deadline, wait
+from app.engine.visuals.budget import Budget, BudgetRefused
+from app.engine.visuals.calls import ProviderCalls
 from app.engine.visuals.plan import (
     Estimate,
     GeneratedVisual,
@@ -42,7 +43,6 @@ from app.engine.visuals.plan import (
 )
 from app.engine.visuals.probe import MediaInfo, probe
 from app.engine.visuals.providers import (
-    Call,
     Kind,
     PermanentProviderError,
     SafetyRefused,
@@ -81,10 +81,6 @@ class _Job:
     """The line's prompt and narration, and which repeat of them it is: stable across edits elsewhere."""
 
 
-class BudgetRefused(Exception):
-    """A paid call that would take the project past its budget; nothing was sent."""
-
-
 class VisualGenerator:
     """Resolves a script's visual lines through the providers, into files the renderer shows."""
 
@@ -100,17 +96,11 @@ class VisualGenerator:
         """Replaced in each run by the language model's writer when one is configured."""
         self._lock = threading.Lock()
         self._stock_lock = threading.Lock()
-        self._semaphores: dict[str, threading.Semaphore] = {}
-        self._proven: set[str] = set()
-        self._gates: dict[str, threading.Lock] = {}
-        self._dead: dict[str, str] = {}
+        self.calls = ProviderCalls(self.options.settings, self.options.retry)
+        self.money = Budget(DEFAULT_BUDGET_USD)
         self._used: set[str] = set()
         self._anchor: tuple[Path, str] | None = None
         self._project_id: str | None = None
-        self._budget = DEFAULT_BUDGET_USD
-        self._spent = 0.0
-        self._reserved = 0.0
-        self._calls = 0
 
     # ------------------------------------------------------------------ public API
     def run(self, script: Script, progress: Progress | None = None) -> VisualPlan:
@@ -120,8 +110,8 @@ class VisualGenerator:
         estimate = self._allocate(script, jobs)
         plan = VisualPlan(
             estimate_usd=estimate.total_usd,
-            budget_usd=self._budget,
-            spent_before_usd=self._spent,
+            budget_usd=self.money.budget_usd,
+            spent_before_usd=self.money.spent_usd,
             project_id=self._project_id,
             writer=self.writer.name,
         )
@@ -165,7 +155,7 @@ class VisualGenerator:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
-        plan.provider_calls = self._calls
+        plan.provider_calls = self.calls.count
         self._audit(plan)
         return plan
 
@@ -190,20 +180,19 @@ class VisualGenerator:
                 )
         self._project_id = project.id if project else None
         if self.options.budget_usd is not None:
-            self._budget = self.options.budget_usd
+            budget = self.options.budget_usd
         elif script.settings.budget_usd is not None:
-            self._budget = script.settings.budget_usd
+            budget = script.settings.budget_usd
         elif project is not None:
-            self._budget = project.budget_usd
+            budget = project.budget_usd
         else:
-            self._budget = DEFAULT_BUDGET_USD
-        self._spent = self.store.project_spend(self._project_id) if self._project_id else 0.0
-        self._reserved = 0.0
-        self._dead.clear()
-        self._proven.clear()
+            budget = DEFAULT_BUDGET_USD
+        self.money = Budget(
+            budget, self.store.project_spend(self._project_id) if self._project_id else 0.0
+        )
+        self.calls.reset()
         self._used.clear()
         self._anchor = None
-        self._calls = 0
 
     def chain_for(self, script: Script, beat: VisualBeat) -> list[str]:
         """The providers a line tries, in order; always ending with the procedural background."""
@@ -373,7 +362,7 @@ class VisualGenerator:
         refused for that line (and the line falls to the next in its chain), so a budget
         too small is refused before anything is spent.
         """
-        estimate = Estimate(budget_usd=self._budget, spent_usd=self._spent)
+        estimate = Estimate(budget_usd=self.money.budget_usd, spent_usd=self.money.spent_usd)
         planned_total = 0.0
         target = target_for(script)
         for job in jobs:
@@ -406,10 +395,10 @@ class VisualGenerator:
                     )
                     break
                 cost = provider.estimate_cost(request)
-                if cost > 0 and self._spent + planned_total + cost > self._budget + 1e-9:
+                if not self.money.fits(planned_total, cost):
                     reason = (
                         f"{name}: refused before any request: ${cost:.2f} would pass the budget "
-                        f"(${self._spent + planned_total:.2f} of ${self._budget:.2f} spent or planned); raise it with "
+                        f"(${self.money.spent_usd + planned_total:.2f} of ${self.money.budget_usd:.2f} spent or planned); raise it with "
                         "--budget or budget: in the front matter"
                     )
                     job.skip[name] = reason
@@ -424,23 +413,6 @@ class VisualGenerator:
         estimate.total_usd = planned_total
         return estimate
 
-    def _reserve(self, cost: float, name: str) -> float:
-        if cost <= 0:
-            return 0.0
-        with self._lock:
-            if self._spent + self._reserved + cost > self._budget + 1e-9:
-                raise BudgetRefused(
-                    f"{name}: refused: ${cost:.2f} would pass the budget (${self._spent + self._reserved:.2f} of "
-                    f"${self._budget:.2f} spent or reserved)"
-                )
-            self._reserved += cost
-        return cost
-
-    def _settle(self, reserved: float, actual: float) -> None:
-        with self._lock:
-            self._reserved -= reserved
-            self._spent += actual
-
     def _charge(self, provider: str, usd: float, *, units: float, line: int, what: str) -> None:
         if usd > 0:
             self.store.record_cost(
@@ -450,72 +422,6 @@ class VisualGenerator:
                 project_id=self._project_id,
                 description=f"visual line {line}: {what}",
             )
-
-    # ------------------------------------------------------------------ calling providers
-    def _semaphore(self, provider: VisualProvider) -> threading.Semaphore:
-        with self._lock:
-            sem = self._semaphores.get(provider.name)
-            if sem is None:
-                sem = self._semaphores[provider.name] = threading.Semaphore(
-                    max(1, provider.concurrency())
-                )
-            return sem
-
-    def _call(
-        self, provider: VisualProvider, request: VisualRequest, progress: Progress
-    ) -> VisualOutput:
-        """One provider call, retried with backoff on transient faults, under its concurrency limit.
-
-        The first call to a provider runs alone: until it has answered once, a wrong key
-        would fail every parallel request at once.
-        """
-        settings = self.options.settings
-        policy = self.options.retry
-        attempt = 0
-        while True:
-            progress.check()
-            call = Call(
-                progress,
-                Deadline(settings.task_deadline_s, settings.clock),
-                settings.sleep,
-                settings.clock,
-            )
-            try:
-                with self._lock:
-                    gate = (
-                        None
-                        if provider.name in self._proven
-                        else self._gates.setdefault(provider.name, threading.Lock())
-                    )
-                if gate is not None:
-                    with gate:
-                        with self._lock:
-                            dead = self._dead.get(provider.name)
-                        if dead:
-                            raise PermanentProviderError(
-                                dead, provider=provider.name, scope="provider"
-                            )
-                        try:
-                            return self._counted(provider, request, call)
-                        finally:
-                            with self._lock:
-                                self._proven.add(provider.name)
-                return self._counted(provider, request, call)
-            except TransientProviderError as exc:
-                attempt += 1
-                if attempt >= policy.attempts:
-                    raise
-                delay = policy.delay(attempt - 1, exc.retry_after_s)
-                log.info("%s: %s; retry %d in %.2f s", provider.name, exc, attempt, delay)
-                wait(delay, sleep=settings.sleep, progress=progress)
-
-    def _counted(
-        self, provider: VisualProvider, request: VisualRequest, call: Call
-    ) -> VisualOutput:
-        with self._semaphore(provider):
-            with self._lock:
-                self._calls += 1
-            return provider.generate(request, call)
 
     # ------------------------------------------------------------------ one line
     def _resolve(
@@ -532,8 +438,7 @@ class VisualGenerator:
             if name in job.skip:
                 notes.append(job.skip[name])
                 continue
-            with self._lock:
-                dead = self._dead.get(name)
+            dead = self.calls.dead(name)
             if dead:
                 notes.append(f"{name}: {dead}")
                 continue
@@ -575,19 +480,19 @@ class VisualGenerator:
             if hit is not None:
                 return hit
         try:
-            reserved = self._reserve(provider.estimate_cost(request), name)
+            reserved = self.money.reserve(provider.estimate_cost(request), name)
         except BudgetRefused as exc:
             notes.append(str(exc))
             return None
         try:
-            output = self._call(provider, request, progress)
+            output = self.calls.call(provider, request, progress)
         except SafetyRefused as exc:
-            self._settle(reserved, 0.0)
+            self.money.settle(reserved, 0.0)
             notes.append(f"{name}: {exc}")
             log.warning("visual line %d: %s refused the prompt for safety: %s", line, name, exc)
             return None
         except (PermanentProviderError, TransientProviderError) as exc:
-            self._settle(reserved, exc.cost_usd)
+            self.money.settle(reserved, exc.cost_usd)
             self._charge(
                 name,
                 exc.cost_usd,
@@ -596,14 +501,13 @@ class VisualGenerator:
                 what=f"{name} (no visual came back: {exc.code or 'failed'})",
             )
             if isinstance(exc, PermanentProviderError) and exc.scope == "provider":
-                with self._lock:
-                    self._dead.setdefault(name, str(exc))
+                self.calls.kill(name, str(exc))
             prefix = "gave up after retries: " if isinstance(exc, TransientProviderError) else ""
             notes.append(f"{name}: {prefix}{exc}")
             log.warning("visual line %d: %s failed: %s", line, name, exc)
             return None
         if output.live:
-            self._settle(reserved, output.cost_usd)
+            self.money.settle(reserved, output.cost_usd)
             return name
         try:
             info = probe(
@@ -612,7 +516,7 @@ class VisualGenerator:
                 provider=name,
             )
         except UnusableMedia as exc:
-            self._settle(reserved, output.cost_usd)
+            self.money.settle(reserved, output.cost_usd)
             self._charge(
                 name,
                 output.cost_usd,
@@ -622,41 +526,20 @@ class VisualGenerator:
             )
             notes.append(f"{name}: {exc}")
             return None
-        self._settle(reserved, output.cost_usd)
+        self.money.settle(reserved, output.cost_usd)
         return self._keep(job, provider, request, key, output, info, notes)
 
     def _from_cache(self, key: str, job: _Job, request: VisualRequest) -> GeneratedVisual | None:
         entry = self.store.visual_cache_get(key)
         if entry is None:
             return None
-        meta = entry.meta
-        stock_id = meta.get("stock_id")
+        stock_id = entry.meta.get("stock_id")
         if stock_id:
             with self._lock:
                 if stock_id in self._used:
                     return None  # taken by an earlier scene of this video: pick another
                 self._used.add(stock_id)
-        visual = GeneratedVisual(
-            line=job.beat.line,
-            path=entry.path,
-            kind=meta.get("kind", "still"),
-            width=int(meta.get("width") or 0),
-            height=int(meta.get("height") or 0),
-            duration_ms=meta.get("duration_ms"),
-            provider=entry.provider,
-            model=str(meta.get("model") or ""),
-            prompt=job.beat.prompt,
-            prompt_sent=str(meta.get("prompt_sent") or ""),
-            seed=meta.get("seed"),
-            cost_usd=0.0,
-            cached=True,
-            stock_id=stock_id,
-            attribution=meta.get("attribution"),
-            source_url=meta.get("source_url"),
-            tags=tuple(meta.get("tags") or ()),
-            sha256=entry.asset_sha256,
-            request_id=meta.get("request_id"),
-        )
+        visual = GeneratedVisual.from_cache(entry, job.beat.line, job.beat.prompt)
         self._maybe_anchor(visual, request)
         return visual
 
@@ -674,25 +557,8 @@ class VisualGenerator:
         if output.stock_id:
             with self._lock:
                 self._used.add(output.stock_id)
-        visual = GeneratedVisual(
-            line=line,
-            path=output.path or Path(),  # bytes get their asset's path below
-            kind=info.kind,
-            width=info.width,
-            height=info.height,
-            duration_ms=info.duration_ms,
-            provider=provider.name,
-            model=output.model,
-            prompt=job.beat.prompt,
-            prompt_sent=output.prompt_sent or request.prompt,
-            seed=output.seed if output.seed is not None else request.seed,
-            cost_usd=output.cost_usd,
-            stock_id=output.stock_id,
-            attribution=output.attribution,
-            source_url=output.source_url,
-            tags=tuple(output.tags),
-            request_id=output.request_id,
-            failures=tuple(notes),
+        visual = GeneratedVisual.made(
+            line, job.beat.prompt, provider.name, request, output, info, notes
         )
         if output.data is not None:
             provenance = visual.provenance()
@@ -740,34 +606,7 @@ class VisualGenerator:
         drawn_by: str,
         notes: list[str],
     ) -> None:
-        line = job.beat.line
-        if notes:
-            plan.notes[line] = notes
-        if any(self._was_tried(n) for n in notes):
-            plan.fallbacks += 1
-        if visual is None:
-            plan.drawn[line] = drawn_by
-            plan.providers_used[drawn_by] = plan.providers_used.get(drawn_by, 0) + 1
-            return
-        plan.visuals[line] = visual
-        plan.providers_used[visual.provider] = plan.providers_used.get(visual.provider, 0) + 1
-        if visual.cached:
-            plan.cache_hits += 1
-        else:
-            plan.generated += 1
-            plan.cost_usd += visual.cost_usd
-
-    @staticmethod
-    def _was_tried(note: str) -> bool:
-        """A note from a provider that was asked (not one skipped for lack of a key)."""
-        quiet = (
-            "no key",
-            "not configured",
-            "there is no visual provider",
-            "makes no",
-            "nothing could make",
-        )
-        return not any(s in note for s in quiet)
+        plan.record(job.beat.line, visual, drawn_by, notes)
 
     def _audit(self, plan: VisualPlan) -> None:
         if self._project_id is None:

@@ -11,16 +11,40 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.engine.model.script import MediaBeat, Scene, Script, SpeechBeat, VisualBeat
 from app.engine.net.retry import RetryPolicy
-from app.engine.visuals.providers import Kind, ProviderSettings, Target, VisualProvider
+from app.engine.visuals.probe import MediaInfo
+from app.engine.visuals.providers import (
+    Kind,
+    ProviderSettings,
+    Target,
+    VisualOutput,
+    VisualProvider,
+    VisualRequest,
+)
 from app.engine.visuals.writer import PromptWriter
 from app.engine.voice.service import DEFAULT_BUDGET_USD
 
+if TYPE_CHECKING:
+    from app.engine.store import VisualCacheEntry
+
 MIN_SCENE_MS = 2_000
 """A visual is on screen at least this long (one that ends its scene is held)."""
+QUIET_NOTES = (
+    "no key",
+    "not configured",
+    "there is no visual provider",
+    "makes no",
+    "nothing could make",
+)
+"""What notes say when a provider was not asked at all (no key, wrong kind): not a fallback."""
+
+
+def is_quiet(note: str) -> bool:
+    """True for a note about a provider that was skipped, not one that was asked and failed."""
+    return any(q in note for q in QUIET_NOTES)
 
 
 @dataclass(frozen=True)
@@ -52,6 +76,65 @@ class GeneratedVisual:
     request_id: str | None = None
     failures: tuple[str, ...] = ()
     """Providers earlier in the chain that could not make it, and why."""
+
+    @classmethod
+    def from_cache(cls, entry: VisualCacheEntry, line: int, prompt: str) -> GeneratedVisual:
+        """A visual kept by an earlier run (its meta is what :meth:`made` stored), costing nothing now."""
+        meta = entry.meta
+        return cls(
+            line=line,
+            path=entry.path,
+            kind=meta.get("kind", "still"),
+            width=int(meta.get("width") or 0),
+            height=int(meta.get("height") or 0),
+            duration_ms=meta.get("duration_ms"),
+            provider=entry.provider,
+            model=str(meta.get("model") or ""),
+            prompt=prompt,
+            prompt_sent=str(meta.get("prompt_sent") or ""),
+            seed=meta.get("seed"),
+            cost_usd=0.0,
+            cached=True,
+            stock_id=meta.get("stock_id"),
+            attribution=meta.get("attribution"),
+            source_url=meta.get("source_url"),
+            tags=tuple(meta.get("tags") or ()),
+            sha256=entry.asset_sha256,
+            request_id=meta.get("request_id"),
+        )
+
+    @classmethod
+    def made(
+        cls,
+        line: int,
+        prompt: str,
+        provider: str,
+        request: VisualRequest,
+        output: VisualOutput,
+        info: MediaInfo,
+        notes: list[str],
+    ) -> GeneratedVisual:
+        """A visual a provider just made (bytes get their asset's path once kept)."""
+        return cls(
+            line=line,
+            path=output.path or Path(),
+            kind=info.kind,
+            width=info.width,
+            height=info.height,
+            duration_ms=info.duration_ms,
+            provider=provider,
+            model=output.model,
+            prompt=prompt,
+            prompt_sent=output.prompt_sent or request.prompt,
+            seed=output.seed if output.seed is not None else request.seed,
+            cost_usd=output.cost_usd,
+            stock_id=output.stock_id,
+            attribution=output.attribution,
+            source_url=output.source_url,
+            tags=tuple(output.tags),
+            request_id=output.request_id,
+            failures=tuple(notes),
+        )
 
     def provenance(self) -> dict[str, Any]:
         """The asset's provenance record (never a key: only what the provider was asked and said)."""
@@ -95,6 +178,26 @@ class VisualPlan:
     spent_before_usd: float = 0.0
     project_id: str | None = None
     writer: str = "offline"
+
+    def record(
+        self, line: int, visual: GeneratedVisual | None, drawn_by: str, notes: list[str]
+    ) -> None:
+        """Count one resolved line: its file (or the provider that draws it) and its notes."""
+        if notes:
+            self.notes[line] = notes
+        if any(not is_quiet(n) for n in notes):
+            self.fallbacks += 1
+        if visual is None:
+            self.drawn[line] = drawn_by
+            self.providers_used[drawn_by] = self.providers_used.get(drawn_by, 0) + 1
+            return
+        self.visuals[line] = visual
+        self.providers_used[visual.provider] = self.providers_used.get(visual.provider, 0) + 1
+        if visual.cached:
+            self.cache_hits += 1
+        else:
+            self.generated += 1
+            self.cost_usd += visual.cost_usd
 
     def for_line(self, line: int) -> GeneratedVisual | None:
         """The file for the ``> visual:`` line at ``line``, or None: draw today's procedural background."""
