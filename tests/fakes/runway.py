@@ -67,6 +67,8 @@ class FakeRunway(FakeServer):
         self.cancelled: list[str] = []
         self.throttle_words: set[str] = set()
         self.fail_words: dict[str, tuple[str, str]] = {}
+        self.throttle_first = 0
+        """Every task sits in ``THROTTLED`` for this many polls before it runs."""
         self.expire_next = 0
         self.corrupt_clips = False
         """Clips come back as bytes no decoder can read (an unusable format)."""
@@ -139,9 +141,9 @@ class FakeRunway(FakeServer):
                 return Reply.json(404, {"error": "Task not found"})
             if task.status not in ("CANCELLED", "SUCCEEDED", "FAILED"):
                 task.polls += 1
-                if task.throttled:
+                if task.throttled or task.polls <= self.throttle_first:
                     task.status = "THROTTLED"
-                elif task.polls >= self.polls_to_finish:
+                elif task.polls >= self.polls_to_finish + self.throttle_first:
                     if task.failure is not None:
                         task.status = "FAILED"
                     else:

@@ -83,6 +83,12 @@ def test_rendered_frames_show_the_generated_still_and_the_stock_clip(
         )
     assert "Stock footage:" in description
     assert description.index(clip.attribution or "?") < description.index(lake.attribution or "?")
+    sidecar = out.with_suffix(
+        ".chapters.txt"
+    ).read_text()  # too short for chapters: credits still there
+    assert (
+        sidecar.startswith("No chapters:") and f"{clip.attribution}\n{lake.attribution}" in sidecar
+    )
 
 
 def test_with_no_keys_the_layout_is_exactly_what_it_always_was(

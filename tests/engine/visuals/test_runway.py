@@ -144,12 +144,14 @@ def test_a_prompt_refused_for_safety_is_not_retried_charged_or_lost(
         "SAFETY.INPUT.TEXT",
         "The prompt was flagged by content moderation",
     )
+    runway.throttle_first = 3  # queued over the concurrency limit first, then refused
     plan = make_generator().run(write_script(tmp_path, TWO_SCENES, FRONT))
     refused = plan.visuals[min(plan.visuals)]
     assert refused.provider == "pexels" and "rocket" in " ".join(refused.tags)
     assert any("SAFETY.INPUT.TEXT" in n and "reword" in n for n in plan.notes[refused.line])
     rocket_tasks = [t for t in runway.created("still") if "rocket" in t.body["promptText"]]
     assert len(rocket_tasks) == 1, "a safety refusal was retried"
+    assert rocket_tasks[0].polls >= 4 and rocket_tasks[0].status == "FAILED"
     assert [e.micro_usd for e in store.ledger(plan.project_id)] == [80_000]  # only the other still
 
 

@@ -187,10 +187,19 @@ class RunwayProvider(HttpProvider):
         finished = False
         try:
             task = self._wait(task_id, call, spent)
-            finished = True
+            finished = True  # it ended on Runway's side: nothing left to cancel
         finally:
             if not finished:
                 self._cancel(task_id)
+        if task.get("status") == "FAILED":
+            raise _failure(task, task_id, spent)
+        if task.get("status") == "CANCELLED":
+            raise PermanentProviderError(
+                f"Runway task {task_id} was cancelled",
+                provider=self.name,
+                code="cancelled",
+                cost_usd=spent,
+            )
         cost_here = spent + self._task_cost(body)
         try:
             return task_id, self.download(_first_output(task, self.name), call, "output download")
@@ -236,22 +245,14 @@ class RunwayProvider(HttpProvider):
         return data
 
     def _wait(self, task_id: str, call: Call, spent: float) -> dict[str, Any]:
-        """Poll until the task ends; past the deadline it is given up (and cancelled by the caller)."""
+        """Poll until the task ends (any final status); past the deadline it is given up
+        (and cancelled by the caller)."""
         while True:
             call.check()
             task = self._status(task_id, call)
             status = str(task.get("status") or "")
-            if status == "SUCCEEDED":
+            if status in ("SUCCEEDED", "FAILED", "CANCELLED"):
                 return task
-            if status == "FAILED":
-                raise _failure(task, task_id, spent)
-            if status == "CANCELLED":
-                raise PermanentProviderError(
-                    f"Runway task {task_id} was cancelled",
-                    provider=self.name,
-                    code="cancelled",
-                    cost_usd=spent,
-                )
             if call.deadline.expired:
                 raise PermanentProviderError(
                     f"Runway task {task_id} was still {status or 'pending'} after {call.deadline.seconds / 60:.0f} minutes; "
