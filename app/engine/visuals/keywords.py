@@ -30,7 +30,7 @@ STOP_WORDS = frozenset(
     whether which while who whole whom whose why will with within without would yet you your yours yourself
     yourselves let's it's that's there's here's what's who's don't doesn't didn't isn't aren't wasn't weren't
     can't couldn't won't wouldn't shouldn't i'm you're we're they're i've you've we've they've i'll you'll we'll
-    they'll he's she's
+    they'll he's she's past beyond across along behind beneath beside inside outside amid
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
@@ -46,6 +46,7 @@ ABSTRACT_WORDS = frozenset(
     calls called want wants wanted try tries tried work works worked mean means meant help helps helped
     turns turn turned come comes came look looks looked feel feels felt think thinks thought find finds found
     first second third last next every each someone everyone everything anything nothing something
+    basic main major minor several various own kind lots plenty
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
@@ -83,20 +84,45 @@ def _content(word: str) -> bool:
     return not (len(word) > 5 and word.endswith(("ed", "ly")))
 
 
+def _third_person(word: str) -> bool:
+    """Shaped like a verb's ``-s`` form (``fires``, ``hums``): ends in s, not ss, us or is."""
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def _split_verbs(run: list[str]) -> list[list[str]]:
+    """``the launch pad shakes`` -> ``launch pad``.
+
+    A run's last word ending in ``-s`` after a singular noun (``pad``) is far more often
+    the sentence's verb than a plural noun; after an ``-ing`` or ``-ed`` word or another
+    plural (``blinking lights``), or followed by more words (``network cables run``),
+    it is a noun and is kept.
+    """
+    if len(run) > 1:
+        word, before = run[-1], run[-2]
+        if _third_person(word) and not before.endswith(("ing", "ed")) and not _third_person(before):
+            return [run[:-1]]
+    return [run]
+
+
 def _phrases(text: str) -> list[list[str]]:
-    """Runs of content words, split at stop words and punctuation, in order."""
+    """Runs of content words, split at stop words, punctuation and likely verbs, in order.
+
+    A word right after ``to`` is a verb (``to understand``) and is left out.
+    """
     out: list[list[str]] = []
     for chunk in _SPLIT.split(text):
         current: list[str] = []
+        previous = ""
         for word in words(chunk):
-            if _content(word):
+            if _content(word) and previous != "to":
                 current.append(word)
             else:
                 if current:
-                    out.append(current)
+                    out.extend(_split_verbs(current))
                 current = []
+            previous = word
         if current:
-            out.append(current)
+            out.extend(_split_verbs(current))
     return out
 
 
