@@ -47,6 +47,8 @@ class MediaProvider(VisualProvider):
 
     name = "media"
     offline = True
+    stock = True
+    """A library searched by words, like stock: picked in narration order, never twice."""
     description = "your own images and videos beside the script, matched by file name"
 
     def concurrency(self) -> int:
