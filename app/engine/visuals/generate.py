@@ -487,7 +487,11 @@ class VisualGenerator:
         try:
             output = self.calls.call(provider, request, progress)
         except SafetyRefused as exc:
-            self.money.settle(reserved, 0.0)
+            # The refused task costs nothing; only work paid for before it (a clip's still) is recorded.
+            self.money.settle(reserved, exc.cost_usd)
+            self._charge(
+                name, exc.cost_usd, units=0.0, line=line, what=f"{name} (before a safety refusal)"
+            )
             notes.append(f"{name}: {exc}")
             log.warning("visual line %d: %s refused the prompt for safety: %s", line, name, exc)
             return None

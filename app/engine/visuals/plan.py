@@ -184,7 +184,7 @@ class VisualPlan:
     ) -> None:
         """Count one resolved line: its file (or the provider that draws it) and its notes."""
         if notes:
-            self.notes[line] = notes
+            self.notes.setdefault(line, []).extend(notes)
         if any(not is_quiet(n) for n in notes):
             self.fallbacks += 1
         if visual is None:
