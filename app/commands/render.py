@@ -33,17 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help=f"export preset (default {DEFAULT_PRESET}; a 9:16 script renders as shorts)",
     )
     parser.add_argument(
-        "--offline", action="store_true", help="use only the local voice: no keys, no network"
+        "--offline",
+        action="store_true",
+        help="use only the local voice, procedural backgrounds and your own media: no keys, no network",
     )
-    parser.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 2, help="encoder threads (default: CPU count)"
-    )
-    parser.add_argument(
-        "--burn-captions", action="store_true", help="draw the captions into the picture too"
-    )
-    parser.add_argument(
-        "--watermark", type=Path, default=None, help="an image drawn in the bottom-right corner"
-    )
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="encoder threads (default: CPU count)")
+    parser.add_argument("--burn-captions", action="store_true", help="draw the captions into the picture too")
+    parser.add_argument("--watermark", type=Path, default=None, help="an image drawn in the bottom-right corner")
     parser.set_defaults(func=cmd_render)
 
 
@@ -60,13 +56,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     if output.exists() and output.is_dir():
         raise UserError(f"{output} is a folder; give a file name such as {output / 'video.mp4'}")
     voice_progress = Progress()
+    visual_progress = Progress()
     render_progress = Progress()
     voice_bar = ProgressBar(voice_progress, "voices")
+    visual_bar: ProgressBar | None = None
     render_bar: ProgressBar | None = None
 
     def voices_done() -> None:
-        nonlocal render_bar
+        nonlocal visual_bar
         voice_bar.close(voice_progress.state())
+        visual_bar = ProgressBar(visual_progress, "visuals")
+
+    def visuals_done() -> None:
+        nonlocal render_bar
+        if visual_bar is not None:
+            visual_bar.close(visual_progress.state())
         render_bar = ProgressBar(render_progress, "render")
 
     try:
@@ -81,6 +85,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             burn_captions=args.burn_captions,
             watermark=args.watermark,
             on_voices_done=voices_done,
+            visual_progress=visual_progress,
+            on_visuals_done=visuals_done,
         )
     except (RenderError, VisualError, MixError, EncodeError) as exc:
         raise UserError(str(exc)) from exc
@@ -91,15 +97,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     finally:
         if render_bar is not None:
             render_bar.close(render_progress.state())
+        elif visual_bar is not None:
+            visual_bar.close()
         else:
             voice_bar.close()
     for warning in done.warnings:
         print(warning.format(str(args.script)), file=sys.stderr)
     r = done.render
     print(f"wrote {r.output} ({r.width}x{r.height}, {r.duration_ms / 1000:.1f} s, {r.preset})")
-    print(
-        f"  voices: {done.lines} lines, {done.synthesized} synthesized, {done.cache_hits} from the cache"
-    )
+    print(f"  voices: {done.lines} lines, {done.synthesized} synthesized, {done.cache_hits} from the cache")
+    if done.visuals is not None and (done.visuals.visuals or done.visuals.drawn):
+        v = done.visuals
+        print(
+            f"  visuals: {len(v.visuals) + len(v.drawn)} lines, {v.generated} fetched or generated, "
+            f"{v.cache_hits} from the cache, {len(v.drawn)} drawn; ${v.cost_usd:.2f}"
+        )
     print(f"  audio:  {r.loudness_lufs:.1f} LUFS integrated, true peak {r.true_peak_dbtp:.1f} dBTP")
     print(
         f"  speed:  {r.speed:.2f} video seconds per second ({r.composited_frames} of {r.frames} frames drawn)"

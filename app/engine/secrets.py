@@ -23,6 +23,8 @@ ENV_VARS: dict[str, str] = {
     "elevenlabs": "ELEVENLABS_API_KEY",
     "google": "GOOGLE_API_KEY",
     "runway": "RUNWAYML_API_SECRET",
+    "fal": "FAL_KEY",
+    "llm": "CASTLINE_LLM_KEY",
     "youtube": "CASTLINE_YOUTUBE_TOKEN",
     "google-client-id": "CASTLINE_GOOGLE_CLIENT_ID",
     "google-client-secret": "CASTLINE_GOOGLE_CLIENT_SECRET",

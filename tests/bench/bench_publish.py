@@ -28,6 +28,7 @@ def run() -> list[Figure]:
 
 def _measure(tmp: Path) -> list[Figure]:
     from app.engine.jobs.progress import Progress
+    from app.engine.net.retry import RetryPolicy
     from app.engine.publish import (
         Credentials,
         PublishOptions,
@@ -36,7 +37,6 @@ def _measure(tmp: Path) -> list[Figure]:
         VideoMetadata,
         publish_video,
     )
-    from app.engine.voice.retry import RetryPolicy
     from tests.fakes.youtube import UNIT, UPLOAD_SCOPE, FakeYouTube
 
     video = tmp / "bench.mp4"

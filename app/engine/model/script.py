@@ -122,6 +122,10 @@ class VisualBeat(_Beat):
     prompt: str
     styled_prompt: str
     """``prompt`` with the front matter ``style`` appended: what a generator is given."""
+    provider: str | None = None
+    """A visual provider named on the line (``> visual (pexels): ...``): tried first."""
+    want: Literal["still", "clip"] | None = None
+    """``still`` or ``clip`` as the line asks; ``None`` lets the provider choose."""
 
 
 class MediaBeat(_Beat):
@@ -216,6 +220,8 @@ class ScriptSettings(BaseModel):
     """Path as written, relative to the script."""
     music_resolved: str | None = None
     budget_usd: float | None = None
+    visuals: list[str] = Field(default_factory=list)
+    """The chain of visual providers (``visuals: [runway, pexels, procedural]``); empty: the default."""
     look: LookSpec = Field(default_factory=LookSpec)
     """The visual style (``style:`` naming a bundled style, or its mapping form)."""
     captions: CaptionMode = "auto"

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from app.engine import secrets
 from app.engine.jobs.progress import Progress
+from app.engine.net.retry import RetryPolicy
 from app.engine.publish.errors import NotLoggedIn, PublishError
 from app.engine.publish.http import (
     DEFAULT_POLICY,
@@ -36,7 +37,6 @@ from app.engine.publish.http import (
     send,
 )
 from app.engine.publish.settings import PublishSettings
-from app.engine.voice.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ import httpx
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.engine.jobs.progress import Progress
+from app.engine.net.retry import RetryPolicy
 from app.engine.publish.errors import PublishError
 from app.engine.publish.http import DEFAULT_POLICY, Backoff, Sleep, failure, new_client, send
 from app.engine.publish.metadata import VideoMetadata
 from app.engine.publish.oauth import Credentials
 from app.engine.publish.settings import PublishSettings
 from app.engine.publish.upload import ResumableUpload
-from app.engine.voice.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 

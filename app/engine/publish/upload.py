@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 
 from app.engine.jobs.progress import Progress
+from app.engine.net.http import retry_after_s
 from app.engine.publish.errors import PublishError
 from app.engine.publish.http import RETRY_STATUS, Backoff, failure
 from app.engine.publish.oauth import Credentials
 from app.engine.publish.settings import CHUNK_UNIT
 from app.engine.secrets import redact
-from app.engine.voice.http import retry_after_s
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,10 @@
-"""Script in, finished video out: parse, synthesize voices, lay out, render.
+"""Script in, finished video out: parse, synthesize voices, fetch visuals, lay out, render.
 
-Voices come from the synthesis service, which caches every line by a hash of what made
-it: re-rendering after editing one line re-synthesizes only that line. ``offline`` uses
-only the local Piper voice, so a render needs no keys and no network.
+Voices come from the synthesis service and ``> visual:`` lines from the visual service;
+both cache by a hash of what made each thing, so re-rendering after editing one line
+remakes only that line. ``offline`` uses only the local Piper voice and procedural or
+the user's own visuals, so a render needs no keys and no network. Stock footage is
+credited in the description sidecar.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from app.engine.render.presets import DEFAULT_PRESET, for_aspect, get_preset
 from app.engine.store import Store
 from app.engine.timeline import Timeline, auto_layout
 from app.engine.timeline.layout import block_diagnostics
+from app.engine.visuals.plan import VisualPlan
 
 
 @dataclass
@@ -33,6 +36,8 @@ class ScriptRender:
     cache_hits: int
     cost_usd: float
     synthesis_s: float
+    visuals: VisualPlan | None = None
+    """The visual lines' files, costs and stock credits."""
     warnings: list[Diagnostic] = field(default_factory=list)
     """The script's warnings and what the terminal engine cut, for the user to read."""
 
@@ -60,12 +65,16 @@ def render_script(
     burn_captions: bool = False,
     watermark: Path | None = None,
     on_voices_done: Callable[[], None] | None = None,
+    visual_progress: Progress | None = None,
+    on_visuals_done: Callable[[], None] | None = None,
 ) -> ScriptRender:
     """Render the script at ``path`` to ``output`` (written under a temporary name first).
 
     ``voice_progress`` reports synthesis separately; without it ``progress`` reports both
     phases in turn (its message says which), and cancelling it stops either.
+    ``visual_progress`` reports the visuals likewise (generated, fetched or cached).
     """
+    from app.engine.visuals.generate import generate_visuals
     from app.engine.voice.registry import build_providers
     from app.engine.voice.service import BudgetExceeded, SynthesisService
 
@@ -84,31 +93,38 @@ def render_script(
         except BudgetExceeded as exc:
             raise RenderError(f"{path}: nothing was synthesized: {exc}") from exc
         synthesis_s = time.monotonic() - started
+        if on_voices_done is not None:
+            on_voices_done()
+        if result.failed:
+            shown = "\n".join(
+                f"{path}:{line}: {why}" for line, why in sorted(result.failed.items())[:10]
+            )
+            raise RenderError(f"some lines could not be spoken:\n{shown}")
+        visuals = generate_visuals(
+            script, store=db, offline=offline, progress=visual_progress or progress
+        )
+        if on_visuals_done is not None:
+            on_visuals_done()
     finally:
         if own_store:
             db.close()
-    if on_voices_done is not None:
-        on_voices_done()
-    if result.failed:
-        shown = "\n".join(
-            f"{path}:{line}: {why}" for line, why in sorted(result.failed.items())[:10]
-        )
-        raise RenderError(f"some lines could not be spoken:\n{shown}")
-    timeline = auto_layout(script, result)
+    timeline = auto_layout(script, result, visuals=visuals)
+    description = script.settings.description
+    if visuals.attributions:
+        credits = "\n".join(visuals.attributions)
+        description = f"{description.rstrip()}\n\nStock footage:\n{credits}".lstrip()
     rendered = render_timeline(
         timeline,
         output,
         preset=chosen,
         progress=progress,
         title=script.title,
-        description=script.settings.description,
+        description=description,
         tags=script.settings.tags,
         burn_captions=burn_captions,
         watermark=watermark,
         jobs=jobs,
-        thumbnail_image=Path(s.thumbnail_resolved)
-        if (s := script.settings).thumbnail_resolved
-        else None,
+        thumbnail_image=Path(thumb) if (thumb := script.settings.thumbnail_resolved) else None,
         thumbnail_ms=script.settings.thumbnail_ms,
     )
     return ScriptRender(
@@ -119,6 +135,7 @@ def render_script(
         cache_hits=result.cache_hits,
         cost_usd=result.cost_usd,
         synthesis_s=synthesis_s,
+        visuals=visuals,
         warnings=[d for d in script.diagnostics if d.severity is Severity.WARNING]
         + block_diagnostics(script),
     )

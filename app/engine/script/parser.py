@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -46,7 +47,8 @@ NARRATOR = "NARRATOR"
 """Who speaks a paragraph with no speaker."""
 MAX_PAUSE_MS = 600_000
 """Longest pause accepted (ten minutes); longer ones are cut to this and warned about."""
-VISUAL_PREFIX = re.compile(r"^\s*visual\s*:\s*", re.IGNORECASE)
+VISUAL_PREFIX = re.compile(r"^\s*visual\s*(?:\(([^()]*)\))?\s*:\s*", re.IGNORECASE)
+"""``visual:``, or ``visual (pexels, clip):`` naming a provider and/or still or clip."""
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 AUDIO_EXTENSIONS = {".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac"}
@@ -810,10 +812,46 @@ class _Parser:
             return True
         style = self.settings.style.strip()
         styled = f"{prompt.rstrip(' .,;')}, {style}" if style else prompt
+        provider, want = self.visual_options(m.group(1), line)
         self.add(
-            VisualBeat(line=line, end_line=max(line, end), prompt=prompt, styled_prompt=styled)
+            VisualBeat(
+                line=line,
+                end_line=max(line, end),
+                prompt=prompt,
+                styled_prompt=styled,
+                provider=provider,
+                want=want,
+            )
         )
         return True
+
+    def visual_options(
+        self, raw: str | None, line: int
+    ) -> tuple[str | None, Literal["still", "clip"] | None]:
+        """``(pexels, clip)`` -> a provider name and a kind; unknown words are warned about."""
+        if not raw or not raw.strip():
+            return None, None
+        from app.engine.visuals.providers import provider_names
+
+        known = provider_names()
+        provider: str | None = None
+        want: Literal["still", "clip"] | None = None
+        for word in (w.strip().lower() for w in re.split(r"[,\s]+", raw) if w.strip()):
+            if word == "still":
+                want = "still"
+            elif word == "clip":
+                want = "clip"
+            elif word in known and provider is None:
+                provider = word
+            elif word in known:
+                self.report(line, 1, "warning", f"this visual names two providers; “{provider}” is "
+                            f"tried first and “{word}” is ignored (the front matter's visuals: chain "
+                            "follows anyway).")  # fmt: skip
+            else:
+                self.report(line, 1, "warning", f"unknown visual option “{word}”; write a provider "
+                            f"({', '.join(known)}) and/or still or clip, like "
+                            "“> visual (pexels, clip): a rocket launch”. It is ignored.")  # fmt: skip
+        return provider, want
 
     def fence(self, tok: Token, line: int) -> None:
         start, stop = tok.map if tok.map else (line - 1, line)

@@ -27,6 +27,7 @@ KNOWN_KEYS = (
     "captions",
     "typing_sound",
     "thumbnail",
+    "visuals",
 )
 CHARACTER_KEYS = (
     "voice",
@@ -150,6 +151,8 @@ class SettingsReader:
             s.music = _text(data["music"]) or None
         if "budget" in data and data["budget"] is not None:
             s.budget_usd = self._budget(data["budget"])
+        if "visuals" in data and data["visuals"] is not None:
+            s.visuals = self._visuals(data["visuals"])
         if "captions" in data:
             s.captions = self._captions(data["captions"])
         if "typing_sound" in data:
@@ -311,6 +314,33 @@ class SettingsReader:
         if self.check_file is None:
             return None
         return self.check_file(raw, line, col, what, where)
+
+    def _visuals(self, value: Any) -> list[str]:
+        from app.engine.visuals.providers import provider_names
+
+        items = [t.strip() for t in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(items, list):
+            self._warn(
+                ("visuals",),
+                "visuals should list providers like `visuals: [pexels, procedural]`; "
+                "the default chain is used.",
+            )
+            return []
+        known = provider_names()
+        chain: list[str] = []
+        for item in items:
+            name = _text(item).strip().lower()
+            if not name:
+                continue
+            if name not in known:
+                self._warn(
+                    ("visuals",),
+                    f"unknown visual provider `{name}` in visuals; it is skipped. "
+                    f"Known: {', '.join(known)}.",
+                )
+            elif name not in chain:
+                chain.append(name)
+        return chain
 
     def _tags(self, value: Any) -> list[str]:
         if isinstance(value, str):

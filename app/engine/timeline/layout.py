@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from uuid import uuid4
 
 from app.engine.model.diagnostic import Diagnostic, Severity
@@ -76,7 +76,15 @@ from app.engine.timeline.sources import (
 
 if TYPE_CHECKING:
     from app.engine.terminal.session import Session
+    from app.engine.visuals.plan import GeneratedVisual
     from app.engine.voice.service import SynthesisResult
+
+
+class VisualFiles(Protocol):
+    """What the layout needs of the visual service's plan: a line's file, if it has one."""
+
+    def for_line(self, line: int) -> GeneratedVisual | None: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -236,11 +244,13 @@ class _Layout:
         width: int,
         height: int,
         options: LayoutOptions,
+        visuals: VisualFiles | None = None,
     ) -> None:
         from app.engine.motion.styles import resolve_style
 
         self.script = script
         self.synthesis = synthesis
+        self.visuals = visuals
         self.fps = fps
         self.width = width
         self.height = height
@@ -794,6 +804,11 @@ class _Layout:
         self, beat: VisualBeat | MediaBeat
     ) -> ImageSource | VideoSource | ProceduralSource | None:
         if isinstance(beat, VisualBeat):
+            made = self.visuals.for_line(beat.line) if self.visuals is not None else None
+            if made is not None:
+                if made.kind == "clip":
+                    return VideoSource(path=str(made.path), mode="loop", line=beat.line)
+                return ImageSource(path=str(made.path), line=beat.line)
             return ProceduralSource(
                 prompt=beat.prompt,
                 styled_prompt=beat.styled_prompt,
@@ -947,19 +962,22 @@ def auto_layout(
     width: int | None = None,
     height: int | None = None,
     options: LayoutOptions | None = None,
+    visuals: VisualFiles | None = None,
 ) -> Timeline:
     """Lay ``script`` out as a timeline, with real audio lengths where ``synthesis`` has them.
 
     Without ``synthesis`` (or for a line it lacks) the parser's estimate is used and the
     speech clip is marked ``estimated``. ``fps``, ``width`` and ``height`` default to the
-    script's settings (30 fps; 1920x1080, or 1080x1920 for 9:16).
+    script's settings (30 fps; 1920x1080, or 1080x1920 for 9:16). ``visuals`` (the
+    visual service's plan) gives a ``> visual:`` line its generated still or stock clip;
+    a line it has no file for keeps the procedural background.
     """
     rate = fps_fraction(fps if fps is not None else script.settings.fps)
     if rate <= 0:
         raise ValueError(f"frame rate must be positive, not {rate}")
     w, h = default_size(script)
     return _Layout(
-        script, synthesis, rate, width or w, height or h, options or LayoutOptions()
+        script, synthesis, rate, width or w, height or h, options or LayoutOptions(), visuals
     ).build()
 
 

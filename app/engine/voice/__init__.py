@@ -5,6 +5,7 @@ cached 48 kHz mono float32 WAV with word timings (:class:`SpokenLine`); the defa
 voice ``local/joe`` needs no key and no network.
 """
 
+from app.engine.net.retry import RetryPolicy
 from app.engine.voice.base import (
     PermanentVoiceError,
     ProviderAudio,
@@ -16,7 +17,6 @@ from app.engine.voice.base import (
     WordTiming,
 )
 from app.engine.voice.registry import ProviderConfig, build_providers
-from app.engine.voice.retry import RetryPolicy
 from app.engine.voice.service import (
     BudgetExceeded,
     LineFailed,

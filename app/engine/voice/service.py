@@ -26,6 +26,7 @@ from app.engine.jobs.progress import Cancelled, Progress
 from app.engine.model.script import Script, SpeechBeat
 from app.engine.model.time import SAMPLE_RATE, samples_to_ms
 from app.engine.model.voice import DEFAULT_VOICE, Character, VoiceRef, VoiceSettings
+from app.engine.net.retry import RetryPolicy
 from app.engine.voice.base import (
     PermanentVoiceError,
     ProviderAudio,
@@ -38,7 +39,6 @@ from app.engine.voice.base import (
 from app.engine.voice.clip import finish_clip
 from app.engine.voice.local import profile_for_index
 from app.engine.voice.registry import ProviderConfig, build_providers
-from app.engine.voice.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from app.engine.store import Store

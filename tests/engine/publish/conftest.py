@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from app.engine.net.retry import RetryPolicy
 from app.engine.publish import PublishOptions, PublishSettings, Tokens, load_settings
-from app.engine.voice.retry import RetryPolicy
 from tests.engine.voice.conftest import Sleeps
 from tests.fakes.google_oauth import CLIENT_ID, CLIENT_SECRET, FakeGoogleOAuth
 from tests.fakes.memory_keyring import MemoryKeyring

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.net.retry import RetryPolicy
 from app.engine.store import Store
 from app.engine.voice.registry import ProviderConfig
-from app.engine.voice.retry import RetryPolicy
 from app.engine.voice.service import SynthesisOptions, SynthesisService
 from tests.fakes.google_tts import FakeGoogleTTS
 from tests.fakes.memory_keyring import MemoryKeyring

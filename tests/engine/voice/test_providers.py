@@ -10,13 +10,13 @@ import httpx
 import pytest
 
 from app.engine.model.voice import VoiceSettings
+from app.engine.net.http import retry_after_s
+from app.engine.net.retry import RetryPolicy
 from app.engine.store import Store
 from app.engine.voice.base import PermanentVoiceError, SynthesisRequest, TransientVoiceError
 from app.engine.voice.elevenlabs import ElevenLabsProvider
 from app.engine.voice.google import GoogleProvider, language_of, voice_family
-from app.engine.voice.http import retry_after_s
 from app.engine.voice.local import LocalProvider
-from app.engine.voice.retry import RetryPolicy
 from app.engine.voice.service import SynthesisOptions, SynthesisService, split_text
 from tests.engine.voice.conftest import ELEVEN_KEY, GOOGLE_KEY
 from tests.fakes.elevenlabs import FakeElevenLabs
