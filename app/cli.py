@@ -16,7 +16,16 @@ from collections.abc import Sequence
 from app import __version__
 
 # Modules under app.commands that each define ``register(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("parse", "voices", "visuals", "draft", "terminal", "studio", "render", "publish")
+COMMAND_MODULES: tuple[str, ...] = (
+    "parse",
+    "voices",
+    "visuals",
+    "draft",
+    "terminal",
+    "studio",
+    "render",
+    "publish",
+)
 
 EXIT_OK = 0
 EXIT_ERROR = 1

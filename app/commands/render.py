@@ -37,9 +37,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="use only the local voice, procedural backgrounds and your own media: no keys, no network",
     )
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="encoder threads (default: CPU count)")
-    parser.add_argument("--burn-captions", action="store_true", help="draw the captions into the picture too")
-    parser.add_argument("--watermark", type=Path, default=None, help="an image drawn in the bottom-right corner")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 2, help="encoder threads (default: CPU count)"
+    )
+    parser.add_argument(
+        "--burn-captions", action="store_true", help="draw the captions into the picture too"
+    )
+    parser.add_argument(
+        "--watermark", type=Path, default=None, help="an image drawn in the bottom-right corner"
+    )
     parser.set_defaults(func=cmd_render)
 
 
@@ -105,7 +111,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(warning.format(str(args.script)), file=sys.stderr)
     r = done.render
     print(f"wrote {r.output} ({r.width}x{r.height}, {r.duration_ms / 1000:.1f} s, {r.preset})")
-    print(f"  voices: {done.lines} lines, {done.synthesized} synthesized, {done.cache_hits} from the cache")
+    print(
+        f"  voices: {done.lines} lines, {done.synthesized} synthesized, {done.cache_hits} from the cache"
+    )
     if done.visuals is not None and (done.visuals.visuals or done.visuals.drawn):
         v = done.visuals
         print(

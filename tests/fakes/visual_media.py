@@ -72,5 +72,12 @@ def mean_colour(rgb: np.ndarray) -> tuple[int, int, int]:
     return round(r), round(g), round(b)
 
 
+def frame_colour(rgb: np.ndarray) -> tuple[int, int, int]:
+    """The colour most of a rendered frame shows: the median, so titles, cards and
+    names drawn over the picture do not move it."""
+    r, g, b = np.median(rgb[:, :, :3].reshape(-1, 3), axis=0)
+    return round(float(r)), round(float(g)), round(float(b))
+
+
 def close(a: tuple[int, int, int], b: tuple[int, int, int], tolerance: int = 40) -> bool:
     return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))

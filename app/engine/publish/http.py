@@ -35,7 +35,9 @@ class Backoff(NetBackoff):
     """The app's backoff, giving up with a :class:`PublishError` the user can read."""
 
     def give_up(self, reason: str) -> Exception:
-        return PublishError(f"{self.what} failed {self.failures} times in a row (last: {reason}); try again later")
+        return PublishError(
+            f"{self.what} failed {self.failures} times in a row (last: {reason}); try again later"
+        )
 
 
 def google_reason(response: httpx.Response) -> tuple[str, str]:
@@ -64,18 +66,32 @@ def failure(response: httpx.Response, what: str) -> PublishError:
     """The permanent error for a final (non-retryable) answer."""
     status = response.status_code
     reason, message = google_reason(response)
-    detail = f"{message} ({reason})" if message and reason else message or reason or response.reason_phrase
+    detail = (
+        f"{message} ({reason})"
+        if message and reason
+        else message or reason or response.reason_phrase
+    )
     if status == 403 and reason in {"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded"}:
         return QuotaExceeded(
             f"{what}: the Google project's YouTube API quota is used up ({reason}). Uploads work again "
             "after the quota resets at midnight Pacific time; nothing was retried so no more quota was spent"
         )
     if reason == "uploadLimitExceeded":
-        return PublishError(f"{what}: this YouTube channel has reached its upload limit for now ({message})")
+        return PublishError(
+            f"{what}: this YouTube channel has reached its upload limit for now ({message})"
+        )
     if status == 401:
-        return NotLoggedIn(f"{what}: Google no longer accepts the stored login; run `castline publish --login`")
-    if status == 403 and reason in {"insufficientPermissions", "forbidden", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
-        return NotLoggedIn(f"{what}: the login does not allow this ({detail}); run `castline publish --login` again")
+        return NotLoggedIn(
+            f"{what}: Google no longer accepts the stored login; run `castline publish --login`"
+        )
+    if status == 403 and reason in {
+        "insufficientPermissions",
+        "forbidden",
+        "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+    }:
+        return NotLoggedIn(
+            f"{what}: the login does not allow this ({detail}); run `castline publish --login` again"
+        )
     return PublishError(f"{what} was refused by YouTube (HTTP {status}): {detail}")
 
 
@@ -91,8 +107,24 @@ def send(
 ) -> httpx.Response:
     """:func:`app.engine.net.http.send` retrying what Google asks clients to retry."""
     return net_http.send(
-        client, method, url, backoff, retry_status=RETRY_STATUS, headers=headers, on_unauthorized=on_unauthorized, **kwargs
+        client,
+        method,
+        url,
+        backoff,
+        retry_status=RETRY_STATUS,
+        headers=headers,
+        on_unauthorized=on_unauthorized,
+        **kwargs,
     )
 
 
-__all__ = ["DEFAULT_POLICY", "RETRY_STATUS", "Backoff", "Sleep", "failure", "google_reason", "new_client", "send"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "RETRY_STATUS",
+    "Backoff",
+    "Sleep",
+    "failure",
+    "google_reason",
+    "new_client",
+    "send",
+]

@@ -552,7 +552,9 @@ def chapters_file_text(description: str, timeline: Timeline) -> str:
     """The ``.chapters.txt`` block to paste into YouTube (without chapters: why, then the description)."""
     lines, why = chapter_lines(timeline)
     if not lines:  # the note first; the description (with any stock credits) still follows
-        return f"No chapters: {why}\n" + (f"\n{description.strip()}\n" if description.strip() else "")
+        return f"No chapters: {why}\n" + (
+            f"\n{description.strip()}\n" if description.strip() else ""
+        )
     body = description_text(description, timeline)
     return body + "\n"
 

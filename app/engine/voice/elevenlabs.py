@@ -42,10 +42,21 @@ from app.engine.voice.base import (
 
 TIER_CONCURRENCY = {"free": 2, "starter": 3, "creator": 5, "pro": 10, "scale": 15, "business": 15}
 """Concurrent requests per plan for multilingual v2 (api-contracts.md)."""
-CREDITS_PER_CHAR = {"eleven_flash_v2_5": 0.5, "eleven_flash_v2": 0.5, "eleven_turbo_v2_5": 0.5, "eleven_turbo_v2": 0.5}
+CREDITS_PER_CHAR = {
+    "eleven_flash_v2_5": 0.5,
+    "eleven_flash_v2": 0.5,
+    "eleven_turbo_v2_5": 0.5,
+    "eleven_turbo_v2": 0.5,
+}
 TEXT_LIMITS = {"eleven_v3": 3000}
 DEFAULT_TEXT_LIMIT = 10_000
-PROVIDER_WIDE = {"invalid_api_key", "quota_exceeded", "missing_permissions", "payment_required", "unauthorized"}
+PROVIDER_WIDE = {
+    "invalid_api_key",
+    "quota_exceeded",
+    "missing_permissions",
+    "payment_required",
+    "unauthorized",
+}
 
 
 class ElevenLabsProvider(VoiceProvider):
@@ -100,19 +111,37 @@ class ElevenLabsProvider(VoiceProvider):
             message = str(detail.get("message") or message)
         elif isinstance(detail, list) and detail:  # 422 validation errors
             code = "validation_error"
-            message = "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
+            message = "; ".join(
+                str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail
+            )
         text = f"ElevenLabs {status} {code or 'error'}: {message}"
         if is_retryable(status):
-            raise TransientVoiceError(text, retry_after_s=retry_after_s(response.headers), provider=self.name, code=code, status=status)
+            raise TransientVoiceError(
+                text,
+                retry_after_s=retry_after_s(response.headers),
+                provider=self.name,
+                code=code,
+                status=status,
+            )
         if code == "voice_not_found" or (status == 404 and "voice" in message.lower()):
-            raise PermanentVoiceError(text, provider=self.name, code="voice_not_found", status=status, scope="voice")
+            raise PermanentVoiceError(
+                text, provider=self.name, code="voice_not_found", status=status, scope="voice"
+            )
         if status in (401, 402, 403) or code in PROVIDER_WIDE:
             if code == "quota_exceeded":
                 text += " (the plan's characters are used up; the line moves to the next voice)"
             elif code == "invalid_api_key" or status == 401:
                 text += " (check the key in Settings or ELEVENLABS_API_KEY)"
-            raise PermanentVoiceError(text, provider=self.name, code=code or f"http_{status}", status=status, scope="provider")
-        raise PermanentVoiceError(text, provider=self.name, code=code or f"http_{status}", status=status, scope="line")
+            raise PermanentVoiceError(
+                text,
+                provider=self.name,
+                code=code or f"http_{status}",
+                status=status,
+                scope="provider",
+            )
+        raise PermanentVoiceError(
+            text, provider=self.name, code=code or f"http_{status}", status=status, scope="line"
+        )
 
     def _get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
         with transport_errors(self.name, TransientVoiceError):
@@ -121,14 +150,20 @@ class ElevenLabsProvider(VoiceProvider):
         try:
             return response.json()
         except ValueError as exc:
-            raise TransientVoiceError(f"ElevenLabs answered {path} with something that is not JSON", provider=self.name) from exc
+            raise TransientVoiceError(
+                f"ElevenLabs answered {path} with something that is not JSON", provider=self.name
+            ) from exc
 
     # -- interface -------------------------------------------------------------------
     def is_configured(self) -> bool:
         return bool(self._key())
 
     def status(self) -> str:
-        return "key set" if self.is_configured() else "not configured (set ELEVENLABS_API_KEY or add a key in Settings)"
+        return (
+            "key set"
+            if self.is_configured()
+            else "not configured (set ELEVENLABS_API_KEY or add a key in Settings)"
+        )
 
     def model_id(self, request: SynthesisRequest) -> str:
         return f"{self._model}:{self._format}"
@@ -139,7 +174,15 @@ class ElevenLabsProvider(VoiceProvider):
         for v in data.get("voices", []) if isinstance(data, dict) else []:
             labels = {str(k): str(val) for k, val in (v.get("labels") or {}).items()}
             description = ", ".join(filter(None, [str(v.get("category") or ""), *labels.values()]))
-            voices.append(VoiceInfo(self.name, str(v["voice_id"]), str(v.get("name") or v["voice_id"]), description, labels))
+            voices.append(
+                VoiceInfo(
+                    self.name,
+                    str(v["voice_id"]),
+                    str(v.get("name") or v["voice_id"]),
+                    description,
+                    labels,
+                )
+            )
         return voices
 
     def usage(self) -> ProviderUsage | None:
@@ -158,7 +201,9 @@ class ElevenLabsProvider(VoiceProvider):
                     tier = (self.usage() or ProviderUsage(0, None)).tier.lower()
                 except VoiceError:
                     tier = "free"
-                self._concurrency = next((n for name, n in TIER_CONCURRENCY.items() if tier.startswith(name)), 2)
+                self._concurrency = next(
+                    (n for name, n in TIER_CONCURRENCY.items() if tier.startswith(name)), 2
+                )
             return self._concurrency
 
     def credits(self, characters: float) -> float:
@@ -177,20 +222,33 @@ class ElevenLabsProvider(VoiceProvider):
         }
         if s.style is not None:
             voice_settings["style"] = s.style
-        body: dict[str, Any] = {"text": request.text, "model_id": self._model, "voice_settings": voice_settings}
+        body: dict[str, Any] = {
+            "text": request.text,
+            "model_id": self._model,
+            "voice_settings": voice_settings,
+        }
         if request.previous_text:
             body["previous_text"] = request.previous_text
         if request.next_text:
             body["next_text"] = request.next_text
-        path = f"/v1/text-to-speech/{request.voice_id}" + ("/with-timestamps" if self._timestamps else "")
-        accept = "application/json" if self._timestamps else ("audio/mpeg" if self._format.startswith("mp3") else "*/*")
-        with transport_errors(self.name, TransientVoiceError), self._client.stream(
-            "POST",
-            path,
-            params={"output_format": self._format},
-            json=body,
-            headers={**self._headers(), "accept": accept},
-        ) as response:
+        path = f"/v1/text-to-speech/{request.voice_id}" + (
+            "/with-timestamps" if self._timestamps else ""
+        )
+        accept = (
+            "application/json"
+            if self._timestamps
+            else ("audio/mpeg" if self._format.startswith("mp3") else "*/*")
+        )
+        with (
+            transport_errors(self.name, TransientVoiceError),
+            self._client.stream(
+                "POST",
+                path,
+                params={"output_format": self._format},
+                json=body,
+                headers={**self._headers(), "accept": accept},
+            ) as response,
+        ):
             if response.status_code >= 400:
                 response.read()
                 self._raise_for(response)
@@ -202,19 +260,31 @@ class ElevenLabsProvider(VoiceProvider):
                 payload = base64.b64decode(data["audio_base64"], validate=True)
                 alignment = data.get("alignment") or data.get("normalized_alignment")
             except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-                raise TransientVoiceError(f"ElevenLabs answered with unreadable JSON ({exc})", provider=self.name, code="bad_answer") from exc
+                raise TransientVoiceError(
+                    f"ElevenLabs answered with unreadable JSON ({exc})",
+                    provider=self.name,
+                    code="bad_answer",
+                ) from exc
         if not payload:
-            raise TransientVoiceError("ElevenLabs answered with no audio", provider=self.name, code="empty_audio")
+            raise TransientVoiceError(
+                "ElevenLabs answered with no audio", provider=self.name, code="empty_audio"
+            )
         try:
             if self._format.startswith("pcm_"):
                 samples, rate = pcm16_to_float(payload), int(self._format.split("_")[1])
             else:
                 samples, rate = decode_audio(payload)
         except AudioDecodeError as exc:
-            raise TransientVoiceError(f"ElevenLabs audio could not be decoded: {exc}", provider=self.name, code="bad_audio") from exc
+            raise TransientVoiceError(
+                f"ElevenLabs audio could not be decoded: {exc}",
+                provider=self.name,
+                code="bad_audio",
+            ) from exc
         cost_header = response.headers.get("character-cost")
         try:
-            billed = float(cost_header) if cost_header is not None else self.credits(len(request.text))
+            billed = (
+                float(cost_header) if cost_header is not None else self.credits(len(request.text))
+            )
         except ValueError:
             billed = self.credits(len(request.text))
         return ProviderAudio(
@@ -256,6 +326,8 @@ def words_from_alignment(text: str, alignment: Any, rate: int) -> list[WordTimin
             start, end = float(starts[i]), float(ends[j - 1])
         except (TypeError, ValueError):
             return None
-        words.append(WordTiming(text[i:j], round(start * rate), max(round(start * rate), round(end * rate))))
+        words.append(
+            WordTiming(text[i:j], round(start * rate), max(round(start * rate), round(end * rate)))
+        )
         i = j
     return words

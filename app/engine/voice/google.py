@@ -34,7 +34,15 @@ from app.engine.voice.base import (
     VoiceProvider,
 )
 
-USD_PER_MILLION = {"standard": 4.0, "wavenet": 4.0, "neural2": 16.0, "polyglot": 16.0, "news": 16.0, "studio": 160.0, "chirp": 30.0}
+USD_PER_MILLION = {
+    "standard": 4.0,
+    "wavenet": 4.0,
+    "neural2": 16.0,
+    "polyglot": 16.0,
+    "news": 16.0,
+    "studio": 160.0,
+    "chirp": 30.0,
+}
 DEFAULT_USD_PER_MILLION = 16.0
 MAX_INPUT_BYTES = 5000
 
@@ -96,13 +104,21 @@ class GoogleProvider(VoiceProvider):
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
             code, message = str(error.get("status") or ""), str(error.get("message") or "")
-            reasons = " ".join(str(d.get("reason", "")) for d in error.get("details", []) if isinstance(d, dict))
+            reasons = " ".join(
+                str(d.get("reason", "")) for d in error.get("details", []) if isinstance(d, dict)
+            )
         else:
             code, message, reasons = "", str(body)[:300], ""
         text = f"Google TTS {status} {code or 'error'}: {message}"
         lowered = f"{message} {reasons}".lower()
         if is_retryable(status):
-            raise TransientVoiceError(text, retry_after_s=retry_after_s(response.headers), provider=self.name, code=code, status=status)
+            raise TransientVoiceError(
+                text,
+                retry_after_s=retry_after_s(response.headers),
+                provider=self.name,
+                code=code,
+                status=status,
+            )
         if "api key" in lowered or "api_key" in lowered or status in (401, 403):
             raise PermanentVoiceError(
                 text + " (check the key in Settings or GOOGLE_API_KEY)",
@@ -111,15 +127,25 @@ class GoogleProvider(VoiceProvider):
                 status=status,
                 scope="provider",
             )
-        if "voice" in lowered and ("not exist" in lowered or "not found" in lowered or "unsupported" in lowered):
-            raise PermanentVoiceError(text, provider=self.name, code="voice_not_found", status=status, scope="voice")
-        raise PermanentVoiceError(text, provider=self.name, code=code or f"http_{status}", status=status, scope="line")
+        if "voice" in lowered and (
+            "not exist" in lowered or "not found" in lowered or "unsupported" in lowered
+        ):
+            raise PermanentVoiceError(
+                text, provider=self.name, code="voice_not_found", status=status, scope="voice"
+            )
+        raise PermanentVoiceError(
+            text, provider=self.name, code=code or f"http_{status}", status=status, scope="line"
+        )
 
     def is_configured(self) -> bool:
         return bool(self._key())
 
     def status(self) -> str:
-        return "key set" if self.is_configured() else "not configured (set GOOGLE_API_KEY or add a key in Settings)"
+        return (
+            "key set"
+            if self.is_configured()
+            else "not configured (set GOOGLE_API_KEY or add a key in Settings)"
+        )
 
     def model_id(self, request: SynthesisRequest) -> str:
         return f"google-tts:v1:LINEAR16:{self._rate}"
@@ -129,7 +155,9 @@ class GoogleProvider(VoiceProvider):
 
     def list_voices(self) -> list[VoiceInfo]:
         with transport_errors(self.name, TransientVoiceError):
-            response = self._client.get("/v1/voices", params=self._params({"languageCode": self._language}))
+            response = self._client.get(
+                "/v1/voices", params=self._params({"languageCode": self._language})
+            )
         self._raise_for(response)
         data: Any = response.json()
         voices = []
@@ -139,7 +167,13 @@ class GoogleProvider(VoiceProvider):
             family = voice_family(name) or "standard"
             rate = USD_PER_MILLION.get(family, DEFAULT_USD_PER_MILLION)
             voices.append(
-                VoiceInfo(self.name, name, name, f"{gender}, {family}, ${rate:g} per million characters", {"gender": gender})
+                VoiceInfo(
+                    self.name,
+                    name,
+                    name,
+                    f"{gender}, {family}, ${rate:g} per million characters",
+                    {"gender": gender},
+                )
             )
         return voices
 
@@ -152,12 +186,17 @@ class GoogleProvider(VoiceProvider):
     def synthesize(self, request: SynthesisRequest) -> ProviderAudio:
         if len(request.text.encode("utf-8")) > MAX_INPUT_BYTES:
             raise PermanentVoiceError(
-                f"Google accepts at most {MAX_INPUT_BYTES} bytes of text in one request", provider=self.name, code="too_long"
+                f"Google accepts at most {MAX_INPUT_BYTES} bytes of text in one request",
+                provider=self.name,
+                code="too_long",
             )
         s = request.settings
         body = {
             "input": {"text": request.text},
-            "voice": {"languageCode": language_of(request.voice_id, self._language), "name": request.voice_id},
+            "voice": {
+                "languageCode": language_of(request.voice_id, self._language),
+                "name": request.voice_id,
+            },
             "audioConfig": {
                 "audioEncoding": "LINEAR16",
                 "sampleRateHertz": self._rate,
@@ -172,7 +211,11 @@ class GoogleProvider(VoiceProvider):
             content = response.json()["audioContent"]
             samples, rate = decode_audio(base64.b64decode(content, validate=True))
         except (ValueError, KeyError, TypeError, binascii.Error, AudioDecodeError) as exc:
-            raise TransientVoiceError(f"Google answered with unreadable audio ({exc})", provider=self.name, code="bad_audio") from exc
+            raise TransientVoiceError(
+                f"Google answered with unreadable audio ({exc})",
+                provider=self.name,
+                code="bad_audio",
+            ) from exc
         return ProviderAudio(
             samples=samples,
             sample_rate=rate,

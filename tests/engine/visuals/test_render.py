@@ -17,7 +17,7 @@ from tests.engine.visuals.conftest import write_script
 from tests.fakes.memory_keyring import MemoryKeyring
 from tests.fakes.runway import FakeRunway
 from tests.fakes.stock import FakePexels
-from tests.fakes.visual_media import close, colour_for, mean_colour, png
+from tests.fakes.visual_media import close, colour_for, frame_colour, png
 
 BODY = """\
 ## Launch
@@ -45,7 +45,7 @@ def frame_at(path: Path, seconds: float) -> tuple[int, int, int]:
         stream = container.streams.video[0]
         for frame in container.decode(stream):
             if frame.time is not None and frame.time >= seconds:
-                return mean_colour(frame.to_ndarray(format="rgb24"))
+                return frame_colour(frame.to_ndarray(format="rgb24"))
     raise AssertionError(f"no frame at {seconds} s")
 
 
