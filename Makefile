@@ -11,7 +11,7 @@ export QT_QPA_PLATFORM ?= offscreen
 DEB_PKGS := libportaudio2 libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 \
 	libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
-	libxcb-image0 libxcb-xkb1 libx11-xcb1 fonts-dejavu-core
+	libxcb-image0 libxcb-xkb1 libx11-xcb1 fonts-dejavu-core tesseract-ocr tesseract-ocr-eng
 
 .PHONY: setup deps demo run test bench lint screenshots clean package
 
@@ -48,6 +48,7 @@ test: demo
 lint: setup
 	$(PY) -m ruff check app tests main.py
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(PY) -m tests.bench

@@ -50,11 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from app.engine.pictures import VisualError
     from app.engine.render.encoder import EncodeError
     from app.engine.render.mix import MixError
     from app.engine.render.pipeline import RenderError
     from app.engine.render.project import render_script
-    from app.engine.visuals.service import VisualError
 
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1")

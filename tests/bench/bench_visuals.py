@@ -60,11 +60,11 @@ def run() -> list[Figure]:
 def _measure(tmp: Path) -> list[Figure]:
     import keyring
 
+    from app.engine.llm.keywords import overlap
     from app.engine.net.retry import RetryPolicy
     from app.engine.script import parse_text
     from app.engine.store import Store
     from app.engine.visuals.generate import VisualGenerator, VisualOptions
-    from app.engine.visuals.keywords import overlap
     from app.engine.visuals.providers import ProviderSettings
     from tests.bench.bench_render import five_minute_script
     from tests.fakes.memory_keyring import MemoryKeyring

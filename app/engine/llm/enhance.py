@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 from app.engine.hashing import cache_key
 from app.engine.llm.client import ChatClient, LLMError
+from app.engine.llm.keywords import stem, words
 from app.engine.llm.prompts import PROMPT_VERSION, enhance_messages
 from app.engine.llm.schemas import VisualPrompt
 from app.engine.llm.settings import load_llm_settings
-from app.engine.visuals.keywords import stem, words
-from app.engine.visuals.writer import Brief, OfflineWriter, PromptWriter, Written, offline_terms
+from app.engine.llm.writer import Brief, OfflineWriter, PromptWriter, Written, offline_terms
 
 if TYPE_CHECKING:
     from app.engine.store import Store

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from app.engine.llm.client import Message
-from app.engine.visuals.writer import Brief
+from app.engine.llm.writer import Brief
 
 PROMPT_VERSION = 1
 

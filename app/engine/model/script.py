@@ -140,6 +140,12 @@ class MediaBeat(_Beat):
     media_type: Literal["image", "video", "audio", "unknown"] = "unknown"
 
 
+TABLE_MAX_ROWS = 8
+"""Body rows a table card draws; more are cut (the parser warns)."""
+TABLE_MAX_COLS = 6
+"""Columns a table card draws; more are cut (the parser warns)."""
+
+
 class TableBeat(_Beat):
     """A Markdown table: shown as a table card, never spoken."""
 
@@ -188,7 +194,7 @@ class Scene(BaseModel):
 class LookSpec(BaseModel):
     """The video's visual style as the script asks for it: a bundled style and overrides.
 
-    ``app.engine.motion.styles`` turns it into the colours, fonts and shapes every
+    ``app.engine.styles`` turns it into the colours, fonts and shapes every
     on-screen element is drawn with.
     """
 

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from app.engine.motion import draw
-from app.engine.motion.styles import Style
 from app.engine.motion.typeset import TextStyle, fit_size, measure, render_runs, wrap
+from app.engine.styles import Style
 
 THUMB_W, THUMB_H = 1280, 720
 MAX_WORDS = 5

@@ -43,7 +43,7 @@ _FAMILY_FILES: dict[str, dict[str, str]] = {
     "display": {"regular": "NotoSansDisplay-Regular.ttf", "bold": "NotoSansDisplay-Bold.ttf"},
     "mono": {"regular": "JetBrainsMono-Regular.ttf", "bold": "JetBrainsMono-Bold.ttf"},
 }
-"""The main font of each family (``app.engine.motion.styles.FONT_FAMILIES``) per weight."""
+"""The main font of each family (``app.engine.styles.FONT_FAMILIES``) per weight."""
 
 EMOJI_FILE = "NotoColorEmoji.ttf"
 EMOJI_PX = 109

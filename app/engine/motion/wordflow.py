@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine.motion import draw
-from app.engine.motion.styles import Style
 from app.engine.motion.typeset import TextStyle, font_for, line_height, measure, render_runs
+from app.engine.styles import Style
 
 _BREAK_AFTER = re.compile(r"[.!?…:;,—–]['\")\]]*$")
 _BREAK_BEFORE = frozenset(

@@ -27,7 +27,8 @@ import numpy as np
 from app.engine.model.time import frames_to_ms
 from app.engine.motion.elements import Context, Element, drawn_as_element, open_element
 from app.engine.motion.stage import Stage
-from app.engine.motion.styles import resolve_style
+from app.engine.pictures import load_image
+from app.engine.styles import resolve_style
 from app.engine.timeline import (
     VISUAL_TRACK_KINDS,
     CaptionSource,
@@ -41,7 +42,7 @@ from app.engine.timeline import (
     VideoSource,
 )
 from app.engine.visuals.base import FrameSource
-from app.engine.visuals.service import VisualService, load_image
+from app.engine.visuals.service import VisualService
 
 
 @dataclass(frozen=True)

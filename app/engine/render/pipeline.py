@@ -22,6 +22,7 @@ import numpy as np
 from app.engine.jobs.progress import Progress
 from app.engine.model.time import frames_to_samples, ms_to_frames
 from app.engine.motion.thumbnail import content_score, fitted_image
+from app.engine.pictures import VisualError, load_image, unpremultiply
 from app.engine.render.compositor import Compositor
 from app.engine.render.encoder import Encoder
 from app.engine.render.mix import mix_timeline
@@ -40,8 +41,6 @@ from app.engine.render.sidecars import (
     write_atomic,
 )
 from app.engine.timeline import Timeline
-from app.engine.visuals.base import unpremultiply
-from app.engine.visuals.service import VisualError, load_image
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ import numpy as np
 from PIL import Image
 
 from app.engine.model.time import SAMPLE_RATE, format_timestamp, frames_to_ms
-from app.engine.motion.styles import Style, resolve_style
 from app.engine.motion.thumbnail import design
 from app.engine.script import NARRATOR
+from app.engine.styles import Style, resolve_style
 from app.engine.timeline import SpeechSource, Timeline
 
 MIN_CHAPTERS = 3

@@ -22,6 +22,8 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from app.engine.model.diagnostic import Diagnostic, Severity
 from app.engine.model.script import (
+    TABLE_MAX_COLS,
+    TABLE_MAX_ROWS,
     Beat,
     CalloutBeat,
     CodeBeat,
@@ -471,16 +473,15 @@ class _Parser:
                 row.append(inline.squash(inline.plain(tok.children or [])).replace("\n", " "))
         end = tokens[0].map[1] if tokens[0].map else line
         # The table card decides how much it draws; imported here, as only tables need it.
-        from app.engine.motion.elements.slides import MAX_TABLE_COLS, MAX_TABLE_ROWS
 
-        if len(rows) > MAX_TABLE_ROWS or len(header) > MAX_TABLE_COLS:
+        if len(rows) > TABLE_MAX_ROWS or len(header) > TABLE_MAX_COLS:
             self.report(
                 line,
                 1,
                 "warning",
                 f"this table has {len(rows)} rows and {len(header)} "
-                f"columns; a table card shows at most {MAX_TABLE_ROWS} rows and "
-                f"{MAX_TABLE_COLS} columns, so it is cut to fit. Split it into smaller "
+                f"columns; a table card shows at most {TABLE_MAX_ROWS} rows and "
+                f"{TABLE_MAX_COLS} columns, so it is cut to fit. Split it into smaller "
                 "tables, or say the rest in the narration.",
             )
         self.add(

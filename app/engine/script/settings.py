@@ -11,8 +11,8 @@ import yaml
 
 from app.engine.model.script import CaptionMode, LookSpec, ScriptSettings
 from app.engine.model.voice import KNOWN_PROVIDERS, Character, VoiceRef, VoiceSettings
-from app.engine.motion.styles import CAPTION_LOOKS, FONT_FAMILIES, parse_hex, style_names, to_hex
 from app.engine.script.frontmatter import FrontMatter, key_position, value_node
+from app.engine.styles import CAPTION_LOOKS, FONT_FAMILIES, parse_hex, style_names, to_hex
 
 KNOWN_KEYS = (
     "title",

@@ -246,7 +246,7 @@ class _Layout:
         options: LayoutOptions,
         visuals: VisualFiles | None = None,
     ) -> None:
-        from app.engine.motion.styles import resolve_style
+        from app.engine.styles import resolve_style
 
         self.script = script
         self.synthesis = synthesis
@@ -278,7 +278,7 @@ class _Layout:
 
     def _speaker_colours(self) -> dict[str, str]:
         """Each character's colour: their own ``color:``, else the style's next one."""
-        from app.engine.motion.styles import to_hex
+        from app.engine.styles import to_hex
 
         out: dict[str, str] = {}
         index = 0

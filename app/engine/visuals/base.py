@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-import cv2
 import numpy as np
 
 
@@ -49,21 +48,6 @@ class StillGenerator(Protocol):
     ) -> np.ndarray:
         """An opaque RGB uint8 picture of exactly ``width`` x ``height``."""
         ...
-
-
-def premultiply(rgba: np.ndarray) -> np.ndarray:
-    """Straight RGBA uint8 to premultiplied RGBA uint8 (rounded, vectorised)."""
-    alpha = rgba[:, :, 3]
-    alpha4 = cv2.merge([alpha, alpha, alpha, np.full_like(alpha, 255)])
-    return cv2.multiply(np.ascontiguousarray(rgba), alpha4, scale=1 / 255)
-
-
-def unpremultiply(rgba: np.ndarray) -> np.ndarray:
-    """Premultiplied RGBA uint8 back to straight RGBA (what alpha-carrying codecs expect)."""
-    alpha = rgba[:, :, 3]
-    safe = np.maximum(alpha, 1)
-    alpha4 = cv2.merge([safe, safe, safe, np.full_like(alpha, 255)])
-    return cv2.divide(np.ascontiguousarray(rgba), alpha4, scale=255)
 
 
 def cover_fit(size: tuple[int, int], width: int, height: int) -> tuple[float, float]:

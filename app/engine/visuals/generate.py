@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.engine.hashing import cache_key
 from app.engine.jobs.progress import Progress
+from app.engine.llm.writer import Brief, OfflineWriter, PromptWriter, Written
 from app.engine.model.script import Scene, Script, VisualBeat
 from app.engine.visuals.budget import Budget, BudgetRefused
 from app.engine.visuals.calls import ProviderCalls
@@ -54,7 +55,6 @@ from app.engine.visuals.providers import (
     build_visual_providers,
     default_chain,
 )
-from app.engine.visuals.writer import Brief, OfflineWriter, PromptWriter, Written
 from app.engine.voice.service import DEFAULT_BUDGET_USD
 
 if TYPE_CHECKING:

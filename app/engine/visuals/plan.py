@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.engine.llm.writer import PromptWriter
 from app.engine.model.script import MediaBeat, Scene, Script, SpeechBeat, VisualBeat
 from app.engine.net.retry import RetryPolicy
 from app.engine.visuals.probe import MediaInfo
@@ -24,7 +25,6 @@ from app.engine.visuals.providers import (
     VisualProvider,
     VisualRequest,
 )
-from app.engine.visuals.writer import PromptWriter
 from app.engine.voice.service import DEFAULT_BUDGET_USD
 
 if TYPE_CHECKING:

@@ -17,6 +17,7 @@ import numpy as np
 
 from app.engine.hashing import cache_key
 from app.engine.model.time import frames_to_ms
+from app.engine.pictures import VisualError, load_image, premultiply
 from app.engine.timeline import (
     ImageSource,
     ProceduralSource,
@@ -24,7 +25,7 @@ from app.engine.timeline import (
     TitleCardSource,
     VideoSource,
 )
-from app.engine.visuals.base import FrameSource, StillGenerator, premultiply
+from app.engine.visuals.base import FrameSource, StillGenerator
 from app.engine.visuals.kenburns import StillFrames
 from app.engine.visuals.procedural import ProceduralGenerator, palette_for_style
 from app.engine.visuals.text import paste, title_card
@@ -32,24 +33,6 @@ from app.engine.visuals.video import VideoFrames
 
 if TYPE_CHECKING:
     from app.engine.store import Store
-
-
-class VisualError(Exception):
-    """A visual that cannot be shown (a missing or unreadable file); the message says which."""
-
-
-def load_image(path: str | Path) -> np.ndarray:
-    """An image file as premultiplied RGBA uint8 (alpha 255 for an opaque picture)."""
-    data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if data is None:
-        raise VisualError(f"{path}: not an image OpenCV can read (PNG, JPEG, WebP, BMP, TIFF)")
-    if data.dtype != np.uint8:
-        data = cv2.convertScaleAbs(data, alpha=255.0 / 65535.0)
-    if data.ndim == 2:
-        return cv2.cvtColor(data, cv2.COLOR_GRAY2RGBA)
-    if data.shape[2] == 4:
-        return premultiply(cv2.cvtColor(data, cv2.COLOR_BGRA2RGBA))
-    return cv2.cvtColor(data, cv2.COLOR_BGR2RGBA)
 
 
 class TerminalFrames:

@@ -20,9 +20,9 @@ from app.engine.llm import (
     strict_schema,
 )
 from app.engine.llm.enhance import LLMWriter, in_narration_order
+from app.engine.llm.writer import Brief
 from app.engine.net.retry import RetryPolicy
 from app.engine.store import Store
-from app.engine.visuals.writer import Brief
 from tests.engine.visuals.conftest import FakeClock, MakeGenerator, write_script
 from tests.fakes.llm import VALID_DRAFT, FakeChat
 from tests.fakes.memory_keyring import MemoryKeyring

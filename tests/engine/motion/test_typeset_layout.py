@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.motion.styles import FONT_FAMILIES
 from app.engine.motion.typeset import (
     TextStyle,
     family_names,
@@ -19,6 +18,7 @@ from app.engine.motion.typeset import (
     render_text,
     wrap,
 )
+from app.engine.styles import FONT_FAMILIES
 from tests.engine.motion.conftest import UNMAPPED, count_boxes, text_ink
 
 PX = 60

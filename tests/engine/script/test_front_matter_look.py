@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.engine.motion.styles import CAPTION_LOOKS, FONT_FAMILIES, resolve_style, style_names
 from app.engine.script import parse_file, parse_text
 from app.engine.script.settings import KNOWN_KEYS, parse_time_ms
+from app.engine.styles import CAPTION_LOOKS, FONT_FAMILIES, resolve_style, style_names
 from app.engine.visuals.backgrounds import background_kinds
 from tests.engine.script.conftest import at, problems
 

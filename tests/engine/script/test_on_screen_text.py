@@ -6,6 +6,8 @@ Each test writes the Markdown a writer would and checks what is spoken and what 
 from __future__ import annotations
 
 from app.engine.model.script import (
+    TABLE_MAX_COLS,
+    TABLE_MAX_ROWS,
     CalloutBeat,
     PauseBeat,
     Script,
@@ -13,7 +15,6 @@ from app.engine.model.script import (
     SpeechBeat,
     TableBeat,
 )
-from app.engine.motion.elements.slides import MAX_TABLE_COLS, MAX_TABLE_ROWS
 from app.engine.script import parse_text
 from app.engine.script.timing import SHOWN_ALONE_MS, speech_ms
 from tests.engine.script.conftest import at, problems
@@ -231,8 +232,8 @@ def test_a_card_followed_by_a_block_before_any_speech_is_held_briefly() -> None:
 
 
 def test_a_big_table_is_warned_but_keeps_every_cell() -> None:
-    cols = MAX_TABLE_COLS + 1
-    rows = MAX_TABLE_ROWS + 2
+    cols = TABLE_MAX_COLS + 1
+    rows = TABLE_MAX_ROWS + 2
     text = (
         "| " + " | ".join(f"h{c}" for c in range(cols)) + " |\n"
         "|"
@@ -250,7 +251,7 @@ def test_a_big_table_is_warned_but_keeps_every_cell() -> None:
 
 
 def test_a_table_at_the_limits_is_not_warned() -> None:
-    cols, rows = MAX_TABLE_COLS, MAX_TABLE_ROWS
+    cols, rows = TABLE_MAX_COLS, TABLE_MAX_ROWS
     text = (
         "|"
         + "h|" * cols

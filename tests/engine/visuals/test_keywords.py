@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.engine.visuals.keywords import extract_terms, overlap, stem
-from app.engine.visuals.writer import Brief, OfflineWriter
+from app.engine.llm.keywords import extract_terms, overlap, stem
+from app.engine.llm.writer import Brief, OfflineWriter
 
 
 def test_terms_are_the_concrete_phrases_in_narration_order() -> None:

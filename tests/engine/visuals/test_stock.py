@@ -6,8 +6,8 @@ from pathlib import Path
 
 import av
 
+from app.engine.llm.keywords import overlap
 from app.engine.store import Store
-from app.engine.visuals.keywords import overlap
 from tests.engine.visuals.conftest import MakeGenerator, write_script
 from tests.fakes.server import Fault
 from tests.fakes.stock import FakePexels, FakePixabay

@@ -20,7 +20,7 @@ import numpy as np
 
 from app.engine.model.time import ms_to_frames
 from app.engine.motion.stage import Stage
-from app.engine.motion.styles import Style
+from app.engine.styles import Style
 
 
 @dataclass(frozen=True)

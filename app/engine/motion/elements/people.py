@@ -13,8 +13,8 @@ import numpy as np
 from app.engine.model.time import SAMPLE_RATE, frames_to_samples
 from app.engine.motion import draw
 from app.engine.motion.elements import Context, Element, Sprite, register
-from app.engine.motion.styles import RGB, contrast, parse_hex
 from app.engine.motion.typeset import TextStyle, fit_size, render_text
+from app.engine.styles import RGB, contrast, parse_hex
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class SpeakerBadge(Element):
         self._cache: dict[Hashable, Sprite] = {}
 
     def _avatar(self, path: str, d: int) -> np.ndarray | None:
-        from app.engine.visuals.service import VisualError, load_image
+        from app.engine.pictures import VisualError, load_image
 
         try:
             picture = load_image(path)

@@ -8,16 +8,15 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.model.script import TABLE_MAX_COLS, TABLE_MAX_ROWS
 from app.engine.motion import draw
 from app.engine.motion.elements import Context, Element, Sprite, register
-from app.engine.motion.styles import mix
 from app.engine.motion.typeset import TextImage, TextStyle, Weight, measure, render_text, wrap
+from app.engine.styles import mix
 
 ENTER_MS = 400
 LEAVE_MS = 300
 ITEM_MS = 350
-MAX_TABLE_ROWS = 8
-MAX_TABLE_COLS = 6
 
 
 class _Card(Element):
@@ -168,12 +167,12 @@ class Slide(_Card):
     # -- tables --------------------------------------------------------------------
     def _layout_table(self) -> np.ndarray:
         src, st, style = self.source, self.ctx.stage, self.ctx.style
-        header = list(src.header)[:MAX_TABLE_COLS]
+        header = list(src.header)[:TABLE_MAX_COLS]
         cols = len(header)
-        rows = [list(r)[:cols] + [""] * (cols - len(r)) for r in src.rows[:MAX_TABLE_ROWS]]
-        if len(src.rows) > MAX_TABLE_ROWS:
+        rows = [list(r)[:cols] + [""] * (cols - len(r)) for r in src.rows[:TABLE_MAX_ROWS]]
+        if len(src.rows) > TABLE_MAX_ROWS:
             rows.append(["…"] + [""] * (cols - 1))
-        if len(src.header) > MAX_TABLE_COLS and rows:
+        if len(src.header) > TABLE_MAX_COLS and rows:
             header[-1] = header[-1] + " …"
         inner_w = self.area.w - 2 * self.pad
         inner_h = self.area.h - 2 * self.pad

@@ -9,8 +9,8 @@ import numpy as np
 
 from app.engine.motion import draw
 from app.engine.motion.elements import Context, Element, Sprite, register
-from app.engine.motion.styles import mix
 from app.engine.motion.typeset import TextStyle, fit_size, render_text
+from app.engine.styles import mix
 
 ENTER_MS = 500
 LEAVE_MS = 400

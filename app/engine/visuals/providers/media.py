@@ -13,8 +13,8 @@ import os
 import re
 from pathlib import Path
 
+from app.engine.llm.keywords import overlap, words
 from app.engine.script.parser import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from app.engine.visuals.keywords import overlap, words
 from app.engine.visuals.providers.base import (
     Call,
     NoResults,

@@ -14,7 +14,7 @@ import abc
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from app.engine.visuals.keywords import overlap
+from app.engine.llm.keywords import overlap
 from app.engine.visuals.providers.base import (
     Call,
     Kind,

@@ -2,7 +2,7 @@
 
 The offline writer needs nothing: the prompt is the ``> visual:`` line with the video's
 ``style:`` (what the parser already built), and the stock terms come from the scene's
-narration by keyword extraction (:mod:`app.engine.visuals.keywords`). The language
+narration by keyword extraction (:mod:`app.engine.llm.keywords`). The language
 model's writer (:mod:`app.engine.llm.enhance`) answers the same question better and
 falls back to this one when it cannot.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from app.engine.visuals.keywords import extract_terms
+from app.engine.llm.keywords import extract_terms
 
 
 @dataclass(frozen=True)
