@@ -7,7 +7,8 @@ EXAMPLE := resources/examples/how-ssh-works/script.md
 export QT_QPA_PLATFORM ?= offscreen
 
 # Debian runtime libraries the stack loads: PortAudio for sounddevice, and what Qt's
-# platform plugins need on a bare machine.
+# platform plugins need on a bare machine, and tesseract, with which the tests read text
+# back from rendered frames.
 DEB_PKGS := libportaudio2 libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 \
 	libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
