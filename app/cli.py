@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "visuals",
     "draft",
     "terminal",
+    "frames",
     "studio",
     "render",
     "publish",

@@ -13,16 +13,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.engine.jobs.progress import Progress
 from app.engine.model.diagnostic import Diagnostic, Severity
-from app.engine.model.script import Script
+from app.engine.model.script import LookSpec, Script
 from app.engine.render.pipeline import RenderError, RenderResult, render_timeline
 from app.engine.render.presets import DEFAULT_PRESET, for_aspect, get_preset
 from app.engine.store import Store
 from app.engine.timeline import Timeline, auto_layout
 from app.engine.timeline.layout import block_diagnostics
 from app.engine.visuals.plan import VisualPlan
+
+if TYPE_CHECKING:
+    from app.engine.voice.service import SynthesisResult
 
 
 @dataclass
@@ -52,36 +56,42 @@ def load_script_checked(path: Path) -> Script:
         raise RenderError(str(exc)) from None
 
 
-def render_script(
+@dataclass
+class Prepared:
+    """A script made ready to draw: voiced, its visuals fetched, laid out."""
+
+    script: Script
+    timeline: Timeline
+    synthesis: SynthesisResult
+    visuals: VisualPlan
+    synthesis_s: float
+
+
+def prepare_script(
     path: Path,
-    output: Path,
     *,
-    preset: str = DEFAULT_PRESET,
     offline: bool = False,
     store: Store | None = None,
     voice_progress: Progress | None = None,
     progress: Progress | None = None,
-    jobs: int = 2,
-    burn_captions: bool = False,
-    watermark: Path | None = None,
     on_voices_done: Callable[[], None] | None = None,
     visual_progress: Progress | None = None,
     on_visuals_done: Callable[[], None] | None = None,
-) -> ScriptRender:
-    """Render the script at ``path`` to ``output`` (written under a temporary name first).
+    look: LookSpec | None = None,
+) -> Prepared:
+    """Parse, voice (cached), fetch the visuals (cached) and lay out the script at ``path``.
 
-    ``voice_progress`` reports synthesis separately; without it ``progress`` reports both
-    phases in turn (its message says which), and cancelling it stops either.
-    ``visual_progress`` reports the visuals likewise (generated, fetched or cached).
+    ``look`` replaces the script's visual style (to preview it in another style).
     """
     from app.engine.visuals.generate import generate_visuals
     from app.engine.voice.registry import build_providers
     from app.engine.voice.service import BudgetExceeded, SynthesisService
 
     script = load_script_checked(path)
-    chosen = for_aspect(get_preset(preset), script.settings.aspect)
-    if watermark is not None and not watermark.is_file():
-        raise RenderError(f"{watermark}: no such watermark image")
+    if look is not None:
+        script = script.model_copy(
+            update={"settings": script.settings.model_copy(update={"look": look})}
+        )
     own_store = store is None
     db = store or Store.open()
     try:
@@ -109,6 +119,50 @@ def render_script(
         if own_store:
             db.close()
     timeline = auto_layout(script, result, visuals=visuals)
+    return Prepared(script, timeline, result, visuals, synthesis_s)
+
+
+def render_script(
+    path: Path,
+    output: Path,
+    *,
+    preset: str = DEFAULT_PRESET,
+    offline: bool = False,
+    store: Store | None = None,
+    voice_progress: Progress | None = None,
+    progress: Progress | None = None,
+    jobs: int = 2,
+    burn_captions: bool = False,
+    watermark: Path | None = None,
+    on_voices_done: Callable[[], None] | None = None,
+    visual_progress: Progress | None = None,
+    on_visuals_done: Callable[[], None] | None = None,
+) -> ScriptRender:
+    """Render the script at ``path`` to ``output`` (written under a temporary name first).
+
+    ``voice_progress`` reports synthesis separately; without it ``progress`` reports both
+    phases in turn (its message says which), and cancelling it stops either.
+    ``visual_progress`` reports the visuals likewise (generated, fetched or cached).
+    """
+    if watermark is not None and not watermark.is_file():
+        raise RenderError(f"{watermark}: no such watermark image")
+    prepared = prepare_script(
+        path,
+        offline=offline,
+        store=store,
+        voice_progress=voice_progress,
+        progress=progress,
+        on_voices_done=on_voices_done,
+        visual_progress=visual_progress,
+        on_visuals_done=on_visuals_done,
+    )
+    script, timeline, result, visuals = (
+        prepared.script,
+        prepared.timeline,
+        prepared.synthesis,
+        prepared.visuals,
+    )
+    chosen = for_aspect(get_preset(preset), script.settings.aspect)
     description = script.settings.description
     if visuals.attributions:
         credits = "\n".join(visuals.attributions)
@@ -134,7 +188,7 @@ def render_script(
         synthesized=result.synthesized,
         cache_hits=result.cache_hits,
         cost_usd=result.cost_usd,
-        synthesis_s=synthesis_s,
+        synthesis_s=prepared.synthesis_s,
         visuals=visuals,
         warnings=[d for d in script.diagnostics if d.severity is Severity.WARNING]
         + block_diagnostics(script),

@@ -1,0 +1,202 @@
+"""On-screen elements drawn by the compositor: styles, badges, thumbnails and bad input.
+
+These draw real frames with the export's compositor and look at the pixels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from app.engine.audio import write_wav
+from app.engine.model.script import LookSpec
+from app.engine.model.time import SAMPLE_RATE
+from app.engine.motion.elements import Context, open_element
+from app.engine.motion.elements.people import initials
+from app.engine.motion.stage import Stage
+from app.engine.motion.thumbnail import key_word, short_title
+from app.engine.render.compositor import Compositor
+from app.engine.render.pipeline import thumbnail_bytes
+from app.engine.script import parse_text
+from app.engine.styles import parse_hex, resolve_style, style_names
+from app.engine.timeline import (
+    BadgeSource,
+    Clip,
+    ProceduralSource,
+    SceneTitleSource,
+    Timeline,
+    Track,
+    auto_layout,
+)
+from tests.viewer import need_tesseract, ocr_text, reads
+
+SCRIPT = """---
+title: Styles on screen
+---
+
+## Keys and locks
+
+The server proves **who it is** before anything private crosses the wire.
+
+- Keys are fresh every session.
+- The server signs the exchange.
+"""
+
+
+def _timeline(look: str) -> Timeline:
+    script = parse_text(SCRIPT)
+    script.settings.look = LookSpec(name=look)
+    return auto_layout(script, None, width=960, height=540)
+
+
+def test_at_least_four_styles_are_bundled_with_a_default_first() -> None:
+    names = style_names()
+    assert len(names) >= 4
+    assert resolve_style().name == names[0]
+
+
+@pytest.mark.parametrize("name", style_names())
+def test_every_style_draws_its_own_colours(name: str) -> None:
+    style = resolve_style(LookSpec(name=name))
+    tl = _timeline(name)
+    comp = Compositor(tl)
+    # during the scene title's hold: the chapter number pill is the accent colour
+    title = next(
+        c for c in tl.tracks_of("title")[0].clips if isinstance(c.source, SceneTitleSource)
+    )
+    rgb = comp.rgb(title.start + 30)
+    accent = np.array(style.accent, np.int32)
+    near = np.abs(rgb.astype(np.int32) - accent).sum(axis=2) < 40
+    assert near.sum() > 200, f"{name}: the accent colour is not on screen"
+    comp.close()
+
+
+def test_styles_look_different() -> None:
+    pictures = []
+    for name in style_names():
+        tl = _timeline(name)
+        comp = Compositor(tl)
+        pictures.append(comp.rgb(tl.duration // 2).astype(np.float32))
+        comp.close()
+    for i in range(len(pictures)):
+        for j in range(i + 1, len(pictures)):
+            assert np.abs(pictures[i] - pictures[j]).mean() > 10
+
+
+def _badge_timeline(tmp_path: Path, avatar: str | None = None) -> Timeline:
+    # one second of silence, then one second of loud voice
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    loud = (0.5 * np.sin(2 * np.pi * 180 * t)).astype(np.float32)
+    audio = np.concatenate([np.zeros(SAMPLE_RATE, np.float32), loud])
+    wav = tmp_path / "voice.wav"
+    write_wav(wav, audio)
+    badge = BadgeSource(
+        speaker="MAYA", name="Maya", color="#ff2bd6", audio_path=str(wav), avatar=avatar
+    )
+    return Timeline.create(
+        30,
+        640,
+        360,
+        tracks=[
+            Track(
+                kind="visual", clips=[Clip(start=0, length=60, source=ProceduralSource(prompt="p"))]
+            ),
+            Track(kind="badge", clips=[Clip(start=0, length=60, source=badge)]),
+        ],
+    )
+
+
+def test_the_speaker_badge_pulses_with_the_loudness_of_the_voice(tmp_path: Path) -> None:
+    tl = _badge_timeline(tmp_path)
+    comp = Compositor(tl)
+    anchor = Stage(640, 360).speaker_anchor
+    box = (
+        slice(anchor.y - 20, anchor.bottom + 20),
+        slice(max(0, anchor.x - 20), anchor.right + 20),
+    )
+    quiet = comp.rgb(20)[box].astype(np.int32)
+    loud = comp.rgb(45)[box].astype(np.int32)
+    pink = np.array([255, 43, 214])
+    # the glow around the disc spreads the speaker's colour further when they speak
+    assert (np.abs(loud - pink).sum(axis=2) < 150).sum() > (
+        np.abs(quiet - pink).sum(axis=2) < 150
+    ).sum()
+    assert np.abs(loud - quiet).mean() > 1.0
+    comp.close()
+
+
+def test_an_avatar_that_is_not_an_image_falls_back_to_a_monogram(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.png"
+    notes.write_text("this is not a picture", encoding="utf-8")
+    ctx = Context(stage=Stage(640, 360), style=resolve_style(), fps=30)  # type: ignore[arg-type]
+    element = open_element(
+        BadgeSource(speaker="A", name="Ada Lovelace", color="#4cc9f0", avatar=str(notes)), ctx
+    )
+    sprite = element.sprite(20, 40)
+    assert sprite is not None and sprite.pixels[:, :, 3].max() == 255
+    assert initials("Ada Lovelace") == "AL" and initials("Dr. Who") == "DW"
+
+
+def test_a_parsed_avatar_that_is_not_an_image_is_named_and_not_used(tmp_path: Path) -> None:
+    (tmp_path / "face.png").write_text("not a png", encoding="utf-8")
+    path = tmp_path / "script.md"
+    path.write_text(
+        "---\ncharacters:\n  ADA: { voice: local/joe, avatar: face.png }\n---\n\n## S\n\nADA: Hello.\n\nHi Ada.\n",
+        encoding="utf-8",
+    )
+    from app.engine.script import parse_file
+
+    script = parse_file(path)
+    found = [d for d in script.diagnostics if "face.png" in d.message]
+    assert found and found[0].line == 3
+    ada = script.character("ADA")
+    assert ada is not None and ada.avatar_resolved is None
+    tl = auto_layout(script, None, width=640, height=360)
+    badges = tl.tracks_of("badge")[0].clips
+    assert badges and all(c.source.avatar is None for c in badges)  # type: ignore[union-attr]
+
+
+def test_thumbnail_titles_are_at_most_five_words() -> None:
+    assert short_title("How SSH Really Works") == "How SSH Really Works"
+    long = short_title("A quick tour of how the secure shell protocol works in practice")
+    assert len(long.split()) <= 5 and "secure" in long
+    assert key_word("How SSH Really Works") == 1
+    assert key_word("Fibonacci, three ways") == 0
+
+
+def _decode_jpeg(data: bytes) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def test_the_thumbnail_shows_the_short_title_large(tmp_path: Path) -> None:
+    need_tesseract()
+    tl = _timeline("studio")
+    data = thumbnail_bytes(tl, "Why every secure shell session starts with a handshake")
+    assert len(data) < 2_000_000
+    rgb = _decode_jpeg(data)
+    assert rgb.shape == (720, 1280, 3)
+    text = ocr_text(rgb, psms=(11, 6))
+    assert reads(text, short_title("Why every secure shell session starts with a handshake"), 0.8)
+
+
+def test_the_thumbnail_can_be_the_writers_image_or_time(tmp_path: Path) -> None:
+    image = tmp_path / "thumb.png"
+    cv2.imwrite(str(image), np.full((300, 400, 3), (40, 200, 90), np.uint8))  # BGR: green
+    tl = _timeline("studio")
+    own = _decode_jpeg(thumbnail_bytes(tl, "Title", image=image))
+    assert own.shape == (720, 1280, 3)
+    assert np.abs(own.astype(int) - np.array([90, 200, 40])).mean() < 12  # the image, untouched
+    early = _decode_jpeg(thumbnail_bytes(tl, "", at_ms=0))
+    late = _decode_jpeg(thumbnail_bytes(tl, "", at_ms=4000))
+    assert np.abs(early.astype(int) - late.astype(int)).mean() > 2  # the frame follows the time
+
+
+def test_style_colours_parse() -> None:
+    assert parse_hex("#ffb347") == (255, 179, 71)
+    with pytest.raises(ValueError):
+        parse_hex("orange")
