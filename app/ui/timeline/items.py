@@ -20,7 +20,10 @@ HANDLE_PX = 6
 def clip_label(clip: Clip) -> str:
     """What a clip shows as its name: the spoken text, the prompt, the file."""
     src = clip.source
-    for attr in ("text", "prompt", "path", "speaker"):
+    if src.kind == "slide":
+        first = src.title or (src.items[0].text if src.items else "") or src.text  # type: ignore[union-attr]
+        return f"{src.variant}: {first}" if first else src.variant  # type: ignore[union-attr]
+    for attr in ("text", "prompt", "path", "name", "speaker"):
         value = getattr(src, attr, None)
         if isinstance(value, str) and value:
             return value.rsplit("/", 1)[-1] if attr == "path" else value
