@@ -32,41 +32,72 @@ def estimated_words(text: str, num_samples: int) -> list[WordSpan]:
 
 _BREAK_AFTER = re.compile(r"[.!?…:;]['\")\]]*$")
 _SOFT_BREAK = re.compile(r"[,—–-]['\")\]]*$")
+_BEFORE = frozenset(
+    "and but or so because which that when while where if then to of for with in on at as "
+    "from into than".split()
+)
+_AFTER_NEVER = frozenset("a an the its his her their our your my of to and or but".split())
+_STRIP = re.compile(r"[^\w']+")
 
 
 def _size(words: list[tuple[str, int, int]]) -> int:
     return sum(len(w[0]) for w in words) + max(0, len(words) - 1)
 
 
-def _best_cut(words: list[tuple[str, int, int]], max_chars: int) -> int:
-    """Where to end a full phrase: after its last sentence end, else its last comma."""
-    for pattern in (_BREAK_AFTER, _SOFT_BREAK):
-        for i in range(len(words) - 1, 0, -1):
-            if pattern.search(words[i - 1][0]) and _size(words[:i]) >= max_chars // 3:
-                return i
-    return len(words)
+def _boundary(before: str, after: str) -> float:
+    """How bad a phrase break between two words is (0 after a sentence's end)."""
+    if _BREAK_AFTER.search(before):
+        return 0.0
+    if _SOFT_BREAK.search(before):
+        return 0.3
+    if _STRIP.sub("", before.lower()) in _AFTER_NEVER:
+        return 2.5
+    if _STRIP.sub("", after.lower()) in _BEFORE:
+        return 0.6
+    return 1.2
 
 
 def caption_phrases(
     timed: list[tuple[str, int, int]], max_chars: int
 ) -> list[list[tuple[str, int, int]]]:
     """Group timed words into phrases of at most ``max_chars`` (a longer single word stands
-    alone), ending at sentence ends when the phrase is not tiny, else at the best earlier
-    punctuation when the next word would not fit."""
+    alone), cut where a reader pauses.
+
+    Dynamic programming over the cut points: breaks after a sentence's end cost nothing,
+    after a comma little, before a conjunction or preposition a bit more, and right after
+    an article or "and" a lot; nearly empty phrases (an orphaned "software.") cost more
+    still, so the words are shared out evenly instead.
+    """
+    n = len(timed)
+    if n == 0:
+        return []
+    sizes = [len(w[0]) for w in timed]
+    inf = float("inf")
+    best = [inf] * (n + 1)
+    back = [0] * (n + 1)
+    best[0] = 0.0
+    for i in range(1, n + 1):
+        length = -1
+        for j in range(i - 1, -1, -1):
+            length += sizes[j] + 1
+            if length > max_chars and j < i - 1:
+                break
+            slack = max(0, max_chars - length) / max_chars
+            cost = best[j] + slack * slack
+            if not (j == 0 and i == n):
+                if length < max_chars // 4:
+                    cost += 3.0
+                elif length < max_chars // 3:
+                    cost += 1.0
+            if i < n:
+                cost += _boundary(timed[i - 1][0], timed[i][0])
+            if cost < best[i]:
+                best[i], back[i] = cost, j
     phrases: list[list[tuple[str, int, int]]] = []
-    current: list[tuple[str, int, int]] = []
-    for word in timed:
-        if current and _size(current) + 1 + len(word[0]) > max_chars:
-            cut = _best_cut(current, max_chars)
-            phrases.append(current[:cut])
-            current = current[cut:]
-            if current and _size(current) + 1 + len(word[0]) > max_chars:
-                phrases.append(current)
-                current = []
-        current.append(word)
-        if _BREAK_AFTER.search(word[0]) and _size(current) >= max_chars // 3:
-            phrases.append(current)
-            current = []
-    if current:
-        phrases.append(current)
+    i = n
+    while i > 0:
+        j = back[i]
+        phrases.append(timed[j:i])
+        i = j
+    phrases.reverse()
     return phrases

@@ -730,33 +730,41 @@ class _Layout:
     # ---- words on a bare background
 
     def finish_words(self, state: _SceneState, end: int) -> None:
-        """The phrase being spoken, large, wherever nothing else holds the picture:
-        no window or card, no user media, no title card."""
-        covered: list[tuple[int, int]] = (
-            [(0, self.title_end)] if state.start < self.title_end else []
-        )
+        """The phrase being spoken, wherever no window, card or title card holds the
+        picture: large in the middle of a bare background, low like a caption over the
+        user's own picture or video."""
+        views: list[tuple[int, int]] = [(0, self.title_end)] if state.start < self.title_end else []
         for clip in self.tracks["terminal"].clips:
             if clip.end > state.start and clip.start < end:
-                covered.append((clip.start, clip.end))
+                views.append((clip.start, clip.end))
+        media: list[tuple[int, int]] = []
         visuals = sorted(state.visuals, key=lambda v: v.start)
         for k, visual in enumerate(visuals):
             if isinstance(visual.clip_source, ImageSource | VideoSource):
                 until = visuals[k + 1].start if k + 1 < len(visuals) else end
-                covered.append((visual.start, until))
+                media.append((visual.start, until))
         shortest = self.frames(self.opt.words_min_ms)
         bridge = self.frames(self.opt.words_bridge_ms)
-        pieces: list[tuple[int, int, Clip]] = []
+        pieces: list[tuple[int, int, Clip, str]] = []
         for phrase in state.phrases:
-            for s, e in _uncovered(phrase.start, phrase.end, covered):
-                if e - s >= shortest:
-                    pieces.append((s, e, phrase))
+            for s, e in _uncovered(phrase.start, phrase.end, views):
+                bare = _uncovered(s, e, media)
+                over_media = _uncovered(s, e, [(a, b) for a, b in _uncovered(s, e, media)])
+                for part, where in ((bare, "centre"), (over_media, "lower")):
+                    pieces += [(a, b, phrase, where) for a, b in part if b - a >= shortest]
         pieces.sort(key=lambda p: p[0])
-        for k, (s, e, phrase) in enumerate(pieces):
+        for k, (s, e, phrase, where) in enumerate(pieces):
             if k + 1 < len(pieces):
-                nxt = pieces[k + 1][0]
+                nxt, _, _, nxt_where = pieces[k + 1]
                 # Hold the words through a short gap instead of flashing the background.
-                if 0 < nxt - e <= bridge and _uncovered(e, nxt, covered) == [(e, nxt)]:
+                if (
+                    0 < nxt - e <= bridge
+                    and nxt_where == where
+                    and _uncovered(e, nxt, views) == [(e, nxt)]
+                ):
                     e = nxt
+            source = phrase.source
+            assert isinstance(source, CaptionSource)
             self.add(
                 "words",
                 phrase.model_copy(
@@ -765,6 +773,7 @@ class _Layout:
                         "start": s,
                         "length": e - s,
                         "source_in": s - phrase.start,
+                        "source": source.model_copy(update={"placement": where}),
                     }
                 ),
             )

@@ -269,6 +269,9 @@ class CaptionSource(_Source):
     words: list[CaptionWord] = Field(default_factory=list)
     emphasis: list[str] = Field(default_factory=list)
     """Key phrases (``**strong**`` in the script) drawn in the accent colour."""
+    placement: Literal["centre", "lower"] = "centre"
+    """Where the words track draws it: large in the middle of a bare background, or low,
+    like a caption, over the user's own picture or video."""
 
     def is_static(self) -> bool:
         return not self.words

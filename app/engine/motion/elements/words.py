@@ -100,10 +100,20 @@ class SpokenWords(_Phrase):
     def __init__(self, source: Any, ctx: Context) -> None:
         super().__init__(source, ctx)
         st = ctx.stage
+        self.lower = getattr(source, "placement", "centre") == "lower"
+        if self.lower:  # over the user's picture: low, like a caption, outlined
+            self.box = st.caption_area
+            self.max_lines = 2
+            self.on_picture = True
+            self.setup(st.px(6.6 if st.vertical else 5.4), st.px(3.2), outline=True)
+            return
         self.box = st.words_area
         self.max_lines = 4 if st.vertical else 3
         self.on_picture = False
         self.setup(st.px(9.5 if st.vertical else 8.2), st.px(4.4), outline=False)
+
+    def anchor_y(self, h: int) -> int:
+        return self.box.bottom - h if self.lower else super().anchor_y(h)
 
 
 @register("caption:caption")
