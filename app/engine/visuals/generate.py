@@ -79,6 +79,8 @@ class _Job:
     """Providers refused for this line before any request (budget), with why."""
     identity: str = ""
     """The line's prompt and narration, and which repeat of them it is: stable across edits elsewhere."""
+    backdrop: bool = False
+    """A scene's opening backdrop (no visual line of its own): stock or procedural only."""
 
 
 class VisualGenerator:
@@ -194,8 +196,12 @@ class VisualGenerator:
         self._used.clear()
         self._anchor = None
 
-    def chain_for(self, script: Script, beat: VisualBeat) -> list[str]:
-        """The providers a line tries, in order; always ending with the procedural background."""
+    def chain_for(self, script: Script, beat: VisualBeat, *, backdrop: bool = False) -> list[str]:
+        """The providers a line tries, in order; always ending with the procedural background.
+
+        A scene's backdrop (``backdrop``) tries only stock libraries: nothing is generated,
+        or paid for, that the writer did not ask for.
+        """
         base = (
             self.options.chain
             if self.options.chain is not None
@@ -207,6 +213,12 @@ class VisualGenerator:
                 chain.append(name)
         if self.options.offline:
             chain = [n for n in chain if (p := self.providers.get(n)) is not None and p.offline]
+        if backdrop:
+            chain = [
+                n
+                for n in chain
+                if n == LAST_RESORT or ((p := self.providers.get(n)) is not None and p.stock)
+            ]
         return chain
 
     def _prepare(self, script: Script, progress: Progress, *, ask: bool = True) -> list[_Job]:
@@ -217,8 +229,15 @@ class VisualGenerator:
         """
         self._begin(script)
         jobs = [
-            _Job(beat, scene, narration, duration, self.chain_for(script, beat))
-            for beat, scene, narration, duration in visual_jobs(script)
+            _Job(
+                job.beat,
+                job.scene,
+                job.narration,
+                job.duration_ms,
+                self.chain_for(script, job.beat, backdrop=job.backdrop),
+                backdrop=job.backdrop,
+            )
+            for job in visual_jobs(script)
         ]
         seen: dict[tuple[str, str], int] = {}
         for job in jobs:
