@@ -33,9 +33,51 @@ def estimated_words(text: str, num_samples: int) -> list[WordSpan]:
 _BREAK_AFTER = re.compile(r"[.!?…:;]['\")\]]*$")
 _SOFT_BREAK = re.compile(r"[,—–-]['\")\]]*$")
 _BEFORE = frozenset(
-    ["and", "but", "or", "so", "because", "which", "that", "when", "while", "where", "if", "then", "to", "of", "for", "with", "in", "on", "at", "as", "from", "into", "than"]
+    [
+        "and",
+        "but",
+        "or",
+        "so",
+        "because",
+        "which",
+        "that",
+        "when",
+        "while",
+        "where",
+        "if",
+        "then",
+        "to",
+        "of",
+        "for",
+        "with",
+        "in",
+        "on",
+        "at",
+        "as",
+        "from",
+        "into",
+        "than",
+    ]
 )
-_AFTER_NEVER = frozenset(["a", "an", "the", "its", "his", "her", "their", "our", "your", "my", "of", "to", "and", "or", "but"])
+_AFTER_NEVER = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "its",
+        "his",
+        "her",
+        "their",
+        "our",
+        "your",
+        "my",
+        "of",
+        "to",
+        "and",
+        "or",
+        "but",
+    ]
+)
 _STRIP = re.compile(r"[^\w']+")
 
 

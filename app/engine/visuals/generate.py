@@ -30,6 +30,7 @@ from app.engine.hashing import cache_key
 from app.engine.jobs.progress import Progress
 from app.engine.llm.writer import Brief, OfflineWriter, PromptWriter, Written
 from app.engine.model.script import Scene, Script, VisualBeat
+from app.engine.store.projects import DEFAULT_BUDGET_USD
 from app.engine.visuals.budget import Budget, BudgetRefused
 from app.engine.visuals.calls import ProviderCalls
 from app.engine.visuals.plan import (
@@ -55,7 +56,6 @@ from app.engine.visuals.providers import (
     build_visual_providers,
     default_chain,
 )
-from app.engine.voice.service import DEFAULT_BUDGET_USD
 
 if TYPE_CHECKING:
     from app.engine.store import Store
@@ -168,27 +168,14 @@ class VisualGenerator:
 
     # ------------------------------------------------------------------ set-up
     def _begin(self, script: Script) -> None:
-        project = None
-        if self.options.project_id:
-            project = self.store.get_project(self.options.project_id)
-        elif script.path:
-            project = self.store.find_project_by_script(script.path)
-            if project is None:
-                budget = script.settings.budget_usd
-                project = self.store.create_project(
-                    script.title or Path(script.path).stem,
-                    script.path,
-                    budget_usd=DEFAULT_BUDGET_USD if budget is None else budget,
-                )
+        project, budget = self.store.project_budget(
+            project_id=self.options.project_id,
+            script_path=script.path,
+            title=script.title,
+            script_budget=script.settings.budget_usd,
+            override=self.options.budget_usd,
+        )
         self._project_id = project.id if project else None
-        if self.options.budget_usd is not None:
-            budget = self.options.budget_usd
-        elif script.settings.budget_usd is not None:
-            budget = script.settings.budget_usd
-        elif project is not None:
-            budget = project.budget_usd
-        else:
-            budget = DEFAULT_BUDGET_USD
         self.money = Budget(
             budget, self.store.project_spend(self._project_id) if self._project_id else 0.0
         )

@@ -25,6 +25,7 @@ from app.engine.model.script import (
     VisualBeat,
 )
 from app.engine.net.retry import RetryPolicy
+from app.engine.store.projects import DEFAULT_BUDGET_USD
 from app.engine.visuals.probe import MediaInfo
 from app.engine.visuals.providers import (
     Kind,
@@ -34,7 +35,6 @@ from app.engine.visuals.providers import (
     VisualProvider,
     VisualRequest,
 )
-from app.engine.voice.service import DEFAULT_BUDGET_USD
 
 if TYPE_CHECKING:
     from app.engine.store import VisualCacheEntry
