@@ -24,8 +24,8 @@ BUNDLE = ROOT / "dist" / "castline"
 RUNS = 5
 
 
-def bundle_executable(bundle: Path = BUNDLE) -> Path | None:
-    exe = bundle / ("castline.exe" if sys.platform == "win32" else "castline")
+def bundle_executable() -> Path | None:
+    exe = BUNDLE / ("castline.exe" if sys.platform == "win32" else "castline")
     return exe if exe.is_file() else None
 
 
