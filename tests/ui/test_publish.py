@@ -347,3 +347,22 @@ def test_an_upload_stopped_by_closing_the_studio_finishes_after_reopening(
     assert record.id == pending.id and record.state == "published" and record.video_id == video_id
     assert not dialog.resume_banner.isVisible() and f"youtu.be/{video_id}" in dialog.link.text()
     again.close()
+
+
+def test_a_sign_in_google_refuses_stores_nothing_and_says_why(
+    qtbot: QtBot,
+    studio: MainWindow,
+    browser: Browser,
+    google_oauth: FakeGoogleOAuth,  # noqa: F811
+    youtube: FakeYouTube,  # noqa: F811
+    client_env: MemoryKeyring,  # noqa: F811
+    sleeps: Sleeps,
+) -> None:
+    dialog = open_publish(qtbot, studio, sleeps)
+    google_oauth.deny = True  # the user clicks Cancel on Google's page
+    job = dialog.sign_in()
+    assert wait_for(qtbot, job).state == "failed"
+    assert "did not grant access (access_denied)" in dialog.account_note.text()
+    assert "Not signed in" in dialog.account_label.text() and not dialog.publish_button.isEnabled()
+    assert client_env.passwords == {} and "Not connected" in browser.pages[0]
+    assert "failed: " in studio.jobs_panel.rows[job.id].detail.text()  # type: ignore[union-attr]

@@ -155,6 +155,11 @@ def account_state(network: Network) -> AccountState:
     return _channel(settings, tokens, network)
 
 
+def _esc(text: str) -> str:
+    """Text for a rich-text label (quotes stay as they are)."""
+    return html.escape(text, quote=False)
+
+
 def _local_datetime(value: QDateTime) -> datetime:
     """A QDateTimeEdit's local time as an aware datetime."""
     when = value.toPython()
@@ -241,6 +246,7 @@ class PublishDialog(QDialog):
         self.description = QPlainTextEdit()
         self.description.setPlaceholderText("What the video is about (the chapters follow)")
         self.description.setMinimumHeight(110)
+        self.description.setMaximumHeight(200)
         self.description_count = QLabel()
         self.add_chapters = QCheckBox("Add the chapters (their times are taken from the render)")
         self.add_chapters.setChecked(True)
@@ -292,7 +298,9 @@ class PublishDialog(QDialog):
         form.addRow("Captions", self.captions)
         form.addRow("Render with", self.preset)
         details = QGroupBox("Details")
-        details.setLayout(form)
+        details_lay = QVBoxLayout(details)
+        details_lay.addLayout(form)
+        details_lay.addStretch(1)
 
         self.picker = ThumbnailPicker()
         self.thumb_note = QLabel("Drawing the thumbnails…")
@@ -331,6 +339,15 @@ class PublishDialog(QDialog):
         self.link.setOpenExternalLinks(True)
         self.link.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.link.hide()
+        for label in (
+            self.account_label,
+            self.account_note,
+            self.resume_label,
+            self.chapters_view,
+            self.history,
+            self.link,
+        ):
+            label.setTextFormat(Qt.TextFormat.RichText)
         self.publish_button = QPushButton("Export and publish")
         self.publish_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
@@ -402,9 +419,9 @@ class PublishDialog(QDialog):
         lines, why = chapter_lines(timeline) if timeline is not None else ([], "nothing to show")
         self._chapters = f"{CHAPTERS_HEADING}\n" + "\n".join(lines) if lines else ""
         if lines:
-            self.chapters_view.setText(html.escape(self._chapters).replace("\n", "<br>"))
+            self.chapters_view.setText(_esc(self._chapters).replace("\n", "<br>"))
         else:
-            self.chapters_view.setText(f"No chapters: {html.escape(why or '')}")
+            self.chapters_view.setText(f"No chapters: {_esc(why or '')}")
         self.add_chapters.setEnabled(bool(lines))
         self.validate()
 
@@ -512,13 +529,13 @@ class PublishDialog(QDialog):
     def _show_account(self, state: AccountState) -> None:
         self.account = state
         if state.signed_in:
-            who = f" as {html.escape(state.channel)}" if state.channel else ""
+            who = f" as {_esc(state.channel)}" if state.channel else ""
             self.account_label.setText(
                 f"<b>Signed in{who}.</b> The login is kept in the OS keyring."
             )
         else:
             self.account_label.setText("<b>Not signed in.</b>")
-        self.account_note.setText(html.escape(state.note))
+        self.account_note.setText(_esc(state.note))
         self.account_note.setVisible(bool(state.note))
         if state.category_id and not self._category_chosen:
             index = self.category.findData(state.category_id)
@@ -634,7 +651,7 @@ class PublishDialog(QDialog):
     def _thumbnail_chosen(self) -> None:
         chosen = self.picker.chosen()
         if chosen is not None:
-            self.thumb_note.setText(f"YouTube gets {chosen.label}.")
+            self.thumb_note.setText(f"YouTube gets {chosen.what}.")
 
     def _add(self, make: Callable[[], Thumbnail]) -> None:
         def added(choice: Thumbnail) -> None:
@@ -804,7 +821,7 @@ class PublishDialog(QDialog):
         self.resume_label.setText(
             f"<b>An upload stopped at {record.fraction * 100:.0f}%</b> "
             f"({human_bytes(record.confirmed_bytes)} of {human_bytes(record.video_bytes)}, {when}): "
-            f"“{html.escape(title)}” from {html.escape(record.video_path.name)}. "
+            f"“{_esc(title)}” from {_esc(record.video_path.name)}. "
             "Resume sends the rest with the details it began with."
         )
         self.resume_banner.show()
@@ -820,7 +837,7 @@ class PublishDialog(QDialog):
         ][:3]
         rows = [
             f"{u.published_at.astimezone().strftime('%Y-%m-%d %H:%M') if u.published_at else ''} · "
-            f"{html.escape(u.video_path.name)} · "
+            f"{_esc(u.video_path.name)} · "
             f'<a href="https://youtu.be/{u.video_id}">youtu.be/{u.video_id}</a>'
             for u in done
         ]

@@ -28,7 +28,7 @@ from app.engine.render.sidecars import content_only, thumbnail_candidates, thumb
 from app.engine.styles import Style
 from app.engine.timeline import Timeline
 
-PREVIEW_SIZE = (256, 144)
+PREVIEW_SIZE = (320, 180)
 
 
 def clock(ms: int) -> str:
@@ -50,6 +50,8 @@ class Thumbnail:
     """The user's picture fitted to 1280x720 as a JPEG under 2 MB (no title on it)."""
     score: float = 0.0
     path: Path | None = None
+    what: str = ""
+    """The choice in a sentence: ``the frame at 0:42`` or ``logo.png``."""
 
     def jpeg(self, title: str) -> bytes:
         """The 1280x720 JPEG YouTube gets (under its 2 MB limit)."""
@@ -73,13 +75,15 @@ def candidates(timeline: Timeline, check: Callable[[], None] = lambda: None) -> 
         for n in thumbnail_candidates(timeline):
             check()
             rgb = comp.rgb(n).copy()
+            at = clock(frames_to_ms(n, timeline.fps))
             found.append(
                 Thumbnail(
-                    clock(frames_to_ms(n, timeline.fps)),
+                    at,
                     frame=n,
                     rgb=rgb,
                     style=comp.ctx.style,
                     score=content_score(rgb),
+                    what=f"the frame at {at}",
                 )
             )
     finally:
@@ -96,19 +100,23 @@ def frame_thumbnail(timeline: Timeline, frame: int) -> Thumbnail:
         style = comp.ctx.style
     finally:
         comp.close()
+    at = clock(frames_to_ms(n, timeline.fps))
     return Thumbnail(
-        f"frame {clock(frames_to_ms(n, timeline.fps))}",
+        f"{at} (preview)",
         frame=n,
         rgb=rgb,
         style=style,
         score=content_score(rgb),
+        what=f"the frame at {at}",
     )
 
 
 def file_thumbnail(timeline: Timeline, path: Path) -> Thumbnail:
     """The user's own picture, fitted to 1280x720; raises VisualError when it is no image."""
     load_image(path)  # a clear error for a file that is not a picture, before fitting it
-    return Thumbnail(path.name, own=thumbnail_bytes(timeline, "", image=path), path=path)
+    return Thumbnail(
+        path.name, own=thumbnail_bytes(timeline, "", image=path), path=path, what=path.name
+    )
 
 
 def preview_jpeg(data: bytes) -> bytes:
@@ -138,8 +146,11 @@ class ThumbnailPicker(QListWidget):
         self.setWrapping(True)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setMovement(QListWidget.Movement.Static)
-        self.setIconSize(QSize(PREVIEW_SIZE[0] * 5 // 8, PREVIEW_SIZE[1] * 5 // 8))
-        self.setSpacing(4)
+        self.setIconSize(QSize(PREVIEW_SIZE[0] * 3 // 5, PREVIEW_SIZE[1] * 3 // 5))
+        self.setSpacing(6)
+        blank = QPixmap(*PREVIEW_SIZE)
+        blank.fill(Qt.GlobalColor.black)
+        self._blank = QIcon(blank)
         self.setMinimumHeight(250)
         self.choices: list[Thumbnail] = []
         self.currentRowChanged.connect(lambda _row: self.chosen_changed.emit())
@@ -150,7 +161,7 @@ class ThumbnailPicker(QListWidget):
         self.clear()
         self.choices = list(choices)
         for choice in self.choices:
-            item = QListWidgetItem(choice.label)
+            item = QListWidgetItem(self._blank, choice.label)
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             item.setToolTip(str(choice.path) if choice.path else choice.label)
             self.addItem(item)
@@ -169,6 +180,7 @@ class ThumbnailPicker(QListWidget):
         for i, data in enumerate(images[: self.count()]):
             image = QImage.fromData(data)
             self.item(i).setIcon(QIcon(QPixmap.fromImage(image)))
+        self.doItemsLayout()
 
     def chosen(self) -> Thumbnail | None:
         row = self.currentRow()
