@@ -155,4 +155,15 @@ def test_a_frame_and_a_picture_become_choices_in_the_dialog(
     assert dialog.picker.count() == count + 2
     assert "Not signed in" in dialog.account_label.text()
     assert "CASTLINE_GOOGLE_CLIENT_ID" in dialog.account_note.text()
+
+    # Reopened after an edit: the typed details stay, the frames are drawn anew, the picture stays.
+    dialog.title.setText("My own title")
+    dialog.close()
+    drawn = dialog.previews_drawn
+    window.replace_text(window.editor.toPlainText() + "\n## Extra\n\nOne more thing.\n")
+    assert open_publish_dialog(window) is dialog
+    qtbot.waitUntil(lambda: dialog.previews_drawn > drawn, timeout=60000)
+    assert dialog.title.text() == "My own title"
+    assert dialog.picker.chosen().what == "mine.png"  # type: ignore[union-attr]
+    assert [c for c in dialog.picker.choices if c.label.endswith("(preview)")] == []
     window.close()

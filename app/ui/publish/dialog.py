@@ -65,6 +65,7 @@ from app.engine.publish.metadata import (
     tags_length,
     with_chapters,
 )
+from app.engine.publish.oauth import NO_CLIENT
 from app.engine.publish.settings import PublishSettings
 from app.engine.render import DEFAULT_PRESET, PRESETS
 from app.engine.render.sidecars import chapter_lines
@@ -90,11 +91,6 @@ PUBLISH_PRESETS = tuple(name for name, preset in PRESETS.items() if preset.x264)
 """The presets made for YouTube (H.264 as youtube-delivery.md asks)."""
 ERROR = "#ff5a5a"
 TITLE_REDRAW_MS = 400
-SETUP_HINT = (
-    "Signing in needs a Google OAuth client of type 'Desktop app' (YouTube Data API v3 "
-    "enabled): set CASTLINE_GOOGLE_CLIENT_ID and CASTLINE_GOOGLE_CLIENT_SECRET, or keep them "
-    "in the keyring (service castline, users google-client-id and google-client-secret)."
-)
 
 
 @dataclass
@@ -150,7 +146,10 @@ def account_state(network: Network) -> AccountState:
     tokens = load_tokens()
     if tokens is None:
         return AccountState(
-            False, None, "" if settings.client_id else SETUP_HINT, settings.category_id
+            False,
+            None,
+            "" if settings.client_id else f"{NO_CLIENT[:1].upper()}{NO_CLIENT[1:]}.",
+            settings.category_id,
         )
     return _channel(settings, tokens, network)
 
@@ -194,6 +193,7 @@ class PublishDialog(QDialog):
         self._loaded_project: str | None = None
         self._category_chosen = False
         self._chapters = ""
+        self._timeline: Timeline | None = None
         self.previews_drawn = 0
         self._previews = workers.LatestOnly(self)
         self._previews.result.connect(lambda _rid, images: self._show_previews(images))
@@ -400,19 +400,24 @@ class PublishDialog(QDialog):
         self.validate()
 
     def load_project(self) -> None:
-        """Fill the details from the open script, once per project (edits are kept)."""
+        """Fill the details from the open script once per project (edits are kept), and
+        the chapters and thumbnails whenever the timeline changed since they were drawn."""
         project_id = self.host.project_id()
         script = self.host.script()
         timeline = self.host.timeline()
-        if project_id is None or script is None or project_id == self._loaded_project:
+        if project_id is None or script is None:
             return
-        self._loaded_project = project_id
-        self.title.setText(script.title)
-        self.description.setPlainText(script.settings.description)
-        self.tags.setText(", ".join(script.settings.tags))
-        self.show_chapters(timeline)
-        self.draw_thumbnails(timeline)
-        self.show_history()
+        if project_id != self._loaded_project:
+            self._loaded_project = project_id
+            self.title.setText(script.title)
+            self.description.setPlainText(script.settings.description)
+            self.tags.setText(", ".join(script.settings.tags))
+            self.picker.set_choices([])
+            self.show_history()
+        if timeline is not self._timeline:  # snapshots are shared until the next edit
+            self._timeline = timeline
+            self.show_chapters(timeline)
+            self.draw_thumbnails(timeline)
 
     def show_chapters(self, timeline: Timeline | None) -> None:
         """The chapters as the timeline has them now (the render's replace them)."""
@@ -628,7 +633,11 @@ class PublishDialog(QDialog):
         )
 
     def _got_candidates(self, found: list[Thumbnail]) -> None:
-        self.picker.set_choices(found)
+        """New frames; the user's own pictures stay, and stay chosen if one was."""
+        own = [c for c in self.picker.choices if c.own is not None]
+        chosen = self.picker.chosen()
+        keep = own.index(chosen) + len(found) if chosen in own else None
+        self.picker.set_choices(found + own, select=keep)
         self.redraw_thumbnails()
 
     def _thumb_failed(self, message: str) -> None:
@@ -789,7 +798,8 @@ class PublishDialog(QDialog):
             self.bar.setValue(1000)
             url, studio = done.result.url, done.result.studio_url
             self.link.setText(
-                f'<b>Published:</b> <a href="{url}">{url}</a> · <a href="{studio}">edit it in YouTube Studio</a>'
+                f'<b>Published:</b> <a href="{html.escape(url)}">{_esc(url)}</a> · '
+                f'<a href="{html.escape(studio)}">edit it in YouTube Studio</a>'
             )
             self.link.show()
             notes = "; ".join(done.result.notes)
@@ -838,7 +848,7 @@ class PublishDialog(QDialog):
         rows = [
             f"{u.published_at.astimezone().strftime('%Y-%m-%d %H:%M') if u.published_at else ''} · "
             f"{_esc(u.video_path.name)} · "
-            f'<a href="https://youtu.be/{u.video_id}">youtu.be/{u.video_id}</a>'
+            f'<a href="https://youtu.be/{html.escape(u.video_id or "")}">youtu.be/{_esc(u.video_id or "")}</a>'
             for u in done
         ]
         self.history.setText(
