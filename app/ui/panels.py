@@ -21,6 +21,7 @@ from app.ui.export.dialog import ExportDialog
 from app.ui.export.job import ExportRequest, export_work, output_for, unvoiced
 from app.ui.jobs.manager import Job
 from app.ui.preview.player import PreviewPanel
+from app.ui.publish.wiring import offer_resume, register_publish_action
 from app.ui.terminal.panel import TerminalPanel
 from app.ui.timeline.panel import TimelinePanel
 from app.ui.voices.panel import VoicePanel
@@ -211,6 +212,7 @@ def register_panel_actions(w: MainWindow) -> None:
         ActionSpec("file.export", "&Export…", "File", ("Ctrl+Shift+E",)),
         lambda: open_export_dialog(w),
     )
+    register_publish_action(w)
     tp = w.timeline_panel
     pv = w.preview
     a(
@@ -328,6 +330,7 @@ def on_project_opened(w: MainWindow) -> None:
         w.document.set_timeline(timeline, follow=False)
     w.preview.seek(0)
     w.voices.load_listings()
+    offer_resume(w)
 
 
 def on_close(w: MainWindow) -> None:
