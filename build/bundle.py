@@ -85,7 +85,8 @@ draws its own dark theme (app/ui/theme.py)."""
 
 
 def registry_packages(app_dir: Path = ROOT / "app") -> list[str]:
-    """Packages whose ``__init__`` imports its own modules by name (``pkgutil.iter_modules(__path__)``).
+    """Packages whose ``__init__`` imports its own modules by name: through
+    ``app.engine.plugins.Submodules(__name__, __path__)`` or ``pkgutil.iter_modules(__path__)``.
 
     Visual providers, on-screen elements and backgrounds register this way; PyInstaller's
     import graph never sees those modules, so each such package is bundled whole. Found
@@ -95,14 +96,17 @@ def registry_packages(app_dir: Path = ROOT / "app") -> list[str]:
     for init in sorted(app_dir.rglob("__init__.py")):
         tree = ast.parse(init.read_text(encoding="utf-8"), str(init))
         for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("iter_modules", "walk_packages")
-                and node.args
-                and isinstance(node.args[0], ast.Name)
-                and node.args[0].id == "__path__"
-            ):
+            if not isinstance(node, ast.Call):
+                continue
+            name = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else node.func.id
+                if isinstance(node.func, ast.Name)
+                else ""
+            )
+            takes_path = any(isinstance(a, ast.Name) and a.id == "__path__" for a in node.args)
+            if name in ("iter_modules", "walk_packages", "Submodules") and takes_path:
                 rel = init.parent.relative_to(app_dir.parent)
                 found.append(".".join(rel.parts))
                 break
