@@ -406,26 +406,44 @@ def chapter_lines(timeline: Timeline) -> tuple[list[str], str | None]:
     """``(lines, None)`` when the chapters meet YouTube's rules, else ``([], why)``.
 
     The rules: the first at 0:00, at least three, ascending, each at least 10 s long.
-    A first chapter that starts after 0:00 (a title card before it) is moved to 0:00.
+    A first chapter that starts after 0:00 (a title card before it) is moved to 0:00. A
+    scene shorter than 10 s joins its neighbour (a short intro joins the first scene), the
+    longer of the two giving the chapter its name, so one short scene does not cost the
+    video all its chapters.
     """
     fps = timeline.fps
     chapters = sorted(timeline.chapters, key=lambda c: c.start)
-    if len(chapters) < MIN_CHAPTERS:
-        return (
-            [],
-            f"YouTube needs at least {MIN_CHAPTERS} chapters; this video has {len(chapters)} scene(s).",
-        )
-    starts = [0] + [frames_to_ms(c.start, fps) for c in chapters[1:]]
     end = frames_to_ms(timeline.duration, fps)
-    for i, c in enumerate(chapters):
-        stop = starts[i + 1] if i + 1 < len(starts) else end
-        if stop - starts[i] < MIN_CHAPTER_MS:
-            secs = (stop - starts[i]) / 1000
-            return [], (
-                f"YouTube ignores chapters shorter than 10 seconds; "
-                f"chapter {i + 1} ({c.title!r}) lasts {secs:.1f} s."
+    marks: list[tuple[int, str]] = [
+        (0 if i == 0 else frames_to_ms(c.start, fps), c.title) for i, c in enumerate(chapters)
+    ]
+
+    def length(i: int) -> int:
+        stop = marks[i + 1][0] if i + 1 < len(marks) else end
+        return stop - marks[i][0]
+
+    while len(marks) >= MIN_CHAPTERS:
+        short = [i for i in range(len(marks)) if length(i) < MIN_CHAPTER_MS]
+        if not short:
+            break
+        i = min(short, key=length)
+        j = i + 1 if i == 0 else i - 1  # the first joins the next; others join the one before
+        first, second = sorted((i, j))
+        title = marks[i][1] if length(i) >= length(j) else marks[j][1]
+        marks[first] = (marks[first][0], title)
+        del marks[second]
+    if len(marks) < MIN_CHAPTERS:
+        scenes = len(chapters)
+        if scenes < MIN_CHAPTERS:
+            return (
+                [],
+                f"YouTube needs at least {MIN_CHAPTERS} chapters; this video has {scenes} scene(s).",
             )
-    return [f"{_clock(ms)} {c.title}" for ms, c in zip(starts, chapters, strict=True)], None
+        return [], (
+            f"YouTube needs at least {MIN_CHAPTERS} chapters of 10 seconds or more; joining the "
+            f"short scenes of this video leaves {len(marks)}."
+        )
+    return [f"{_clock(ms)} {title}" for ms, title in marks], None
 
 
 def description_text(description: str, timeline: Timeline) -> str:

@@ -50,11 +50,23 @@ def test_first_chapter_moves_to_zero() -> None:
     assert lines[0] == "0:00 A"
 
 
+def test_a_short_scene_joins_its_neighbour_so_the_video_keeps_its_chapters() -> None:
+    # a 9.5 s intro, then three long scenes: the intro joins the first scene at 0:00,
+    # which names the chapter (it is the longer)
+    tl = _timeline([("Intro", 0), ("The hello", 285), ("Keys", 900), ("Tunnel", 1500)], 2400)
+    lines, why = chapter_lines(tl)
+    assert why is None
+    assert lines == ["0:00 The hello", "0:30 Keys", "0:50 Tunnel"]
+    # a short scene in the middle joins the one before it
+    tl = _timeline([("A", 0), ("B", 600), ("C", 900), ("D", 1140)], 1800)
+    assert chapter_lines(tl)[0] == ["0:00 A", "0:20 B", "0:38 D"]
+
+
 def test_too_few_or_too_short_chapters_are_explained() -> None:
     lines, why = chapter_lines(_timeline([("A", 0), ("B", 400)], 900))
     assert lines == [] and why is not None and "at least 3" in why
     lines, why = chapter_lines(_timeline([("A", 0), ("B", 300), ("C", 500)], 1200))
-    assert lines == [] and why is not None and "'B'" in why and "10 seconds" in why
+    assert lines == [] and why is not None and "10 seconds" in why and "leaves 2" in why
     assert chapters_file_text("d", _timeline([("A", 0)], 900)).startswith("No chapters: ")
 
 
