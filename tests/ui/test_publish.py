@@ -123,7 +123,7 @@ def small_chunks() -> None:
 
 @pytest.fixture
 def sleeps() -> Sleeps:
-    return Sleeps(cap_s=0.0)
+    return Sleeps()
 
 
 def open_publish(qtbot: QtBot, window: MainWindow, sleeps: Sleeps) -> PublishDialog:

@@ -133,7 +133,7 @@ def logged_in(
 
 @pytest.fixture
 def sleeps() -> Sleeps:
-    return Sleeps(cap_s=0.0)
+    return Sleeps()
 
 
 @pytest.fixture
