@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from app.engine.script import parse_text
 from app.engine.store import Store
-from app.engine.timeline import Timeline, auto_layout
+from app.engine.timeline import Clip, Timeline, auto_layout
 from app.engine.timeline.commands import (
     Command,
     DeleteClip,
@@ -234,6 +234,18 @@ def test_stored_and_read_back_and_an_old_whole_timeline_is_refused() -> None:
 EDITS = ("move", "trim-start", "trim-end", "split", "delete", "ripple")
 
 
+def _command(kind: str, clip: Clip, delta: int, frame: int) -> Command:
+    if kind == "move":
+        return MoveClip(clip.id, max(0, clip.start + delta))
+    if kind == "trim-start":
+        return TrimClip(clip.id, "start", max(0, clip.start + delta))
+    if kind == "trim-end":
+        return TrimClip(clip.id, "end", clip.end + delta)
+    if kind == "split":
+        return SplitClip(clip.id, frame)
+    return DeleteClip(clip.id) if kind == "delete" else RippleDelete(clip.id)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(
@@ -252,14 +264,7 @@ def test_any_sequence_of_edits_is_reproduced_from_its_overrides(
         clips = [c for _t, c in shown.clips()]
         clip = clips[pick % len(clips)]
         frame = clip.start + clip.length * (pick % 7 + 1) // 8
-        command: Command = {
-            "move": lambda: MoveClip(clip.id, max(0, clip.start + delta)),
-            "trim-start": lambda: TrimClip(clip.id, "start", max(0, clip.start + delta)),
-            "trim-end": lambda: TrimClip(clip.id, "end", clip.end + delta),
-            "split": lambda: SplitClip(clip.id, frame),
-            "delete": lambda: DeleteClip(clip.id),
-            "ripple": lambda: RippleDelete(clip.id),
-        }[kind]()
+        command = _command(kind, clip, delta, frame)
         try:
             command.apply(shown)
         except InvalidEdit:
