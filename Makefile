@@ -14,7 +14,7 @@ DEB_PKGS := libportaudio2 libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
 	libxcb-image0 libxcb-xkb1 libx11-xcb1 fonts-dejavu-core tesseract-ocr tesseract-ocr-eng
 
-.PHONY: setup deps demo run test bench lint screenshots clean package
+.PHONY: setup deps demo run test bench lint screenshots clean package package-test
 
 setup: deps $(STAMP)
 
@@ -58,8 +58,15 @@ screenshots: setup
 	@mkdir -p out/screenshots
 	$(PY) -m app.ui.screenshots out/screenshots
 
+# dist/castline/: the app in one folder, run as dist/castline/castline (what goes in: build/bundle.py).
 package: setup
 	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build/pyinstaller-work build/castline.spec
+	@du -sh dist/castline
+
+# The bundle copied to a temporary folder and run with a clean environment: --version,
+# an offline render of the example (probed), and the studio shown offscreen.
+package-test: setup
+	$(PY) build/package_test.py dist/castline
 
 clean:
 	rm -rf $(VENV) out dist build/pyinstaller-work .pytest_cache .mypy_cache .ruff_cache

@@ -27,6 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--quit-after-show", action="store_true", help="close as soon as the window is shown"
     )
+    p.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="show the window, print 'window shown' and quit (checks an installed build)",
+    )
     p.set_defaults(func=run)
 
 
@@ -72,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
     def on_shown() -> None:
         if args.print_startup:
             print(f"startup_s={time.perf_counter() - started:.3f}", flush=True)
-        if args.quit_after_show:
+        if args.smoke_test:
+            print("window shown", flush=True)
+        if args.quit_after_show or args.smoke_test:
             window.close()
             app.quit()
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from platformdirs import PlatformDirs
@@ -50,5 +51,12 @@ def voices_dir() -> Path:
 
 
 def resources_dir() -> Path:
-    """The read-only resources shipped with the app (fonts, themes, examples)."""
+    """The read-only resources shipped with the app (fonts, themes, examples).
+
+    Beside ``app/`` in the source tree; in a PyInstaller bundle, in the folder it unpacks
+    its data to (``sys._MEIPASS``), wherever the bundle was installed.
+    """
+    if getattr(sys, "frozen", False):
+        bundle = getattr(sys, "_MEIPASS", None) or Path(sys.executable).resolve().parent
+        return Path(bundle) / "resources"
     return Path(__file__).resolve().parents[2] / "resources"

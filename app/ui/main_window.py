@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from app.engine.voice.service import SynthesisService
     from app.ui.export.dialog import ExportDialog
     from app.ui.preview.player import PreviewPanel
+    from app.ui.publish.dialog import PublishDialog
     from app.ui.settings.dialog import SettingsDialog
     from app.ui.terminal.panel import TerminalPanel
     from app.ui.timeline.panel import TimelinePanel
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
     voices: VoicePanel
     _synthesis: SynthesisService
     export_dialog: ExportDialog
+    publish_dialog: PublishDialog
     terminal: TerminalPanel
     settings_dialog: SettingsDialog
     voicing: BackgroundVoicing

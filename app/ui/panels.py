@@ -24,12 +24,15 @@ from app.ui.export.dialog import ExportDialog
 from app.ui.export.job import ExportRequest, export_work, output_for, unvoiced
 from app.ui.jobs.manager import Job
 from app.ui.preview.player import PreviewPanel
+from app.ui.publish.wiring import offer_resume, register_publish_action
 from app.ui.terminal.panel import TerminalPanel
 from app.ui.timeline.panel import TimelinePanel
 from app.ui.voices.panel import VoicePanel
 from app.ui.voicing import BackgroundVoicing
 
 if TYPE_CHECKING:
+    from app.engine.model import Script
+    from app.engine.timeline import Timeline
     from app.ui.main_window import MainWindow
 
 SK = QKeySequence.StandardKey
@@ -218,17 +221,7 @@ def start_export(
         w.statusBar().showMessage("Nothing to export: the script has no content yet", 8000)
         return None
     target = output or w.export_output or default_output(w, preset)
-    inputs = w.document.inputs()
-    request = ExportRequest(
-        script,
-        w.document.text,
-        timeline,
-        inputs.overrides,
-        inputs.visuals,
-        target,
-        preset,
-        burn,
-    )
+    request = export_request_for(w, script, timeline, target, preset, burn)
     missing = unvoiced(timeline)
     if missing:
         w.statusBar().showMessage(f"Voicing {missing} line(s) before the export…", 10000)
@@ -245,6 +238,16 @@ def start_export(
         f"Export {target.name}",
         export_work(request, lambda: synthesis_service(w), voiced.append),
         done,
+    )
+
+
+def export_request_for(
+    w: MainWindow, script: Script, timeline: Timeline, target: Path, preset: str, burn: bool = False
+) -> ExportRequest:
+    """What an export of the studio's timeline needs (the export and the Publish dialog)."""
+    inputs = w.document.inputs()
+    return ExportRequest(
+        script, w.document.text, timeline, inputs.overrides, inputs.visuals, target, preset, burn
     )
 
 
@@ -280,6 +283,7 @@ def register_panel_actions(w: MainWindow) -> None:
         ActionSpec("file.export", "&Export…", "File", ("Ctrl+Shift+E",)),
         lambda: open_export_dialog(w),
     )
+    register_publish_action(w)
     tp = w.timeline_panel
     pv = w.preview
     a(
@@ -402,6 +406,7 @@ def on_project_opened(w: MainWindow) -> None:
     w.preview.seek(0)
     w.voices.load_listings()
     w.voicing.schedule()
+    offer_resume(w)
 
 
 def on_close(w: MainWindow) -> None:

@@ -15,7 +15,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-SHOTS = ("main-window", "editor", "timeline", "preview", "voices", "terminal", "export-dialog")
+SHOTS = (
+    "main-window",
+    "editor",
+    "timeline",
+    "preview",
+    "voices",
+    "terminal",
+    "export-dialog",
+    "publish-dialog",
+)
 
 
 def _settle(app: object, until: Callable[[], bool], timeout_s: float = 60.0) -> None:
@@ -45,6 +54,7 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     from app.engine.store import Store
     from app.ui.main_window import MainWindow
     from app.ui.panels import open_export_dialog
+    from app.ui.publish.wiring import open_publish_dialog
     from app.ui.theme import apply_dark_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -125,6 +135,11 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     _settle(app, lambda: True, 1)
     written.append(_save(dialog.grab().toImage(), out_dir / "export-dialog.png", docs_dir))
     dialog.close()
+    publish = open_publish_dialog(window)
+    publish.resize(1180, 900)
+    _settle(app, lambda: publish.previews_drawn > 0 and publish.account is not None)
+    written.append(_save(publish.grab().toImage(), out_dir / "publish-dialog.png", docs_dir))
+    publish.close()
     window.close()
     store.close()
     shutil.rmtree(scratch, ignore_errors=True)

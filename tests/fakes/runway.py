@@ -75,6 +75,22 @@ class FakeRunway(FakeServer):
         self._lock_tasks = threading.Lock()
         self._ids = itertools.count(1)
 
+    def billed_usd(self) -> float:
+        """What Runway would charge for the tasks that succeeded, by its published prices
+        (docs/api-contracts.md): 1 credit is $0.01; gen4_image 8 credits at 1080p, 5 below;
+        gen4_turbo 5 credits a second. Failed and cancelled tasks cost nothing."""
+        credits = 0
+        with self._lock_tasks:
+            for task in self.tasks.values():
+                if task.status != "SUCCEEDED":
+                    continue
+                if task.kind == "still":
+                    w, h = (int(x) for x in str(task.body["ratio"]).split(":"))
+                    credits += 8 if min(w, h) >= 1080 else 5
+                else:
+                    credits += 5 * int(task.body["duration"])
+        return credits / 100
+
     def created(self, kind: str | None = None) -> list[Task]:
         with self._lock_tasks:
             return [t for t in self.tasks.values() if kind is None or t.kind == kind]

@@ -81,11 +81,16 @@ class _StockFake(FakeServer):
         self.items = items if items is not None else catalogue()
         self.noise = noise
         self.ignore_orientation = False
+        self.wide = False
+        """Behave like a real library, which has something for almost any word: a search
+        adds clips described by the query's own words (still mixed with unrelated ones)."""
         self.downloads: list[int] = []
         self._files_lock = threading.Lock()
         self._cache: dict[tuple[int, str], bytes] = {}
 
     def search(self, query: str, portrait: bool | None) -> list[Item]:
+        if self.wide:
+            self._stock_for(query)
         wanted = {_stem(w) for w in re.findall(r"[a-z]+", query.lower())}
         pool = [
             i
@@ -104,6 +109,21 @@ class _StockFake(FakeServer):
         )
         mixed = list(dict.fromkeys(noise[:1] + matching[:1] + noise[1:] + matching[1:]))
         return mixed
+
+    def _stock_for(self, query: str) -> None:
+        """Add a library's clips for ``query`` (two takes, each in both orientations)."""
+        words = " ".join(re.findall(r"[a-z]+", query.lower()))
+        if not words:
+            return
+        with self._files_lock:
+            known = {i.words for i in self.items}
+            for take in ("closeup", "wide shot"):
+                description = f"{words} {take}"
+                if description in known:
+                    continue
+                base = int(hashlib.sha256(description.encode()).hexdigest()[:8], 16) % 10**8 + 10**8
+                self.items.append(Item(base, description, False, 8))
+                self.items.append(Item(base + 1, description, True, 8))
 
     def file(self, item_id: int, kind: str) -> Reply:
         item = next((i for i in self.items if i.id == item_id), None)

@@ -155,18 +155,28 @@ def glow(picture: np.ndarray, colour: RGB, radius: float, strength: float = 1.0)
     return solid(blur, colour)
 
 
-def over(canvas: np.ndarray, picture: np.ndarray, x: int, y: int) -> None:
-    """Premultiplied ``picture`` over premultiplied ``canvas`` at (x, y), clipped, in place."""
+def over(
+    canvas: np.ndarray, picture: np.ndarray, x: int = 0, y: int = 0, inv: np.ndarray | None = None
+) -> None:
+    """Premultiplied ``picture`` over premultiplied ``canvas`` at (x, y), clipped, in place.
+
+    ``inv`` is the picture's ``255 - alpha`` in four channels, when the caller keeps it
+    cached for a picture it draws again and again.
+    """
     h, w = canvas.shape[:2]
     ph, pw = picture.shape[:2]
     x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + pw), min(h, y + ph)
     if x1 <= x0 or y1 <= y0:
         return
     src = picture[y0 - y : y1 - y, x0 - x : x1 - x]
-    a = cv2.bitwise_not(np.ascontiguousarray(src[:, :, 3]))
-    inv = cv2.merge([a, a, a, a])
+    if inv is None:
+        a = cv2.bitwise_not(np.ascontiguousarray(src[:, :, 3]))
+        inv = cv2.merge([a, a, a, a])
+    else:
+        inv = inv[y0 - y : y1 - y, x0 - x : x1 - x]
     kept = cv2.multiply(canvas[y0:y1, x0:x1], inv, scale=1 / 255)
-    canvas[y0:y1, x0:x1] = cv2.add(src, kept)
+    cv2.add(src, kept, dst=kept)
+    canvas[y0:y1, x0:x1] = kept
 
 
 def text_over(canvas: np.ndarray, text: TextImage, x: int, y: int) -> None:

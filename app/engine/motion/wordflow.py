@@ -16,33 +16,9 @@ import numpy as np
 
 from app.engine.motion import draw
 from app.engine.motion.typeset import TextStyle, font_for, line_height, measure, render_runs
+from app.engine.phrasing import boundary_cost
 from app.engine.styles import Style
 
-_BREAK_AFTER = re.compile(r"[.!?…:;,—–]['\")\]]*$")
-_BREAK_BEFORE = frozenset(
-    [
-        "and",
-        "but",
-        "or",
-        "so",
-        "because",
-        "which",
-        "that",
-        "when",
-        "while",
-        "where",
-        "if",
-        "then",
-        "to",
-        "of",
-        "for",
-        "with",
-        "in",
-        "on",
-        "at",
-        "as",
-    ]
-)
 _STRIP = re.compile(r"[^\w']+")
 
 
@@ -91,11 +67,7 @@ def break_lines(
             a, b = span(0, cut), span(cut, n)
             if a > max_width or b > max_width:
                 continue
-            cost = abs(a - b) / max(1, max_width)
-            if _BREAK_AFTER.search(words[cut - 1]):
-                cost -= 0.35
-            elif _norm(words[cut]) in _BREAK_BEFORE:
-                cost -= 0.2
+            cost = abs(a - b) / max(1, max_width) + boundary_cost(words[cut - 1], words[cut]) / 12
             if n - cut == 1 or cut == 1:
                 cost += 0.6  # an orphan
             if best is None or cost < best[0]:

@@ -5,6 +5,7 @@ from app.engine.publish.metadata import VideoMetadata, metadata_from_video, pars
 from app.engine.publish.oauth import Credentials, Tokens, delete_tokens, load_tokens, login
 from app.engine.publish.service import PublishOptions, PublishResult, channel_title, publish_video
 from app.engine.publish.settings import PublishSettings, SettingsError, load_settings
+from app.engine.publish.upload import UploadCheckpoint
 
 __all__ = [
     "Credentials",
@@ -17,6 +18,7 @@ __all__ = [
     "QuotaExceeded",
     "SettingsError",
     "Tokens",
+    "UploadCheckpoint",
     "VideoMetadata",
     "channel_title",
     "delete_tokens",

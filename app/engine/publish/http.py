@@ -32,12 +32,27 @@ def new_client(timeout_s: float) -> httpx.Client:
 
 
 class Backoff(NetBackoff):
-    """The app's backoff, giving up with a :class:`PublishError` the user can read."""
+    """The app's backoff, giving up with a :class:`PublishError` the user can read.
+
+    While it waits, the progress message says what went wrong and when the next try is,
+    so a dropped connection shows as such instead of as a stalled bar.
+    """
+
+    _reason = ""
 
     def give_up(self, reason: str) -> Exception:
         return PublishError(
             f"{self.what} failed {self.failures} times in a row (last: {reason}); try again later"
         )
+
+    def failed(self, reason: str, retry_after: float | None = None) -> None:
+        self._reason = reason
+        super().failed(reason, retry_after)
+
+    def wait(self, seconds: float) -> None:
+        if self.progress is not None and self._reason:
+            self.progress.update(message=f"{self._reason}; trying again in {seconds:.0f} s")
+        super().wait(seconds)
 
 
 def google_reason(response: httpx.Response) -> tuple[str, str]:

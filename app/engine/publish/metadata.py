@@ -7,7 +7,7 @@ nothing else. Every rule that fails is reported at once, each in its own sentenc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,28 @@ TITLE_MAX_CHARS = 100
 DESCRIPTION_MAX_BYTES = 5000
 TAGS_MAX_CHARS = 500
 PRIVACY = ("private", "unlisted", "public")
+FIELDS = ("title", "description", "tags", "category_id", "privacy", "publish_at")
+"""The details a problem can be about, in the order a form shows them."""
+CATEGORIES: dict[str, str] = {
+    "1": "Film & Animation",
+    "2": "Autos & Vehicles",
+    "10": "Music",
+    "15": "Pets & Animals",
+    "17": "Sports",
+    "19": "Travel & Events",
+    "20": "Gaming",
+    "22": "People & Blogs",
+    "23": "Comedy",
+    "24": "Entertainment",
+    "25": "News & Politics",
+    "26": "Howto & Style",
+    "27": "Education",
+    "28": "Science & Technology",
+    "29": "Nonprofits & Activism",
+}
+"""The categories YouTube lets an upload choose (videoCategories, assignable ones)."""
+CHAPTERS_HEADING = "Chapters:"
+"""The line ``render`` puts above the chapter times in the description."""
 
 
 @dataclass
@@ -37,57 +59,68 @@ class VideoMetadata:
     publish_at: datetime | None = None
     language: str | None = None
 
-    def problems(self, *, now: datetime | None = None) -> list[str]:
-        """Every rule YouTube would refuse, as sentences that say how to fix them."""
-        found: list[str] = []
+    def problems_by_field(self, *, now: datetime | None = None) -> dict[str, list[str]]:
+        """Every rule YouTube would refuse, keyed by the field to fix (one of :data:`FIELDS`).
+
+        The studio marks each field as the user types; :meth:`problems` lists them all.
+        """
+        found: dict[str, list[str]] = {name: [] for name in FIELDS}
         title = self.title.strip()
         if not title:
-            found.append("the title is empty; give one with --title")
+            found["title"].append("the title is empty; YouTube needs one")
         if len(title) > TITLE_MAX_CHARS:
-            found.append(
+            found["title"].append(
                 f"the title is {len(title)} characters; YouTube allows at most {TITLE_MAX_CHARS}"
             )
         size = len(self.description.encode("utf-8"))
         if size > DESCRIPTION_MAX_BYTES:
-            found.append(
+            found["description"].append(
                 f"the description is {size:,} bytes; YouTube allows at most {DESCRIPTION_MAX_BYTES:,} (shorten it)"
             )
         for name, text in (("title", title), ("description", self.description)):
             bad = sorted({c for c in text if c in "<>"})
             if bad:
-                found.append(
+                found[name].append(
                     f"the {name} contains {' and '.join(repr(c) for c in bad)}, which YouTube does not allow; remove them"
                 )
         empty = [i + 1 for i, tag in enumerate(self.tags) if not tag.strip()]
         if empty:
-            found.append(f"tag {', '.join(map(str, empty))} is empty")
+            found["tags"].append(f"tag {', '.join(map(str, empty))} is empty")
         bad_tags = [tag for tag in self.tags if "<" in tag or ">" in tag]
         if bad_tags:
-            found.append(
+            found["tags"].append(
                 f"the tags {', '.join(repr(t) for t in bad_tags)} contain '<' or '>', which YouTube does not allow"
             )
         used = tags_length(self.tags)
         if used > TAGS_MAX_CHARS:
-            found.append(
+            found["tags"].append(
                 f"the tags take {used} characters (a tag with spaces counts its quotes, and the commas count); "
                 f"YouTube allows at most {TAGS_MAX_CHARS}: drop some"
             )
         if not isinstance(self.category_id, str) or not self.category_id.strip().isdigit():
-            found.append(
+            found["category_id"].append(
                 f'the category id must be a number written as a string, such as "28", not {self.category_id!r}'
             )
         if self.privacy not in PRIVACY:
-            found.append(f"privacy {self.privacy!r} is not one of {', '.join(PRIVACY)}")
+            found["privacy"].append(f"privacy {self.privacy!r} is not one of {', '.join(PRIVACY)}")
         if self.publish_at is not None:
             if self.privacy != "private":
-                found.append(
+                found["publish_at"].append(
                     f"a scheduled publish time needs privacy 'private' (it is {self.privacy!r}); YouTube makes it public at that time"
                 )
             if self.publish_at.tzinfo is None:
-                found.append("the publish time has no time zone; add one such as Z or +02:00")
+                found["publish_at"].append(
+                    "the publish time has no time zone; add one such as Z or +02:00"
+                )
             elif self.publish_at <= (now or datetime.now(UTC)):
-                found.append(f"the publish time {self.publish_at.isoformat()} is in the past")
-        return found
+                found["publish_at"].append(
+                    f"the publish time {self.publish_at.isoformat()} is in the past"
+                )
+        return {name: problems for name, problems in found.items() if problems}
+
+    def problems(self, *, now: datetime | None = None) -> list[str]:
+        """Every rule YouTube would refuse, as sentences that say how to fix them."""
+        return [p for problems in self.problems_by_field(now=now).values() for p in problems]
 
     def validate(self, *, now: datetime | None = None) -> None:
         """Raise :class:`MetadataError` listing every problem, or return quietly."""
@@ -115,6 +148,22 @@ class VideoMetadata:
         if self.publish_at is not None:
             status["publishAt"] = self.publish_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {"snippet": snippet, "status": status}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON, so an unfinished upload's details can be kept in the project."""
+        data = asdict(self)
+        data["publish_at"] = self.publish_at.isoformat() if self.publish_at else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VideoMetadata:
+        """The inverse of :meth:`as_dict` (unknown keys are ignored)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        when = values.get("publish_at")
+        values["publish_at"] = datetime.fromisoformat(when) if isinstance(when, str) else None
+        values["tags"] = [str(t) for t in values.get("tags") or []]
+        return cls(**values)
 
 
 def tags_length(tags: list[str]) -> int:
@@ -148,7 +197,7 @@ def metadata_from_video(path: Path, *, category_id: str = "28") -> VideoMetadata
     title = (tags.get("title") or "").strip() or path.stem.replace("_", " ").replace("-", " ")
     description = tags.get("description") or tags.get("comment") or ""
     if not description:
-        chapters = Path(f"{path.with_suffix('')}.chapters.txt")
+        chapters = chapters_path(path)
         if chapters.is_file():
             text = chapters.read_text(encoding="utf-8", errors="replace")
             if not text.startswith("No chapters"):
@@ -159,3 +208,36 @@ def metadata_from_video(path: Path, *, category_id: str = "28") -> VideoMetadata
         tags=split_tags(tags.get("keywords") or ""),
         category_id=category_id,
     )
+
+
+def chapters_path(video: Path) -> Path:
+    """``OUT.chapters.txt`` beside ``OUT.mp4``, as ``render`` writes it."""
+    return Path(f"{video.with_suffix('')}.chapters.txt")
+
+
+def chapters_block(text: str) -> str:
+    """The ``Chapters:`` heading and the times below it at the end of ``text``, or ``""``."""
+    lines = text.rstrip().splitlines()
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip() == CHAPTERS_HEADING:
+            return "\n".join(line.rstrip() for line in lines[i:])
+    return ""
+
+
+def rendered_chapters(video: Path) -> str:
+    """The chapters block of the render that wrote ``video`` (``""`` when it made none).
+
+    Chapter times come from the rendered timeline, so they are only final once the
+    voices are spoken: the studio takes them from here after its render.
+    """
+    try:
+        text = chapters_path(video).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "" if text.startswith("No chapters") else chapters_block(text)
+
+
+def with_chapters(description: str, chapters: str) -> str:
+    """The writer's description, then the chapters block, joined as ``render`` joins them."""
+    parts = [part for part in (description.strip(), chapters.strip()) if part]
+    return "\n\n".join(parts)

@@ -247,14 +247,18 @@ class LoopbackReceiver:
 # ------------------------------------------------------------------------ token calls
 
 
+NO_CLIENT = (
+    "no Google OAuth client is configured: create a 'Desktop app' OAuth client in the Google Cloud "
+    "console (YouTube Data API v3 enabled) and set CASTLINE_GOOGLE_CLIENT_ID and "
+    "CASTLINE_GOOGLE_CLIENT_SECRET, or store them in the keyring (service castline, users "
+    "google-client-id and google-client-secret)"
+)
+"""What to do before anyone can sign in (the CLI and the studio both say it)."""
+
+
 def _client_credentials(settings: PublishSettings) -> tuple[str, str | None]:
     if not settings.client_id:
-        raise NotLoggedIn(
-            "no Google OAuth client is configured: create a 'Desktop app' OAuth client in the Google Cloud "
-            "console (YouTube Data API v3 enabled) and set CASTLINE_GOOGLE_CLIENT_ID and "
-            "CASTLINE_GOOGLE_CLIENT_SECRET, or store them in the keyring (service castline, users "
-            "google-client-id and google-client-secret)"
-        )
+        raise NotLoggedIn(NO_CLIENT)
     secrets.remember_secret(settings.client_secret)
     return settings.client_id, settings.client_secret
 

@@ -12,6 +12,7 @@ import json
 import logging
 import mimetypes
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from app.engine.publish.http import DEFAULT_POLICY, Backoff, Sleep, failure, new
 from app.engine.publish.metadata import VideoMetadata
 from app.engine.publish.oauth import Credentials
 from app.engine.publish.settings import PublishSettings
-from app.engine.publish.upload import ResumableUpload
+from app.engine.publish.upload import ResumableUpload, UploadCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,15 @@ def publish_video(
     options: PublishOptions | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    session: str | None = None,
+    on_checkpoint: Callable[[UploadCheckpoint], None] | None = None,
 ) -> PublishResult:
-    """Upload ``path`` with ``metadata``; validation happens before any request is made."""
+    """Upload ``path`` with ``metadata``; validation happens before any request is made.
+
+    ``session`` resumes an upload an earlier run began (YouTube already has its details;
+    only the missing bytes are sent); ``on_checkpoint`` hears the session and each byte
+    count YouTube confirms, to keep for such a resume.
+    """
     opts = options or PublishOptions()
     progress = progress or Progress()
     if not path.is_file():
@@ -154,6 +162,8 @@ def publish_video(
             backoff=Backoff("uploading the video", opts.policy, opts.sleep, progress),
             progress=progress,
             content_type=video_type(path),
+            session=session,
+            on_checkpoint=on_checkpoint,
         )
         done = upload.run()
         if not done.video_id:

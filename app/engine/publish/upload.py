@@ -6,12 +6,18 @@ the bytes in chunks that are multiples of 256 KiB, read ``308`` + ``Range: bytes
 server may hold part of a chunk, so we ask it (``Content-Range: bytes */TOTAL``) instead
 of guessing; a 404 means the session expired and the upload starts over. Progress counts
 the bytes the server confirmed, so the bar never runs ahead of YouTube.
+
+A session outlives the program: ``on_checkpoint`` hears the session URI and every byte
+count YouTube confirms, so whoever keeps them (the studio keeps them in the project)
+can pass the URI back as ``session`` after a restart; the upload then asks YouTube how
+much it holds and sends only the rest.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +37,16 @@ log = logging.getLogger(__name__)
 _RANGE = re.compile(r"bytes=0-(\d+)")
 MAX_RESTARTS = 3
 """Fresh sessions after a 404 before giving up (an expired session is rare; a loop is a bug)."""
+
+
+@dataclass(frozen=True)
+class UploadCheckpoint:
+    """Where an upload stands: enough to pick it up again after the program restarts."""
+
+    session_url: str
+    confirmed: int
+    """Bytes YouTube said it holds."""
+    total: int
 
 
 @dataclass
@@ -68,6 +84,8 @@ class ResumableUpload:
         backoff: Backoff,
         progress: Progress,
         content_type: str = "video/mp4",
+        session: str | None = None,
+        on_checkpoint: Callable[[UploadCheckpoint], None] | None = None,
     ) -> None:
         if chunk_bytes <= 0 or chunk_bytes % CHUNK_UNIT:
             raise ValueError(f"chunk size {chunk_bytes} is not a multiple of 256 KiB")
@@ -81,7 +99,9 @@ class ResumableUpload:
         self.progress = progress
         self.content_type = content_type
         self.total = path.stat().st_size
-        self.session: str | None = None
+        self.session: str | None = session
+        """A session URI from an earlier run resumes that upload; None starts a new one."""
+        self.on_checkpoint = on_checkpoint
         self.restarts = 0
         self.bytes_sent = 0
         self._refreshed = False
@@ -157,11 +177,17 @@ class ResumableUpload:
             f.seek(offset)
             return f.read(self.chunk_bytes)
 
+    def _checkpoint(self, confirmed: int) -> None:
+        if self.on_checkpoint is not None and self.session is not None:
+            self.on_checkpoint(UploadCheckpoint(self.session, confirmed, self.total))
+
     # -- the loop --------------------------------------------------------------------
     def run(self) -> UploadResult:
         self.progress.set_total(self.total)
         offset = 0
-        need_status = False
+        need_status = self.session is not None  # resuming: ask what YouTube already holds
+        if need_status:
+            self.progress.update(0, message="resuming the upload")
         while True:
             self.progress.check()
             if self.session is None:
@@ -169,6 +195,7 @@ class ResumableUpload:
                 offset, need_status = 0, False
                 if self.session is None:
                     continue
+                self._checkpoint(0)
                 self.progress.update(0, message="uploading")
             data = None if need_status else self._read(offset)
             if data is not None:
@@ -204,7 +231,8 @@ class ResumableUpload:
                 else:
                     self.backoff.succeeded()
                 offset, need_status = held, False
-                self.progress.update(offset)
+                self._checkpoint(offset)
+                self.progress.update(offset, message="uploading")
                 continue
             if status == 404:
                 self.restarts += 1

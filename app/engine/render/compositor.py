@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from app.engine.model.time import frames_to_ms
+from app.engine.motion.draw import over
 from app.engine.motion.elements import Context, Element, drawn_as_element, open_element
 from app.engine.motion.stage import Stage
 from app.engine.pictures import load_image
@@ -52,29 +53,6 @@ class Frame:
     image: np.ndarray
     """Premultiplied RGBA uint8 (alpha 255 wherever an opaque layer covers)."""
     key: Hashable
-
-
-def _over(
-    canvas: np.ndarray, picture: np.ndarray, x: int = 0, y: int = 0, inv: np.ndarray | None = None
-) -> None:
-    """Blend premultiplied RGBA ``picture`` over the RGBA ``canvas`` in place at (x, y).
-
-    ``inv`` is the picture's precomputed ``255 - alpha`` in four channels, when cached.
-    """
-    h, w = canvas.shape[:2]
-    ph, pw = picture.shape[:2]
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + pw), min(h, y + ph)
-    if x1 <= x0 or y1 <= y0:
-        return
-    src = picture[y0 - y : y1 - y, x0 - x : x1 - x]
-    if inv is None:
-        a = cv2.bitwise_not(np.ascontiguousarray(src[:, :, 3]))
-        inv = cv2.merge([a, a, a, a])
-    else:
-        inv = inv[y0 - y : y1 - y, x0 - x : x1 - x]
-    kept = cv2.multiply(canvas[y0:y1, x0:x1], inv, scale=1 / 255)
-    cv2.add(src, kept, dst=kept)
-    canvas[y0:y1, x0:x1] = kept
 
 
 def _with_opacity(picture: np.ndarray, opacity: float) -> np.ndarray:
@@ -275,7 +253,7 @@ class Compositor:
         if self._watermark is not None:
             wm = self._watermark
             margin = self.width // 40
-            _over(canvas, wm, self.width - wm.shape[1] - margin, self.height - wm.shape[0] - margin)
+            over(canvas, wm, self.width - wm.shape[1] - margin, self.height - wm.shape[0] - margin)
         return canvas
 
     def _bottom(self, track: Track, clip: Clip, n: int) -> np.ndarray | None:
@@ -337,7 +315,7 @@ class Compositor:
             picture = _with_opacity(picture, float(clip.value_at("opacity", n)))  # type: ignore[arg-type]
         elif progress is None and scale == 1.0:
             inv = self._inverse_alpha(picture)
-        _over(canvas, picture, x, y, inv)
+        over(canvas, picture, x, y, inv)
 
     def _inverse_alpha(self, picture: np.ndarray) -> np.ndarray:
         """``255 - alpha`` in four channels for a picture, kept while the picture is reused."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,6 +21,10 @@ from PIL import Image
 
 from app.engine.model.time import SAMPLE_RATE, format_timestamp, frames_to_ms
 from app.engine.motion.thumbnail import design
+from app.engine.phrasing import (
+    SENTENCE_END,
+    boundary_cost,
+)
 from app.engine.script import NARRATOR
 from app.engine.styles import Style, resolve_style
 from app.engine.timeline import SpeechSource, Timeline
@@ -76,101 +79,6 @@ MAX_CUE_MS = 7000
 MERGE_GAP_MS = 1000
 """A short cue joins a neighbour of the same speaker across at most this much silence."""
 
-_SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
-_CLAUSE_END = re.compile(r"[;:]['\"”’)\]]*$")
-_PHRASE_END = re.compile(r"(?:[,—–]['\"”’)\]]*|^[-—–])$")
-_JOINERS = frozenset(
-    {
-        "and",
-        "but",
-        "or",
-        "nor",
-        "so",
-        "yet",
-        "because",
-        "although",
-        "though",
-        "while",
-        "whereas",
-        "if",
-        "unless",
-        "until",
-        "when",
-        "whenever",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "that",
-        "than",
-        "as",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "from",
-        "by",
-        "about",
-        "into",
-        "onto",
-        "over",
-        "under",
-        "after",
-        "before",
-        "between",
-        "through",
-        "during",
-        "without",
-        "within",
-        "against",
-        "like",
-    }
-)
-"""Words a new line (or cue) may start with: a phrase begins there."""
-_CLINGERS = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "to",
-        "of",
-        "and",
-        "or",
-        "but",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "from",
-        "by",
-        "my",
-        "your",
-        "his",
-        "her",
-        "its",
-        "our",
-        "their",
-        "this",
-        "these",
-        "those",
-        "that",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "not",
-        "no",
-        "very",
-    }
-)
-"""Words that belong with the next word: never the last word on a line or in a cue."""
-
 
 @dataclass(frozen=True)
 class Cue:
@@ -199,25 +107,6 @@ class _Draft:
     end: int
 
 
-def _bare(word: str) -> str:
-    return word.strip("\"'“”‘’()[]").lower()
-
-
-def _boundary_cost(before: str, after: str) -> float:
-    """How bad a break between two words is (a line break or a cue break): 0 is ideal."""
-    if _SENTENCE_END.search(before):
-        return 0.0
-    if _CLAUSE_END.search(before):
-        return 1.0
-    if _PHRASE_END.search(before):
-        return 2.0
-    if _bare(before) in _CLINGERS:
-        return 12.0
-    if _bare(after) in _JOINERS:
-        return 4.0
-    return 6.0
-
-
 def _lines(words: list[str], first_width: int = MAX_LINE_CHARS) -> tuple[list[str], float] | None:
     """The best way to show ``words`` on one or two lines, and its cost; ``None`` if they do
     not fit. The first line has ``first_width`` characters (less when a speaker label goes
@@ -234,7 +123,7 @@ def _lines(words: list[str], first_width: int = MAX_LINE_CHARS) -> tuple[list[st
         if not (fits(top, first_width) and fits(bottom, MAX_LINE_CHARS)):
             continue
         a, b = " ".join(top), " ".join(bottom)
-        cost = _boundary_cost(top[-1], bottom[0]) + 10.0 * ((len(a) - len(b)) / MAX_LINE_CHARS) ** 2
+        cost = boundary_cost(top[-1], bottom[0]) + 10.0 * ((len(a) - len(b)) / MAX_LINE_CHARS) ** 2
         if best is None or cost < best[1]:
             best = ([a, b], cost)
     return best
@@ -312,8 +201,8 @@ def _segment(
             cost = 1.0 + shown[1] * 0.5
             if j < n:
                 # A cue break mid-phrase is worse than a line break there.
-                cost += 1.5 * _boundary_cost(words[j - 1].text, words[j].text)
-            cost += 3.0 * sum(1 for w in words[i : j - 1] if _SENTENCE_END.search(w.text))
+                cost += 1.5 * boundary_cost(words[j - 1].text, words[j].text)
+            cost += 3.0 * sum(1 for w in words[i : j - 1] if SENTENCE_END.search(w.text))
             if stop - starts[i] < MIN_CUE_MS:
                 cost += 50.0 + (MIN_CUE_MS - (stop - starts[i])) / 20
             if best[i] + cost < best[j]:

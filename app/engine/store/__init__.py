@@ -9,6 +9,7 @@ from app.engine.store.records import (
     LedgerEntry,
     ProjectRecord,
     ScriptRevision,
+    UploadRecord,
     VisualCacheEntry,
 )
 from app.engine.store.store import (
@@ -33,6 +34,7 @@ __all__ = [
     "StoreOpenError",
     "UnknownAssetError",
     "UnknownProjectError",
+    "UploadRecord",
     "VisualCacheEntry",
     "usd_to_micros",
 ]

@@ -193,6 +193,35 @@ class TimelineRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class UploadRow(Base):
+    """A video sent to YouTube: which render, the resumable session while it runs, the id after.
+
+    ``session_url`` is YouTube's resumable-session address, kept so a restarted studio
+    can finish the upload; it is cleared once the video exists. Every request to it still
+    needs the login, which lives only in the keyring.
+    """
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    video_path: Mapped[str] = mapped_column(String(4096))
+    video_sha256: Mapped[str] = mapped_column(String(64))
+    video_bytes: Mapped[int] = mapped_column(BigInteger)
+    preset: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]]
+    session_url: Mapped[str | None] = mapped_column(String(4096))
+    confirmed_bytes: Mapped[int] = mapped_column(BigInteger)
+    video_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    outcome: Mapped[dict[str, Any]]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 __all__ = [
     "AudioCacheRow",
     "AuditLogRow",
@@ -204,6 +233,7 @@ __all__ = [
     "ScriptRevisionRow",
     "TimelineRow",
     "UTCDateTime",
+    "UploadRow",
     "VisualCacheRow",
     "utcnow",
 ]

@@ -6,6 +6,7 @@ import hashlib
 import os
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,6 +23,10 @@ def _script_path(path: str | os.PathLike[str] | None) -> str | None:
     if path is None:
         return None
     return os.path.abspath(os.path.expanduser(os.fspath(path)))
+
+
+DEFAULT_BUDGET_USD = 10.0
+"""What a project may spend on voices and visuals together when nobody says otherwise."""
 
 
 class ProjectsMixin(StoreBase):
@@ -95,6 +100,44 @@ class ProjectsMixin(StoreBase):
                 .limit(1)
             ).first()
             return self._project_record(row) if row is not None else None
+
+    def project_budget(
+        self,
+        *,
+        project_id: str | None,
+        script_path: str | None,
+        title: str,
+        script_budget: float | None,
+        override: float | None = None,
+    ) -> tuple[ProjectRecord | None, float]:
+        """The project a run is charged to (created for a new script) and its budget.
+
+        One rule for voices and visuals alike, so one budget covers both: an explicit
+        ``override`` (``--budget``), else the script's ``budget:``, else the project's
+        stored budget, else the default. ``KeyError`` names a project id that does not exist.
+        """
+        project: ProjectRecord | None = None
+        if project_id:
+            project = self.get_project(project_id)
+            if project is None:
+                raise KeyError(project_id)
+        elif script_path:
+            project = self.find_project_by_script(script_path)
+            if project is None:
+                project = self.create_project(
+                    title or Path(script_path).stem,
+                    script_path,
+                    budget_usd=DEFAULT_BUDGET_USD if script_budget is None else script_budget,
+                )
+        if override is not None:
+            budget = override
+        elif script_budget is not None:
+            budget = script_budget
+        elif project is not None:
+            budget = project.budget_usd
+        else:
+            budget = DEFAULT_BUDGET_USD
+        return project, budget
 
     def recent_projects(self, limit: int = 10) -> list[ProjectRecord]:
         """Projects, most recently edited first."""

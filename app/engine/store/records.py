@@ -116,3 +116,32 @@ class AuditEntry:
     action: str
     detail: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRecord:
+    """One upload of a render to YouTube: unfinished (resumable) or published."""
+
+    id: int
+    project_id: str
+    state: str
+    """``uploading`` until YouTube made the video, then ``published``."""
+    video_path: Path
+    video_sha256: str
+    video_bytes: int
+    preset: str
+    details: dict[str, Any]
+    """The video's YouTube details and what goes with them (captions, thumbnail)."""
+    session_url: str | None
+    confirmed_bytes: int
+    video_id: str | None
+    outcome: dict[str, Any]
+    """After publishing: faults recovered, quota spent, notes."""
+    started_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+    @property
+    def fraction(self) -> float:
+        """How much of the file YouTube has confirmed, 0..1."""
+        return min(1.0, self.confirmed_bytes / self.video_bytes) if self.video_bytes else 0.0

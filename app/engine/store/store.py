@@ -27,9 +27,10 @@ from app.engine.store.database import DATABASE_URL_ENV, create_store_engine, def
 from app.engine.store.ledger import LedgerMixin
 from app.engine.store.media import MediaMixin
 from app.engine.store.projects import ProjectsMixin
+from app.engine.store.uploads import UploadsMixin
 
 
-class Store(ProjectsMixin, MediaMixin, LedgerMixin):
+class Store(ProjectsMixin, MediaMixin, LedgerMixin, UploadsMixin):
     """The project database plus the content-addressed asset folder beside it."""
 
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from app.engine.phrasing import boundary_cost
 from app.engine.timeline.sources import WordSpan
 
 _WORD_RE = re.compile(r"\S+")
@@ -30,31 +31,8 @@ def estimated_words(text: str, num_samples: int) -> list[WordSpan]:
     return out
 
 
-_BREAK_AFTER = re.compile(r"[.!?…:;]['\")\]]*$")
-_SOFT_BREAK = re.compile(r"[,—–-]['\")\]]*$")
-_BEFORE = frozenset(
-    "and but or so because which that when while where if then to of for with in on at as "
-    "from into than".split()
-)
-_AFTER_NEVER = frozenset("a an the its his her their our your my of to and or but".split())
-_STRIP = re.compile(r"[^\w']+")
-
-
 def _size(words: list[tuple[str, int, int]]) -> int:
     return sum(len(w[0]) for w in words) + max(0, len(words) - 1)
-
-
-def _boundary(before: str, after: str) -> float:
-    """How bad a phrase break between two words is (0 after a sentence's end)."""
-    if _BREAK_AFTER.search(before):
-        return 0.0
-    if _SOFT_BREAK.search(before):
-        return 0.3
-    if _STRIP.sub("", before.lower()) in _AFTER_NEVER:
-        return 2.5
-    if _STRIP.sub("", after.lower()) in _BEFORE:
-        return 0.6
-    return 1.2
 
 
 def caption_phrases(
@@ -90,7 +68,7 @@ def caption_phrases(
                 elif length < max_chars // 3:
                     cost += 1.0
             if i < n:
-                cost += _boundary(timed[i - 1][0], timed[i][0])
+                cost += boundary_cost(timed[i - 1][0], timed[i][0]) / 3
             if cost < best[i]:
                 best[i], back[i] = cost, j
     phrases: list[list[tuple[str, int, int]]] = []

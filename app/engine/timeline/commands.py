@@ -274,7 +274,9 @@ class MoveClip(Command):
         assert isinstance(other, MoveClip)
         if other.clip_id != self.clip_id:
             return False
-        self.start, self.track_id = other.start, other.track_id
+        self.start = other.start
+        if other.track_id is not None:  # None means "where the first move put it"
+            self.track_id = other.track_id
         return True
 
 

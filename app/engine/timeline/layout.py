@@ -839,17 +839,27 @@ class _Layout:
         start gets a backdrop made from its title so the background never has a hole."""
         visuals = [v for v in state.visuals if v.start < end]
         if not visuals or visuals[0].start > state.start:
-            backdrop = ProceduralSource(
-                prompt=state.scene.title,
-                styled_prompt=", ".join(
-                    p for p in (state.scene.title, self.script.settings.style) if p
-                ),
-                seed=_seed("scene", state.scene.title, state.scene.line),
-                palette=self.style.palette_hex,
-                pattern=self.style.background_kind,
-                line=state.scene.line,
-            )
-            visuals.insert(0, _Visual(state.start, backdrop, state.scene.line))
+            found = self.visuals.for_line(state.scene.line) if self.visuals is not None else None
+            backdrop: ImageSource | VideoSource | ProceduralSource
+            if found is not None:  # stock footage found for the scene's own words
+                backdrop = (
+                    VideoSource(path=str(found.path), mode="loop", line=state.scene.line)
+                    if found.kind == "clip"
+                    else ImageSource(path=str(found.path), line=state.scene.line)
+                )
+                visuals.insert(0, _Visual(state.start, backdrop, state.scene.line))
+            else:
+                backdrop = ProceduralSource(
+                    prompt=state.scene.title,
+                    styled_prompt=", ".join(
+                        p for p in (state.scene.title, self.script.settings.style) if p
+                    ),
+                    seed=_seed("scene", state.scene.title, state.scene.line),
+                    palette=self.style.palette_hex,
+                    pattern=self.style.background_kind,
+                    line=state.scene.line,
+                )
+                visuals.insert(0, _Visual(state.start, backdrop, state.scene.line))
         transition_frames = self.frames(self.opt.transition_ms)
         for k, visual in enumerate(visuals):
             until = visuals[k + 1].start if k + 1 < len(visuals) else end

@@ -30,6 +30,7 @@ from app.engine.hashing import cache_key
 from app.engine.jobs.progress import Progress
 from app.engine.llm.writer import Brief, OfflineWriter, PromptWriter, Written
 from app.engine.model.script import Scene, Script, VisualBeat
+from app.engine.store.projects import DEFAULT_BUDGET_USD
 from app.engine.visuals.budget import Budget, BudgetRefused
 from app.engine.visuals.calls import ProviderCalls
 from app.engine.visuals.plan import (
@@ -55,7 +56,6 @@ from app.engine.visuals.providers import (
     build_visual_providers,
     default_chain,
 )
-from app.engine.voice.service import DEFAULT_BUDGET_USD
 
 if TYPE_CHECKING:
     from app.engine.store import Store
@@ -79,6 +79,8 @@ class _Job:
     """Providers refused for this line before any request (budget), with why."""
     identity: str = ""
     """The line's prompt and narration, and which repeat of them it is: stable across edits elsewhere."""
+    backdrop: bool = False
+    """A scene's opening backdrop (no visual line of its own): stock or procedural only."""
 
 
 class VisualGenerator:
@@ -166,27 +168,14 @@ class VisualGenerator:
 
     # ------------------------------------------------------------------ set-up
     def _begin(self, script: Script) -> None:
-        project = None
-        if self.options.project_id:
-            project = self.store.get_project(self.options.project_id)
-        elif script.path:
-            project = self.store.find_project_by_script(script.path)
-            if project is None:
-                budget = script.settings.budget_usd
-                project = self.store.create_project(
-                    script.title or Path(script.path).stem,
-                    script.path,
-                    budget_usd=DEFAULT_BUDGET_USD if budget is None else budget,
-                )
+        project, budget = self.store.project_budget(
+            project_id=self.options.project_id,
+            script_path=script.path,
+            title=script.title,
+            script_budget=script.settings.budget_usd,
+            override=self.options.budget_usd,
+        )
         self._project_id = project.id if project else None
-        if self.options.budget_usd is not None:
-            budget = self.options.budget_usd
-        elif script.settings.budget_usd is not None:
-            budget = script.settings.budget_usd
-        elif project is not None:
-            budget = project.budget_usd
-        else:
-            budget = DEFAULT_BUDGET_USD
         self.money = Budget(
             budget, self.store.project_spend(self._project_id) if self._project_id else 0.0
         )
@@ -194,8 +183,12 @@ class VisualGenerator:
         self._used.clear()
         self._anchor = None
 
-    def chain_for(self, script: Script, beat: VisualBeat) -> list[str]:
-        """The providers a line tries, in order; always ending with the procedural background."""
+    def chain_for(self, script: Script, beat: VisualBeat, *, backdrop: bool = False) -> list[str]:
+        """The providers a line tries, in order; always ending with the procedural background.
+
+        A scene's backdrop (``backdrop``) tries only stock libraries: nothing is generated,
+        or paid for, that the writer did not ask for.
+        """
         base = (
             self.options.chain
             if self.options.chain is not None
@@ -207,6 +200,12 @@ class VisualGenerator:
                 chain.append(name)
         if self.options.offline:
             chain = [n for n in chain if (p := self.providers.get(n)) is not None and p.offline]
+        if backdrop:
+            chain = [
+                n
+                for n in chain
+                if n == LAST_RESORT or ((p := self.providers.get(n)) is not None and p.stock)
+            ]
         return chain
 
     def _prepare(self, script: Script, progress: Progress, *, ask: bool = True) -> list[_Job]:
@@ -217,8 +216,15 @@ class VisualGenerator:
         """
         self._begin(script)
         jobs = [
-            _Job(beat, scene, narration, duration, self.chain_for(script, beat))
-            for beat, scene, narration, duration in visual_jobs(script)
+            _Job(
+                job.beat,
+                job.scene,
+                job.narration,
+                job.duration_ms,
+                self.chain_for(script, job.beat, backdrop=job.backdrop),
+                backdrop=job.backdrop,
+            )
+            for job in visual_jobs(script)
         ]
         seen: dict[tuple[str, str], int] = {}
         for job in jobs:

@@ -14,8 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.engine.llm.writer import PromptWriter
-from app.engine.model.script import MediaBeat, Scene, Script, SpeechBeat, VisualBeat
+from app.engine.model.script import (
+    CodeBeat,
+    MediaBeat,
+    PauseBeat,
+    Scene,
+    Script,
+    SpeechBeat,
+    TerminalBeat,
+    VisualBeat,
+)
 from app.engine.net.retry import RetryPolicy
+from app.engine.store.projects import DEFAULT_BUDGET_USD
 from app.engine.visuals.probe import MediaInfo
 from app.engine.visuals.providers import (
     Kind,
@@ -25,7 +35,6 @@ from app.engine.visuals.providers import (
     VisualProvider,
     VisualRequest,
 )
-from app.engine.voice.service import DEFAULT_BUDGET_USD
 
 if TYPE_CHECKING:
     from app.engine.store import VisualCacheEntry
@@ -274,26 +283,70 @@ def target_for(script: Script) -> Target:
     return Target(width, height)
 
 
-def visual_jobs(script: Script) -> list[tuple[VisualBeat, Scene, str, int]]:
-    """Each visual line with its scene, the narration spoken over it and how long it shows.
+@dataclass(frozen=True)
+class VisualJob:
+    """One picture a script needs: a ``> visual:`` line, or a scene's opening backdrop."""
 
-    A visual lasts until the next visual or media or the scene's end; its narration is
-    the speech in that span (the whole scene's when the span has none).
+    beat: VisualBeat
+    scene: Scene
+    narration: str
+    """What is spoken while it shows (the whole scene's speech when that span has none)."""
+    duration_ms: int
+    backdrop: bool = False
+    """True for a scene that opens with no picture of its own: only stock footage (or the
+    procedural background) is used, never a paid generator the writer did not ask for."""
+
+
+def visual_jobs(script: Script) -> list[VisualJob]:
+    """Each visual line with its scene, the narration spoken over it and how long it shows,
+    plus a backdrop for each scene that starts without a visual or media of its own.
+
+    A visual lasts until the next visual or media or the scene's end. A backdrop is keyed
+    by the scene's heading line (``for_line(scene.line)``) and described by its title.
     """
-    out: list[tuple[VisualBeat, Scene, str, int]] = []
+    out: list[VisualJob] = []
     for scene in script.scenes:
         beats = scene.beats
         scene_text = " ".join(b.text for b in beats if isinstance(b, SpeechBeat))
+        first_picture = next(
+            (i for i, b in enumerate(beats) if isinstance(b, VisualBeat | MediaBeat)), len(beats)
+        )
+        opens_bare = any(
+            isinstance(b, SpeechBeat | PauseBeat | TerminalBeat | CodeBeat)
+            for b in beats[:first_picture]
+        )
+        if opens_bare and scene.title:
+            spoken = [b.text for b in beats[:first_picture] if isinstance(b, SpeechBeat)]
+            duration = sum(b.estimated_ms for b in beats[:first_picture])
+            style = script.settings.style.strip()
+            backdrop = VisualBeat(
+                line=scene.line,
+                prompt=scene.title,
+                styled_prompt=f"{scene.title}, {style}" if style else scene.title,
+            )
+            out.append(
+                VisualJob(
+                    backdrop,
+                    scene,
+                    " ".join(spoken) or scene_text,
+                    max(MIN_SCENE_MS, duration),
+                    backdrop=True,
+                )
+            )
         for i, beat in enumerate(beats):
             if not isinstance(beat, VisualBeat):
                 continue
-            spoken: list[str] = []
+            spoken_after: list[str] = []
             duration = beat.estimated_ms
             for later in beats[i + 1 :]:
                 if isinstance(later, VisualBeat | MediaBeat):
                     break
                 duration += later.estimated_ms
                 if isinstance(later, SpeechBeat):
-                    spoken.append(later.text)
-            out.append((beat, scene, " ".join(spoken) or scene_text, max(MIN_SCENE_MS, duration)))
+                    spoken_after.append(later.text)
+            out.append(
+                VisualJob(
+                    beat, scene, " ".join(spoken_after) or scene_text, max(MIN_SCENE_MS, duration)
+                )
+            )
     return out

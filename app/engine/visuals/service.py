@@ -17,6 +17,7 @@ import numpy as np
 
 from app.engine.hashing import cache_key
 from app.engine.model.time import frames_to_ms
+from app.engine.motion.draw import over
 from app.engine.pictures import VisualError, load_image, premultiply
 from app.engine.timeline import (
     ImageSource,
@@ -28,7 +29,7 @@ from app.engine.timeline import (
 from app.engine.visuals.base import FrameSource, StillGenerator
 from app.engine.visuals.kenburns import StillFrames
 from app.engine.visuals.procedural import ProceduralGenerator, palette_for_style
-from app.engine.visuals.text import paste, title_card
+from app.engine.visuals.text import title_card
 from app.engine.visuals.video import VideoFrames
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class TitleFrames:
         picture = title_card(source.text, source.subtitle, width, height)
         if backdrop is not None:
             canvas = backdrop.copy()
-            paste(canvas, picture, 0, 0)
+            over(canvas, picture, 0, 0)
             picture = canvas
         self._picture = picture
 

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import ImageFont
 
 from app.engine.motion import typeset
+from app.engine.motion.draw import over
 from app.engine.motion.typeset import TextStyle
 
 _SHADOW = 200 / 220
@@ -104,21 +105,6 @@ def title_card(title: str, subtitle: str, width: int, height: int) -> np.ndarray
     for b in blocks:
         bh, bw = b.shape[:2]
         x = (width - bw) // 2
-        paste(canvas, b, x, y)
+        over(canvas, b, x, y)
         y += bh
     return canvas
-
-
-def paste(canvas: np.ndarray, block: np.ndarray, x: int, y: int) -> None:
-    """Premultiplied ``block`` over premultiplied ``canvas`` at (x, y), clipped to the canvas."""
-    h, w = canvas.shape[:2]
-    bh, bw = block.shape[:2]
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + bw), min(h, y + bh)
-    if x1 <= x0 or y1 <= y0:
-        return
-    src = block[y0 - y : y1 - y, x0 - x : x1 - x]
-    dst = canvas[y0:y1, x0:x1]
-    inv = 255 - src[:, :, 3:4].astype(np.uint16)
-    channels = dst.shape[2]
-    blended = src[:, :, :channels].astype(np.uint16) + (dst.astype(np.uint16) * inv + 127) // 255
-    canvas[y0:y1, x0:x1] = np.minimum(blended, 255).astype(np.uint8)

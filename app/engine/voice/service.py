@@ -27,6 +27,7 @@ from app.engine.model.script import Script, SpeechBeat
 from app.engine.model.time import SAMPLE_RATE, samples_to_ms
 from app.engine.model.voice import DEFAULT_VOICE, Character, VoiceRef, VoiceSettings
 from app.engine.net.retry import RetryPolicy
+from app.engine.store.projects import DEFAULT_BUDGET_USD
 from app.engine.voice.base import (
     PermanentVoiceError,
     ProviderAudio,
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = 1
 """Bumped when clip processing changes, so old cache entries are not reused."""
-DEFAULT_BUDGET_USD = 10.0
 
 
 @dataclass
@@ -269,29 +269,17 @@ class SynthesisService:
             self._reserved = 0.0
 
     def _begin(self, script: Script) -> None:
-        project = None
-        if self.options.project_id:
-            project = self.store.get_project(self.options.project_id)
-            if project is None:
-                raise VoiceError(f"project {self.options.project_id} does not exist")
-        elif script.path:
-            project = self.store.find_project_by_script(script.path)
-            if project is None:
-                budget = script.settings.budget_usd
-                project = self.store.create_project(
-                    script.title or Path(script.path).stem,
-                    script.path,
-                    budget_usd=DEFAULT_BUDGET_USD if budget is None else budget,
-                )
+        try:
+            project, budget = self.store.project_budget(
+                project_id=self.options.project_id,
+                script_path=script.path,
+                title=script.title,
+                script_budget=script.settings.budget_usd,
+                override=self.options.budget_usd,
+            )
+        except KeyError:
+            raise VoiceError(f"project {self.options.project_id} does not exist") from None
         self._project_id = project.id if project else None
-        if self.options.budget_usd is not None:
-            budget = self.options.budget_usd
-        elif script.settings.budget_usd is not None:
-            budget = script.settings.budget_usd
-        elif project is not None:
-            budget = project.budget_usd
-        else:
-            budget = DEFAULT_BUDGET_USD
         self._reset_run(budget)
 
     def _characters(self, script: Script, beats: list[SpeechBeat]) -> dict[str, Character]:

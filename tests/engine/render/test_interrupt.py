@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -42,13 +41,18 @@ def test_ctrl_c_mid_render_leaves_nothing(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        # Wait until the encoder has opened its temporary file, then press Ctrl+C.
-        for _ in range(1200):
-            if any(".part" in p.name for p in out_dir.iterdir()) or proc.poll() is not None:
+        # The progress bar on stderr is the clock: once the encoder's temporary file is
+        # there and another frame has been reported, press Ctrl+C.
+        assert proc.stderr is not None
+        seen = b""
+        while proc.poll() is None:
+            chunk = proc.stderr.read1(256)  # type: ignore[attr-defined]
+            if not chunk:
                 break
-            time.sleep(0.1)
+            seen += chunk
+            if b"rendering" in seen[-4096:] and any(".part" in p.name for p in out_dir.iterdir()):
+                break
         assert proc.poll() is None, "the render finished before it could be interrupted"
-        time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
     finally:

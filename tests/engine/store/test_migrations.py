@@ -31,6 +31,7 @@ TABLES = {
     "cost_ledger",
     "audit_log",
     "timelines",
+    "uploads",
 }
 
 

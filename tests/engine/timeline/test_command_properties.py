@@ -111,3 +111,22 @@ def test_history_undo_all_then_redo_all_round_trips(steps: list[tuple[str, int, 
     while history.can_redo:
         history.redo()
     assert dump(tl) == final
+
+
+def test_a_merged_drag_that_changed_track_redoes_onto_that_track() -> None:
+    """A drag onto another track, then along it (a step that names no track), is one edit
+    that redoes onto the new track: found by the property test above."""
+    tl = sample_timeline()
+    history = History(tl)
+    first = _make(tl, "move", 0, 0, 1)
+    assert first is not None
+    history.push(first)
+    second = _make(tl, "move", 22, 1, 0)
+    assert second is not None
+    history.push(second)
+    final = dump(tl)
+    while history.can_undo:
+        history.undo()
+    while history.can_redo:
+        history.redo()
+    assert dump(tl) == final

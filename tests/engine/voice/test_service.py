@@ -154,9 +154,8 @@ def test_429_retry_after_is_respected(
     )
     result = make_service().synthesize_script(script(tmp_path, CLOUD, "Only one line here.\n"))
     assert next(iter(result.lines.values())).provider == "elevenlabs"
-    assert sleeps.delays == [0.15, 2.0]
-    arrivals = [r.at for r in eleven.requests_to(SYNTH)]
-    assert len(arrivals) == 3 and arrivals[1] - arrivals[0] >= 0.15
+    assert sleeps.delays == [0.15, 2.0]  # retry-after-ms, then retry-after in seconds
+    assert len(eleven.requests_to(SYNTH)) == 3
 
 
 def test_bad_key_is_clear_and_falls_back(

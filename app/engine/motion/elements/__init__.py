@@ -8,8 +8,6 @@ the compositor draws a held title once however long it stays.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ import numpy as np
 
 from app.engine.model.time import ms_to_frames
 from app.engine.motion.stage import Stage
+from app.engine.plugins import Submodules
 from app.engine.styles import Style
 
 
@@ -97,17 +96,8 @@ def register(kind: str) -> Callable[[_E], _E]:
     return add
 
 
-_loaded = False
-
-
-def _load() -> None:
-    """Import every module of the package once, so each registers itself."""
-    global _loaded
-    if _loaded:
-        return
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
-    _loaded = True
+_load = Submodules(__name__, __path__)
+"""Imports every module here once, so each registers itself."""
 
 
 def drawn_as_element(track_kind: str, source_kind: str) -> bool:

@@ -9,12 +9,12 @@ scaled up; detail is drawn at full size.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from collections.abc import Callable
 
 import numpy as np
+
+from app.engine.plugins import Submodules
 
 Painter = Callable[[np.random.Generator, np.ndarray, int, int], np.ndarray]
 """``paint(rng, colours (n x 3 float RGB, darkest first), width, height) -> RGB uint8``."""
@@ -33,17 +33,8 @@ def background(name: str) -> Callable[[Painter], Painter]:
     return add
 
 
-_loaded = False
-
-
-def _load() -> None:
-    """Import every module of the package once, so each registers itself."""
-    global _loaded
-    if _loaded:
-        return
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
-    _loaded = True
+_load = Submodules(__name__, __path__)
+"""Imports every module here once, so each registers itself."""
 
 
 def background_kinds() -> tuple[str, ...]:

@@ -7,9 +7,7 @@ default chain, the command line's choices) is derived from the registry.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
+from app.engine.plugins import Submodules
 from app.engine.visuals.providers.base import (
     KINDS,
     Call,
@@ -32,9 +30,7 @@ from app.engine.visuals.providers.base import (
 _SUPPORT = {"base", "http", "stock"}
 """Modules here that hold shared code, not a provider."""
 
-for _module in pkgutil.iter_modules(__path__):
-    if _module.name not in _SUPPORT and not _module.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_module.name}")
+Submodules(__name__, __path__, skip=_SUPPORT)()
 
 
 def provider_names() -> list[str]:
