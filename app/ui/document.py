@@ -23,7 +23,7 @@ from app.engine.model import Script, SpeechBeat
 from app.engine.script import parse_text
 from app.engine.timeline import SpeechSource, Timeline, TimelineEvent
 from app.engine.timeline.commands import Command, InvalidEdit
-from app.engine.timeline.layout import VisualFiles, auto_layout
+from app.engine.timeline.layout import VisualFiles, auto_layout, block_diagnostics
 from app.engine.timeline.overrides import Composed, Dropped, TimelineOverrides, compose, derive
 from app.ui import workers
 
@@ -171,6 +171,8 @@ class ScriptDocument(QObject):
         script = parse_text(
             text, path=str(path) if path else None, base_dir=path.parent if path else None
         )
+        # What the terminal engine cuts from huge blocks is a problem the writer should see.
+        script.diagnostics.extend(block_diagnostics(script))
         base, composed = lay_out(script, text, inputs)
         return Layout(version, text, script, base, composed, inputs)
 

@@ -226,9 +226,10 @@ def start_export(
     if missing:
         w.statusBar().showMessage(f"Voicing {missing} line(s) before the export…", 10000)
     voiced: list[SynthesisResult] = []
+    project = w.session.project
 
     def done(job: Job) -> None:
-        if voiced:
+        if voiced and w.session.project is project and not w.document.closed:
             w.document.set_synthesis(voiced[0])
         if job.state == "done":
             w.statusBar().showMessage(f"Exported {job.result.output}", 15000)

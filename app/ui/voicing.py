@@ -59,7 +59,17 @@ class BackgroundVoicing(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(DELAY_MS)
         self._timer.timeout.connect(self.start)
+        self._generation = 0
         document.parsed.connect(lambda _s: self.schedule())
+        document.timeline_replaced.connect(lambda _t: self.reset())
+
+    def reset(self) -> None:
+        """Another project: a run for the last one is cancelled and its answer ignored."""
+        self._generation += 1
+        self._timer.stop()
+        if self._progress is not None:
+            self._progress.cancel()
+        self._set_state("")
 
     @property
     def running(self) -> bool:
@@ -89,9 +99,10 @@ class BackgroundVoicing(QObject):
         if self.document.estimated_lines():
             self._set_state("being voiced…")
         service = self._service()
+        generation = self._generation
         workers.submit(
             lambda: self._work(service, script, progress),
-            self._done,
+            lambda outcome: self._done(outcome, generation),
             self._failed,
             pool=self._pool,
             owner=self,
@@ -107,10 +118,12 @@ class BackgroundVoicing(QObject):
         except Cancelled:
             return Outcome(None)
 
-    def _done(self, outcome: Outcome) -> None:
+    def _done(self, outcome: Outcome, generation: int) -> None:
         self._progress = None
         if self._stopped:
             return
+        if generation != self._generation:  # voices of the project that was open before
+            outcome = Outcome(None)
         if outcome.result is not None:
             result = outcome.result
             if result.failed:

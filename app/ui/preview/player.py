@@ -201,12 +201,18 @@ class PreviewPanel(QWidget):
     # -- size ------------------------------------------------------------------------
     def _fit_width(self) -> None:
         """Draw frames at the size they are shown (a larger dock, full screen)."""
+        if self._settle_width():
+            self.show_frame(self.frame)
+
+    def _settle_width(self) -> bool:
+        """Take the canvas' current size as the drawing width; True when it changed."""
+        self._resize.stop()
         tl = self.document.timeline
         aspect = tl.width / tl.height if tl is not None and tl.height else 16 / 9
         width = frame_width(self.canvas, aspect)
-        if width != self.width_px:
-            self.width_px = width
-            self.show_frame(self.frame)
+        changed = width != self.width_px
+        self.width_px = width
+        return changed
 
     def toggle_full_screen(self) -> None:
         if self.full_screen is None:
@@ -266,6 +272,8 @@ class PreviewPanel(QWidget):
         frame = max(0, min(frame, max(0, tl.duration - 1)))
         self.frame = frame
         self.time.setText(format_timestamp(frames_to_ms(frame, tl.fps), sep="."))
+        if self._resize.isActive():  # a resize is waiting: draw at the size it ends at
+            self._settle_width()
         key = f"{self.width_px}:{tl.frame_key(frame)}"
         cached = self.cache.get(key)
         if cached is not None:
