@@ -160,9 +160,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["timeline"]], [int(h * 0.34)], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["preview"]], [int(w * 0.4)], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["outline"]], [int(w * 0.15)], Qt.Orientation.Horizontal)
-        self.resizeDocks(
+        self.resizeDocks(  # the preview first: it is what the user looks at
             [self.docks["preview"], self.docks["voices"]],
-            [int(h * 0.42), int(h * 0.26)],
+            [int(h * 0.6), int(h * 0.15)],
             Qt.Orientation.Vertical,
         )
 

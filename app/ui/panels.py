@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 from app.engine.render import DEFAULT_PRESET
 from app.engine.timeline import overrides as timeline_overrides
@@ -65,7 +66,7 @@ def build_panels(w: MainWindow) -> None:
     )
     w.voicing.state.connect(w.timeline_panel.show_timing)
     w.terminal = TerminalPanel()
-    w._dock("terminal", "Terminal", w.terminal, area.RightDockWidgetArea)
+    w._dock("terminal", "Terminal", scrolling(w.terminal), area.RightDockWidgetArea)
     w.tabifyDockWidget(w.docks["voices"], w.docks["terminal"])
     w.document.parsed.connect(w.terminal.set_script)
     w.editor.cursorPositionChanged.connect(
@@ -82,6 +83,16 @@ def build_panels(w: MainWindow) -> None:
     w.timeline_save.timeout.connect(lambda: save_timeline(w))
     w.undo_stack.indexChanged.connect(lambda _i: _after_undo_step(w))
     w.export_output = None
+
+
+def scrolling(panel: QWidget) -> QScrollArea:
+    """``panel`` in a scroll area, so its dock can be short on a small screen."""
+    scroll = QScrollArea()
+    scroll.setObjectName(f"{panel.objectName()}Scroll")
+    scroll.setWidget(panel)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    return scroll
 
 
 def _service(w: MainWindow, attr: str) -> SynthesisService:
