@@ -325,12 +325,12 @@ class MainWindow(QMainWindow):
         box.open()
         return False
 
-    def _tell(self, title: str, text: str) -> QMessageBox:
+    def _tell(self, title: str, text: str, name: str = "studioMessage") -> QMessageBox:
         """A message that does not block the window (opening a file, saving)."""
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
         )
-        box.setObjectName("openProblem")
+        box.setObjectName(name)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
@@ -347,10 +347,14 @@ class MainWindow(QMainWindow):
         try:
             text = self.session.open_script(path)
         except NotAScript as exc:
-            self._tell("Cannot open script", str(exc))
+            self._tell("Cannot open script", str(exc), "openProblem")
             return
         except OSError as exc:
-            self._tell("Cannot open script", f"{path} cannot be read: {exc.strerror or exc}")
+            self._tell(
+                "Cannot open script",
+                f"{path} cannot be read: {exc.strerror or exc}",
+                "openProblem",
+            )
             return
         self._load_text(text)
         if self.session.recovered:
@@ -451,7 +455,6 @@ class MainWindow(QMainWindow):
         dialog.setObjectName("projectFolderDialog")
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         start = Path.home() / "Castline"
         dialog.setDirectory(str(start if start.is_dir() else Path.home()))
         if not dialog.exec() or not dialog.selectedFiles():
