@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "studio", help="open the desktop studio (the default with no subcommand)"
     )
     p.add_argument(
-        "script", nargs="?", type=Path, help="a script to open (default: the last project)"
+        "script", nargs="?", type=Path, help="a script to open (default: the welcome page)"
     )
     p.add_argument(
         "--print-startup",
@@ -87,11 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if script is not None:
         window.open_script(script)
     else:
-        recent = window.session.recent(1)
-        if recent and recent[0].script_path and Path(recent[0].script_path).is_file():
-            window.open_script(Path(recent[0].script_path))
-        else:
-            window.new_project()
+        window.show_welcome()  # new, template, open, recent or the example
     window.show()
     closing = asyncio.Event()
     app.aboutToQuit.connect(closing.set)

@@ -67,6 +67,17 @@ class ActionRegistry(QObject):
     def ids(self) -> list[str]:
         return list(self._actions)
 
+    def specs(self) -> list[ActionSpec]:
+        """Every registered action's spec, in registration order (the shortcut list)."""
+        return list(self._specs.values())
+
+    def keys(self, action_id: str) -> list[str]:
+        """The action's shortcuts as the user types them on this platform."""
+        return [
+            k.toString(QKeySequence.SequenceFormat.NativeText)
+            for k in self._actions[action_id].shortcuts()
+        ]
+
     def trigger(self, action_id: str) -> None:
         self._actions[action_id].trigger()
 

@@ -6,18 +6,28 @@ document, the project session and each other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QStackedWidget,
     QWidget,
 )
 
@@ -32,8 +42,9 @@ from app.ui.editor.outline import OutlinePanel, reorder_scenes
 from app.ui.editor.problems import ProblemsPanel
 from app.ui.jobs.manager import Job, JobManager
 from app.ui.jobs.panel import JobsPanel, describe
-from app.ui.project import ProjectSession
+from app.ui.project import NotAScript, ProjectSession
 from app.ui.settings.store import StudioSettings
+from app.ui.welcome import WelcomePage
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QUndoStack
@@ -46,8 +57,15 @@ if TYPE_CHECKING:
     from app.ui.terminal.panel import TerminalPanel
     from app.ui.timeline.panel import TimelinePanel
     from app.ui.voices.panel import VoicePanel
+    from app.ui.voicing import BackgroundVoicing
 
 SK = QKeySequence.StandardKey
+DEFAULT_SIZE = QSize(1500, 920)
+COMFORTABLE = {
+    "timeline": (Qt.Orientation.Vertical, 200),
+    "preview": (Qt.Orientation.Horizontal, 320),
+}
+"""Docks restored smaller than this (px along their splitter) get their default size back."""
 
 
 def studio_settings() -> QSettings:
@@ -70,12 +88,16 @@ class MainWindow(QMainWindow):
     publish_dialog: PublishDialog
     terminal: TerminalPanel
     settings_dialog: SettingsDialog
+    voicing: BackgroundVoicing
+    export_output: Path | None
+    """The file the export dialog was told to write (Ctrl+E writes there too)."""
+    preview_enlarged: bool = False
 
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Castline")
-        self.resize(1500, 920)
+        self.resize(self._initial_size())
         self.setAcceptDrops(True)
         self.store = store
         self.qsettings = studio_settings()
@@ -86,9 +108,15 @@ class MainWindow(QMainWindow):
         self.actions_ = ActionRegistry(self)
         self.docks: dict[str, QDockWidget] = {}
         self._loading = False
+        self._close_confirmed = False
+        self.question: QMessageBox | None = None
 
         self.editor = ScriptEditor()
-        self.setCentralWidget(self.editor)
+        self.welcome = WelcomePage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.editor)
+        self.pages.addWidget(self.welcome)
+        self.setCentralWidget(self.pages)
         self.outline = OutlinePanel()
         self.problems = ProblemsPanel()
         self.jobs_panel = JobsPanel(self.jobs)
@@ -100,18 +128,66 @@ class MainWindow(QMainWindow):
         self.docks["voices"].raise_()
         self._build_status_bar()
         self._register_actions()
-        self.actions_.build_menus(self.menuBar(), {"recent": ("File", "Open &Recent")})
+        self.actions_.build_menus(
+            self.menuBar(),
+            {"recent": ("File", "Open &Recent"), "templates": ("File", "New from &Template")},
+        )
         self._connect()
         self._refresh_recent()
-        self.resizeDocks([self.docks["timeline"]], [340], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["preview"]], [620], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["outline"]], [230], Qt.Orientation.Horizontal)
-        self.resizeDocks(
-            [self.docks["preview"], self.docks["voices"]], [400, 260], Qt.Orientation.Vertical
-        )
+        self._fill_templates()
+        self.default_state: QByteArray = self.saveState()
+        self.default_sizes()
         state = self.qsettings.value("window/state")
         if state is not None:
             self.restoreState(state)  # type: ignore[arg-type]
+        self._layout_checked = False
+
+    # -- layout ----------------------------------------------------------------------
+    def _initial_size(self) -> QSize:
+        """The usual size, or less on a small screen (a 1366x768 laptop fits)."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return DEFAULT_SIZE
+        room = screen.availableGeometry().size()
+        return QSize(
+            min(DEFAULT_SIZE.width(), room.width() - 40),
+            min(DEFAULT_SIZE.height(), room.height() - 60),
+        )
+
+    def default_sizes(self) -> None:
+        """The docks' sizes as first laid out, scaled to the window."""
+        h, w = max(self.height(), 600), max(self.width(), 1000)
+        self.resizeDocks([self.docks["timeline"]], [int(h * 0.34)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["preview"]], [int(w * 0.4)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["outline"]], [int(w * 0.15)], Qt.Orientation.Horizontal)
+        self.resizeDocks(  # the preview first: it is what the user looks at
+            [self.docks["preview"], self.docks["voices"]],
+            [int(h * 0.6), int(h * 0.15)],
+            Qt.Orientation.Vertical,
+        )
+
+    def reset_layout(self) -> None:
+        """View › Reset Layout: every panel back where it started, at its first size."""
+        self.restoreState(self.default_state)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.tabifyDockWidget(self.docks["voices"], self.docks["jobs"])
+        self.tabifyDockWidget(self.docks["voices"], self.docks["terminal"])
+        self.docks["voices"].raise_()
+        self.default_sizes()
+
+    def _unsquash(self) -> None:
+        """A dock left squashed to nothing in the last session gets its default size."""
+        for key, (orientation, least) in COMFORTABLE.items():
+            dock = self.docks[key]
+            if dock.isVisible() and not dock.isFloating():
+                size = dock.height() if orientation == Qt.Orientation.Vertical else dock.width()
+                if size < least:
+                    total = (
+                        self.height() if orientation == Qt.Orientation.Vertical else self.width()
+                    )
+                    self.resizeDocks([dock], [int(total * 0.34)], orientation)
 
     # -- composition -----------------------------------------------------------------
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -142,6 +218,7 @@ class MainWindow(QMainWindow):
     def _register_actions(self) -> None:
         a = self.actions_.add
         a(ActionSpec("file.new", "&New Project", "File", (SK.New,)), self.new_project)
+        a(ActionSpec("file.welcome", "&Welcome Page", "File"), self.show_welcome)
         a(ActionSpec("file.open", "&Open Script…", "File", (SK.Open,)), self.open_dialog)
         a(ActionSpec("file.save", "&Save", "File", (SK.Save,), separator_before=True), self.save)
         a(ActionSpec("file.save_as", "Save &As…", "File", ("Ctrl+Shift+S",)), self.save_as)
@@ -174,6 +251,14 @@ class MainWindow(QMainWindow):
             lambda: self._focus("problems"),
         )
         a(ActionSpec("view.jobs", "Show &Jobs", "View", ("Ctrl+9",)), lambda: self._focus("jobs"))
+        a(
+            ActionSpec("view.reset_layout", "&Reset Layout", "View", separator_before=True),
+            self.reset_layout,
+        )
+        a(
+            ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "Help", ("Ctrl+/",)),
+            self.show_shortcuts,
+        )
         a(ActionSpec("help.about", "&About Castline", "Help"), self._about)
         from app.ui.panels import register_panel_actions
 
@@ -196,36 +281,157 @@ class MainWindow(QMainWindow):
         self.document.parsed.connect(self._on_parsed)
         self.session.modified_changed.connect(lambda _m: self._update_title())
         self.session.autosaved.connect(lambda _r: self._update_title())
+        self.welcome.new_requested.connect(self.new_project)
+        self.welcome.template_requested.connect(self.new_from_template)
+        self.welcome.open_requested.connect(self.open_dialog)
+        self.welcome.example_requested.connect(self.open_example)
+        self.welcome.path_requested.connect(lambda p: self.open_script(Path(p)))
+        self.welcome.draft_requested.connect(self.open_draft)
 
     # -- projects --------------------------------------------------------------------
+    def confirm_discard(self, then: Callable[[], None], doing: str) -> bool:
+        """Run ``then`` now when nothing is unsaved; otherwise ask Save / Discard / Cancel
+        first (the question does not block: ``then`` runs when it is answered)."""
+        if self.session.project is None or not self.session.modified:
+            then()
+            return True
+        name = self.session.script_path.name if self.session.script_path else "The new project"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved changes",
+            f"{name} has unsaved changes. Save them before {doing}?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("unsavedQuestion")
+        box.setInformativeText(
+            "Discarded edits are still in the project store: reopening the script offers them."
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+
+        def answered(button: QAbstractButton) -> None:
+            choice = box.standardButton(button)
+            self.question = None
+            if choice == QMessageBox.StandardButton.Save:
+                if self.save():
+                    then()
+            elif choice == QMessageBox.StandardButton.Discard:
+                then()
+
+        box.buttonClicked.connect(answered)
+        self.question = box
+        box.open()
+        return False
+
+    def _tell(self, title: str, text: str, name: str = "studioMessage") -> QMessageBox:
+        """A message that does not block the window (opening a file, saving)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName(name)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
     def open_script(self, path: Path) -> None:
         """Open a script file (its project is created in the store on first open)."""
+        path = Path(path)
+        if self.session.script_path == path.expanduser().resolve():
+            self.show_editor()
+            return
+        self.confirm_discard(lambda: self._open_script(path), f"opening {path.name}")
+
+    def _open_script(self, path: Path) -> None:
         try:
-            text = self.session.open_script(Path(path))
-        except (OSError, UnicodeDecodeError) as exc:
-            QMessageBox.warning(self, "Cannot open script", f"{path}:\n{exc}")
+            text = self.session.open_script(path)
+        except NotAScript as exc:
+            self._tell("Cannot open script", str(exc), "openProblem")
+            return
+        except OSError as exc:
+            self._tell(
+                "Cannot open script",
+                f"{path} cannot be read: {exc.strerror or exc}",
+                "openProblem",
+            )
             return
         self._load_text(text)
         if self.session.recovered:
             self.statusBar().showMessage("Recovered unsaved edits from the last session", 8000)
 
-    def new_project(self) -> None:
-        self._load_text(self.session.new_project(self.prefs.default_voice))
+    def new_project(self, text: str | None = None) -> None:
+        """A new draft project (its folder is chosen when it is first saved)."""
+        self.confirm_discard(
+            lambda: self._load_text(self.session.new_project(self.prefs.default_voice, text)),
+            "starting a new project",
+        )
+
+    def new_from_template(self, name: str) -> None:
+        from app.ui.templates import template
+
+        self.new_project(template(name).text)
+
+    def open_draft(self, project_id: str) -> None:
+        if self.session.project is not None and self.session.project.id == project_id:
+            self.show_editor()
+            return
+        record = self.store.get_project(project_id)
+        if record is not None:
+            self.confirm_discard(
+                lambda: self._load_text(self.session.open_draft(record)), "opening the draft"
+            )
+
+    def open_example(self) -> None:
+        """The bundled example, copied to the user's folder first (edits never touch it)."""
+        from app.ui.welcome import example_copy
+
+        try:
+            path = example_copy()
+        except OSError as exc:
+            self._tell("Cannot open the example", f"It could not be copied: {exc}")
+            return
+        self.open_script(path)
+
+    def _fill_templates(self) -> None:
+        from app.ui.templates import TEMPLATES
+
+        menu = self.actions_.submenu("templates")
+        if menu is None:
+            return
+        for t in TEMPLATES:
+            act = menu.addAction(t.name)
+            act.setStatusTip(t.description)
+            act.triggered.connect(lambda _c=False, n=t.name: self.new_from_template(n))
+
+    def show_welcome(self) -> None:
+        self.welcome.set_projects(
+            [(p.name, p.script_path or "") for p in self.session.recent()],
+            [(p.id, p.name) for p in self.session.drafts()],
+        )
+        self.pages.setCurrentWidget(self.welcome)
+        self.welcome.setFocus()
+
+    def show_editor(self) -> None:
+        self.pages.setCurrentWidget(self.editor)
 
     def _load_text(self, text: str) -> None:
-        assert self.session.script_path is not None
+        from app.ui.panels import load_overrides
+
+        path = self.session.script_path
         self._loading = True
         try:
-            self.editor.script_dir = self.session.script_path.parent
+            self.editor.script_dir = path.parent if path is not None else None
             self.editor.setPlainText(text)
         finally:
             self._loading = False
-        self.document.set_text(text, self.session.script_path)
-        self.document.parse_now()
+        self.document.open(text, path, load_overrides(self))
         self.project_opened()
-        self.prefs.add_recent(str(self.session.script_path))
+        if path is not None:
+            self.prefs.add_recent(str(path))
         self._refresh_recent()
         self._update_title()
+        self.show_editor()
 
     def project_opened(self) -> None:
         """Panels reload project state (characters, stored timeline); see app.ui.panels."""
@@ -243,29 +449,69 @@ class MainWindow(QMainWindow):
         if name:
             self.open_script(Path(name))
 
+    def choose_project_folder(self) -> Path | None:
+        """Where a new project lives: a folder of its own, holding script.md and its media."""
+        dialog = QFileDialog(self, "Choose a folder for the new project")
+        dialog.setObjectName("projectFolderDialog")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        start = Path.home() / "Castline"
+        dialog.setDirectory(str(start if start.is_dir() else Path.home()))
+        if not dialog.exec() or not dialog.selectedFiles():
+            return None
+        folder = Path(dialog.selectedFiles()[0])
+        if (folder / "script.md").exists():
+            self._tell(
+                "Folder in use",
+                f"{folder} already holds a script.md: choose an empty folder or make a new one.",
+            )
+            return None
+        return folder
+
     def save(self) -> bool:
         if self.session.project is None:
             return False
+        target: Path | None = None
+        if self.session.is_draft:
+            folder = self.choose_project_folder()
+            if folder is None:
+                return False
+            target = folder / "script.md"
         try:
-            path = self.session.save(self.editor.toPlainText())
+            path = self.session.save(self.editor.toPlainText(), target)
         except OSError as exc:
-            QMessageBox.warning(
-                self,
+            self._tell(
                 "Cannot save",
-                f"{self.session.script_path}:\n{exc}\nYour edits are kept in the project store.",
+                f"{target or self.session.script_path} cannot be written: "
+                f"{exc.strerror or exc}. Your edits are kept in the project store.",
             )
             return False
+        if target is not None:
+            self.editor.script_dir = path.parent
+            self.document.set_text(self.editor.toPlainText(), path)
+            self.document.parse_soon()
+            self.prefs.add_recent(str(path))
+            self._refresh_recent()
         self.statusBar().showMessage(f"Saved {path}", 4000)
+        self._update_title()
         return True
 
     def save_as(self) -> None:
-        if self.session.script_path is None:
+        if self.session.project is None:
             return
+        if self.session.is_draft:
+            self.save()
+            return
+        assert self.session.script_path is not None
         name, _ = QFileDialog.getSaveFileName(
             self, "Save script as", str(self.session.script_path), "Scripts (*.md)"
         )
         if name:
-            self.session.save(self.editor.toPlainText(), Path(name))
+            try:
+                self.session.save(self.editor.toPlainText(), Path(name))
+            except OSError as exc:
+                self._tell("Cannot save", f"{name} cannot be written: {exc.strerror or exc}")
+                return
             self.editor.script_dir = Path(name).parent
             self.document.set_text(self.editor.toPlainText(), Path(name))
             self._update_title()
@@ -281,7 +527,7 @@ class MainWindow(QMainWindow):
         menu.setEnabled(bool(menu.actions()))
 
     def _update_title(self) -> None:
-        name = self.session.script_path.name if self.session.script_path else "untitled"
+        name = self.session.script_path.name if self.session.script_path else "new project"
         mark = "*" if self.session.modified else ""
         self.setWindowTitle(f"{mark}{name} — Castline")
 
@@ -305,6 +551,10 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _set_budget(self, usd: float) -> None:
+        """Settings were saved: the project's budget, and keys the voices may now have."""
+        from app.ui.panels import forget_services
+
+        forget_services(self)
         if self.session.project is not None:
             self.session.project = self.store.update_project(
                 self.session.project.id, budget_usd=usd
@@ -418,11 +668,32 @@ class MainWindow(QMainWindow):
     def showEvent(self, e: QShowEvent) -> None:
         super().showEvent(e)
         QTimer.singleShot(0, self.timeline_panel.view.zoom_fit)
+        if not self._layout_checked:
+            self._layout_checked = True
+            QTimer.singleShot(0, self._unsquash)
         QTimer.singleShot(0, self.shown.emit)
+
+    def show_shortcuts(self) -> QWidget:
+        """Help › Keyboard Shortcuts: every action with its keys, from the registry."""
+        from app.ui.shortcuts import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.actions_, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def closeEvent(self, e: QCloseEvent) -> None:
         if self.document.closed:
             super().closeEvent(e)
+            return
+        if not self._close_confirmed and self.session.modified:
+            e.ignore()
+
+            def close_now() -> None:
+                self._close_confirmed = True
+                self.close()
+
+            self.confirm_discard(close_now, "quitting")
             return
         self.session.flush()
         from app.ui.panels import on_close

@@ -9,12 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 from app.engine.render import DEFAULT_PRESET
-from app.engine.timeline import persist
+from app.engine.timeline import overrides as timeline_overrides
+from app.engine.timeline.overrides import OverridesDataError, TimelineOverrides, save_overrides
 from app.engine.voice.service import SynthesisOptions, SynthesisResult, SynthesisService
+from app.ui import workers
 from app.ui.actions import ActionSpec
 from app.ui.editor.rewrite import set_block_options, set_character
 from app.ui.export.dialog import ExportDialog
@@ -25,8 +29,11 @@ from app.ui.publish.wiring import offer_resume, register_publish_action
 from app.ui.terminal.panel import TerminalPanel
 from app.ui.timeline.panel import TimelinePanel
 from app.ui.voices.panel import VoicePanel
+from app.ui.voicing import BackgroundVoicing
 
 if TYPE_CHECKING:
+    from app.engine.model import Script
+    from app.engine.timeline import Timeline
     from app.ui.main_window import MainWindow
 
 SK = QKeySequence.StandardKey
@@ -47,14 +54,19 @@ def build_panels(w: MainWindow) -> None:
     w.preview.position_changed.connect(w.timeline_panel.view.set_playhead)
     w.preview.position_changed.connect(w.timeline_panel._show_time)
     w.document.timeline_replaced.connect(lambda _t: w.preview.show_frame(w.preview.frame))
+    w.preview.enlarge_requested.connect(lambda: enlarge_preview(w))
     w.voices = VoicePanel(lambda: synthesis_service(w), w.jobs, lambda: budget(w))
     w._dock("voices", "Voices", w.voices, area.RightDockWidgetArea)
     w.voices.entry_changed.connect(lambda name, entry: _voice_changed(w, name, entry))
     w.voices.synthesized.connect(lambda result: _synthesized(w, result))
     w.voices.message.connect(lambda m: w.statusBar().showMessage(m, 8000))
-    w.document.parsed.connect(w.voices.set_script)
+    w.document.parsed.connect(lambda script: w.voices.set_script(script, w.document.text))
+    w.voicing = BackgroundVoicing(
+        w.document, lambda: voicing_service(w), lambda: w.prefs.background_voicing, w
+    )
+    w.voicing.state.connect(w.timeline_panel.show_timing)
     w.terminal = TerminalPanel()
-    w._dock("terminal", "Terminal", w.terminal, area.RightDockWidgetArea)
+    w._dock("terminal", "Terminal", scrolling(w.terminal), area.RightDockWidgetArea)
     w.tabifyDockWidget(w.docks["voices"], w.docks["terminal"])
     w.document.parsed.connect(w.terminal.set_script)
     w.editor.cursorPositionChanged.connect(
@@ -70,30 +82,54 @@ def build_panels(w: MainWindow) -> None:
     w.timeline_save.setInterval(TIMELINE_SAVE_MS)
     w.timeline_save.timeout.connect(lambda: save_timeline(w))
     w.undo_stack.indexChanged.connect(lambda _i: _after_undo_step(w))
+    w.export_output = None
+
+
+def scrolling(panel: QWidget) -> QScrollArea:
+    """``panel`` in a scroll area, so its dock can be short on a small screen."""
+    scroll = QScrollArea()
+    scroll.setObjectName(f"{panel.objectName()}Scroll")
+    scroll.setWidget(panel)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    return scroll
+
+
+def _service(w: MainWindow, attr: str) -> SynthesisService:
+    project_id = w.session.project.id if w.session.project else None
+    service: SynthesisService | None = getattr(w, attr, None)
+    if service is None or service.options.project_id != project_id:
+        # No budget override: the script's ``budget:`` wins, else the project's (settings).
+        service = SynthesisService(w.store, SynthesisOptions(project_id=project_id))
+        setattr(w, attr, service)
+    return service
+
+
+def forget_services(w: MainWindow) -> None:
+    """Settings changed (keys, budget): the next use builds the services afresh."""
+    for attr in ("_synthesis", "_voicing_service"):
+        if hasattr(w, attr):
+            delattr(w, attr)
 
 
 def synthesis_service(w: MainWindow) -> SynthesisService:
     """One service per open project (its cache, ledger and budget are the project's)."""
-    project_id = w.session.project.id if w.session.project else None
-    service = getattr(w, "_synthesis", None)
-    budget_usd = w.session.project.budget_usd if w.session.project else w.prefs.budget_usd
-    if (
-        service is None
-        or service.options.project_id != project_id
-        or service.options.budget_usd != budget_usd
-    ):
-        service = SynthesisService(
-            w.store, SynthesisOptions(project_id=project_id, budget_usd=budget_usd)
-        )
-        w._synthesis = service
-    return service
+    return _service(w, "_synthesis")
+
+
+def voicing_service(w: MainWindow) -> SynthesisService:
+    """The background voicing's own service, so it never shares a run with a button's."""
+    return _service(w, "_voicing_service")
 
 
 def budget(w: MainWindow) -> tuple[float, float]:
-    """(budget, spent so far) in dollars for the open project."""
+    """(budget, spent so far) in dollars: the script's ``budget:``, else the project's."""
     if w.session.project is None or w.document.closed:
         return w.prefs.budget_usd, 0.0
-    return w.session.project.budget_usd, w.store.project_spend(w.session.project.id)
+    script = w.document.script
+    written = script.settings.budget_usd if script is not None else None
+    chosen = written if written is not None else w.session.project.budget_usd
+    return chosen, w.store.project_spend(w.session.project.id)
 
 
 def _voice_changed(w: MainWindow, name: str, entry: str) -> None:
@@ -110,15 +146,13 @@ def _voice_changed(w: MainWindow, name: str, entry: str) -> None:
 
 
 def _synthesized(w: MainWindow, result: SynthesisResult) -> None:
-    """Real audio lengths replace the estimates: lay the timeline out again if it follows the script."""
-    w.document.synthesis = result
+    """Real audio lengths replace the estimates; the hand edits stay on top."""
     if result.failed:
         first = next(iter(result.failed.items()))
         w.statusBar().showMessage(
             f"{len(result.failed)} line(s) failed; line {first[0]}: {first[1]}", 10000
         )
-    if w.document.follow_script:
-        w.document.relayout()
+    w.document.set_synthesis(result)
     w.voices.update_cost()
 
 
@@ -131,17 +165,44 @@ def _reveal_clip(w: MainWindow, clip_id: object) -> None:
 
 
 def _after_undo_step(w: MainWindow) -> None:
-    """Every undo step is flushed to the store: the text now, the timeline shortly."""
+    """Every undo step is flushed to the store: the text now, the hand edits shortly."""
+    if w.document.closed or not shiboken6.isValid(w.session):
+        return  # the window is going away (its undo stack is cleared as it is deleted)
     w.session.flush()
-    if not w.document.follow_script:
-        w.timeline_save.start()
+    w.timeline_save.start()
 
 
 def save_timeline(w: MainWindow) -> None:
+    """Keep the hand edits with the project (none saved says: follow the script)."""
     w.timeline_save.stop()
-    tl = w.document.timeline
-    if w.session.project is not None and tl is not None and not w.document.follow_script:
-        persist.save_timeline(w.store, w.session.project.id, tl)
+    if w.session.project is not None:
+        save_overrides(w.store, w.session.project.id, w.document.overrides)
+
+
+def load_overrides(w: MainWindow) -> TimelineOverrides | None:
+    """The open project's stored hand edits (a message says why when they cannot be used)."""
+    if w.session.project is None:
+        return None
+    try:
+        return timeline_overrides.load_overrides(w.store, w.session.project.id)
+    except OverridesDataError as exc:
+        w.statusBar().showMessage(f"Hand edits: {exc}", 12000)
+        return None
+
+
+def enlarge_preview(w: MainWindow) -> None:
+    """Give the preview most of the window; pressing again puts the panels back."""
+    dock = w.docks["preview"]
+    dock.show()
+    if getattr(w, "preview_enlarged", False):
+        w.preview_enlarged = False
+        w.default_sizes()
+        return
+    w.preview_enlarged = True
+    vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+    w.resizeDocks([w.docks["timeline"]], [1], vertical)  # down to its smallest
+    w.resizeDocks([dock], [int(w.width() * 0.62)], horizontal)
+    w.resizeDocks([dock, w.docks["voices"]], [w.height(), 1], vertical)
 
 
 def default_output(w: MainWindow, preset: str) -> Path:
@@ -152,7 +213,11 @@ def default_output(w: MainWindow, preset: str) -> Path:
 def start_export(
     w: MainWindow, preset: str = DEFAULT_PRESET, output: Path | None = None, burn: bool = False
 ) -> Job | None:
-    """Export the timeline as it is now; the script must have no errors."""
+    """Export the timeline the studio shows; the script must have no errors.
+
+    Lines not voiced yet are voiced first and laid out with the same hand edits, which
+    is what the timeline shows once they are voiced (it is told the new voices too).
+    """
     script = w.document.parse_now()
     timeline = w.document.snapshot()
     errors = [d for d in script.diagnostics if d.is_error]
@@ -166,20 +231,35 @@ def start_export(
     if timeline is None or timeline.duration == 0:
         w.statusBar().showMessage("Nothing to export: the script has no content yet", 8000)
         return None
-    target = output or default_output(w, preset)
-    request = ExportRequest(script, timeline, w.document.follow_script, target, preset, burn)
-    if not w.document.follow_script and unvoiced(timeline):
-        w.statusBar().showMessage(
-            f"{unvoiced(timeline)} line(s) have no voice yet and will be silent: use Synthesize all voices first",
-            10000,
-        )
+    target = output or w.export_output or default_output(w, preset)
+    request = export_request_for(w, script, timeline, target, preset, burn)
+    missing = unvoiced(timeline)
+    if missing:
+        w.statusBar().showMessage(f"Voicing {missing} line(s) before the export…", 10000)
+    voiced: list[SynthesisResult] = []
+    project = w.session.project
 
     def done(job: Job) -> None:
+        if voiced and w.session.project is project and not w.document.closed:
+            w.document.set_synthesis(voiced[0])
         if job.state == "done":
             w.statusBar().showMessage(f"Exported {job.result.output}", 15000)
 
     return w.jobs.start(
-        "render", f"Export {target.name}", export_work(request, lambda: synthesis_service(w)), done
+        "render",
+        f"Export {target.name}",
+        export_work(request, lambda: synthesis_service(w), voiced.append),
+        done,
+    )
+
+
+def export_request_for(
+    w: MainWindow, script: Script, timeline: Timeline, target: Path, preset: str, burn: bool = False
+) -> ExportRequest:
+    """What an export of the studio's timeline needs (the export and the Publish dialog)."""
+    inputs = w.document.inputs()
+    return ExportRequest(
+        script, w.document.text, timeline, inputs.overrides, inputs.visuals, target, preset, burn
     )
 
 
@@ -189,7 +269,10 @@ def open_export_dialog(w: MainWindow) -> ExportDialog:
         dialog = ExportDialog(
             w.jobs, lambda p: default_output(w, p), lambda p, o, b: start_export(w, p, o, b), w
         )
+        dialog.output_chosen.connect(lambda path: setattr(w, "export_output", path))
         w.export_dialog = dialog
+    elif w.export_output is None:
+        dialog.reset_output()
     dialog.show()
     dialog.raise_()
     return dialog
@@ -283,8 +366,9 @@ def register_panel_actions(w: MainWindow) -> None:
             "Timeline",
             ("Ctrl+L",),
             separator_before=True,
+            tip="Clear every hand edit of the timeline (one undoable step)",
         ),
-        w.document.relayout,
+        tp.relayout,
     )
     a(ActionSpec("playback.play", "&Play / Pause", "Playback", ("Space",)), pv.toggle_play)
     a(
@@ -315,30 +399,38 @@ def register_panel_actions(w: MainWindow) -> None:
         ActionSpec("view.terminal", "Show T&erminal Preview", "View", ("Ctrl+7",)),
         lambda: w._focus("terminal"),
     )
+    a(
+        ActionSpec("view.preview_large", "&Enlarge Preview", "View", ("Ctrl+Shift+F",)),
+        lambda: enlarge_preview(w),
+    )
+    a(
+        ActionSpec("view.preview_full", "&Full Screen Preview", "View", ("F11",)),
+        pv.toggle_full_screen,
+    )
 
 
 def on_project_opened(w: MainWindow) -> None:
-    """Restore a hand-edited timeline from the store, if the project has one."""
+    """A project is open (its hand edits were loaded with its text): panels start afresh."""
     if w.session.project is None:
         return
-    try:
-        timeline = persist.load_timeline(w.store, w.session.project.id)
-    except persist.TimelineDataError as exc:
-        w.statusBar().showMessage(f"{exc}; laid out from the script instead", 10000)
-        timeline = None
-    if timeline is not None:
-        w.document.set_timeline(timeline, follow=False)
+    w.export_output = None
+    w.preview.cache.clear()
     w.preview.seek(0)
     w.voices.load_listings()
+    w.voicing.schedule()
     offer_resume(w)
 
 
 def on_close(w: MainWindow) -> None:
+    """Stop every piece of background work the window started, promptly."""
     for job in w.jobs.running():
         w.jobs.cancel(job.id)  # workers stop at their next check instead of outliving the window
-    w.preview.pause()
+    w.voicing.stop()
+    w.preview.shutdown()
+    w.timeline_panel.view.media.close()
     save_timeline(w)
     w.undo_stack.indexChanged.disconnect()
     w.document.close()
     w.voices.setEnabled(False)
     w.terminal.stop()
+    workers.cancel_owned(w, w.editor, w.voices, w.jobs)

@@ -3,19 +3,22 @@
 Every edit of the text becomes a script revision in the store (debounced, and flushed
 on every undo step and on close), so a crash or ``kill -9`` loses nothing: reopening
 takes the store's revision when it is newer than the file on disk. The file itself is
-written only on Save, atomically (temporary name, then rename).
+written only on Save, atomically (temporary name, then rename), keeping its permissions.
+
+A new project starts as a draft: a project in the store with no file yet. Its folder is
+chosen the first time it is saved.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.engine import paths
 from app.engine.store import Store
 from app.engine.store.records import ProjectRecord
 
@@ -34,11 +37,51 @@ Write what the narrator says here.
 """
 
 
+class NotAScript(ValueError):
+    """A file that is not text (a picture, an archive...) was opened as a script."""
+
+
+def read_script(path: Path) -> str:
+    """The text of a script file; ``NotAScript`` with a plain reason for anything else."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise NotAScript(
+            f"{path.name} is not a text file (it holds binary data, like a picture or an "
+            "archive): open a Markdown script, a .md file"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise NotAScript(
+            f"{path.name} is not a text file in UTF-8 (line {line} has bytes that are not "
+            "text): save it as UTF-8 in your editor, or open a Markdown script"
+        ) from None
+
+
+def _umask() -> int:
+    """The process' umask (read once, on the importing thread: setting it is process-wide)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place.
+
+    The new file keeps the old one's permission bits (a temporary file is created 0600).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~UMASK if mode is None else mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
@@ -78,10 +121,13 @@ class ProjectSession(QObject):
 
     # -- opening ---------------------------------------------------------------------
     def open_script(self, path: Path) -> str:
-        """Open (or register) the project for ``path`` and return the text to edit."""
-        self.flush()
+        """Open (or register) the project for ``path`` and return the text to edit.
+
+        Raises ``NotAScript`` for a file that is not text, ``OSError`` when unreadable.
+        """
         path = path.expanduser().resolve()
-        file_text = path.read_text(encoding="utf-8")
+        file_text = read_script(path)
+        self.flush()
         project = self.store.find_project_by_script(str(path))
         if project is None:
             project = self.store.create_project(
@@ -103,15 +149,40 @@ class ProjectSession(QObject):
         self.opened.emit(text)
         return text
 
-    def new_project(self, voice: str = "local/joe") -> str:
-        """Create ``Untitled N/script.md`` in the user's projects folder and open it."""
-        root = paths.data_dir() / "projects"
-        n = 1
-        while (root / f"Untitled {n}").exists():
-            n += 1
-        path = root / f"Untitled {n}" / "script.md"
-        write_atomically(path, NEW_SCRIPT.replace("VOICE", voice))
-        return self.open_script(path)
+    def new_project(self, voice: str = "local/joe", text: str | None = None) -> str:
+        """Start a draft: a project in the store with no file until it is first saved.
+
+        ``text`` is a template's script (``VOICE`` in it becomes ``voice``).
+        """
+        self.flush()
+        body = (text or NEW_SCRIPT).replace("VOICE", voice)
+        project = self.store.create_project("Untitled video", None)
+        self.store.save_script_revision(project.id, body)
+        self.project = project
+        self.script_path = None
+        self.recovered = False
+        self._file_text = body
+        self._set_modified(False)
+        self.opened.emit(body)
+        return body
+
+    def open_draft(self, project: ProjectRecord) -> str:
+        """Reopen a draft (a project never saved to a file) with its last text."""
+        self.flush()
+        revision = self.store.latest_script_revision(project.id)
+        text = revision.text if revision is not None else NEW_SCRIPT
+        self.project = project
+        self.script_path = None
+        self.recovered = False
+        self._file_text = ""
+        self._set_modified(True)
+        self.opened.emit(text)
+        return text
+
+    @property
+    def is_draft(self) -> bool:
+        """A new project that has no file yet (Save asks where its folder goes)."""
+        return self.project is not None and self.script_path is None
 
     # -- editing ---------------------------------------------------------------------
     def note_edit(self, text: str) -> None:
@@ -132,13 +203,17 @@ class ProjectSession(QObject):
     # -- saving ----------------------------------------------------------------------
     def save(self, text: str, path: Path | None = None) -> Path:
         """Write the script file atomically (to ``path`` for Save As) and record it."""
-        if self.project is None or self.script_path is None:
+        if self.project is None:
             raise RuntimeError("no project is open")
-        target = (path or self.script_path).expanduser().resolve()
+        chosen = path or self.script_path
+        if chosen is None:
+            raise RuntimeError("a draft needs a file to be saved to")
+        target = chosen.expanduser().resolve()
         write_atomically(target, text)
         if target != self.script_path:
             self.script_path = target
-            self.store.update_project(self.project.id, script_path=str(target), name=target.stem)
+            name = target.stem if target.stem != "script" else target.parent.name
+            self.store.update_project(self.project.id, script_path=str(target), name=name)
             self.project = self.store.get_project(self.project.id) or self.project
         self._pending = text
         self.flush()
@@ -158,3 +233,12 @@ class ProjectSession(QObject):
 
     def recent(self, limit: int = 10) -> list[ProjectRecord]:
         return [p for p in self.store.recent_projects(limit) if p.script_path]
+
+    def drafts(self, limit: int = 5) -> list[ProjectRecord]:
+        """New projects never saved to a file, newest first (their text is in the store)."""
+        found = [
+            p
+            for p in self.store.recent_projects(limit * 4)
+            if not p.script_path and self.store.script_revision_count(p.id) > 1
+        ]
+        return found[:limit]

@@ -24,6 +24,7 @@ SHOTS = (
     "terminal",
     "export-dialog",
     "publish-dialog",
+    "welcome",
 )
 
 
@@ -65,6 +66,7 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     shutil.copytree(example, project)
     store = Store.open()
     window = MainWindow(store)
+    window.prefs.background_voicing = False  # "Synthesize all voices" below speaks the script
     window.resize(1600, 1000)
     window.open_script(project / "script.md")
     window.show()
@@ -140,6 +142,11 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     _settle(app, lambda: publish.previews_drawn > 0 and publish.account is not None)
     written.append(_save(publish.grab().toImage(), out_dir / "publish-dialog.png", docs_dir))
     publish.close()
+    # Where a session starts without a script: the example is among the recent projects.
+    window.show_welcome()
+    _settle(app, lambda: window.welcome.recent.count() > 0, 5)
+    written.append(_save(window.grab().toImage(), out_dir / "welcome.png", docs_dir))
+    window.show_editor()
     window.close()
     store.close()
     shutil.rmtree(scratch, ignore_errors=True)

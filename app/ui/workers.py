@@ -75,6 +75,9 @@ class _Dispatcher(QObject):
 
 
 _dispatcher: _Dispatcher | None = None
+_owned: dict[int, set[Future[Any]]] = {}
+"""Futures submitted on behalf of each owner (by ``id``), so closing a window can drop
+the work it queued instead of leaving it to run after the window is gone."""
 
 
 def dispatcher() -> _Dispatcher:
@@ -128,7 +131,37 @@ def submit(
             return
         hub.post(done, result, final=True)
 
-    return (pool or POOL).submit(run)
+    future = (pool or POOL).submit(run)
+    # Work dropped before it started (a closed pool, ``cancel_owned``) never posts its own
+    # final answer: post one for it, so the dispatcher stops draining.
+    future.add_done_callback(
+        lambda f: hub.post(_ignore, None, final=True) if f.cancelled() else None
+    )
+    if owner is not None:
+        key = id(owner)
+        futures = _owned.setdefault(key, set())
+        futures.add(future)
+        future.add_done_callback(lambda f: futures.discard(f))
+    return future
+
+
+def cancel_owned(*owners: QObject) -> int:
+    """Drop the queued (not yet started) work of ``owners``; returns how many were dropped.
+
+    Work already running finishes (cancellable work stops at its next check); its
+    answer is dropped by the owner guard once the owner is gone.
+    """
+    dropped = 0
+    for owner in owners:
+        for future in list(_owned.pop(id(owner), ())):
+            if future.cancel():
+                dropped += 1
+    return dropped
+
+
+def queued(owner: QObject) -> int:
+    """Work of ``owner`` still waiting for a thread (what closing would drop)."""
+    return sum(1 for f in _owned.get(id(owner), ()) if not f.running() and not f.done())
 
 
 def _guarded(owner: QObject, fn: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
@@ -159,6 +192,7 @@ class LatestOnly(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="castline-latest")
         self._latest = 0
         self._lock = threading.Lock()
+        self._closed = False
         self.skipped = 0
 
     @property
@@ -170,8 +204,13 @@ class LatestOnly(QObject):
             return request_id != self._latest
 
     def request(self, fn: Callable[[], Any]) -> int:
-        """Queue ``fn``; returns its id. Anything queued earlier becomes stale."""
+        """Queue ``fn``; returns its id. Anything queued earlier becomes stale.
+
+        After ``close`` nothing is queued (the id is returned and never answered).
+        """
         with self._lock:
+            if self._closed:
+                return self._latest
             self._latest += 1
             rid = self._latest
 
@@ -192,8 +231,21 @@ class LatestOnly(QObject):
             return
         self.result.emit(rid, value)
 
+    def close(self) -> None:
+        """Stop: queued requests are dropped and the thread ends after the current one."""
+        with self._lock:
+            self._latest += 1  # everything queued is stale now
+            self._closed = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def wait(self, msecs: int = -1) -> bool:
         """Block until every queued request has run (one thread: a marker queued last)."""
+        if self.closed:
+            return True
         marker = self._pool.submit(lambda: None)
         try:
             marker.result(timeout=None if msecs < 0 else msecs / 1000)

@@ -33,14 +33,29 @@ def example_script(tmp_path: Path) -> Path:
     return copy_script(EXAMPLES / "how-ssh-works" / "script.md", tmp_path)
 
 
-def open_window(qtbot: QtBot, store: Store, script: Path) -> MainWindow:
+def open_window(
+    qtbot: QtBot, store: Store, script: Path, *, background_voicing: bool = False
+) -> MainWindow:
+    """A shown studio window on ``script``, its first frame in the preview.
+
+    Background voicing is off unless asked for: a test that counts frames must not see
+    the timeline re-timed under it by a voice arriving.
+    """
     window = MainWindow(store)
-    qtbot.addWidget(window)
+    window.prefs.background_voicing = background_voicing
+    qtbot.addWidget(window, before_close_func=close_window)
     window.resize(1400, 900)
     window.open_script(script)
     window.show()
     qtbot.waitUntil(lambda: window.preview.shown_frame >= 0, timeout=30000)
     return window
+
+
+def close_window(window: MainWindow) -> None:
+    """Close without keeping unsaved edits (answers the question a user would be asked)."""
+    window.close()
+    if window.question is not None:
+        window.question.button(window.question.StandardButton.Discard).click()
 
 
 @pytest.fixture
@@ -49,4 +64,4 @@ def studio(qtbot: QtBot, store: Store, example_script: Path) -> Iterator[MainWin
     yield window
     window.preview.pause()
     window.preview.requests.wait(10000)
-    window.close()
+    close_window(window)

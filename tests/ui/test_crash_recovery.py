@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.engine.store import Store
 from tests.conftest import ROOT
-from tests.ui.conftest import open_window
+from tests.ui.conftest import close_window, open_window
 
 EDIT = "\n\nAn edit made just before the crash."
 
@@ -64,5 +64,5 @@ def test_kill_and_reopen_restores_the_last_edit(qtbot: QtBot, example_script: Pa
     assert window.editor.toPlainText() == original + EDIT
     assert window.session.recovered and window.session.modified
     assert "*" in window.windowTitle()
-    window.close()
+    close_window(window)
     store.close()

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from app.engine.timeline import Track
 from app.ui.main_window import MainWindow
 from app.ui.preview.audio import AudioOut
 
@@ -33,8 +34,11 @@ def test_move_scene_down_by_keyboard(qtbot: QtBot, studio: MainWindow) -> None:
 def test_split_ripple_nudge_and_trim_from_the_keyboard(qtbot: QtBot, studio: MainWindow) -> None:
     tl = studio.document.timeline
     assert tl is not None
-    voice = next(t for t in tl.tracks if t.kind == "voice")
-    clip = voice.clips[1]
+
+    def voice() -> Track:  # every edit makes the timeline afresh: look the track up again
+        return next(t for t in tl.tracks if t.kind == "voice")
+
+    clip = voice().clips[1]
     view = studio.timeline_panel.view
     middle = clip.start + clip.length // 2
     view.set_playhead(middle, emit=True)
@@ -47,12 +51,12 @@ def test_split_ripple_nudge_and_trim_from_the_keyboard(qtbot: QtBot, studio: Mai
         if view.selected == clip.id:
             break
     assert view.selected == clip.id
-    count = len(voice.clips)
+    count = len(voice().clips)
     QTest.keyClick(view, Qt.Key.Key_S)
-    assert len(voice.clips) == count + 1 and tl.find(clip.id)[1].end == middle  # type: ignore[index]
+    assert len(voice().clips) == count + 1 and tl.find(clip.id)[1].end == middle  # type: ignore[index]
     QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert len(voice.clips) == count and tl.find(clip.id)[1].length == clip.length  # type: ignore[index]
-    later = [(c.id, c.start) for c in voice.clips if c.start > clip.start]
+    assert len(voice().clips) == count and tl.find(clip.id)[1].length == clip.length  # type: ignore[index]
+    later = [(c.id, c.start) for c in voice().clips if c.start > clip.start]
     view.select(clip.id)
     QTest.keyClick(view, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
     assert tl.find(clip.id) is None
@@ -60,8 +64,8 @@ def test_split_ripple_nudge_and_trim_from_the_keyboard(qtbot: QtBot, studio: Mai
         assert tl.find(cid)[1].start == start - clip.length  # type: ignore[index]
     studio.actions_.trigger("edit.undo")
     assert tl.find(clip.id) is not None
-    view.select(voice.clips[-1].id)
-    last = voice.clips[-1]
+    view.select(voice().clips[-1].id)
+    last = voice().clips[-1]
     QTest.keyClick(view, Qt.Key.Key_Period)
     assert tl.find(last.id)[1].start == last.start + 1  # type: ignore[index]
     view.set_playhead(last.start + 1 + last.length // 2, emit=True)

@@ -61,12 +61,21 @@ def test_save_writes_the_file_atomically_and_a_newer_file_wins(
     store.close()
 
 
-def test_new_project_and_recent(qtbot: QtBot) -> None:
+def test_a_new_project_is_a_draft_until_saved_into_its_folder(qtbot: QtBot, tmp_path: Path) -> None:
     store = Store.open()
     session = ProjectSession(store)
     text = session.new_project()
-    assert session.script_path is not None and session.script_path.read_text() == text
-    assert [p.script_path for p in session.recent()] == [str(session.script_path)]
+    assert session.is_draft and session.script_path is None and not session.modified
+    assert session.recent() == [] and session.drafts() == []  # nothing written yet
+    session.note_edit(text + "\nA first line of my own.\n")
+    session.flush()
+    assert session.modified and [d.id for d in session.drafts()] == [session.project.id]  # type: ignore[union-attr]
+    folder = tmp_path / "my-video"
+    saved = session.save(text + "\nA first line of my own.\n", folder / "script.md")
+    assert saved.read_text().endswith("A first line of my own.\n")
+    assert not session.is_draft and not session.modified
+    assert [p.script_path for p in session.recent()] == [str(saved)]
+    assert session.project is not None and session.project.name == "my-video"
     store.close()
 
 

@@ -38,11 +38,16 @@ def test_preview_speaks_and_synthesis_relays_out_with_real_audio(
     assert synth.state == "done", synth.error
     tl = window.document.timeline
     assert tl is not None and window.document.follow_script
-    spoken = [c for _t, c in tl.clips() if isinstance(c.source, SpeechSource)]
-    assert len(spoken) == 3 and all(c.source.audio_path for c in spoken)
+
+    def spoken() -> list:  # type: ignore[type-arg]
+        return [c for _t, c in tl.clips() if isinstance(c.source, SpeechSource)]
+
+    # The timeline is laid out again with the real lengths (in a worker).
+    qtbot.waitUntil(lambda: all(c.source.audio_path for c in spoken()), timeout=30000)
+    assert len(spoken()) == 3
     view = window.timeline_panel.view
     qtbot.waitUntil(
-        lambda: all(view.clip_items[c.id].peaks is not None for c in spoken), timeout=30000
+        lambda: all(view.clip_items[c.id].peaks is not None for c in spoken()), timeout=30000
     )
-    assert max(float(view.clip_items[c.id].peaks.max()) for c in spoken) > 0.05  # type: ignore[union-attr]
+    assert max(float(view.clip_items[c.id].peaks.max()) for c in spoken()) > 0.05  # type: ignore[union-attr]
     window.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -13,6 +13,9 @@ from PySide6.QtGui import (
     QDropEvent,
     QFontDatabase,
     QHelpEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
     QTextCharFormat,
     QTextCursor,
 )
@@ -60,6 +63,21 @@ def copy_into_assets(source: Path, script_dir: Path) -> Path:
     return target
 
 
+class LineNumbers(QWidget):
+    """The gutter: each visible line's number, the cursor's line brighter."""
+
+    def __init__(self, editor: ScriptEditor) -> None:
+        super().__init__(editor)
+        self.editor = editor
+        self.setObjectName("lineNumbers")
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.editor.gutter_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self.editor.paint_line_numbers(event)
+
+
 class ScriptEditor(QPlainTextEdit):
     """A plain-text editor for the Markdown script.
 
@@ -84,6 +102,62 @@ class ScriptEditor(QPlainTextEdit):
         self.script_dir: Path | None = None
         self.setAcceptDrops(True)
         self.viewport().installEventFilter(self)
+        self.line_numbers = LineNumbers(self)
+        self.blockCountChanged.connect(lambda _n: self._fit_gutter())
+        self.updateRequest.connect(self._scroll_gutter)
+        self.cursorPositionChanged.connect(self.line_numbers.update)
+        self._fit_gutter()
+
+    # -- line numbers ----------------------------------------------------------------
+    def gutter_width(self) -> int:
+        """Room for the largest line number (at least three digits) and some air."""
+        digits = max(3, len(str(max(1, self.blockCount()))))
+        return 14 + self.fontMetrics().horizontalAdvance("9") * digits
+
+    def _fit_gutter(self) -> None:
+        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+
+    def _scroll_gutter(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self.line_numbers.scroll(0, dy)
+        else:
+            self.line_numbers.update(0, rect.y(), self.line_numbers.width(), rect.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        r = self.contentsRect()
+        self.line_numbers.setGeometry(QRect(r.left(), r.top(), self.gutter_width(), r.height()))
+
+    def visible_line_numbers(self) -> list[tuple[int, int]]:
+        """(line number, top y in the gutter) of every line shown, top to bottom."""
+        out: list[tuple[int, int]] = []
+        block = self.firstVisibleBlock()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        height = self.viewport().height()
+        while block.isValid() and top <= height:
+            if block.isVisible():
+                out.append((block.blockNumber() + 1, top))
+            top += round(self.blockBoundingRect(block).height())
+            block = block.next()
+        return out
+
+    def paint_line_numbers(self, event: QPaintEvent) -> None:
+        p = QPainter(self.line_numbers)
+        p.fillRect(event.rect(), QColor(33, 34, 38))
+        current = self.current_line()
+        errors = {d.line for d in self.diagnostics if d.severity is Severity.ERROR}
+        width = self.line_numbers.width() - 8
+        line_h = self.fontMetrics().height()
+        for number, top in self.visible_line_numbers():
+            if number in errors:
+                colour = _UNDERLINE[Severity.ERROR]
+            elif number == current:
+                colour = QColor(220, 222, 228)
+            else:
+                colour = QColor(110, 115, 125)
+            p.setPen(colour)
+            p.drawText(0, top, width, line_h, Qt.AlignmentFlag.AlignRight, str(number))
+        p.end()
 
     # -- diagnostics -----------------------------------------------------------------
     def set_diagnostics(self, diagnostics: list[Diagnostic]) -> None:
@@ -109,6 +183,7 @@ class ScriptEditor(QPlainTextEdit):
             sel.cursor = cursor  # type: ignore[misc]
             selections.append(sel)
         self.setExtraSelections(selections)
+        self.line_numbers.update()
 
     def diagnostics_at_line(self, line: int) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.line == line]

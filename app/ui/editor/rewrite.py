@@ -8,30 +8,78 @@ stays exactly as the writer left it.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*(\S*)(.*)$")
 _OPTION = re.compile(r"(\w+)=(\"[^\"]*\"|\S+)")
 _SAFE = re.compile(r"^[\w./:+@-]+$")
 
 
+TUNED = ("speed", "pitch", "stability")
+"""The delivery settings the voice panel edits (other keys of an entry are kept as written)."""
+
+
 def _yaml_scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
     text = str(value)
     return text if _SAFE.match(text) else '"' + text.replace('"', '\\"') + '"'
 
 
-def character_entry(name: str, voice: str, fallback: list[str], settings: dict[str, float]) -> str:
-    """``  NAME: { voice: x, fallback: [y], speed: 1.1 }`` (one line, flow style)."""
-    parts = [f"voice: {_yaml_scalar(voice)}"]
+def character_entry(
+    name: str,
+    voice: str,
+    fallback: list[str],
+    settings: dict[str, float],
+    written: dict[str, Any] | None = None,
+) -> str:
+    """``  NAME: { voice: x, fallback: [y], speed: 1.1 }`` (one line, flow style).
+
+    ``written`` is the entry as the script has it: its other keys (colour, avatar,
+    similarity boost...) and their order are kept; only voice, fallback and the
+    ``TUNED`` settings are replaced.
+    """
+    entry: dict[str, Any] = {"voice": voice}
+    for key, value in (written or {}).items():
+        if key != "voice":
+            entry[str(key)] = value
     if fallback:
-        inner = ", ".join(_yaml_scalar(f) for f in fallback)
-        parts.append(
-            f"fallback: {_yaml_scalar(fallback[0]) if len(fallback) == 1 else f'[{inner}]'}"
-        )
-    for key, value in settings.items():
-        parts.append(f"{key}: {_yaml_scalar(value)}")
+        entry["fallback"] = fallback[0] if len(fallback) == 1 else list(fallback)
+    else:
+        entry.pop("fallback", None)
+    for key in TUNED:
+        if key in settings:
+            entry[key] = settings[key]
+        else:
+            entry.pop(key, None)
+    parts = [f"{key}: {_yaml_scalar(value)}" for key, value in entry.items() if value is not None]
     return f"  {name}: {{ {', '.join(parts)} }}"
+
+
+def written_characters(text: str) -> dict[str, dict[str, Any]]:
+    """Each character's entry as written in the front matter (``voice: x`` alone becomes
+    ``{"voice": "x"}``); empty when there is no readable front matter."""
+    from app.engine.script.frontmatter import load_front_matter
+
+    lines = text.split("\n")
+    end = _front_matter_end(lines)
+    if end is None:
+        return {}
+    data = load_front_matter("\n".join(lines[1:end])).data
+    characters = data.get("characters") if isinstance(data, dict) else None
+    if not isinstance(characters, dict):
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for name, spec in characters.items():
+        if isinstance(spec, dict):
+            out[str(name)] = dict(spec)
+        elif isinstance(spec, str):
+            out[str(name)] = {"voice": spec}
+    return out
 
 
 def _front_matter_end(lines: list[str]) -> int | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,7 +30,13 @@ from app.ui.jobs.panel import describe
 
 
 class ExportDialog(QDialog):
-    """``start`` is called with (preset, output, burn captions) and returns the Job it began."""
+    """``start`` is called with (preset, output, burn captions) and returns the Job it began.
+
+    ``output_chosen`` tells the window where the user chose to write, so File › Export for
+    YouTube (Ctrl+E) writes there too.
+    """
+
+    output_chosen = Signal(object)
 
     def __init__(
         self,
@@ -52,6 +58,7 @@ class ExportDialog(QDialog):
             self.preset.addItem(f"{name} — {preset.description}", name)
         self.preset.setCurrentIndex(self.preset.findData(DEFAULT_PRESET))
         self.output = QLineEdit(str(default_output(DEFAULT_PRESET)))
+        self.output.textEdited.connect(self._typed)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         out_row = QHBoxLayout()
@@ -98,10 +105,19 @@ class ExportDialog(QDialog):
     def _preset_changed(self) -> None:
         self.output.setText(str(self._default_output(self.chosen_preset())))
 
+    def reset_output(self) -> None:
+        """Another project: suggest its own file again."""
+        self._preset_changed()
+
+    def _typed(self, text: str) -> None:
+        if text.strip():
+            self.output_chosen.emit(Path(text.strip()).expanduser())
+
     def _browse(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export to", self.output.text())
         if name:
             self.output.setText(name)
+            self._typed(name)
 
     def export(self) -> Job | None:
         text = self.output.text().strip()

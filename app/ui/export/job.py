@@ -1,7 +1,11 @@
-"""The export job: voices (when the timeline follows the script), then the render.
+"""The export job: renders exactly the timeline the studio shows.
 
-It works on snapshots taken when the export starts, so editing during an export is
-safe; the renderer writes under a temporary name and renames when complete.
+It works on what the studio had when the export started (the script, its text, the
+timeline snapshot, the hand edits and the visuals plan), so editing during an export is
+safe. Lines not voiced yet are voiced first, and the script is laid out with the same
+hand edits: the timeline the studio shows as soon as those voices arrive. The renderer
+writes under a temporary name and renames when complete, with the script's sidecars and
+thumbnail like ``castline render``.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ from pathlib import Path
 from app.engine.jobs.progress import Progress
 from app.engine.model import Script
 from app.engine.render import RenderResult, for_aspect, get_preset, render_timeline
-from app.engine.timeline import SpeechSource, Timeline, auto_layout
-from app.engine.voice.service import SynthesisService
+from app.engine.timeline import SpeechSource, Timeline
+from app.engine.timeline.layout import VisualFiles
+from app.engine.timeline.overrides import TimelineOverrides
+from app.engine.voice.service import SynthesisResult, SynthesisService
+from app.ui.document import Inputs, lay_out
 
 
 def slug(title: str) -> str:
@@ -46,37 +53,59 @@ class ExportRequest:
     """Everything an export needs, captured when it starts."""
 
     script: Script
+    text: str
     timeline: Timeline
-    follow_script: bool
+    overrides: TimelineOverrides
+    visuals: VisualFiles | None
     output: Path
     preset: str = "youtube-1080p"
     burn_captions: bool = False
 
 
+def description_for(script: Script, visuals: VisualFiles | None) -> str:
+    """The script's description, with stock footage credited (as ``castline render`` does)."""
+    description = script.settings.description
+    credits: list[str] = list(getattr(visuals, "attributions", None) or [])
+    if credits:
+        description = f"{description.rstrip()}\n\nStock footage:\n" + "\n".join(credits)
+    return description.lstrip()
+
+
 def export_work(
-    request: ExportRequest, service: Callable[[], SynthesisService]
+    request: ExportRequest,
+    service: Callable[[], SynthesisService],
+    on_voiced: Callable[[SynthesisResult], None] | None = None,
 ) -> Callable[[Progress], RenderResult]:
-    """The function a job runs: speak the lines if needed, lay out, render."""
+    """The function a job runs: voice what is missing, then render the shown timeline."""
 
     def work(progress: Progress) -> RenderResult:
         timeline = request.timeline
-        if request.follow_script and unvoiced(timeline):
-            progress.update(0, message="speaking the script")
-            result = service().synthesize_script(request.script, progress)
+        script = request.script
+        if unvoiced(timeline):
+            progress.update(0, message="speaking the lines not voiced yet")
+            result = service().synthesize_script(script, progress)
             if result.failed:
                 line, why = sorted(result.failed.items())[0]
                 raise RuntimeError(f"line {line} could not be spoken: {why}")
             progress.check()
-            timeline = auto_layout(request.script, result)
+            if on_voiced is not None:
+                on_voiced(result)
+            _base, composed = lay_out(
+                script, request.text, Inputs(result, request.visuals, request.overrides)
+            )
+            timeline = composed.timeline
+        thumb = script.settings.thumbnail_resolved
         return render_timeline(
             timeline,
             request.output,
-            preset=for_aspect(get_preset(request.preset), request.script.settings.aspect),
+            preset=for_aspect(get_preset(request.preset), script.settings.aspect),
             progress=progress,
-            title=request.script.title,
-            description=request.script.settings.description,
-            tags=request.script.settings.tags,
+            title=script.title,
+            description=description_for(script, request.visuals),
+            tags=script.settings.tags,
             burn_captions=request.burn_captions,
+            thumbnail_image=Path(thumb) if thumb else None,
+            thumbnail_ms=script.settings.thumbnail_ms,
         )
 
     return work

@@ -28,8 +28,10 @@ def export_request(w: MainWindow, preset: str) -> ExportRequest | str:
         )
     if timeline is None or timeline.duration == 0:
         return "Nothing to publish: the script has no content yet."
+    from app.ui.panels import export_request_for
+
     target = output_for(w.prefs.output_dir, script, preset)
-    return ExportRequest(script, timeline, w.document.follow_script, target, preset)
+    return export_request_for(w, script, timeline, target, preset)
 
 
 def publish_host(w: MainWindow) -> PublishHost:

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -113,11 +114,14 @@ class SettingsDialog(QDialog):
         out = QHBoxLayout()
         out.addWidget(self.output, 1)
         out.addWidget(browse)
+        self.background = QCheckBox("Speak changed lines in the background (free voices only)")
+        self.background.setChecked(prefs.background_voicing)
         general = QGroupBox("Projects")
         gform = QFormLayout(general)
         gform.addRow("Budget per video", self.budget)
         gform.addRow("Default voice", self.voice)
         gform.addRow("Output folder", out)
+        gform.addRow("", self.background)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox(
@@ -183,6 +187,7 @@ class SettingsDialog(QDialog):
         else:
             self.prefs.default_voice = voice or self.prefs.default_voice
         self.prefs.budget_usd = self.budget.value()
+        self.prefs.background_voicing = self.background.isChecked()
         self.prefs.output_dir = Path(
             self.output.text().strip() or str(self.prefs.output_dir)
         ).expanduser()

@@ -48,6 +48,15 @@ class StudioSettings:
     def output_dir(self, value: Path) -> None:
         self.q.setValue("export/output_dir", str(value))
 
+    @property
+    def background_voicing(self) -> bool:
+        """Speak changed lines in the background (free voices only), so timings are exact."""
+        return self._get("voices/background", "true").lower() not in ("false", "0", "no")
+
+    @background_voicing.setter
+    def background_voicing(self, value: bool) -> None:
+        self.q.setValue("voices/background", "true" if value else "false")
+
     def recent(self) -> list[str]:
         raw = self.q.value("projects/recent", [])
         items = [raw] if isinstance(raw, str) else list(raw or [])  # type: ignore[call-overload]

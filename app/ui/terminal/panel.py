@@ -234,4 +234,6 @@ class TerminalPanel(QWidget):
         self.frame_shown.emit(ms)
 
     def stop(self) -> None:
+        """The window closes: no more frames, and queued ones are dropped."""
         self._clock.stop()
+        self.requests.close()

@@ -46,6 +46,8 @@ class ClipItem(QGraphicsRectItem):
         self.thumbnail: QImage | None = None
         self.peaks: np.ndarray | None = None
         self.invalid = False
+        self.estimated = False
+        """Timed by the parser's estimate, not a spoken voice yet: drawn hatched."""
         self.frames_per_px = 1.0
         self.fps = 30.0
         self.loops = bool(getattr(clip.source, "loop", False))
@@ -54,6 +56,13 @@ class ClipItem(QGraphicsRectItem):
         self.setToolTip(
             f"{clip.source.kind}: {clip_label(clip)}\nframes {clip.start}–{clip.end - 1}"
         )
+
+    def set_estimated(self, estimated: bool) -> None:
+        self.estimated = estimated
+        if estimated:
+            self.setToolTip(
+                self.toolTip() + "\nestimated timing: the voice has not been spoken yet"
+            )
 
     @property
     def clip_id(self) -> UUID:
@@ -83,6 +92,9 @@ class ClipItem(QGraphicsRectItem):
             painter.restore()
         if self.peaks is not None and inner.width() > 2:
             self._paint_waveform(painter, inner, base)
+        if self.estimated:
+            painter.setBrush(QBrush(QColor(255, 255, 255, 70), Qt.BrushStyle.BDiagPattern))
+            painter.drawRoundedRect(r, 4, 4)
         selected = self.isSelected()
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(

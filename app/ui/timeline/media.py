@@ -80,6 +80,7 @@ class ClipMedia(QObject):
         self.peaks: dict[str, np.ndarray] = {}
         self.thumbs: dict[str, QImage] = {}
         self._pending: set[str] = set()
+        self.closed = False
         self._thumb_pool = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="castline-thumbs"
         )  # one compositor, one thread
@@ -89,7 +90,7 @@ class ClipMedia(QObject):
             return None
         if path in self.peaks:
             return self.peaks[path]
-        if path not in self._pending and Path(path).exists():
+        if path not in self._pending and not self.closed and Path(path).exists():
             self._pending.add(path)
             workers.submit(
                 lambda: waveform_peaks(path),
@@ -103,7 +104,7 @@ class ClipMedia(QObject):
         key = clip.content_hash()
         if key in self.thumbs:
             return self.thumbs[key]
-        if key not in self._pending:
+        if key not in self._pending and not self.closed:
             self._pending.add(key)
             snap_tl, snap_track, snap_clip = timeline, track.model_copy(deep=True), clip
             workers.submit(
@@ -115,8 +116,20 @@ class ClipMedia(QObject):
             )
         return None
 
+    def close(self) -> None:
+        """The window closes: drop the thumbnails and waveforms not started yet."""
+        self.closed = True
+        self._thumb_pool.shutdown(wait=False, cancel_futures=True)
+        workers.cancel_owned(self)
+
+    def queued(self) -> int:
+        """Thumbnails and waveforms waiting for a thread."""
+        return workers.queued(self)
+
     def wait(self, msecs: int = -1) -> bool:
         """Block until queued thumbnails are drawn (benchmarks, screenshots)."""
+        if self.closed:
+            return True
         marker = self._thumb_pool.submit(lambda: None)
         try:
             marker.result(timeout=None if msecs < 0 else msecs / 1000)

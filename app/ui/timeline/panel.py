@@ -19,10 +19,11 @@ from app.engine.timeline.commands import (
     SplitClip,
     TrimClip,
 )
+from app.engine.timeline.overrides import Dropped
 from app.ui.document import ScriptDocument
 from app.ui.theme import TRACK_COLOURS
 from app.ui.timeline.items import RULER_H, TRACK_H
-from app.ui.timeline.undo import EngineCommand
+from app.ui.timeline.undo import SetOverrides
 from app.ui.timeline.view import TimelineView
 
 HEADER_W = 110
@@ -70,13 +71,19 @@ class TimelinePanel(QWidget):
         self.document = document
         self.undo_stack = undo_stack
         self.view = TimelineView()
-        self.view.setMinimumHeight(RULER_H + 6 * TRACK_H + 20)  # every usual track, no scrolling
+        self.view.setMinimumHeight(RULER_H + 2 * TRACK_H)  # scrolls on a small screen
         self.headers = TrackHeaders(self.view)
         self.time_label = QLabel("00:00:00.000")
         self.time_label.setObjectName("timelineTime")
+        self.timing_label = QLabel("")
+        self.timing_label.setObjectName("timelineTiming")
+        self.voicing_state = ""
         self.follow_label = QLabel("")
+        self.follow_label.setObjectName("timelineFollow")
         top = QHBoxLayout()
         top.addWidget(self.time_label)
+        top.addSpacing(12)
+        top.addWidget(self.timing_label)
         top.addStretch(1)
         top.addWidget(self.follow_label)
         row = QHBoxLayout()
@@ -90,6 +97,8 @@ class TimelinePanel(QWidget):
         self.view.edit_requested.connect(self.push)
         self.view.frame_changed.connect(self._show_time)
         document.timeline_replaced.connect(self._replaced)
+        document.dropped.connect(self.show_dropped)
+        document.overrides_changed.connect(lambda _o: self.show_follow())
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(0)
@@ -107,13 +116,50 @@ class TimelinePanel(QWidget):
         self._changed()
 
     def _changed(self) -> None:
+        self.view.estimated_lines = self.document.estimated_lines()
         self.view.rebuild()
         self.headers.update()
+        self.show_follow()
+        self.show_timing()
+
+    def show_follow(self) -> None:
+        """Say whether the timeline is the script's layout or carries hand edits."""
+        edits = self.document.overrides.edits()
         self.follow_label.setText(
             "following the script"
-            if self.document.follow_script
-            else "edited by hand: Timeline › Re-layout from script to refresh"
+            if edits == 0
+            else f"following the script with {edits} hand edit{'s' if edits != 1 else ''} "
+            "(Timeline › Re-layout from Script clears them)"
         )
+
+    def show_timing(self, voicing: str | None = None) -> None:
+        """Say whether the lengths shown are the voices' own or the parser's estimates."""
+        if voicing is not None:
+            self.voicing_state = voicing
+        tl = self.timeline
+        if tl is None:
+            self.timing_label.setText("")
+            return
+        length = format_timestamp(frames_to_ms(tl.duration, tl.fps), sep=".")
+        estimated = len(self.view.estimated_lines)
+        if estimated:
+            lines = f"{estimated} line{'s' if estimated != 1 else ''}"
+            text = f"≈ {length}, estimated: {lines} {self.voicing_state or 'not voiced yet'}"
+            self.timing_label.setStyleSheet("color: #e6c15a")
+        else:
+            text = f"{length}, timed by the voices"
+            self.timing_label.setStyleSheet("color: #8fd18f")
+        self.timing_label.setText(text)
+        self.timing_label.setToolTip(
+            "Hatched clips use the parser's estimate until their voice is spoken"
+            if estimated
+            else "Every line is timed by its synthesized voice"
+        )
+
+    def show_dropped(self, dropped: list[Dropped]) -> None:
+        if dropped:
+            more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
+            self.message.emit(dropped[0].message + more)
 
     def _show_time(self, frame: int) -> None:
         if self.timeline is not None:
@@ -132,14 +178,30 @@ class TimelinePanel(QWidget):
             self.message.emit(f"{command.text}: {problems[0]}")
             self.view.rebuild()
             return False
-        self.document.mark_edited()
+        before = self.document.overrides
         try:
-            self.undo_stack.push(EngineCommand(tl, command))
+            after = self.document.edited(command)
         except InvalidEdit as exc:
             self.message.emit(str(exc))
+            self.view.rebuild()
             return False
+        self.undo_stack.push(SetOverrides(self.document, before, after, command.text))
         self.edited.emit()
         return True
+
+    def relayout(self) -> None:
+        """Clear every hand edit (one undoable step): the timeline is the script's layout."""
+        if self.document.follow_script:
+            self.message.emit("The timeline already follows the script: there is nothing to clear")
+            return
+        self.undo_stack.push(
+            SetOverrides(
+                self.document,
+                self.document.overrides,
+                self.document.cleared(),
+                "Re-layout from script",
+            )
+        )
 
     def selected_clip(self) -> UUID | None:
         return self.view.selected

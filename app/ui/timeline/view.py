@@ -24,6 +24,8 @@ from app.ui.timeline.media import ClipMedia
 
 SNAP_PX = 8
 AUDIO_KINDS = ("voice", "music")
+TIMED_BY_VOICE = ("voice", "caption", "words")
+"""Tracks whose clips take their length from a spoken line (hatched while estimated)."""
 
 
 def display_order(tracks: list[Track]) -> list[Track]:
@@ -66,6 +68,8 @@ class TimelineView(QGraphicsView):
         self.snapping = True
         self.playhead_frame = 0
         self.selected: UUID | None = None
+        self.estimated_lines: set[int] = set()
+        """Script lines still timed by the parser's estimate: their clips are hatched."""
         self.media = ClipMedia(self)
         self.media.ready.connect(self._attach_media)
         self.playhead = PlayheadItem()
@@ -104,6 +108,9 @@ class TimelineView(QGraphicsView):
             for row, track in enumerate(self.rows):
                 for clip in track.clips:
                     item = ClipItem(clip, track.id, track.kind, row)
+                    item.set_estimated(
+                        track.kind in TIMED_BY_VOICE and clip.script_line in self.estimated_lines
+                    )
                     scene.addItem(item)
                     self.clip_items[clip.id] = item
                     if clip.id == self.selected:

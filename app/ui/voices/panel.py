@@ -18,7 +18,7 @@ from app.engine.model import KNOWN_PROVIDERS, Script, SpeechBeat
 from app.engine.voice.base import VoiceInfo, VoiceProvider
 from app.engine.voice.service import SynthesisService
 from app.ui import workers
-from app.ui.editor.rewrite import character_entry
+from app.ui.editor.rewrite import character_entry, written_characters
 from app.ui.jobs.manager import Job, JobManager
 from app.ui.voices.row import CharacterRow
 
@@ -61,6 +61,8 @@ class VoicePanel(QWidget):
         self.jobs = jobs
         self._budget = budget
         self.script: Script | None = None
+        self.text = ""
+        self.written: dict[str, dict[str, Any]] = {}
         self.rows: dict[str, CharacterRow] = {}
         self.listings: dict[str, list[tuple[str, str]]] = {}
         self.listing_errors: dict[str, str] = {}
@@ -114,9 +116,14 @@ class VoicePanel(QWidget):
             self.message.emit(f"{provider} voices could not be listed: {message}")
 
     # -- script ----------------------------------------------------------------------
-    def set_script(self, script: Script) -> None:
-        """Show the script's characters; rows are kept while the cast stays the same."""
+    def set_script(self, script: Script, text: str | None = None) -> None:
+        """Show the script's characters as its front matter has them (``text``: the script's
+        text, for voices written in a way Castline cannot use); rows are kept while the
+        cast stays the same."""
         self.script = script
+        if text is not None:
+            self.text = text
+            self.written = written_characters(text)
         names = [c.name for c in script.characters]
         if names != list(self.rows):
             for row in self.rows.values():
@@ -131,17 +138,30 @@ class VoicePanel(QWidget):
                 row.preview_requested.connect(self.preview)
                 self._rows.insertWidget(self._rows.count() - 1, row)
                 self.rows[character.name] = row
-        else:
-            for character in script.characters:
-                row = self.rows[character.name]
-                if row.voice_ref() != str(character.voice):
-                    row.set_character(character)
+        for character in script.characters:
+            row = self.rows[character.name]
+            written = self.written.get(character.name, {}).get("voice")
+            problem = "; ".join(
+                d.message for d in script.diagnostics if character.line and d.line == character.line
+            )
+            shown = (
+                str(written) if written is not None else None,
+                problem,
+                character.voice,
+                tuple(character.fallback),
+                character.settings,
+            )
+            if row.shown != shown:
+                row.set_character(character, shown[0], problem)
         self.update_cost()
 
     def _row_changed(self, name: str) -> None:
         row = self.rows[name]
         self.entry_changed.emit(
-            name, character_entry(name, row.voice_ref(), row.fallback, row.settings())
+            name,
+            character_entry(
+                name, row.voice_ref(), row.fallback, row.settings(), self.written.get(name)
+            ),
         )
 
     def update_cost(self) -> None:

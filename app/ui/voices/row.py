@@ -9,11 +9,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QWidget,
 )
 
-from app.engine.model import KNOWN_PROVIDERS, Character, VoiceRef
+from app.engine.model import KNOWN_PROVIDERS, Character
 
 
 def _spin(lo: float, hi: float, step: float, value: float, special: str = "") -> QDoubleSpinBox:
@@ -51,6 +52,11 @@ class CharacterRow(QGroupBox):
         )
         self.preview = QPushButton("Preview")
         self.preview.setToolTip(f"Speak a line of {character.name}'s with this voice")
+        self.problem = QLabel("")
+        self.problem.setObjectName("voiceProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #f06060;")
+        self.problem.hide()
         pick = QHBoxLayout()
         pick.addWidget(self.provider)
         pick.addWidget(self.voice, 1)
@@ -67,7 +73,9 @@ class CharacterRow(QGroupBox):
             box.setPrefix(f"{label} ")
             tune.addWidget(box)
         form.addRow("Delivery", tune)
+        form.addRow(self.problem)
         self.listings: dict[str, list[tuple[str, str]]] = {}
+        self.shown: tuple[object, ...] = ()
         self._quiet = True
         self.set_character(character)
         self._quiet = False
@@ -77,10 +85,35 @@ class CharacterRow(QGroupBox):
             box.valueChanged.connect(self._emit)
         self.preview.clicked.connect(lambda: self.preview_requested.emit(self.name))
 
-    def set_character(self, character: Character) -> None:
+    def set_character(
+        self, character: Character, written: str | None = None, problem: str = ""
+    ) -> None:
+        """Show the character as the script has it: ``written`` is the voice as typed (shown
+        even when it is not a voice Castline knows), ``problem`` what is wrong with it."""
+        self.shown = (
+            written,
+            problem,
+            character.voice,
+            tuple(character.fallback),
+            character.settings,
+        )
         was, self._quiet = self._quiet, True
-        self.provider.setCurrentText(character.voice.provider)
-        self._fill_voices(character.voice.provider, character.voice.voice)
+        provider, voice = character.voice.provider, character.voice.voice
+        if written and "/" in written and problem:
+            provider, voice = written.split("/", 1)
+        for i in range(self.provider.count() - 1, len(KNOWN_PROVIDERS) - 1, -1):
+            self.provider.removeItem(i)  # a provider shown as written last time
+        if self.provider.findText(provider) < 0:
+            self.provider.addItem(provider)
+        self.provider.setCurrentText(provider)
+        self._fill_voices(provider, voice)
+        s = character.settings
+        self.fallback = [str(f) for f in character.fallback]
+        self.speed.setValue(s.speed)
+        self.pitch.setValue(s.pitch)
+        self.stability.setValue(s.stability if s.stability is not None else -0.01)
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
         self._quiet = was
 
     def set_listing(self, provider: str, voices: list[tuple[str, str]]) -> None:
@@ -115,7 +148,8 @@ class CharacterRow(QGroupBox):
         return self.voice.currentText().strip()
 
     def voice_ref(self) -> str:
-        return str(VoiceRef(provider=self.provider.currentText(), voice=self.voice_id() or "joe"))
+        """``provider/voice`` as chosen (as written, when the script names an unknown one)."""
+        return f"{self.provider.currentText()}/{self.voice_id() or 'joe'}"
 
     def settings(self) -> dict[str, float]:
         out: dict[str, float] = {}
