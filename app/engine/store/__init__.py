@@ -7,6 +7,7 @@ from app.engine.store.records import (
     AuditEntry,
     CharacterRecord,
     LedgerEntry,
+    LineVersion,
     ProjectRecord,
     ScriptRevision,
     VisualCacheEntry,
@@ -17,6 +18,7 @@ from app.engine.store.store import (
     StoreOpenError,
     UnknownAssetError,
     UnknownProjectError,
+    VersionNotFoundError,
     usd_to_micros,
 )
 
@@ -26,6 +28,7 @@ __all__ = [
     "AuditEntry",
     "CharacterRecord",
     "LedgerEntry",
+    "LineVersion",
     "ProjectRecord",
     "ScriptRevision",
     "Store",
@@ -33,6 +36,7 @@ __all__ = [
     "StoreOpenError",
     "UnknownAssetError",
     "UnknownProjectError",
+    "VersionNotFoundError",
     "VisualCacheEntry",
     "usd_to_micros",
 ]
