@@ -40,6 +40,8 @@ class ScriptDocument(QObject):
         self.script: Script | None = None
         self.timeline: Timeline | None = None
         self.synthesis: Any = None
+        self.visuals: Any = None
+        """The visual lines' files (a VisualPlan) the layout shows, when any were made."""
         self.follow_script = True
         self.version = 0
         self.parsed_version = 0
@@ -86,7 +88,7 @@ class ScriptDocument(QObject):
         return version, script, timeline
 
     def _layout(self, script: Script) -> Timeline:
-        return auto_layout(script, self.synthesis)
+        return auto_layout(script, self.synthesis, visuals=self.visuals)
 
     def _parsed(self, result: tuple[int, Script, Timeline | None]) -> None:
         version, script, timeline = result

@@ -40,10 +40,14 @@ if TYPE_CHECKING:
 
     from app.engine.voice.service import SynthesisService
     from app.ui.export.dialog import ExportDialog
+    from app.ui.media.panel import MediaBinPanel
+    from app.ui.media.timeline_drop import TimelineDrops
     from app.ui.preview.player import PreviewPanel
     from app.ui.settings.dialog import SettingsDialog
     from app.ui.terminal.panel import TerminalPanel
     from app.ui.timeline.panel import TimelinePanel
+    from app.ui.visuals.draft import DraftDialog
+    from app.ui.visuals.panel import VisualsPanel
     from app.ui.voices.panel import VoicePanel
 
 SK = QKeySequence.StandardKey
@@ -68,6 +72,10 @@ class MainWindow(QMainWindow):
     export_dialog: ExportDialog
     terminal: TerminalPanel
     settings_dialog: SettingsDialog
+    visuals_panel: VisualsPanel
+    media_bin: MediaBinPanel
+    timeline_drops: TimelineDrops
+    draft_dialog: DraftDialog
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -140,6 +148,10 @@ class MainWindow(QMainWindow):
     def _register_actions(self) -> None:
         a = self.actions_.add
         a(ActionSpec("file.new", "&New Project", "File", (SK.New,)), self.new_project)
+        a(
+            ActionSpec("file.new_from_topic", "New from &Topic…", "File", ("Ctrl+Shift+N",)),
+            self.new_from_topic,
+        )
         a(ActionSpec("file.open", "&Open Script…", "File", (SK.Open,)), self.open_dialog)
         a(ActionSpec("file.save", "&Save", "File", (SK.Save,), separator_before=True), self.save)
         a(ActionSpec("file.save_as", "Save &As…", "File", ("Ctrl+Shift+S",)), self.save_as)
@@ -296,11 +308,18 @@ class MainWindow(QMainWindow):
         )
 
     def open_settings(self) -> None:
+        from app.ui.panels import settings_saved
         from app.ui.settings.dialog import SettingsDialog
 
         dialog = SettingsDialog(self.prefs, self, on_budget=self._set_budget)
+        dialog.saved.connect(lambda: settings_saved(self))
         self.settings_dialog = dialog
         dialog.open()
+
+    def new_from_topic(self) -> None:
+        from app.ui.panels import new_from_topic
+
+        new_from_topic(self)
 
     def _set_budget(self, usd: float) -> None:
         if self.session.project is not None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from app.engine.jobs.progress import Progress
 from app.engine.model.script import Script, VisualBeat
 from app.engine.store import LineVersion
-from app.engine.visuals.plan import VisualOptions, VisualPlan, visual_slots
+from app.engine.visuals.plan import GeneratedVisual, VisualOptions, VisualPlan, visual_slots
 
 if TYPE_CHECKING:
     from app.engine.store import Store
@@ -83,6 +83,19 @@ def visual_lines(store: Store, project_id: str | None, script: Script) -> list[V
         for beat in script.beats()
         if isinstance(beat, VisualBeat)
     ]
+
+
+def chosen_plan(store: Store, project_id: str | None, script: Script) -> VisualPlan:
+    """A plan of each visual line's chosen version, asking nobody (what the studio lays out
+    before, or between, runs); lines without one are left to the procedural background."""
+    plan = VisualPlan(project_id=project_id)
+    for state in visual_lines(store, project_id, script):
+        chosen = state.chosen
+        if chosen is not None:
+            visual = GeneratedVisual.from_version(chosen, state.line, state.prompt)
+            plan.visuals[state.line] = visual
+            plan.prompts[state.line] = visual.prompt_sent
+    return plan
 
 
 def pick(store: Store, version_id: int) -> LineVersion:
@@ -153,4 +166,4 @@ def regenerate_visual(
                 provider.close()
 
 
-__all__ = ["VisualLine", "lock", "pick", "regenerate_visual", "visual_lines"]
+__all__ = ["VisualLine", "chosen_plan", "lock", "pick", "regenerate_visual", "visual_lines"]
