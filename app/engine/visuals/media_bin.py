@@ -147,13 +147,17 @@ def _version_item(version: LineVersion) -> BinItem | None:
 
 
 def _media_files(script: Script) -> list[tuple[Path, int | None, str]]:
-    """The user's files: what the script shows (with its line and caption), then ``assets/``."""
+    """The user's files: what the script shows (with its line and caption), its music and
+    thumbnail, then anything in ``assets/``."""
     found: dict[Path, tuple[int | None, str]] = {}
     for beat in script.beats():
         if isinstance(beat, MediaBeat) and beat.resolved:
             path = Path(beat.resolved)
             if path.is_file() and kind_of(path) is not None:
                 found.setdefault(path.resolve(), (beat.line, beat.caption))
+    for extra in (script.settings.music_resolved, script.settings.thumbnail_resolved):
+        if extra and Path(extra).is_file() and kind_of(Path(extra)) is not None:
+            found.setdefault(Path(extra).resolve(), (None, ""))
     if script.path:
         folder = Path(script.path).parent / "assets"
         if folder.is_dir():

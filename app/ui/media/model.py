@@ -8,6 +8,7 @@ as :data:`MIME_TYPE` JSON with what the timeline needs to place a clip.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -169,12 +170,19 @@ class BinFilter(QSortFilterProxyModel):
         self.origin = ""
 
     def set_query(self, query: str) -> None:
-        self.query = query
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "query", query))
 
     def set_origin(self, origin: str) -> None:
-        self.origin = origin
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "origin", origin))
+
+    def _refilter(self, change: Callable[[], None]) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9 and later
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
+            self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
