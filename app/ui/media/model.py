@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     Qt,
     QUrl,
 )
-from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtGui import QColor, QIcon
 
 from app.engine.model.time import format_timestamp
 from app.engine.store.cleanup import format_bytes
@@ -55,6 +55,17 @@ def describe(item: BinItem) -> str:
     return "<br>".join(lines)
 
 
+def summarise(item: BinItem) -> str:
+    """Two short lines under the table: the item, and where it came from at what cost."""
+    where = [ORIGIN_LABEL[item.origin], item.provider]
+    if item.prompt_sent and item.prompt_sent != item.prompt:
+        where.append(f"sent “{_html(item.prompt_sent[:80])}”")
+    where.append("free" if item.cost_usd == 0 else f"${item.cost_usd:.3f}")
+    where += [s for s, on in (("chosen", item.chosen), ("locked", item.locked)) if on]
+    title = _html(item.prompt[:120] if item.prompt else item.name)
+    return f"<b>{title}</b><br>{' · '.join(w for w in where if w)}"
+
+
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -65,7 +76,7 @@ class MediaBinModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self.items: list[BinItem] = []
-        self.thumbs: dict[str, QPixmap] = {}
+        self.thumbs: dict[str, QIcon] = {}
         self.links: dict[str, Path] = {}
 
     def set_items(self, items: list[BinItem]) -> None:
@@ -108,9 +119,8 @@ class MediaBinModel(QAbstractTableModel):
     @staticmethod
     def _text(item: BinItem, column: str) -> str:
         if column == "Name":
-            mark = " ★" if item.chosen else ""
-            mark += " 🔒" if item.locked else ""
-            return f"{item.name}{mark}"
+            mark = "🔒 " if item.locked else "★ " if item.chosen else ""
+            return f"{mark}{item.name}"
         if column == "Kind":
             size = f" {item.width}×{item.height}" if item.width and item.height else ""
             return f"{ORIGIN_LABEL[item.origin]} · {item.kind}{size}"

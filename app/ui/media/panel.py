@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,7 +35,7 @@ from app.engine.store.cleanup import CleanupReport, clean_up, format_bytes, unus
 from app.engine.visuals.media_bin import BinItem, project_media, readable_link, thumbnail
 from app.engine.visuals.versions import lock, pick
 from app.ui import workers
-from app.ui.media.model import BinFilter, ItemRole, MediaBinModel, describe
+from app.ui.media.model import BinFilter, ItemRole, MediaBinModel, describe, summarise
 from app.ui.timeline.media import rgba_to_qimage
 
 RELOAD_MS = 400
@@ -129,9 +129,11 @@ class MediaBinPanel(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(50)
         self.view.setWordWrap(False)
         self.view.setShowGrid(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.details = QLabel("")
         self.details.setObjectName("mediaDetails")
@@ -190,11 +192,9 @@ class MediaBinPanel(QWidget):
         for key, picture in loaded.thumbs.items():
             self._pixmaps[key] = QPixmap.fromImage(rgba_to_qimage(picture))
         self.loaded = loaded
-        self.model.thumbs = {i.key: self._pixmaps[thumb_key(i)] for i in loaded.items}
+        self.model.thumbs = {i.key: QIcon(self._pixmaps[thumb_key(i)]) for i in loaded.items}
         self.model.links = loaded.links
         self.model.set_items(loaded.items)
-        self.view.resizeColumnsToContents()
-        self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self._reselect(keep)
         total = sum(i.size for i in loaded.items)
         self.summary.setText(
@@ -230,7 +230,8 @@ class MediaBinPanel(QWidget):
     def _selected(self) -> None:
         items = self.selected_items()
         one = items[0] if len(items) == 1 else None
-        self.details.setText(describe(one) if one is not None else "")
+        self.details.setText(summarise(one) if one is not None else "")
+        self.details.setToolTip(describe(one) if one is not None else "")
         versioned = one is not None and one.version_id is not None
         self.use_version.setEnabled(versioned and one is not None and not one.chosen)
         self.lock.setEnabled(versioned)
