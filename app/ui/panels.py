@@ -16,7 +16,9 @@ from app.engine.model import Script
 from app.engine.render import DEFAULT_PRESET
 from app.engine.timeline import persist
 from app.engine.visuals.plan import VisualPlan
+from app.engine.visuals.versions import with_chosen_voices
 from app.engine.voice.service import SynthesisOptions, SynthesisResult, SynthesisService
+from app.ui import workers
 from app.ui.actions import ActionSpec
 from app.ui.editor.rewrite import set_block_options, set_character
 from app.ui.export.dialog import ExportDialog
@@ -382,6 +384,8 @@ def build_asset_panels(w: MainWindow) -> None:
     w.document.parsed.connect(lambda _s: w.media_bin.reload_soon())
     w.visuals_panel.plan_changed.connect(lambda plan: _visuals_chosen(w, plan))
     w.media_bin.versions_changed.connect(w.visuals_panel.reload)
+    w.media_bin.versions_changed.connect(lambda: _voices_chosen(w))
+    w.media_bin.regenerate_requested.connect(lambda origin, line: regenerate_line(w, origin, line))
     w.jobs.finished.connect(lambda _job: w.media_bin.reload_soon())
 
 
@@ -392,6 +396,50 @@ def _visuals_chosen(w: MainWindow, plan: VisualPlan) -> None:
     w.document.visuals = plan if plan.visuals else None
     if w.document.follow_script and w.document.script is not None:
         w.document.relayout()
+
+
+def _voices_chosen(w: MainWindow) -> None:
+    """A voice take was picked or made: the timeline plays the lines' chosen takes."""
+    result, script = w.document.synthesis, w.document.script
+    project_id, store = project_context(w)[0], w.store
+    if result is None or script is None:
+        return
+
+    def swapped(new: SynthesisResult) -> None:
+        if w.document.closed or new.lines == result.lines:
+            return
+        w.document.synthesis = new
+        if w.document.follow_script:
+            w.document.relayout()
+
+    workers.submit(lambda: with_chosen_voices(store, project_id, script, result), swapped, owner=w)
+
+
+def regenerate_line(w: MainWindow, origin: str, line: int) -> Job | None:
+    """A new take of a visual line (the Visuals panel's job) or a voice line (a job here)."""
+    if origin == "visual":
+        return w.visuals_panel.regenerate(line)
+    script = w.document.script
+    if script is None or w.session.project is None:
+        return None
+    service = synthesis_service(w)
+
+    def done(job: Job) -> None:
+        if job.state == "done":
+            w.statusBar().showMessage(
+                f"A new take of line {line} (${job.result.cost_usd:.3f})", 8000
+            )
+            _voices_chosen(w)
+        elif job.state == "failed":
+            w.statusBar().showMessage(f"Line {line} could not be spoken again: {job.error}", 10000)
+        w.media_bin.reload()
+
+    return w.jobs.start(
+        "voices",
+        f"Regenerate voice at line {line}",
+        lambda progress: service.regenerate_line(script, line, progress),
+        done,
+    )
 
 
 def register_asset_actions(w: MainWindow) -> None:

@@ -230,3 +230,38 @@ def test_clean_up_waits_for_running_jobs(qtbot: QtBot, store: Store, tmp_path: P
     assert not window.media_bin.clean_up()
     assert "waits for the running jobs" in window.statusBar().currentMessage()
     close_window(window)
+
+
+@pytest.mark.usefixtures("pexels")
+def test_regenerate_from_the_bin_makes_a_new_take_of_a_visual_or_a_voice_line(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    window = generated_studio(qtbot, store, tmp_path)
+    voices = window.voices.synthesize_all()
+    assert voices is not None
+    qtbot.waitUntil(lambda: voices.state != "running", timeout=120000)
+    assert voices.state == "done", voices.error
+    bin_ = window.media_bin
+    items = loaded(qtbot, bin_)
+    visual = next(i for i in items if i.origin == "visual" and i.chosen)
+    bin_.select(visual)
+    assert bin_.regenerate.isEnabled()
+    bin_.regenerate.click()
+    job = window.visuals_panel.job
+    assert job is not None and job.title == f"Regenerate visual at line {visual.line}"
+    qtbot.waitUntil(lambda: job.state != "running", timeout=60000)
+    assert job.state == "done", job.error
+    items = loaded(qtbot, bin_)
+    fresh = next(i for i in items if i.origin == "visual" and i.chosen)
+    assert fresh.version_id != visual.version_id
+    assert fresh.provenance["stock_id"] != visual.provenance["stock_id"]
+
+    spoken = next(i for i in items if i.origin == "voice")
+    bin_.select(spoken)
+    bin_.regenerate.click()
+    running = [j for j in window.jobs.jobs.values() if j.title.startswith("Regenerate voice")]
+    assert [j.title for j in running] == [f"Regenerate voice at line {spoken.line}"]
+    qtbot.waitUntil(lambda: running[0].state != "running", timeout=60000)
+    assert running[0].state == "done", running[0].error
+    assert f"A new take of line {spoken.line}" in window.statusBar().currentMessage()
+    close_window(window)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.engine.hashing import cache_key
+from app.engine.model.script import SpeechBeat
 from app.engine.store import assets as files
 from app.engine.store.base import UnknownAssetError, bounded, json_dict, usd_to_micros
 from app.engine.store.media import MediaMixin
@@ -43,6 +44,18 @@ def line_slot(kind: str, identity: str, repeat: int = 1) -> str:
     ``repeat`` counts lines with the same identity in script order (1 for the first).
     """
     return cache_key("line-slot", kind=kind, identity=identity, repeat=repeat)
+
+
+def speech_slots(beats: Iterable[SpeechBeat]) -> dict[int, str]:
+    """Each spoken line's slot: its speaker and text, and which repeat of them it is."""
+    seen: dict[str, int] = {}
+    slots: dict[int, str] = {}
+    for beat in beats:
+        if beat.text.strip():
+            identity = f"{beat.speaker}\n{beat.text}"
+            seen[identity] = seen.get(identity, 0) + 1
+            slots[beat.line] = line_slot("voice", identity, seen[identity])
+    return slots
 
 
 def _check_kind(kind: str) -> str:

@@ -377,7 +377,7 @@ class VisualGenerator:
         )
 
     def _fresh(self, job: _Job, request: VisualRequest) -> VisualRequest:
-        """Regenerating: a seed no earlier version had, and no stock item shown before."""
+        """Regenerating: a seed no earlier version had, and no stock item the line showed."""
         from dataclasses import replace
 
         earlier = self._earlier.get(job.slot, [])
@@ -385,7 +385,11 @@ class VisualGenerator:
         seed = request.seed or 0
         while seed in seeds:
             seed = (seed + 1) & 0x7FFFFFFF
-        shown = {str(v.meta["stock_id"]) for v in earlier if v.meta.get("stock_id")}
+        # Items the line has shown (not those only offered as candidates: the next best
+        # of them is what a new take of a stock line should be).
+        shown = {
+            str(v.meta["stock_id"]) for v in earlier if v.meta.get("stock_id") and not v.candidate
+        }
         return replace(request, seed=seed, exclude=request.exclude | shown)
 
     def _key(self, provider: VisualProvider, request: VisualRequest, job: _Job) -> str | None:

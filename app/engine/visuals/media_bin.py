@@ -27,6 +27,7 @@ from app.engine.audio.io import decode_audio
 from app.engine.model.script import MediaBeat, Script, SpeechBeat
 from app.engine.store import LineVersion
 from app.engine.store.assets import is_sha256
+from app.engine.store.versions import speech_slots
 
 if TYPE_CHECKING:
     from app.engine.store import Store
@@ -233,18 +234,11 @@ def _current_lines(script: Script | None) -> dict[tuple[str, str], int]:
     """Where each slot's line is in the script now (lines move as the script is edited)."""
     if script is None:
         return {}
-    from app.engine.store.versions import line_slot
     from app.engine.visuals.plan import visual_slots
 
-    out: dict[tuple[str, str], int] = {
-        ("visual", slot): line for line, slot in visual_slots(script).items()
-    }
-    seen: dict[str, int] = {}
-    for beat in script.beats():
-        if isinstance(beat, SpeechBeat) and beat.text.strip():
-            identity = f"{beat.speaker}\n{beat.text}"
-            seen[identity] = seen.get(identity, 0) + 1
-            out[("voice", line_slot("voice", identity, seen[identity]))] = beat.line
+    out = {("visual", slot): line for line, slot in visual_slots(script).items()}
+    speech = [b for b in script.beats() if isinstance(b, SpeechBeat)]
+    out.update({("voice", slot): line for line, slot in speech_slots(speech).items()})
     return out
 
 

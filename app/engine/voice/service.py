@@ -29,7 +29,7 @@ from app.engine.model.script import Script, SpeechBeat
 from app.engine.model.time import SAMPLE_RATE, samples_to_ms
 from app.engine.model.voice import DEFAULT_VOICE, Character, VoiceRef, VoiceSettings
 from app.engine.net.retry import RetryPolicy
-from app.engine.store.versions import line_slot
+from app.engine.store.versions import speech_slots
 from app.engine.voice.base import (
     PermanentVoiceError,
     ProviderAudio,
@@ -378,11 +378,9 @@ class SynthesisService:
         characters = self._characters(script, beats)
         chains = self._profiled_chains(characters)
         jobs: list[_Job] = []
-        seen: dict[str, int] = {}
+        slots = speech_slots(beats)
         for i, beat in enumerate(beats):
             character = characters[beat.speaker]
-            identity = f"{beat.speaker}\n{beat.text}"
-            seen[identity] = seen.get(identity, 0) + 1
             jobs.append(
                 _Job(
                     beat,
@@ -390,7 +388,7 @@ class SynthesisService:
                     character.settings,
                     previous_text=beats[i - 1].text if i > 0 else None,
                     next_text=beats[i + 1].text if i + 1 < len(beats) else None,
-                    slot=line_slot("voice", identity, seen[identity]),
+                    slot=slots[beat.line],
                 )
             )
         return jobs

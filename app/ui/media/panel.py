@@ -78,10 +78,12 @@ def load_bin(
 
 
 class MediaBinPanel(QWidget):
-    """``versions_changed`` after a pick, a lock or a clean-up changed what lines use."""
+    """``versions_changed`` after a pick, a lock or a clean-up changed what lines use;
+    ``regenerate_requested(origin, line)`` asks the window for a new take of a line."""
 
     message = Signal(str)
     versions_changed = Signal()
+    regenerate_requested = Signal(str, int)
 
     def __init__(
         self,
@@ -146,6 +148,10 @@ class MediaBinPanel(QWidget):
         self.lock.setCheckable(True)
         self.lock.setToolTip("A locked line keeps this take: runs never make it again")
         self.lock.clicked.connect(self.lock_selected)
+        self.regenerate = QPushButton("Regenerate")
+        self.regenerate.setObjectName("binRegenerate")
+        self.regenerate.setToolTip("Make a new take of this line (charged to the budget)")
+        self.regenerate.clicked.connect(self.regenerate_selected)
         self.clean = QPushButton("Clean up")
         self.clean.setObjectName("cleanUp")
         self.clean.setToolTip(
@@ -160,6 +166,7 @@ class MediaBinPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.use_version)
         buttons.addWidget(self.lock)
+        buttons.addWidget(self.regenerate)
         buttons.addStretch(1)
         buttons.addWidget(self.summary)
         buttons.addWidget(self.clean)
@@ -236,6 +243,15 @@ class MediaBinPanel(QWidget):
         self.use_version.setEnabled(versioned and one is not None and not one.chosen)
         self.lock.setEnabled(versioned)
         self.lock.setChecked(bool(one is not None and one.locked))
+        self.regenerate.setEnabled(
+            versioned and one is not None and not one.locked and one.line is not None
+        )
+
+    def regenerate_selected(self) -> None:
+        """Ask for a new take of the selected item's line (the window runs it as a job)."""
+        items = self.selected_items()
+        if len(items) == 1 and items[0].version_id is not None and items[0].line is not None:
+            self.regenerate_requested.emit(items[0].origin, items[0].line)
 
     # -- versions --------------------------------------------------------------------
     def use_selected(self) -> None:

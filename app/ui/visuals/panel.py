@@ -23,7 +23,7 @@ from app.engine.model import Script
 from app.engine.store import Store
 from app.engine.visuals.generate import generate_visuals
 from app.engine.visuals.media_bin import kind_of, thumbnail
-from app.engine.visuals.plan import VisualOptions, VisualPlan
+from app.engine.visuals.plan import VisualOptions, VisualPlan, is_quiet
 from app.engine.visuals.versions import (
     VisualLine,
     chosen_plan,
@@ -277,5 +277,5 @@ def summary(plan: VisualPlan) -> str:
         f"Visuals: {made} line(s), {plan.generated} made, {plan.cache_hits} from the cache, "
         f"${plan.cost_usd:.3f}"
     )
-    failed = [n for notes in plan.notes.values() for n in notes if "refused" in n]
+    failed = [n for line in plan.drawn for n in plan.notes.get(line, []) if not is_quiet(n)]
     return text + (f"; {failed[0]}" if failed else "")

@@ -181,3 +181,23 @@ def test_regenerating_stock_shows_an_item_the_line_has_not_shown(
     assert again.stock_id != first.visuals[line].stock_id
     assert overlap(list(again.tags), "The rocket engine fires and the launch pad shakes.") > 0
     assert make_generator().run(script).visuals[line].stock_id == again.stock_id
+
+
+def test_regenerating_stock_takes_the_best_candidate_it_has_not_shown(
+    tmp_path: Path, pexels: FakePexels, make_generator: MakeGenerator, store: Store
+) -> None:
+    script = write_script(tmp_path, ROCKET, "visuals: [pexels]\n")
+    first = make_generator(candidates=1).run(script)
+    (line,) = first.visuals
+    (state,) = visual_lines(store, first.project_id, script)
+    (offered,) = state.candidates
+    again = make_generator(candidates=1).regenerate(script, line).visuals[line]
+    assert again.sha256 == offered.asset.sha256 and again.stock_id == offered.meta["stock_id"]
+    (state,) = visual_lines(store, first.project_id, script)
+    assert state.chosen is not None and state.chosen.id == offered.id
+    assert [v.candidate for v in state.versions] == [False, False]
+    # Both shown now, and the library has no third match: the line keeps its take.
+    last = make_generator().regenerate(script, line)
+    assert last.drawn == {line: "procedural"} and any("no usable" in n for n in last.notes[line])
+    (state,) = visual_lines(store, first.project_id, script)
+    assert state.chosen is not None and state.chosen.id == offered.id

@@ -11,7 +11,7 @@ from app.engine.model.script import Script
 from app.engine.net.retry import RetryPolicy
 from app.engine.script import parse_text
 from app.engine.store import Store
-from app.engine.visuals.versions import lock, pick
+from app.engine.visuals.versions import lock, pick, with_chosen_voices
 from app.engine.voice.base import VoiceError
 from app.engine.voice.service import SynthesisOptions, SynthesisService
 from tests.fakes.elevenlabs import FakeElevenLabs
@@ -73,8 +73,14 @@ def test_a_locked_voice_line_keeps_its_take_when_the_voice_changes(
     assert [(v.provider, v.chosen) for v in takes] == [("local", False), ("elevenlabs", True)]
     assert takes[1].cost_usd == pytest.approx(len(LINE) * 0.30 / 1000)
 
-    # A take picked again is what the next run speaks, with no request (its cache is restored).
+    # A take picked again is what the next run speaks, with no request (its cache is restored),
+    # and what a result made before the pick plays once the studio swaps it in.
+    cloud_result = service(store).synthesize_script(cloud)
     pick(store, takes[0].id)
+    swapped = with_chosen_voices(store, local.project_id, cloud, cloud_result).lines[line]
+    assert swapped.audio_path == first.audio_path and swapped.provider == "local"
+    assert swapped.num_samples == first.num_samples
+    assert [w.text for w in swapped.words] == LINE.split()
     requests = len(eleven.requests)
     again = service(store).synthesize_script(script(tmp_path, "local/joe")).lines[line]
     assert again.audio_path == first.audio_path and again.cached
