@@ -10,7 +10,7 @@ waveform), so the studio only has to show them.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
 import re
 import shutil
@@ -171,10 +171,8 @@ def _media_files(script: Script) -> list[tuple[Path, int | None, str]]:
 def _media_item(path: Path, line: int | None, caption: str) -> BinItem:
     kind = kind_of(path)
     assert kind is not None
-    width = height = duration = None
-    with contextlib.suppress(Exception):  # a file that does not decode is still listed
-        width, height, duration = _dimensions(path, kind)
     stat = path.stat()
+    width, height, duration = _dimensions(str(path), kind, stat.st_size, stat.st_mtime_ns)
     return BinItem(
         path=path,
         name=path.name,
@@ -192,13 +190,25 @@ def _media_item(path: Path, line: int | None, caption: str) -> BinItem:
     )
 
 
-def _dimensions(path: Path, kind: MediaKind) -> tuple[int | None, int | None, int | None]:
+@functools.lru_cache(maxsize=512)
+def _dimensions(
+    path: str, kind: MediaKind, _size: int, _mtime_ns: int
+) -> tuple[int | None, int | None, int | None]:
+    """A file's picture size and length (cached while its size and time stay the same:
+    the bin lists the project again after each edit of the script)."""
+    try:
+        return _probe(path, kind)
+    except Exception:  # a file that does not decode is still listed
+        return None, None, None
+
+
+def _probe(path: str, kind: MediaKind) -> tuple[int | None, int | None, int | None]:
     if kind == "image":
-        picture = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        picture = cv2.imread(path, cv2.IMREAD_UNCHANGED)
         if picture is None:
             return None, None, None
         return int(picture.shape[1]), int(picture.shape[0]), None
-    with av.open(str(path)) as container:
+    with av.open(path) as container:
         duration = int(container.duration * 1000 / av.time_base) if container.duration else None
         if kind == "video" and container.streams.video:
             stream = container.streams.video[0]

@@ -199,10 +199,11 @@ class MediaBinPanel(QWidget):
         for key, picture in loaded.thumbs.items():
             self._pixmaps[key] = QPixmap.fromImage(rgba_to_qimage(picture))
         self.loaded = loaded
-        self.model.thumbs = {i.key: QIcon(self._pixmaps[thumb_key(i)]) for i in loaded.items}
         self.model.links = loaded.links
-        self.model.set_items(loaded.items)
-        self._reselect(keep)
+        if loaded.items != self.model.items:  # nothing moves under the user when nothing changed
+            self.model.thumbs = {i.key: QIcon(self._pixmaps[thumb_key(i)]) for i in loaded.items}
+            self.model.set_items(loaded.items)
+            self._reselect(keep)
         total = sum(i.size for i in loaded.items)
         self.summary.setText(
             f"{len(loaded.items)} files, {format_bytes(total)}"

@@ -169,7 +169,8 @@ class VisualsPanel(QWidget):
                 row.lock_requested.connect(self.lock)
                 self.rows[visual.line] = row
             self._rows.insertWidget(index, row)
-            row.set_state(visual, self._pixmaps, busy)
+            if row.state != visual or row.busy != busy or not row.shown:
+                row.set_state(visual, self._pixmaps, busy)
         self.empty.setVisible(not state.lines)
         budget = f" of the project's ${state.budget_usd:.2f}" if state.budget_usd else ""
         made = sum(v.cost_usd for s in state.lines for v in s.versions)

@@ -94,11 +94,19 @@ class VisualRow(QFrame):
         grid.addWidget(self.thumb, 0, 0, Qt.AlignmentFlag.AlignTop)
         grid.addLayout(text, 0, 1)
         grid.setColumnStretch(1, 1)
+        self.busy = False
+        self.shown = False
+        """True once the row has shown a state with its thumbnails."""
         self.set_state(state, {})
+        self.shown = False
 
     def set_state(self, state: VisualLine, pixmaps: dict[int, QPixmap], busy: bool = False) -> None:
-        """Show ``state``; ``pixmaps`` are thumbnails by version id; ``busy`` while a job runs."""
+        """Show ``state``; ``pixmaps`` are thumbnails by version id; ``busy`` while a job runs.
+
+        The candidate the user selected stays selected when it is still offered."""
+        selected = self.selected_candidate()
         self.state = state
+        self.shown = True
         chosen = state.chosen
         where = f" ({state.provider})" if state.provider else ""
         self.title.setText(f"<b>Line {state.line}</b>{where}")
@@ -129,8 +137,9 @@ class VisualRow(QFrame):
             )
             self.group.addButton(button, version.id)
             self.candidates.addWidget(button)
+            button.setChecked(version.id == selected)
         self.lock.setChecked(state.locked)
-        self._busy = busy
+        self.busy = busy
         self._update_buttons()
 
     def selected_candidate(self) -> int | None:
@@ -138,7 +147,7 @@ class VisualRow(QFrame):
         return self.group.id(button) if button is not None else None
 
     def _update_buttons(self) -> None:
-        busy = getattr(self, "_busy", False)
+        busy = self.busy
         self.regenerate.setEnabled(not self.state.locked and not busy)
         self.pick.setEnabled(self.selected_candidate() is not None and not busy)
         self.lock.setEnabled(self.state.chosen is not None and not busy)
