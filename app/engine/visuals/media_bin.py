@@ -343,6 +343,8 @@ def readable_link(item: BinItem, folder: Path) -> Path:
     target = folder / (stem[:16] if is_sha256(stem) else stem) / item.link_name()
     if target.exists():
         return target
+    if target.is_symlink():
+        target.unlink()  # left by a clean-up: never write through it into the asset folder
     target.parent.mkdir(parents=True, exist_ok=True)
     for make in (os.symlink, os.link):
         try:
@@ -352,3 +354,18 @@ def readable_link(item: BinItem, folder: Path) -> Path:
             continue
     shutil.copyfile(item.path, target)
     return target
+
+
+def prune_links(folder: Path) -> int:
+    """Remove readable names whose asset a clean-up removed; returns how many went."""
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for link in folder.glob("*/*"):
+        if link.is_symlink() and not link.exists():
+            link.unlink()
+            removed += 1
+    for sub in folder.iterdir():
+        if sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()
+    return removed

@@ -32,7 +32,13 @@ from app.engine import paths
 from app.engine.model import Script
 from app.engine.store import Store
 from app.engine.store.cleanup import CleanupReport, clean_up, format_bytes, unused_generated
-from app.engine.visuals.media_bin import BinItem, project_media, readable_link, thumbnail
+from app.engine.visuals.media_bin import (
+    BinItem,
+    project_media,
+    prune_links,
+    readable_link,
+    thumbnail,
+)
 from app.engine.visuals.versions import lock, pick
 from app.ui import workers
 from app.ui.media.model import BinFilter, ItemRole, MediaBinModel, describe, summarise
@@ -47,6 +53,11 @@ def thumb_key(item: BinItem) -> str:
     """What a thumbnail is cached under: the file and its size and time (a replaced file
     gets a new one)."""
     return f"{item.key}|{item.size}|{item.created_at}"
+
+
+def links_folder() -> Path:
+    """Where the bin keeps readable names for the files it offers to drag."""
+    return paths.cache_dir() / "bin-links"
 
 
 @dataclass
@@ -66,7 +77,7 @@ def load_bin(
     """The bin's items, thumbnails for those not drawn yet, readable drag names, unused size."""
     items = project_media(store, project_id, script)
     thumbs = {thumb_key(i): thumbnail(i.path, i.kind) for i in items if thumb_key(i) not in known}
-    links_dir = paths.cache_dir() / "bin-links"
+    links_dir = links_folder()
     links: dict[str, Path] = {}
     for item in items:
         try:
@@ -308,8 +319,13 @@ class MediaBinPanel(QWidget):
             self.versions_changed.emit()
             self.reload()
 
+        def work() -> CleanupReport:
+            report = clean_up(store, cap_bytes=cap)
+            prune_links(links_folder())
+            return report
+
         workers.submit(
-            lambda: clean_up(store, cap_bytes=cap),
+            work,
             finished,
             lambda m: self.message.emit(f"Clean up failed: {m}"),
             owner=self,

@@ -7,7 +7,13 @@ from pathlib import Path
 import numpy as np
 
 from app.engine.store import Store
-from app.engine.visuals.media_bin import project_media, readable_link, search, thumbnail
+from app.engine.visuals.media_bin import (
+    project_media,
+    prune_links,
+    readable_link,
+    search,
+    thumbnail,
+)
 from app.engine.voice.service import SynthesisService
 from tests.engine.visuals.conftest import MakeGenerator, write_script
 from tests.fakes.stock import FakePexels
@@ -123,3 +129,10 @@ def test_a_dragged_version_has_a_readable_name(
     assert link.name == "a-rocket-on-the-pad.mp4"
     assert link.read_bytes() == item.path.read_bytes()
     assert readable_link(item, tmp_path / "links") == link
+    # A clean-up removes the file: the name goes with it, and nothing is written through it.
+    store.delete_assets([item.path.stem])
+    assert link.is_symlink() and not link.exists()
+    readable_link(item, tmp_path / "links")
+    assert not item.path.exists()
+    assert prune_links(tmp_path / "links") == 1
+    assert list((tmp_path / "links").iterdir()) == []
