@@ -51,11 +51,15 @@ if TYPE_CHECKING:
 
     from app.engine.voice.service import SynthesisService
     from app.ui.export.dialog import ExportDialog
+    from app.ui.media.panel import MediaBinPanel
+    from app.ui.media.timeline_drop import TimelineDrops
     from app.ui.preview.player import PreviewPanel
     from app.ui.publish.dialog import PublishDialog
     from app.ui.settings.dialog import SettingsDialog
     from app.ui.terminal.panel import TerminalPanel
     from app.ui.timeline.panel import TimelinePanel
+    from app.ui.visuals.draft import DraftDialog
+    from app.ui.visuals.panel import VisualsPanel
     from app.ui.voices.panel import VoicePanel
     from app.ui.voicing import BackgroundVoicing
 
@@ -92,6 +96,10 @@ class MainWindow(QMainWindow):
     export_output: Path | None
     """The file the export dialog was told to write (Ctrl+E writes there too)."""
     preview_enlarged: bool = False
+    visuals_panel: VisualsPanel
+    media_bin: MediaBinPanel
+    timeline_drops: TimelineDrops
+    draft_dialog: DraftDialog
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -219,6 +227,10 @@ class MainWindow(QMainWindow):
         a = self.actions_.add
         a(ActionSpec("file.new", "&New Project", "File", (SK.New,)), self.new_project)
         a(ActionSpec("file.welcome", "&Welcome Page", "File"), self.show_welcome)
+        a(
+            ActionSpec("file.new_from_topic", "New from &Topic…", "File", ("Ctrl+Shift+N",)),
+            self.new_from_topic,
+        )
         a(ActionSpec("file.open", "&Open Script…", "File", (SK.Open,)), self.open_dialog)
         a(ActionSpec("file.save", "&Save", "File", (SK.Save,), separator_before=True), self.save)
         a(ActionSpec("file.save_as", "Save &As…", "File", ("Ctrl+Shift+S",)), self.save_as)
@@ -544,11 +556,18 @@ class MainWindow(QMainWindow):
         )
 
     def open_settings(self) -> None:
+        from app.ui.panels import settings_saved
         from app.ui.settings.dialog import SettingsDialog
 
         dialog = SettingsDialog(self.prefs, self, on_budget=self._set_budget)
+        dialog.saved.connect(lambda: settings_saved(self))
         self.settings_dialog = dialog
         dialog.open()
+
+    def new_from_topic(self) -> None:
+        from app.ui.panels import new_from_topic
+
+        new_from_topic(self)
 
     def _set_budget(self, usd: float) -> None:
         """Settings were saved: the project's budget, and keys the voices may now have."""

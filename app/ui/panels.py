@@ -14,9 +14,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QUndoStack
 from PySide6.QtWidgets import QScrollArea, QWidget
 
+from app.engine.model import Script
 from app.engine.render import DEFAULT_PRESET
 from app.engine.timeline import overrides as timeline_overrides
 from app.engine.timeline.overrides import OverridesDataError, TimelineOverrides, save_overrides
+from app.engine.visuals.plan import VisualPlan
+from app.engine.visuals.versions import with_chosen_voices
 from app.engine.voice.service import SynthesisOptions, SynthesisResult, SynthesisService
 from app.ui import workers
 from app.ui.actions import ActionSpec
@@ -24,10 +27,14 @@ from app.ui.editor.rewrite import set_block_options, set_character
 from app.ui.export.dialog import ExportDialog
 from app.ui.export.job import ExportRequest, export_work, output_for, unvoiced
 from app.ui.jobs.manager import Job
+from app.ui.media.panel import MediaBinPanel
+from app.ui.media.timeline_drop import TimelineDrops
 from app.ui.preview.player import PreviewPanel
 from app.ui.publish.wiring import offer_resume, register_publish_action
 from app.ui.terminal.panel import TerminalPanel
 from app.ui.timeline.panel import TimelinePanel
+from app.ui.visuals.draft import DraftDialog
+from app.ui.visuals.panel import VisualsPanel
 from app.ui.voices.panel import VoicePanel
 from app.ui.voicing import BackgroundVoicing
 
@@ -83,6 +90,7 @@ def build_panels(w: MainWindow) -> None:
     w.timeline_save.timeout.connect(lambda: save_timeline(w))
     w.undo_stack.indexChanged.connect(lambda _i: _after_undo_step(w))
     w.export_output = None
+    build_asset_panels(w)
 
 
 def scrolling(panel: QWidget) -> QScrollArea:
@@ -407,6 +415,7 @@ def register_panel_actions(w: MainWindow) -> None:
         ActionSpec("view.preview_full", "&Full Screen Preview", "View", ("F11",)),
         pv.toggle_full_screen,
     )
+    register_asset_actions(w)
 
 
 def on_project_opened(w: MainWindow) -> None:
@@ -419,6 +428,7 @@ def on_project_opened(w: MainWindow) -> None:
     w.voices.load_listings()
     w.voicing.schedule()
     offer_resume(w)
+    assets_project_opened(w)
 
 
 def on_close(w: MainWindow) -> None:
@@ -434,3 +444,124 @@ def on_close(w: MainWindow) -> None:
     w.voices.setEnabled(False)
     w.terminal.stop()
     workers.cancel_owned(w, w.editor, w.voices, w.jobs)
+
+
+# -- media bin, Visuals panel, New from topic ------------------------------------------
+
+
+def project_context(w: MainWindow) -> tuple[str | None, Script | None]:
+    """The open project's id and its newest parse (what the bin and Visuals panel read)."""
+    if w.document.closed:
+        return None, None
+    return (w.session.project.id if w.session.project else None), w.document.script
+
+
+def build_asset_panels(w: MainWindow) -> None:
+    """The Visuals panel and the media bin, docked beside the voices; drops on the timeline."""
+    area = Qt.DockWidgetArea
+    w.visuals_panel = VisualsPanel(w.store, w.jobs, lambda: project_context(w))
+    w._dock("visuals", "Visuals", w.visuals_panel, area.RightDockWidgetArea)
+    w.media_bin = MediaBinPanel(
+        w.store,
+        lambda: project_context(w),
+        busy=lambda: bool(w.jobs.running()),
+        cap=w.prefs.cache_cap_bytes,
+    )
+    w._dock("media", "Media", w.media_bin, area.RightDockWidgetArea)
+    w.tabifyDockWidget(w.docks["voices"], w.docks["visuals"])
+    w.tabifyDockWidget(w.docks["voices"], w.docks["media"])
+    w.timeline_drops = TimelineDrops(w.timeline_panel)
+    status = w.statusBar()
+    w.visuals_panel.message.connect(lambda m: status.showMessage(m, 8000))
+    w.media_bin.message.connect(lambda m: status.showMessage(m, 8000))
+    w.document.parsed.connect(w.visuals_panel.set_script)
+    w.document.parsed.connect(lambda _s: w.media_bin.reload_soon())
+    w.visuals_panel.plan_changed.connect(lambda plan: _visuals_chosen(w, plan))
+    w.media_bin.versions_changed.connect(w.visuals_panel.reload)
+    w.media_bin.versions_changed.connect(lambda: _voices_chosen(w))
+    w.media_bin.regenerate_requested.connect(lambda origin, line: regenerate_line(w, origin, line))
+    w.jobs.finished.connect(lambda _job: w.media_bin.reload_soon())
+
+
+def _visuals_chosen(w: MainWindow, plan: VisualPlan) -> None:
+    """The lines' chosen takes changed: the timeline (if it follows the script) shows them."""
+    if w.document.closed:
+        return
+    w.document.set_visuals(plan if plan.visuals else None)
+
+
+def _voices_chosen(w: MainWindow) -> None:
+    """A voice take was picked or made: the timeline plays the lines' chosen takes."""
+    result, script = w.document.synthesis, w.document.script
+    project_id, store = project_context(w)[0], w.store
+    if result is None or script is None:
+        return
+
+    def swapped(new: SynthesisResult) -> None:
+        if w.document.closed or new.lines == result.lines:
+            return
+        w.document.set_synthesis(new)
+
+    workers.submit(lambda: with_chosen_voices(store, project_id, script, result), swapped, owner=w)
+
+
+def regenerate_line(w: MainWindow, origin: str, line: int) -> Job | None:
+    """A new take of a visual line (the Visuals panel's job) or a voice line (a job here)."""
+    if origin == "visual":
+        return w.visuals_panel.regenerate(line)
+    script = w.document.script
+    if script is None or w.session.project is None:
+        return None
+    service = synthesis_service(w)
+
+    def done(job: Job) -> None:
+        if job.state == "done":
+            w.statusBar().showMessage(
+                f"A new take of line {line} (${job.result.cost_usd:.3f})", 8000
+            )
+            _voices_chosen(w)
+        elif job.state == "failed":
+            w.statusBar().showMessage(f"Line {line} could not be spoken again: {job.error}", 10000)
+        w.media_bin.reload()
+
+    return w.jobs.start(
+        "voices",
+        f"Regenerate voice at line {line}",
+        lambda progress: service.regenerate_line(script, line, progress),
+        done,
+    )
+
+
+def register_asset_actions(w: MainWindow) -> None:
+    a = w.actions_.add
+    a(ActionSpec("view.visuals", "Show V&isuals", "View", ("Ctrl+8",)), lambda: w._focus("visuals"))
+    a(
+        ActionSpec("view.media", "Show &Media Bin", "View", ("Ctrl+Shift+M",)),
+        lambda: w._focus("media"),
+    )
+
+
+def new_from_topic(w: MainWindow) -> DraftDialog:
+    """File › New from topic…: draft a script with the language model, open it unsaved."""
+
+    def opened(text: str) -> None:
+        w.new_project()
+        w.replace_text(text)
+        w.statusBar().showMessage("Drafted a new script: read it through, then Save", 10000)
+
+    dialog = DraftDialog(w.jobs, opened, w)
+    w.draft_dialog = dialog
+    dialog.open()
+    return dialog
+
+
+def assets_project_opened(w: MainWindow) -> None:
+    w.visuals_panel.reload()
+    w.media_bin.reload()
+    w.media_bin.enforce_cap()
+
+
+def settings_saved(w: MainWindow) -> None:
+    """New keys may unlock providers; a new cap may remove old files."""
+    w.media_bin.enforce_cap()
+    w.visuals_panel.reload()

@@ -22,6 +22,7 @@ SHOTS = (
     "preview",
     "voices",
     "terminal",
+    "media-bin",
     "export-dialog",
     "publish-dialog",
     "welcome",
@@ -114,6 +115,18 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     window.terminal.playing.setChecked(False)
     window.terminal.seek(2500)
     _settle(app, lambda: window.terminal.shown_ms == 2500)
+    # The media bin with the example's own media and the voices just spoken, a voice selected.
+    bin_ = window.media_bin
+    bin_.loaded = None
+    bin_.reload()
+    _settle(
+        app,
+        lambda: bin_.loaded is not None and any(i.origin == "voice" for i in bin_.loaded.items),
+    )
+    if bin_.loaded is not None:
+        voice = next((i for i in bin_.loaded.items if i.origin == "voice"), None)
+        if voice is not None:
+            bin_.select(voice)
     out_dir.mkdir(parents=True, exist_ok=True)
     shots: dict[str, QWidget] = {
         "main-window": window,
@@ -122,17 +135,24 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
         "preview": window.docks["preview"],
         "voices": window.docks["voices"],
         "terminal": window.docks["terminal"],
+        "media-bin": window.docks["media"],
     }
     written: list[Path] = []
     for name, widget in shots.items():
-        if name in ("voices", "terminal"):
-            window.docks[name].show()
-            window.docks[name].raise_()
+        if name in ("voices", "terminal", "media-bin"):
+            dock = window.docks["media" if name == "media-bin" else name]
+            dock.show()
+            dock.raise_()
+            if name == "media-bin":  # the bin's table wants more room than its tab has
+                dock.setFloating(True)
+                dock.resize(1180, 640)
             _settle(app, lambda: True, 1)
         if name == "main-window":
             window.docks["voices"].raise_()
             _settle(app, lambda: True, 1)
         written.append(_save(widget.grab().toImage(), out_dir / f"{name}.png", docs_dir))
+        if name == "media-bin":
+            window.docks["media"].setFloating(False)
     dialog = open_export_dialog(window)
     _settle(app, lambda: True, 1)
     written.append(_save(dialog.grab().toImage(), out_dir / "export-dialog.png", docs_dir))

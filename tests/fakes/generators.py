@@ -231,7 +231,7 @@ class FakeStability(FakeServer):
         if BLOCKED in fields["prompt"]:
             return Reply.json(200, {"image": "", "finish_reason": "CONTENT_FILTERED", "seed": seed})
         w, h = (1344, 768) if fields["aspect_ratio"] == "16:9" else (768, 1344)
-        picture = png(colour_for(fields["prompt"]), *small_size(w, h))
+        picture = png(colour_for(fields["prompt"]), *small_size(w, h), seed=seed)
         return Reply.json(
             200,
             {"image": base64.b64encode(picture).decode(), "finish_reason": "SUCCESS", "seed": seed},

@@ -26,12 +26,18 @@ def colour_for(text: str) -> tuple[int, int, int]:
     return round(r * 255), round(g * 255), round(b * 255)
 
 
-def png(colour: tuple[int, int, int], width: int, height: int) -> bytes:
-    """A solid PNG with a white square in its top-left corner (so orientation can be seen)."""
+def png(colour: tuple[int, int, int], width: int, height: int, *, seed: int | None = None) -> bytes:
+    """A solid PNG with a white square in its top-left corner (so orientation can be seen).
+
+    With ``seed``, its bottom-right pixel carries the seed, so two seeds give two files
+    (as a real generator gives two pictures) in the same colour.
+    """
     picture = np.empty((height, width, 3), np.uint8)
     picture[:] = colour[::-1]  # OpenCV is BGR
     side = max(2, min(width, height) // 8)
     picture[:side, :side] = 255
+    if seed is not None:
+        picture[-1, -1] = (seed & 0xFF, (seed >> 8) & 0xFF, (seed >> 16) & 0xFF)
     ok, data = cv2.imencode(".png", picture)
     assert ok
     return data.tobytes()

@@ -106,3 +106,34 @@ def load_llm_settings() -> LLMSettings:
 def llm_key() -> str | None:
     """The key for the chat API: ``llm`` in the keyring or ``CASTLINE_LLM_KEY``, else the OpenAI key."""
     return secrets.get_api_key("llm") or secrets.get_api_key("openai")
+
+
+def save_llm_settings(changes: dict[str, str | None]) -> Path:
+    """Write ``base_url`` and ``model`` into ``llm.json`` (the Settings dialog).
+
+    Only the keys in ``changes`` are touched: a value sets the key, an empty one removes
+    it; the file's other keys stay. The environment variables still win over the file.
+    """
+    unknown = set(changes) - {"base_url", "model"}
+    if unknown:
+        raise ValueError(f"llm.json settings are base_url and model, not {sorted(unknown)}")
+    path = settings_path()
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            loaded = {}  # an unreadable file is replaced by what the user saves now
+        if isinstance(loaded, dict):
+            data = loaded
+    for key, value in changes.items():
+        value = (value or "").strip()
+        if value:
+            data[key] = value.rstrip("/") if key == "base_url" else value
+        else:
+            data.pop(key, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path

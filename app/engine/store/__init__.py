@@ -7,6 +7,7 @@ from app.engine.store.records import (
     AuditEntry,
     CharacterRecord,
     LedgerEntry,
+    LineVersion,
     ProjectRecord,
     ScriptRevision,
     UploadRecord,
@@ -18,6 +19,7 @@ from app.engine.store.store import (
     StoreOpenError,
     UnknownAssetError,
     UnknownProjectError,
+    VersionNotFoundError,
     usd_to_micros,
 )
 
@@ -27,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "CharacterRecord",
     "LedgerEntry",
+    "LineVersion",
     "ProjectRecord",
     "ScriptRevision",
     "Store",
@@ -35,6 +38,7 @@ __all__ = [
     "UnknownAssetError",
     "UnknownProjectError",
     "UploadRecord",
+    "VersionNotFoundError",
     "VisualCacheEntry",
     "usd_to_micros",
 ]

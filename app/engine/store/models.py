@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -234,6 +235,87 @@ __all__ = [
     "TimelineRow",
     "UTCDateTime",
     "UploadRow",
+    "VisualCacheRow",
+    "utcnow",
+]
+
+
+class LineVersionRow(Base):
+    """One result made for a script line (a visual or a voice line): every take is kept."""
+
+    __tablename__ = "line_versions"
+    __table_args__ = (
+        UniqueConstraint(
+            "project_id", "kind", "slot", "asset_sha256", name="uq_line_versions_slot_asset"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    slot: Mapped[str] = mapped_column(String(64))
+    line: Mapped[int] = mapped_column(Integer)
+    asset_sha256: Mapped[str] = mapped_column(
+        String(64), ForeignKey("media_assets.sha256", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(64))
+    cost_micro_usd: Mapped[int] = mapped_column(BigInteger)
+    candidate: Mapped[bool] = mapped_column(Boolean)
+    meta: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinePickRow(Base):
+    """The version a line uses, and whether it is locked against regeneration."""
+
+    __tablename__ = "line_picks"
+
+    project_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("line_versions.id", ondelete="CASCADE"), index=True
+    )
+    locked: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssetUseRow(Base):
+    """An asset the project's last run used (its voices, its visuals): kept by a clean-up."""
+
+    __tablename__ = "asset_uses"
+
+    project_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)
+    asset_sha256: Mapped[str] = mapped_column(
+        String(64),
+        ForeignKey("media_assets.sha256", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+__all__ = [
+    "AssetUseRow",
+    "AudioCacheRow",
+    "AuditLogRow",
+    "Base",
+    "CharacterRow",
+    "CostLedgerRow",
+    "LinePickRow",
+    "LineVersionRow",
+    "MediaAsset",
+    "Project",
+    "ScriptRevisionRow",
+    "TimelineRow",
+    "UTCDateTime",
     "VisualCacheRow",
     "utcnow",
 ]

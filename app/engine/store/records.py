@@ -145,3 +145,36 @@ class UploadRecord:
     def fraction(self) -> float:
         """How much of the file YouTube has confirmed, 0..1."""
         return min(1.0, self.confirmed_bytes / self.video_bytes) if self.video_bytes else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LineVersion:
+    """One take made for a script line (a visual or a voice line), with what it cost.
+
+    ``slot`` names the line across edits elsewhere in the script (see
+    :func:`app.engine.store.versions.line_slot`); ``candidate`` marks a result that was
+    offered (another stock search result) rather than the one the run used.
+    """
+
+    id: int
+    project_id: str
+    kind: str
+    slot: str
+    line: int
+    asset: AssetRecord
+    provider: str
+    cost_micro_usd: int
+    candidate: bool
+    meta: dict[str, Any]
+    created_at: datetime
+    chosen: bool = False
+    locked: bool = False
+
+    @property
+    def cost_usd(self) -> float:
+        """Dollars, for display only."""
+        return self.cost_micro_usd / MICROS_PER_USD
+
+    @property
+    def path(self) -> Path:
+        return self.asset.path

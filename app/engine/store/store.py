@@ -4,7 +4,7 @@
 own short session and commits before it returns; the store is safe to share between
 threads (voice synthesis writes from several at once). Methods hand out frozen records
 (``records.py``), never live ORM rows. The features live in mixins beside this file:
-``projects.py``, ``media.py``, ``ledger.py``, over ``base.py``'s sessions and locks.
+``projects.py``, ``media.py``, ``versions.py``, ``ledger.py``, over ``base.py``'s sessions and locks.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from app.engine.store.base import (
 )
 from app.engine.store.database import DATABASE_URL_ENV, create_store_engine, default_url, migrate
 from app.engine.store.ledger import LedgerMixin
-from app.engine.store.media import MediaMixin
 from app.engine.store.projects import ProjectsMixin
 from app.engine.store.uploads import UploadsMixin
+from app.engine.store.versions import VersionNotFoundError, VersionsMixin
 
 
-class Store(ProjectsMixin, MediaMixin, LedgerMixin, UploadsMixin):
+class Store(ProjectsMixin, VersionsMixin, LedgerMixin, UploadsMixin):
     """The project database plus the content-addressed asset folder beside it."""
 
     @classmethod
@@ -90,5 +90,6 @@ __all__ = [
     "StoreOpenError",
     "UnknownAssetError",
     "UnknownProjectError",
+    "VersionNotFoundError",
     "usd_to_micros",
 ]

@@ -13,7 +13,11 @@ This service owns what no single provider should, as the voice service does for 
   per remote task, and cancellation that cancels remote tasks;
 * stock: terms in narration order, results ranked against the narration, footage of
   the video's orientation, and no clip used twice in a video;
-* provenance on every asset: provider, model, prompt as written and as sent, seed, cost.
+* provenance on every asset: provider, model, prompt as written and as sent, seed, cost;
+* versions: every result is kept as a version of its line (with a stock search's other
+  results as candidates), the run's result becomes the line's chosen version, a locked
+  line keeps its chosen version and is never asked for again, and :meth:`regenerate`
+  makes a new version of one line past the cache.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from app.engine.visuals.plan import (
     target_for,
     video_seed,
     visual_jobs,
+    visual_slots,
 )
 from app.engine.visuals.probe import MediaInfo, probe
 from app.engine.visuals.providers import (
@@ -58,7 +63,7 @@ from app.engine.visuals.providers import (
 )
 
 if TYPE_CHECKING:
-    from app.engine.store import Store
+    from app.engine.store import LineVersion, Store
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +86,10 @@ class _Job:
     """The line's prompt and narration, and which repeat of them it is: stable across edits elsewhere."""
     backdrop: bool = False
     """A scene's opening backdrop (no visual line of its own): stock or procedural only."""
+    slot: str = ""
+    """The line's name for its versions (its prompt as written and which repeat of it it is)."""
+    locked: LineVersion | None = None
+    """The line's locked version: used as it is, nothing is asked or spent."""
 
 
 class VisualGenerator:
@@ -103,6 +112,10 @@ class VisualGenerator:
         self._used: set[str] = set()
         self._anchor: tuple[Path, str] | None = None
         self._project_id: str | None = None
+        self._only: int | None = None
+        """Regenerating: the one line to make, past the cache."""
+        self._earlier: dict[str, list[LineVersion]] = {}
+        """Regenerating: the line's versions so far (a new seed, stock not shown before)."""
 
     # ------------------------------------------------------------------ public API
     def run(self, script: Script, progress: Progress | None = None) -> VisualPlan:
@@ -118,12 +131,23 @@ class VisualGenerator:
             writer=self.writer.name,
         )
         for job in jobs:
+            if job.locked is not None:
+                plan.prompts[job.beat.line] = str(job.locked.meta.get("prompt_sent") or "")
+                plan.terms[job.beat.line] = ()
+                continue
             if job.written is not None and job.written.notes:
                 plan.notes.setdefault(job.beat.line, []).extend(job.written.notes)
             plan.terms[job.beat.line] = job.written.terms if job.written else ()
             plan.prompts[job.beat.line] = (
                 job.written.prompt if job.written else job.beat.styled_prompt
             )
+        for job in [j for j in jobs if j.locked is not None]:
+            assert job.locked is not None
+            locked = GeneratedVisual.from_version(job.locked, job.beat.line, job.beat.prompt)
+            if locked.stock_id:
+                self._used.add(locked.stock_id)
+            plan.record(job.beat.line, locked, locked.provider, [])
+        jobs = [j for j in jobs if j.locked is None]
         progress.set_total(len(jobs))
         progress.update(0, message="fetching visuals")
         base_dir = Path(script.path).parent if script.path else None
@@ -158,8 +182,29 @@ class VisualGenerator:
             raise
         pool.shutdown(wait=True)
         plan.provider_calls = self.calls.count
+        if self._project_id is not None and self._only is None:
+            self.store.set_asset_uses(
+                self._project_id, "visual", [v.sha256 for v in plan.visuals.values() if v.sha256]
+            )
         self._audit(plan)
         return plan
+
+    def regenerate(self, script: Script, line: int, progress: Progress | None = None) -> VisualPlan:
+        """A new version of the visual at ``line``, past the cache, charged to the budget.
+
+        Generators get a seed no earlier version of the line had; stock skips the items
+        the line has shown before. The new version becomes the line's chosen one (and the
+        cache's, so later runs use it). A locked line is refused: unlock it first.
+        """
+        slots = visual_slots(script)
+        if line not in slots:
+            raise ValueError(f"line {line} of the script is not a `> visual:` line")
+        self._only = line
+        try:
+            return self.run(script, progress)
+        finally:
+            self._only = None
+            self._earlier = {}
 
     def estimate(self, script: Script) -> Estimate:
         """What :meth:`run` would spend now, per line and provider; nothing is requested."""
@@ -227,12 +272,16 @@ class VisualGenerator:
             for job in visual_jobs(script)
         ]
         seen: dict[tuple[str, str], int] = {}
+        slots = visual_slots(script)
         for job in jobs:
             pair = (job.beat.prompt, job.narration)
             seen[pair] = seen.get(pair, 0) + 1
             job.identity = cache_key(
                 "visual-line", prompt=job.beat.prompt, narration=job.narration, repeat=seen[pair]
             )
+            job.slot = slots[job.beat.line]
+        jobs = self._apply_versions(jobs)
+        briefs_for = [j for j in jobs if j.locked is None]
         aspect = target_for(script).aspect
         briefs = [
             Brief(
@@ -244,7 +293,7 @@ class VisualGenerator:
                 job.scene.title,
                 aspect,
             )
-            for job in jobs
+            for job in briefs_for
         ]
         if not briefs:
             return jobs
@@ -253,10 +302,34 @@ class VisualGenerator:
             max_workers=min(4, len(briefs)), thread_name_prefix="castline-writer"
         ) as pool:
             write = writer.write if ask else _stored_or_offline(writer)
-            for job, written in zip(jobs, pool.map(write, briefs), strict=True):
+            for job, written in zip(briefs_for, pool.map(write, briefs), strict=True):
                 progress.check()
                 job.written = written
         return jobs
+
+    def _apply_versions(self, jobs: list[_Job]) -> list[_Job]:
+        """Locked lines keep their version; regenerating keeps only its line, knowing its past."""
+        if self._project_id is None:
+            if self._only is not None:
+                raise ValueError("regenerating a visual needs the script's project in the store")
+            return jobs
+        picks = self.store.chosen_versions(self._project_id, "visual")
+        for job in jobs:
+            pick = picks.get(job.slot)
+            if pick is not None and pick.locked and pick.path.is_file():
+                job.locked = pick
+        if self._only is None:
+            return jobs
+        only = [j for j in jobs if j.beat.line == self._only]
+        if only and only[0].locked is not None:
+            raise ValueError(
+                f"the visual at line {self._only} is locked; unlock it to make a new version"
+            )
+        self._earlier = {
+            j.slot: self.store.line_versions(self._project_id, kind="visual", slot=j.slot)
+            for j in only
+        }
+        return only
 
     def _writer(self) -> PromptWriter:
         """The options' writer; else the language model's when configured (not offline); else offline."""
@@ -306,7 +379,24 @@ class VisualGenerator:
             exclude=exclude,
             base_dir=base_dir,
             line=job.beat.line,
+            candidates=max(0, self.options.candidates),
         )
+
+    def _fresh(self, job: _Job, request: VisualRequest) -> VisualRequest:
+        """Regenerating: a seed no earlier version had, and no stock item the line showed."""
+        from dataclasses import replace
+
+        earlier = self._earlier.get(job.slot, [])
+        seeds = {v.meta.get("seed") for v in earlier}
+        seed = request.seed or 0
+        while seed in seeds:
+            seed = (seed + 1) & 0x7FFFFFFF
+        # Items the line has shown (not those only offered as candidates: the next best
+        # of them is what a new take of a stock line should be).
+        shown = {
+            str(v.meta["stock_id"]) for v in earlier if v.meta.get("stock_id") and not v.candidate
+        }
+        return replace(request, seed=seed, exclude=request.exclude | shown)
 
     def _key(self, provider: VisualProvider, request: VisualRequest, job: _Job) -> str | None:
         """The cache key, or None for providers that are not cached (offline ones)."""
@@ -372,6 +462,12 @@ class VisualGenerator:
         planned_total = 0.0
         target = target_for(script)
         for job in jobs:
+            if job.locked is not None:
+                kind = job.locked.meta.get("kind", "still")
+                estimate.lines.append(
+                    PlannedLine(job.beat.line, job.locked.provider, kind, 0.0, True)
+                )
+                continue
             skipped: list[str] = []
             for name in job.chain:
                 provider = self.providers.get(name)
@@ -395,7 +491,8 @@ class VisualGenerator:
                     terms=written.terms,
                 )
                 key = self._key(provider, request, job)
-                if key is not None and self.store.visual_cache_get(key) is not None:
+                cached = key is not None and self.store.visual_cache_get(key) is not None
+                if cached and self._only is None:
                     estimate.lines.append(
                         PlannedLine(job.beat.line, name, kind, 0.0, True, tuple(skipped))
                     )
@@ -481,10 +578,12 @@ class VisualGenerator:
         name, line = provider.name, job.beat.line
         request = self._request(job, provider, script, base_dir)
         key = self._key(provider, request, job)
-        if key is not None:
+        if key is not None and self._only is None:
             hit = self._from_cache(key, job, request)
             if hit is not None:
                 return hit
+        if self._only is not None:
+            request = self._fresh(job, request)
         try:
             reserved = self.money.reserve(provider.estimate_cost(request), name)
         except BudgetRefused as exc:
@@ -550,6 +649,9 @@ class VisualGenerator:
                     return None  # taken by an earlier scene of this video: pick another
                 self._used.add(stock_id)
         visual = GeneratedVisual.from_cache(entry, job.beat.line, job.beat.prompt)
+        self._version(
+            job, visual, key, entry.meta, float(entry.meta.get("cost_usd") or 0.0), candidate=False
+        )
         self._maybe_anchor(visual, request)
         return visual
 
@@ -584,10 +686,13 @@ class VisualGenerator:
                 height=info.height,
             )
             visual = _replace(visual, path=asset.path, sha256=asset.sha256)
+            meta = {k: v for k, v in provenance.items() if k not in ("prompt",)}
+            meta.update(width=info.width, height=info.height, duration_ms=info.duration_ms)
             if key is not None:
-                meta = {k: v for k, v in provenance.items() if k not in ("prompt",)}
-                meta.update(width=info.width, height=info.height, duration_ms=info.duration_ms)
                 self.store.visual_cache_put(key, asset.sha256, provider=provider.name, meta=meta)
+            self._version(job, visual, key, meta, output.cost_usd, candidate=False)
+            for alternative in output.alternatives:
+                self._keep_candidate(job, provider, request, key, alternative)
         what = f"{provider.name} {info.kind} ({output.model})" + (
             f" request {output.request_id}" if output.request_id else ""
         )
@@ -596,6 +701,67 @@ class VisualGenerator:
         )
         self._maybe_anchor(visual, request)
         return visual
+
+    def _keep_candidate(
+        self,
+        job: _Job,
+        provider: VisualProvider,
+        request: VisualRequest,
+        key: str | None,
+        output: VisualOutput,
+    ) -> None:
+        """Another result of the same search, kept as a version the user may pick instead."""
+        if output.data is None:
+            return
+        try:
+            info = probe(output.data, output.kind, provider=provider.name)
+        except UnusableMedia as exc:
+            log.info("visual line %d: a candidate was left out: %s", job.beat.line, exc)
+            return
+        visual = GeneratedVisual.made(
+            job.beat.line, job.beat.prompt, provider.name, request, output, info, []
+        )
+        provenance = visual.provenance()
+        asset = self.store.add_asset(
+            output.data,
+            "video" if info.kind == "clip" else "image",
+            suffix=output.suffix or _suffix_for(info),
+            provenance=provenance,
+            duration_ms=info.duration_ms,
+            width=info.width,
+            height=info.height,
+        )
+        meta = {k: v for k, v in provenance.items() if k not in ("prompt",)}
+        meta.update(width=info.width, height=info.height, duration_ms=info.duration_ms)
+        visual = _replace(visual, path=asset.path, sha256=asset.sha256)
+        self._version(job, visual, key, meta, output.cost_usd, candidate=True)
+
+    def _version(
+        self,
+        job: _Job,
+        visual: GeneratedVisual,
+        key: str | None,
+        cache_meta: dict[str, Any],
+        cost_usd: float,
+        *,
+        candidate: bool,
+    ) -> None:
+        """Keep the result as a version of its line; the run's result becomes the chosen one."""
+        if self._project_id is None or visual.sha256 is None or not job.slot:
+            return
+        meta = {**cache_meta, "prompt": job.beat.prompt, "cache_key": key}
+        self.store.add_version(
+            self._project_id,
+            "visual",
+            job.slot,
+            visual.sha256,
+            line=job.beat.line,
+            provider=visual.provider,
+            cost_usd=cost_usd,
+            meta=meta,
+            candidate=candidate,
+            choose=not candidate,
+        )
 
     def _maybe_anchor(self, visual: GeneratedVisual, request: VisualRequest) -> None:
         """The first generated still of the video becomes the style reference for the rest."""

@@ -26,6 +26,7 @@ from app.engine.model.script import (
 )
 from app.engine.net.retry import RetryPolicy
 from app.engine.store.projects import DEFAULT_BUDGET_USD
+from app.engine.store.versions import line_slot
 from app.engine.visuals.probe import MediaInfo
 from app.engine.visuals.providers import (
     Kind,
@@ -37,7 +38,7 @@ from app.engine.visuals.providers import (
 )
 
 if TYPE_CHECKING:
-    from app.engine.store import VisualCacheEntry
+    from app.engine.store import LineVersion, VisualCacheEntry
 
 MIN_SCENE_MS = 2_000
 """A visual is on screen at least this long (one that ends its scene is held)."""
@@ -109,6 +110,32 @@ class GeneratedVisual:
             source_url=meta.get("source_url"),
             tags=tuple(meta.get("tags") or ()),
             sha256=entry.asset_sha256,
+            request_id=meta.get("request_id"),
+        )
+
+    @classmethod
+    def from_version(cls, version: LineVersion, line: int, prompt: str) -> GeneratedVisual:
+        """A line's chosen take (its meta is what :meth:`version_meta` stored), costing nothing now."""
+        meta = version.meta
+        return cls(
+            line=line,
+            path=version.path,
+            kind=meta.get("kind", "still"),
+            width=int(meta.get("width") or version.asset.width or 0),
+            height=int(meta.get("height") or version.asset.height or 0),
+            duration_ms=meta.get("duration_ms", version.asset.duration_ms),
+            provider=version.provider,
+            model=str(meta.get("model") or ""),
+            prompt=prompt,
+            prompt_sent=str(meta.get("prompt_sent") or ""),
+            seed=meta.get("seed"),
+            cost_usd=0.0,
+            cached=True,
+            stock_id=meta.get("stock_id"),
+            attribution=meta.get("attribution"),
+            source_url=meta.get("source_url"),
+            tags=tuple(meta.get("tags") or ()),
+            sha256=version.asset.sha256,
             request_id=meta.get("request_id"),
         )
 
@@ -267,6 +294,23 @@ class VisualOptions:
     """Who writes prompts and stock terms; None: the offline writer."""
     seed: int | None = None
     """One seed for every visual of the video; None: derived from its title."""
+    candidates: int = 0
+    """Other results a stock search keeps as candidate versions of a line (the studio's picker)."""
+
+
+def visual_slots(script: Script) -> dict[int, str]:
+    """Each ``> visual:`` line's slot: its prompt as written and which repeat of it it is.
+
+    The slot is what a line's versions, chosen take and lock are kept under, so they
+    follow the line while the script around it is edited; a changed prompt is a new line.
+    """
+    seen: dict[str, int] = {}
+    slots: dict[int, str] = {}
+    for beat in script.beats():
+        if isinstance(beat, VisualBeat):
+            seen[beat.prompt] = seen.get(beat.prompt, 0) + 1
+            slots[beat.line] = line_slot("visual", beat.prompt, seen[beat.prompt])
+    return slots
 
 
 def video_seed(script: Script) -> int:

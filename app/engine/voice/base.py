@@ -127,6 +127,8 @@ class VoiceProvider(abc.ABC):
     """A source of synthetic speech."""
 
     name: str = ""
+    label: str = ""
+    """The provider's name as people write it (``ElevenLabs``), for Settings."""
     requires_key: bool = False
     max_text_chars: int = 5000
 

@@ -64,6 +64,7 @@ class ElevenLabsProvider(VoiceProvider):
 
     name = "elevenlabs"
     requires_key = True
+    label = "ElevenLabs"
 
     def __init__(
         self,

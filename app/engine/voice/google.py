@@ -67,6 +67,7 @@ class GoogleProvider(VoiceProvider):
 
     name = "google"
     requires_key = True
+    label = "Google Cloud TTS"
     max_text_chars = MAX_INPUT_BYTES
 
     def __init__(

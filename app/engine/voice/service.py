@@ -3,7 +3,9 @@
 It owns what no single provider should: the cache (a hash of provider, voice, settings,
 model and text, kept in the project store), concurrency within each provider's limit,
 retries with backoff, fallback along each character's voice chain, the budget check
-before anything is spent, and the cost ledger.
+before anything is spent, and the cost ledger. Every clip is kept as a version of its
+line (``app.engine.store.versions``); a line locked on a version is spoken by it, and
+:meth:`SynthesisService.regenerate_line` makes a new take of one line past the cache.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from app.engine.model.time import SAMPLE_RATE, samples_to_ms
 from app.engine.model.voice import DEFAULT_VOICE, Character, VoiceRef, VoiceSettings
 from app.engine.net.retry import RetryPolicy
 from app.engine.store.projects import DEFAULT_BUDGET_USD
+from app.engine.store.versions import speech_slots
 from app.engine.voice.base import (
     PermanentVoiceError,
     ProviderAudio,
@@ -42,7 +45,7 @@ from app.engine.voice.local import profile_for_index
 from app.engine.voice.registry import ProviderConfig, build_providers
 
 if TYPE_CHECKING:
-    from app.engine.store import Store
+    from app.engine.store import LineVersion, Store
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +140,11 @@ class _Job:
     settings: VoiceSettings
     previous_text: str | None = None
     next_text: str | None = None
+    slot: str = ""
+    """The line's name for its versions (speaker, text, which repeat of them)."""
+    locked: LineVersion | None = None
+    fresh: bool = False
+    """Regenerating: past the cache."""
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -201,7 +209,7 @@ class SynthesisService:
         progress = progress or Progress()
         beats = [b for b in script.beats() if isinstance(b, SpeechBeat) and b.text.strip()]
         self._begin(script)
-        jobs = self._jobs(script, beats)
+        jobs = self._lock_jobs(self._jobs(script, beats))
         self._check_budget(jobs)
         result = SynthesisResult(project_id=self._project_id)
         progress.set_total(len(jobs))
@@ -226,8 +234,34 @@ class SynthesisService:
                 for f in futures:
                     f.cancel()
                 raise
+        if self._project_id is not None:
+            self.store.set_asset_uses(
+                self._project_id, "voice", [s.audio_path.stem for s in result.lines.values()]
+            )
         self._audit(result)
         return result
+
+    def regenerate_line(
+        self, script: Script, line: int, progress: Progress | None = None
+    ) -> SpokenLine:
+        """A new take of the speech line at ``line``, past the cache, charged to the budget.
+
+        The take becomes the line's chosen version (and the cache's, so later runs use
+        it). A locked line is refused: unlock it first.
+        """
+        beats = [b for b in script.beats() if isinstance(b, SpeechBeat) and b.text.strip()]
+        self._begin(script)
+        if self._project_id is None:
+            raise VoiceError("regenerating a line needs the script's project in the store")
+        jobs = [j for j in self._lock_jobs(self._jobs(script, beats)) if j.beat.line == line]
+        if not jobs:
+            raise VoiceError(f"line {line} of the script is not a spoken line")
+        job = jobs[0]
+        if job.locked is not None:
+            raise VoiceError(f"the voice of line {line} is locked; unlock it to make a new take")
+        job.fresh = True
+        self._check_budget([job])
+        return self._speak_job(job, progress or Progress())
 
     def speak(
         self,
@@ -332,6 +366,7 @@ class SynthesisService:
         characters = self._characters(script, beats)
         chains = self._profiled_chains(characters)
         jobs: list[_Job] = []
+        slots = speech_slots(beats)
         for i, beat in enumerate(beats):
             character = characters[beat.speaker]
             jobs.append(
@@ -341,8 +376,20 @@ class SynthesisService:
                     character.settings,
                     previous_text=beats[i - 1].text if i > 0 else None,
                     next_text=beats[i + 1].text if i + 1 < len(beats) else None,
+                    slot=slots[beat.line],
                 )
             )
+        return jobs
+
+    def _lock_jobs(self, jobs: list[_Job]) -> list[_Job]:
+        """Lines locked on a version keep it: nothing is asked or spent for them."""
+        if self._project_id is None:
+            return jobs
+        picks = self.store.chosen_versions(self._project_id, "voice")
+        for job in jobs:
+            pick = picks.get(job.slot)
+            if pick is not None and pick.locked and pick.path.is_file():
+                job.locked = pick
         return jobs
 
     # ------------------------------------------------------------------ money
@@ -362,12 +409,15 @@ class SynthesisService:
         total = 0.0
         by_provider: dict[str, float] = {}
         for job in jobs:
+            if job.locked is not None:
+                continue
             for ref in job.chain:
                 provider = self.providers.get(ref.provider)
                 if provider is None or not provider.is_configured():
                     continue
                 request = SynthesisRequest(ref.voice, job.beat.text, job.settings)
-                if self.store.audio_cache_get(self._key(provider, request)) is not None:
+                cached = self.store.audio_cache_get(self._key(provider, request)) is not None
+                if cached and not job.fresh:
                     break
                 cost = provider.estimate_cost(request)
                 total += cost
@@ -502,6 +552,8 @@ class SynthesisService:
     def _speak_job(self, job: _Job, progress: Progress) -> SpokenLine:
         failures: list[str] = []
         beat = job.beat
+        if job.locked is not None:
+            return self._locked_line(job, job.locked)
         for ref in job.chain:
             provider = self.providers.get(ref.provider)
             if provider is None:
@@ -511,9 +563,21 @@ class SynthesisService:
                 ref.voice, beat.text, job.settings, job.previous_text, job.next_text
             )
             key = self._key(provider, request)
-            hit = self.store.audio_cache_get(key)
+            hit = None if job.fresh else self.store.audio_cache_get(key)
             if hit is not None:
                 words = [WordTiming.from_dict(w) for w in hit.meta.get("words", [])]
+                self._version(
+                    job,
+                    hit.asset_sha256,
+                    hit.provider,
+                    float(hit.meta.get("cost_usd") or 0.0),
+                    {
+                        **hit.meta,
+                        "cache_key": key,
+                        "voice": ref.voice,
+                        "num_samples": hit.num_samples,
+                    },
+                )
                 return SpokenLine(
                     beat.line,
                     beat.speaker,
@@ -559,6 +623,41 @@ class SynthesisService:
             f"line {beat.line} ({beat.speaker}): no voice could speak it: " + "; ".join(failures)
         )
 
+    def _locked_line(self, job: _Job, version: LineVersion) -> SpokenLine:
+        """A locked line is spoken by its chosen take, whatever its voice is now."""
+        meta = version.meta
+        beat = job.beat
+        return SpokenLine(
+            beat.line,
+            beat.speaker,
+            beat.text,
+            beat.caption,
+            version.provider,
+            str(meta.get("voice") or ""),
+            version.path,
+            int(meta.get("num_samples") or 0),
+            [WordTiming.from_dict(w) for w in meta.get("words", [])],
+            cached=True,
+        )
+
+    def _version(
+        self, job: _Job, sha256: str, provider: str, cost_usd: float, meta: dict[str, Any]
+    ) -> None:
+        """Keep a clip as a version of its line; the run's clip becomes the chosen one."""
+        if self._project_id is None or not job.slot:
+            return
+        self.store.add_version(
+            self._project_id,
+            "voice",
+            job.slot,
+            sha256,
+            line=job.beat.line,
+            provider=provider,
+            cost_usd=cost_usd,
+            meta={**meta, "speaker": job.beat.speaker, "text": job.beat.text},
+            choose=True,
+        )
+
     def _mark_dead(self, provider: VoiceProvider, ref: VoiceRef, exc: PermanentVoiceError) -> None:
         with self._lock:
             if exc.scope == "provider":
@@ -592,20 +691,28 @@ class SynthesisService:
             provenance=provenance,
             duration_ms=samples_to_ms(clip.num_samples),
         )
+        cache_meta = {
+            "words": words,
+            "model": raw.model,
+            "cost_usd": raw.cost_usd,
+            "billed_units": raw.billed_units,
+            "request_id": raw.request_id,
+            "sample_rate": SAMPLE_RATE,
+        }
         entry = self.store.audio_cache_put(
             key,
             asset.sha256,
             provider=provider.name,
             voice=ref.voice,
             num_samples=clip.num_samples,
-            meta={
-                "words": words,
-                "model": raw.model,
-                "cost_usd": raw.cost_usd,
-                "billed_units": raw.billed_units,
-                "request_id": raw.request_id,
-                "sample_rate": SAMPLE_RATE,
-            },
+            meta=cache_meta,
+        )
+        self._version(
+            job,
+            asset.sha256,
+            provider.name,
+            raw.cost_usd,
+            {**cache_meta, "cache_key": key, "voice": ref.voice, "num_samples": clip.num_samples},
         )
         if raw.cost_usd > 0:
             self.store.record_cost(

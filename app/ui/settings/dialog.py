@@ -1,12 +1,15 @@
-"""Settings: API keys (masked, kept in the OS keyring, with Test connection), the budget
-per video, the default voice and the output folder."""
+"""Settings: API keys for every provider that needs one (masked, kept in the OS keyring,
+with Test connection where a check is free or nearly), the language model's URL and
+model, the budget per video, the default voice, the output folder and the cache cap."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -14,38 +17,45 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.engine import secrets
-from app.engine.voice.base import VoiceInfo, VoiceProvider
-from app.engine.voice.elevenlabs import ElevenLabsProvider
-from app.engine.voice.google import GoogleProvider
-from app.engine.voice.registry import ProviderConfig
+from app.engine.llm.settings import (
+    MODEL_ENV,
+    OPENAI_URL,
+    URL_ENV,
+    LLMSettingsError,
+    load_llm_settings,
+    save_llm_settings,
+)
 from app.ui import workers
+from app.ui.settings.keys import (
+    LLM_KEY,
+    KeyedProvider,
+    check_llm,
+    check_stock,
+    check_voices,
+    keyed_providers,
+)
 from app.ui.settings.store import StudioSettings
 
-KEYED_PROVIDERS = {"elevenlabs": "ElevenLabs", "google": "Google Cloud TTS"}
-
-
-def provider_with_key(provider: str, key: str) -> VoiceProvider:
-    """A provider client that uses ``key`` (typed, maybe not saved yet) for one test call."""
-    config = ProviderConfig()
-    if provider == "elevenlabs":
-        return ElevenLabsProvider(config.elevenlabs_url, key=lambda: key, timeout_s=15.0)
-    return GoogleProvider(config.google_url, key=lambda: key, timeout_s=15.0)
+OK_STYLE = "<span style='color:#8fd18f'>{}</span>"
+BAD_STYLE = "<span style='color:#f06060'>{}</span>"
 
 
 class KeyRow(QWidget):
     """A masked key field; an empty field keeps the stored key."""
 
-    def __init__(self, provider: str) -> None:
+    def __init__(self, provider: str, testable: bool = True) -> None:
         super().__init__()
         self.provider = provider
         self.edit = QLineEdit()
@@ -57,9 +67,11 @@ class KeyRow(QWidget):
             if source == "keyring"
             else f"from ${source}"
             if source
-            else "not set"
+            else f"not set (or set ${secrets.env_var(provider)})"
         )
         self.test = QPushButton("Test connection")
+        self.test.setObjectName(f"test_{provider}")
+        self.test.setVisible(testable)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         row = QHBoxLayout(self)
@@ -73,6 +85,10 @@ class KeyRow(QWidget):
 
 
 class SettingsDialog(QDialog):
+    """``saved`` after Save stored everything (keys, model, budget, cache cap)."""
+
+    saved = Signal()
+
     def __init__(
         self,
         prefs: StudioSettings,
@@ -82,46 +98,15 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(620)
         self.prefs = prefs
         self._on_budget = on_budget
         self.rows: dict[str, KeyRow] = {}
-        keys = QGroupBox("API keys (kept in the OS keyring, never in the project)")
-        kform = QFormLayout(keys)
-        for provider, label in KEYED_PROVIDERS.items():
-            row = KeyRow(provider)
-            row.test.clicked.connect(partial(self.test_connection, provider))
-            self.rows[provider] = row
-            kform.addRow(label, row)
-            kform.addRow("", row.status)
-        if not secrets.keyring_available():
-            note = QLabel(
-                "No OS keyring was found: keys are read from the environment variables "
-                + ", ".join(secrets.env_var(p) for p in KEYED_PROVIDERS)
-                + "."
-            )
-            note.setWordWrap(True)
-            kform.addRow(note)
-        self.budget = QDoubleSpinBox()
-        self.budget.setRange(0.0, 10_000.0)
-        self.budget.setPrefix("$ ")
-        self.budget.setValue(prefs.budget_usd)
-        self.voice = QLineEdit(prefs.default_voice)
-        self.voice.setPlaceholderText("provider/voice, e.g. local/joe")
-        self.output = QLineEdit(str(prefs.output_dir))
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        out = QHBoxLayout()
-        out.addWidget(self.output, 1)
-        out.addWidget(browse)
-        self.background = QCheckBox("Speak changed lines in the background (free voices only)")
-        self.background.setChecked(prefs.background_voicing)
-        general = QGroupBox("Projects")
-        gform = QFormLayout(general)
-        gform.addRow("Budget per video", self.budget)
-        gform.addRow("Default voice", self.voice)
-        gform.addRow("Output folder", out)
-        gform.addRow("", self.background)
+        self.providers: dict[str, KeyedProvider] = {}
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._keys_tab(), "API keys")
+        self.tabs.addTab(self._llm_tab(), "Language model")
+        self.tabs.addTab(self._projects_tab(), "Projects and cache")
         self.message = QLabel("")
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox(
@@ -130,47 +115,162 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(keys)
-        lay.addWidget(general)
+        lay.addWidget(self.tabs, 1)
         lay.addWidget(self.message)
         lay.addWidget(buttons)
+
+    # -- tabs ------------------------------------------------------------------------
+    def _keys_tab(self) -> QWidget:
+        inner = QWidget()
+        form = QFormLayout(inner)
+        note = QLabel("Kept in the OS keyring, never in the project, a log or an export.")
+        note.setWordWrap(True)
+        form.addRow(note)
+        for keyed in keyed_providers():
+            if keyed.key_name == LLM_KEY:
+                continue  # on the language model's tab, beside its URL and model
+            self._add_key_row(form, keyed)
+        if not secrets.keyring_available():
+            missing = QLabel(
+                "No OS keyring was found: keys are read from the environment variables "
+                + ", ".join(secrets.env_var(k) for k in self.rows)
+                + "."
+            )
+            missing.setWordWrap(True)
+            form.addRow(missing)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        return scroll
+
+    def _add_key_row(self, form: QFormLayout, keyed: KeyedProvider) -> None:
+        row = KeyRow(keyed.key_name, testable=keyed.check is not None)
+        row.test.clicked.connect(partial(self.test_connection, keyed.key_name))
+        if keyed.check is None:
+            row.edit.setToolTip("No free check exists: the first visual made with it tells")
+        self.rows[keyed.key_name] = row
+        self.providers[keyed.key_name] = keyed
+        label = QLabel(f"{keyed.label}")
+        label.setToolTip(keyed.unlocks)
+        form.addRow(label, row)
+        form.addRow("", row.status)
+
+    def _llm_tab(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        intro = QLabel(
+            "Any OpenAI-compatible server: a local Ollama (http://localhost:11434/v1), "
+            "LM Studio (http://localhost:1234/v1), llama.cpp or vLLM, or OpenAI. "
+            "With no model set, prompts are used as written."
+        )
+        intro.setWordWrap(True)
+        form.addRow(intro)
+        try:
+            current = load_llm_settings()
+            problem = ""
+        except LLMSettingsError as exc:
+            current = None
+            problem = str(exc)
+        self.llm_url = QLineEdit(current.base_url if current else "")
+        self.llm_url.setObjectName("llmUrl")
+        self.llm_url.setPlaceholderText(OPENAI_URL)
+        self.llm_model = QLineEdit((current.model or "") if current else "")
+        self.llm_model.setObjectName("llmModel")
+        self.llm_model.setPlaceholderText("e.g. llama3.1 or gpt-4o-mini")
+        form.addRow("Base URL", self.llm_url)
+        form.addRow("Model", self.llm_model)
+        for field, env in ((self.llm_url, URL_ENV), (self.llm_model, MODEL_ENV)):
+            if os.environ.get(env):
+                field.setEnabled(False)
+                field.setToolTip(f"${env} is set in the environment and wins over this field")
+        llm_key = next(k for k in keyed_providers() if k.key_name == LLM_KEY)
+        self._add_key_row(form, llm_key)
+        self.rows[LLM_KEY].edit.setPlaceholderText(
+            self.rows[LLM_KEY].edit.placeholderText() + "; local servers need none"
+        )
+        self.llm_problem = QLabel(BAD_STYLE.format(problem) if problem else "")
+        self.llm_problem.setWordWrap(True)
+        form.addRow(self.llm_problem)
+        return page
+
+    def _projects_tab(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.budget = QDoubleSpinBox()
+        self.budget.setRange(0.0, 10_000.0)
+        self.budget.setPrefix("$ ")
+        self.budget.setValue(self.prefs.budget_usd)
+        self.voice = QLineEdit(self.prefs.default_voice)
+        self.voice.setPlaceholderText("provider/voice, e.g. local/joe")
+        self.output = QLineEdit(str(self.prefs.output_dir))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        out = QHBoxLayout()
+        out.addWidget(self.output, 1)
+        out.addWidget(browse)
+        self.cache_cap = QSpinBox()
+        self.cache_cap.setObjectName("cacheCap")
+        self.cache_cap.setRange(0, 10_000_000)
+        self.cache_cap.setSingleStep(500)
+        self.cache_cap.setSuffix(" MB")
+        self.cache_cap.setSpecialValueText("no cap")
+        self.cache_cap.setValue(self.prefs.cache_cap_mb)
+        self.cache_cap.setToolTip(
+            "Generated voices and visuals may take this much disk; past it, the oldest files "
+            "no project uses are removed (the media bin's Clean up removes them all)"
+        )
+        form.addRow("Budget per video", self.budget)
+        form.addRow("Default voice", self.voice)
+        self.background = QCheckBox("Speak changed lines in the background (free voices only)")
+        self.background.setChecked(self.prefs.background_voicing)
+        form.addRow("Output folder", out)
+        form.addRow("", self.background)
+        form.addRow("Cache size cap", self.cache_cap)
+        return page
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Output folder", self.output.text())
         if folder:
             self.output.setText(folder)
 
+    # -- test connection -------------------------------------------------------------
     def test_connection(self, provider: str) -> None:
-        """List the provider's voices with the typed (or stored) key; never blocks the window."""
+        """Try the typed (or stored) key with a cheap call; never blocks the window."""
         row = self.rows[provider]
+        keyed = self.providers[provider]
         key = row.key()
-        if not key:
+        if keyed.check == "llm":
+            url, model = self.llm_url.text().strip() or OPENAI_URL, self.llm_model.text().strip()
+            if not model:
+                row.status.setText("Enter the model's name first.")
+                return
+            call = partial(check_llm, url, model, key)
+        elif not key:
             row.status.setText("Enter a key first.")
+            return
+        elif keyed.check == "voices":
+            call = partial(check_voices, keyed.provider, key)
+        elif keyed.check == "stock":
+            call = partial(check_stock, keyed.provider, key)
+        else:
             return
         row.status.setText("Testing…")
         row.test.setEnabled(False)
-        client = provider_with_key(provider, key)
-        workers.run_io(
-            client.list_voices,
-            partial(self._tested, provider),
-            partial(self._failed, provider),
-            self,
-        )
+        workers.run_io(call, partial(self._tested, provider), partial(self._failed, provider), self)
 
-    def _tested(self, provider: str, voices: list[VoiceInfo]) -> None:
+    def _tested(self, provider: str, message: str) -> None:
         row = self.rows[provider]
         row.test.setEnabled(True)
-        row.status.setText(
-            f"<span style='color:#8fd18f'>Connected: {len(voices)} voices available.</span>"
-        )
+        row.status.setText(OK_STYLE.format(message))
 
     def _failed(self, provider: str, message: str) -> None:
         row = self.rows[provider]
         row.test.setEnabled(True)
-        row.status.setText(f"<span style='color:#f06060'>{secrets.redact(message)}</span>")
+        row.status.setText(BAD_STYLE.format(secrets.redact(message)))
 
+    # -- saving ----------------------------------------------------------------------
     def save(self) -> bool:
-        """Store typed keys in the keyring and the preferences in settings."""
+        """Store typed keys in the keyring, the model in llm.json, the rest in settings."""
         problems = []
         for provider, row in self.rows.items():
             typed = row.edit.text().strip()
@@ -179,6 +279,17 @@ class SettingsDialog(QDialog):
                     secrets.set_api_key(provider, typed)
                 except secrets.KeyringUnavailable as exc:
                     problems.append(str(exc))
+        changes: dict[str, str | None] = {}
+        if self.llm_url.isEnabled():
+            url = self.llm_url.text().strip().rstrip("/")
+            changes["base_url"] = None if url == OPENAI_URL else url
+        if self.llm_model.isEnabled():
+            changes["model"] = self.llm_model.text().strip()
+        if changes:
+            try:
+                save_llm_settings(changes)
+            except OSError as exc:
+                problems.append(f"the language model settings could not be saved: {exc}")
         voice = self.voice.text().strip()
         if voice and "/" not in voice:
             problems.append(
@@ -191,11 +302,13 @@ class SettingsDialog(QDialog):
         self.prefs.output_dir = Path(
             self.output.text().strip() or str(self.prefs.output_dir)
         ).expanduser()
+        self.prefs.cache_cap_mb = self.cache_cap.value()
         self.prefs.q.sync()
         if self._on_budget is not None:
             self._on_budget(self.budget.value())
+        self.saved.emit()
         if problems:
-            self.message.setText("<span style='color:#f06060'>" + "<br>".join(problems) + "</span>")
+            self.message.setText(BAD_STYLE.format("<br>".join(problems)))
             return False
         self.accept()
         return True

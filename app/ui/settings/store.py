@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings
 from app.engine.model import DEFAULT_VOICE
 
 RECENT_LIMIT = 10
+DEFAULT_CACHE_CAP_MB = 5000
 
 
 class StudioSettings:
@@ -56,6 +57,23 @@ class StudioSettings:
     @background_voicing.setter
     def background_voicing(self, value: bool) -> None:
         self.q.setValue("voices/background", "true" if value else "false")
+
+    @property
+    def cache_cap_mb(self) -> int:
+        """The most megabytes generated files may take (0: no cap); unused ones go first."""
+        try:
+            return max(0, int(float(self._get("cache/cap_mb", str(DEFAULT_CACHE_CAP_MB)))))
+        except ValueError:
+            return DEFAULT_CACHE_CAP_MB
+
+    @cache_cap_mb.setter
+    def cache_cap_mb(self, value: int) -> None:
+        self.q.setValue("cache/cap_mb", str(max(0, int(value))))
+
+    def cache_cap_bytes(self) -> int | None:
+        """The cap in bytes for the clean-up, or None when there is none."""
+        mb = self.cache_cap_mb
+        return mb * 1_000_000 if mb > 0 else None
 
     def recent(self) -> list[str]:
         raw = self.q.value("projects/recent", [])

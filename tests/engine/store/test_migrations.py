@@ -32,6 +32,9 @@ TABLES = {
     "audit_log",
     "timelines",
     "uploads",
+    "line_versions",
+    "line_picks",
+    "asset_uses",
 }
 
 
@@ -179,3 +182,26 @@ def test_a_url_without_its_driver_says_what_to_install() -> None:
     with pytest.raises(StoreOpenError, match="needs the Python driver") as caught:
         Store.open("mysql://castline:hunter2@localhost/castline")
     assert "hunter2" not in str(caught.value)
+
+
+def test_a_database_from_before_versions_is_upgraded_with_its_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0001")
+            conn.exec_driver_sql(
+                "INSERT INTO projects (id, name, script_path, budget_micro_usd, created_at, updated_at) "
+                "VALUES ('p1', 'Old', NULL, 10000000, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        assert "line_versions" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    with Store.open(url) as store:
+        assert store.get_project("p1") is not None
+        assert store.line_versions("p1") == []
+    conn = sqlite3.connect(tmp_path / "old.db")
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(_head(),)]
+    finally:
+        conn.close()

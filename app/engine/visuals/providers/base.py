@@ -76,6 +76,8 @@ class VisualRequest:
     base_dir: Path | None = None
     """The script's folder (the ``media`` provider looks for the user's files there)."""
     line: int = 0
+    candidates: int = 0
+    """How many other results to return as ``alternatives`` where a search finds several."""
 
 
 @dataclass
@@ -104,6 +106,8 @@ class VisualOutput:
     """Nothing to keep: the renderer draws this visual itself at render time (procedural)."""
     reference: str | None = None
     """The sha256 of the style reference that was sent, if any."""
+    alternatives: list[VisualOutput] = field(default_factory=list)
+    """Other results offered for the same request (the next best stock items), best first."""
 
 
 @dataclass

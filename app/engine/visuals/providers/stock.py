@@ -21,6 +21,7 @@ from app.engine.visuals.providers.base import (
     NoResults,
     Target,
     VisualOutput,
+    VisualProviderError,
     VisualRequest,
 )
 from app.engine.visuals.providers.http import ExpiredURL, HttpProvider, image_suffix
@@ -116,29 +117,42 @@ class StockProvider(HttpProvider):
             call.check()
             tried.append(query)
             ranked = rank(self.search(query, request, call), request)
+            found: list[VisualOutput] = []
             for item, chosen in ranked:
+                if len(found) > request.candidates:
+                    break
+                call.check()
                 try:
                     data = self.download(chosen.url, call, "stock download")
                 except ExpiredURL:
                     continue  # a stale link: the next best result
-                suffix = ".mp4" if item.kind == "clip" else image_suffix(data)
-                return VisualOutput(
-                    kind=item.kind,
-                    model=f"{self.name}-search",
-                    data=data,
-                    suffix=suffix,
-                    prompt_sent=query,
-                    stock_id=item.id,
-                    tags=item.tags,
-                    attribution=self.credit(item),
-                    source_url=item.page_url or None,
-                )
+                except VisualProviderError:
+                    if found:
+                        break  # the pick is in hand; a candidate that fails is left out
+                    raise
+                found.append(self._output(item, data, query))
+            if found:
+                found[0].alternatives = found[1:]
+                return found[0]
         shown = ", ".join(f"“{q}”" for q in tried) or "(no search terms)"
         raise NoResults(
             f"{self.label} has no usable {'clips' if request.kind == 'clip' else 'photos'} in {request.target.orientation} "
             f"matching the narration for {shown}",
             provider=self.name,
             code="no_results",
+        )
+
+    def _output(self, item: StockItem, data: bytes, query: str) -> VisualOutput:
+        return VisualOutput(
+            kind=item.kind,
+            model=f"{self.name}-search",
+            data=data,
+            suffix=".mp4" if item.kind == "clip" else image_suffix(data),
+            prompt_sent=query,
+            stock_id=item.id,
+            tags=item.tags,
+            attribution=self.credit(item),
+            source_url=item.page_url or None,
         )
 
     def credit(self, item: StockItem) -> str:
