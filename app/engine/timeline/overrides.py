@@ -81,6 +81,19 @@ class Override(BaseModel):
         return f"line {self.line}, {self.track} clip{where}"
 
 
+class AddedClip(BaseModel):
+    """A clip the user put on the timeline by hand (media dropped from the bin): it comes
+    from no script line, so it is kept whole, on its kind of track."""
+
+    model_config = ConfigDict(frozen=True)
+
+    track: str
+    clip: Clip
+
+    def describe(self) -> str:
+        return f"the {self.clip.source.kind} clip added by hand at frame {self.clip.start}"
+
+
 class TimelineOverrides(BaseModel):
     """Every hand edit of a project's timeline, and the script text their lines refer to."""
 
@@ -90,21 +103,23 @@ class TimelineOverrides(BaseModel):
     version: Literal[1] = 1
     script: str = ""
     items: tuple[Override, ...] = ()
+    added: tuple[AddedClip, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.items
+        return not self.items and not self.added
 
     def edits(self) -> int:
-        """How many pieces were changed by hand (splits count once per new piece)."""
-        return sum(1 for o in self.items if o.changes_timing or o.piece > 0)
+        """How many pieces were changed or added by hand (splits count once per new piece)."""
+        changed = sum(1 for o in self.items if o.changes_timing or o.piece > 0)
+        return changed + len(self.added)
 
 
 @dataclass(frozen=True)
 class Dropped:
     """An override that could not be applied, and why (for the user to read)."""
 
-    override: Override
+    override: Override | AddedClip
     reason: str
 
     @property
@@ -291,6 +306,16 @@ def compose(base: Timeline, overrides: TimelineOverrides, text: str | None = Non
             dropped += [Dropped(o, "it would overlap another clip now") for o, _c in waiting]
             break
         pending = waiting
+    for added in overrides.added:
+        problems = added.clip.problems(fps)
+        if problems:
+            dropped.append(Dropped(added, problems[0]))
+        elif not any(t.kind == added.track for t in base.tracks):
+            dropped.append(Dropped(added, f"the timeline has no {added.track} track"))
+        elif _fits(placed[added.track], added.clip, added.clip.id):
+            placed[added.track].append(added.clip)
+        else:
+            dropped.append(Dropped(added, "it would overlap a clip of the script now"))
     tracks: list[Track] = []
     lanes: dict[str, int] = defaultdict(int)
     for t in base.tracks:
@@ -334,11 +359,13 @@ def derive(
     cuts: dict[ClipKey, set[int]] = defaultdict(set)
     for key, ps in pieces.items():
         cuts[key].update(p.start for p in ps if p.start > 0)
+    added: list[AddedClip] = []
     for track, clip in edited.clips():
         where = known.get(clip.id)
         if where is None:
             where = _split_origin(keyed, track.kind, clip)
-            if where is None:
+            if where is None:  # from no script line: a clip the user added
+                added.append(AddedClip(track=track.kind, clip=clip))
                 continue
             cuts[where[0]].add(where[1])
         present[where] = clip
@@ -367,7 +394,7 @@ def derive(
                         trim_out=trim_out,
                     )
                 )
-    return TimelineOverrides(script=text, items=tuple(items))
+    return TimelineOverrides(script=text, items=tuple(items), added=tuple(added))
 
 
 def _split_origin(

@@ -299,17 +299,18 @@ class VisualOptions:
 
 
 def visual_slots(script: Script) -> dict[int, str]:
-    """Each ``> visual:`` line's slot: its prompt as written and which repeat of it it is.
+    """Each picture's slot (every ``> visual:`` line and every scene backdrop, by line): its
+    prompt as written (a backdrop's is its scene's title) and which repeat of it it is.
 
     The slot is what a line's versions, chosen take and lock are kept under, so they
     follow the line while the script around it is edited; a changed prompt is a new line.
     """
     seen: dict[str, int] = {}
     slots: dict[int, str] = {}
-    for beat in script.beats():
-        if isinstance(beat, VisualBeat):
-            seen[beat.prompt] = seen.get(beat.prompt, 0) + 1
-            slots[beat.line] = line_slot("visual", beat.prompt, seen[beat.prompt])
+    for job in visual_jobs(script):
+        name = f"scene: {job.beat.prompt}" if job.backdrop else job.beat.prompt
+        seen[name] = seen.get(name, 0) + 1
+        slots[job.beat.line] = line_slot("visual", name, seen[name])
     return slots
 
 

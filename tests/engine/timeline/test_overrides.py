@@ -3,6 +3,8 @@ when they cannot be applied."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -273,3 +275,36 @@ def test_any_sequence_of_edits_is_reproduced_from_its_overrides(
         again = compose(base, ov, SCRIPT)
         assert again.dropped == []
         assert _timing(again.timeline) == _timing(shown)
+
+
+def test_a_clip_added_by_hand_is_kept_through_new_layouts_and_dropped_when_it_cannot_fit() -> None:
+    from app.engine.timeline import ImageSource
+    from app.engine.timeline.commands import InsertClip
+
+    base = _layout(SCRIPT)
+    shown = compose(base, TimelineOverrides(script=SCRIPT), SCRIPT).timeline
+    (overlay,) = shown.tracks_of("overlay")
+    picture = Clip(start=40, length=90, source=ImageSource(path="/media/rack.png"))
+    InsertClip(overlay.id, picture).apply(shown)
+    overrides = derive(base, shown, TimelineOverrides(script=SCRIPT), SCRIPT)
+    assert len(overrides.added) == 1 and overrides.edits() == 1 and not overrides.empty
+    # a line written above it does not move it: it belongs to no line
+    longer = SCRIPT.replace(
+        "First line of narration.", "A new first line.\n\nFirst line of narration."
+    )
+    again = compose(_layout(longer), overrides, longer)
+    (kept,) = [c for c in again.timeline.tracks_of("overlay")[0].clips if c.source.kind == "image"]
+    assert (kept.start, kept.length) == (40, 90) and not again.dropped
+    # another added clip in the same place cannot go there: it is reported, not forced in
+    clash = overrides.model_copy(
+        update={
+            "added": (
+                *overrides.added,
+                overrides.added[0].model_copy(
+                    update={"clip": picture.model_copy(update={"id": UUID(int=7)})}
+                ),
+            )
+        }
+    )
+    result = compose(base, clash, SCRIPT)
+    assert len(result.dropped) == 1 and "added by hand" in result.dropped[0].message
