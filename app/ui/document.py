@@ -219,7 +219,14 @@ class ScriptDocument(QObject):
         self.relayout_soon()
 
     def set_visuals(self, visuals: VisualFiles | None) -> None:
-        """A visuals plan (generated stills, stock clips) for the ``> visual:`` lines."""
+        """A visuals plan (generated stills, stock clips) for the ``> visual:`` lines.
+
+        The same files again (the panel reloading, say) change nothing on screen, so they
+        do not lay the script out again (which would empty the preview's frame cache).
+        """
+        if _same_files(self.visuals, visuals):
+            self.visuals = visuals
+            return
         self.visuals = visuals
         self.relayout_soon()
 
@@ -297,3 +304,15 @@ class ScriptDocument(QObject):
             for _t, c in tl.clips()
             if isinstance(c.source, SpeechSource) and c.source.estimated
         }
+
+
+def _same_files(a: VisualFiles | None, b: VisualFiles | None) -> bool:
+    """True when two visuals plans give every line the same file (or both are absent)."""
+    if a is None or b is None:
+        return a is b
+    files_a, files_b = getattr(a, "visuals", None), getattr(b, "visuals", None)
+    if not isinstance(files_a, dict) or not isinstance(files_b, dict):
+        return a is b
+    return {k: str(v.path) for k, v in files_a.items()} == {
+        k: str(v.path) for k, v in files_b.items()
+    }
