@@ -73,12 +73,6 @@ class ProviderCalls:
         attempt = 0
         while True:
             progress.check()
-            call = Call(
-                progress,
-                Deadline(settings.task_deadline_s, settings.clock),
-                settings.sleep,
-                settings.clock,
-            )
             try:
                 with self._lock:
                     gate = (
@@ -87,7 +81,7 @@ class ProviderCalls:
                         else self._gates.setdefault(provider.name, threading.Lock())
                     )
                 if gate is None:
-                    return self._counted(provider, request, call)
+                    return self._counted(provider, request, progress)
                 with gate:
                     reason = self.dead(provider.name)
                     if reason:
@@ -95,7 +89,7 @@ class ProviderCalls:
                             reason, provider=provider.name, scope="provider"
                         )
                     try:
-                        return self._counted(provider, request, call)
+                        return self._counted(provider, request, progress)
                     finally:
                         with self._lock:
                             self._proven.add(provider.name)
@@ -108,9 +102,18 @@ class ProviderCalls:
                 wait(delay, sleep=settings.sleep, progress=progress)
 
     def _counted(
-        self, provider: VisualProvider, request: VisualRequest, call: Call
+        self, provider: VisualProvider, request: VisualRequest, progress: Progress
     ) -> VisualOutput:
+        """Make the call once a slot is free; its deadline starts then, not while it queued
+        behind other tasks of the same provider (which may each take minutes)."""
         with self._semaphore(provider):
             with self._lock:
                 self.count += 1
+            settings = self.settings
+            call = Call(
+                progress,
+                Deadline(settings.task_deadline_s, settings.clock),
+                settings.sleep,
+                settings.clock,
+            )
             return provider.generate(request, call)

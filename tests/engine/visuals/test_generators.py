@@ -9,7 +9,9 @@ import av
 import cv2
 import pytest
 
+from app.engine.net.retry import RetryPolicy
 from app.engine.store import Store
+from app.engine.visuals.providers import ProviderSettings
 from tests.engine.visuals.conftest import FakeClock, MakeGenerator, write_script
 from tests.fakes.generators import (
     FAL_KEY,
@@ -102,7 +104,15 @@ def test_fal_makes_portrait_pika_clips_and_cancels_a_stuck_request(
         "## Two\n\n> visual (fal, clip): a stuck queue\n\nNothing happens.\n"
     )
     fal.stuck_words.add("stuck")
-    plan = make_generator().run(write_script(tmp_path, body, 'aspect: "9:16"\n'))
+    # One request at a time: the fake clock is shared, so a stuck request polling beside
+    # the good one would spend the good one's deadline too, as fast as the machine allows.
+    settings = ProviderSettings(
+        sleep=clock.sleep,
+        clock=clock,
+        download_retry=RetryPolicy(attempts=3, base_delay_s=0.01),
+        options={"fal": {"concurrency": 1}},
+    )
+    plan = make_generator(settings=settings).run(write_script(tmp_path, body, 'aspect: "9:16"\n'))
     clip = plan.visuals[min(plan.visuals)]
     assert clip.kind == "clip" and clip.height > clip.width and clip.duration_ms == 5000
     with av.open(str(clip.path)) as container:
@@ -117,6 +127,28 @@ def test_fal_makes_portrait_pika_clips_and_cancels_a_stuck_request(
     stuck_id = next(k for k, v in fal.requests_made.items() if "stuck" in v["body"]["prompt"])
     assert fal.cancelled == [stuck_id] and clock.now - 1000 >= 600
     assert any("10 minutes" in n for n in plan.notes[max(plan.notes)])
+
+
+def test_a_task_queued_behind_a_slow_one_gets_its_whole_deadline(
+    tmp_path: Path, fal: FakeFal, make_generator: MakeGenerator, clock: FakeClock
+) -> None:
+    """Two slow tasks, one at a time: each takes about 7 of its 10 minutes, so the second
+    only finishes if its deadline starts when it is sent, not when it began to queue."""
+    fal.polls_to_finish = 70  # about 70 polls of 6 s: some 420 s a task
+    body = (
+        "## One\n\n> visual (fal): waves on rocks\n\nWaves roll in.\n\n"
+        "## Two\n\n> visual (fal): gulls over the sea\n\nGulls call.\n"
+    )
+    settings = ProviderSettings(
+        sleep=clock.sleep,
+        clock=clock,
+        download_retry=RetryPolicy(attempts=3, base_delay_s=0.01),
+        options={"fal": {"concurrency": 1}},
+    )
+    plan = make_generator(settings=settings).run(write_script(tmp_path, body))
+    assert clock.now - 1000 > 600  # together they outlast one deadline
+    assert sorted(v.provider for v in plan.visuals.values()) == ["fal", "fal"], plan.notes
+    assert fal.cancelled == []
 
 
 def test_openai_images_stills_sizes_and_safety(
