@@ -12,8 +12,12 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from app import __version__
+
+if TYPE_CHECKING:
+    from app.engine.store import Store
 
 # Modules under app.commands that each define ``register(subparsers)``.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -40,6 +44,20 @@ class UsageError(Exception):
 
 class UserError(Exception):
     """A problem the user can act on; printed as one line, exit code 1."""
+
+
+def open_store() -> Store:
+    """The project database, or a one-line :class:`UserError` when it cannot be opened.
+
+    A locked, damaged or unwritable database is the user's to fix, not a traceback.
+    Imported late so commands that never touch the store do not pay for SQLAlchemy.
+    """
+    from app.engine.store import Store
+
+    try:
+        return Store.open()
+    except Exception as exc:
+        raise UserError(f"the project database could not be opened: {exc}") from exc
 
 
 # Commands registered by a module of another name (``speak`` lives in ``voices``).

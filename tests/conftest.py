@@ -9,8 +9,11 @@ from pathlib import Path
 import keyring
 import pytest
 
+from app.engine import secrets
+from app.engine.visuals.providers import registered
 from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.fakes.memory_keyring import MemoryKeyring
+from tests.fakes.stock import PEXELS_KEY, FakePexels
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -61,5 +64,29 @@ def eleven(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeElevenLabs]:
     """A fake ElevenLabs server on 127.0.0.1, with the client pointed at it."""
     fake = FakeElevenLabs().start()
     monkeypatch.setenv("CASTLINE_ELEVENLABS_URL", fake.url)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def no_keys(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
+    """An empty keyring and no visual-provider or language-model keys or URLs in the
+    environment, so a test's fakes are the only services the code can reach."""
+    for cls in registered().values():
+        if cls.key_name:
+            monkeypatch.delenv(secrets.env_var(cls.key_name), raising=False)
+        if cls.url_env:
+            monkeypatch.delenv(cls.url_env, raising=False)
+    for name in ("OPENAI_API_KEY", "CASTLINE_LLM_URL", "CASTLINE_LLM_MODEL", "CASTLINE_LLM_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return memory_keyring
+
+
+@pytest.fixture
+def pexels(no_keys: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePexels]:
+    """A fake Pexels on 127.0.0.1, with its key in the keyring."""
+    fake = FakePexels().start()
+    monkeypatch.setenv("CASTLINE_PEXELS_URL", fake.url)
+    no_keys.set_password("castline", "pexels", PEXELS_KEY)
     yield fake
     fake.stop()

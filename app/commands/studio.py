@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.cli import UserError
+from app.cli import UserError, open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -56,7 +56,6 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"the studio needs PySide6 ({exc}); run `make setup`") from exc
     import qasync
 
-    from app.engine.store import Store
     from app.ui.main_window import MainWindow
     from app.ui.theme import apply_dark_theme
 
@@ -68,10 +67,7 @@ def run(args: argparse.Namespace) -> int:
     apply_dark_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    try:
-        store = Store.open()
-    except Exception as exc:
-        raise UserError(f"the project store could not be opened: {exc}") from exc
+    store = open_store()
     window = MainWindow(store)
 
     def on_shown() -> None:

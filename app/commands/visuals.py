@@ -11,15 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from app.cli import UserError
+from app.cli import UserError, open_store
 from app.commands.progressbar import ProgressBar
 from app.engine.jobs.progress import Cancelled, Progress
 from app.engine.secrets import install_redaction
-
-if TYPE_CHECKING:
-    from app.engine.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,15 +50,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=cmd_visuals)
 
 
-def _open_store() -> Store:
-    from app.engine.store import Store
-
-    try:
-        return Store.open()
-    except Exception as exc:  # a locked, damaged or unwritable database
-        raise UserError(f"the project database could not be opened: {exc}") from exc
-
-
 def cmd_visuals(args: argparse.Namespace) -> int:
     install_redaction()
     if args.providers:
@@ -81,7 +68,7 @@ def cmd_visuals(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     if args.budget is not None and args.budget < 0:
         raise UserError("--budget cannot be negative")
-    store = _open_store()
+    store = open_store()
     try:
         options = VisualOptions(
             offline=args.offline, provider=args.provider, budget_usd=args.budget

@@ -6,11 +6,10 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.cli import UserError
+from app.cli import UserError, open_store
 from app.commands.progressbar import ProgressBar
 from app.engine.audio.io import read_wav, write_wav
 from app.engine.audio.playback import PlaybackUnavailable, play
@@ -21,9 +20,6 @@ from app.engine.secrets import install_redaction
 from app.engine.voice.base import VoiceError
 from app.engine.voice.registry import build_providers
 from app.engine.voice.service import BudgetExceeded, SynthesisOptions, SynthesisService
-
-if TYPE_CHECKING:
-    from app.engine.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -88,15 +84,6 @@ def cmd_voices(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_store() -> Store:
-    from app.engine.store import Store
-
-    try:
-        return Store.open()
-    except Exception as exc:  # a locked, damaged or unwritable database
-        raise UserError(f"the project database could not be opened: {exc}") from exc
-
-
 def cmd_speak(args: argparse.Namespace) -> int:
     install_redaction()
     if args.output is None and not args.play:
@@ -110,7 +97,7 @@ def cmd_speak(args: argparse.Namespace) -> int:
         raise UserError("there is no text to speak")
     ref = VoiceRef.parse(args.voice)
     settings = VoiceSettings(speed=args.speed, pitch=args.pitch)
-    store = _open_store()
+    store = open_store()
     try:
         service = SynthesisService(store)
         if ref.provider not in service.providers:
@@ -153,7 +140,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     if args.budget is not None and args.budget < 0:
         raise UserError("--budget cannot be negative")
-    store = _open_store()
+    store = open_store()
     try:
         service = SynthesisService(store, SynthesisOptions(budget_usd=args.budget))
         progress = Progress()

@@ -21,7 +21,6 @@ from tests.ui.conftest import open_window
 from tests.ui.test_visuals_panel import SCRIPT, close_window, studio_on
 
 # Fixtures of the Visuals panel's tests: keys only from the (memory) keyring, a fake Pexels.
-from tests.ui.test_visuals_panel import keyring_only, pexels  # noqa: F401  # isort: skip
 
 
 def loaded(qtbot: QtBot, bin_: MediaBinPanel, reload: bool = True) -> list[BinItem]:
@@ -220,7 +219,7 @@ def test_use_lock_and_clean_up_from_the_bin(qtbot: QtBot, store: Store, tmp_path
     close_window(window)
 
 
-@pytest.mark.usefixtures("keyring_only")
+@pytest.mark.usefixtures("no_keys")
 def test_clean_up_waits_for_running_jobs(qtbot: QtBot, store: Store, tmp_path: Path) -> None:
     path = tmp_path / "p" / "script.md"
     path.parent.mkdir()

@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.engine.secrets import env_var
 from app.engine.store import Store
 from app.engine.timeline import ImageSource, VideoSource
-from app.engine.visuals.providers import registered
 from app.ui.main_window import MainWindow
 from tests.fakes.generators import STABILITY_KEY, FakeStability
 from tests.fakes.llm import VALID_DRAFT, FakeChat
 from tests.fakes.memory_keyring import MemoryKeyring
-from tests.fakes.stock import PEXELS_KEY, FakePexels
+from tests.fakes.stock import FakePexels
 from tests.ui.conftest import open_window
 
 SCRIPT = """\
@@ -39,34 +37,10 @@ The rocket engine fires and the launch pad shakes.
 
 
 @pytest.fixture
-def keyring_only(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
-    """No visual provider keys or endpoints from the environment: only what a test sets."""
-    for cls in registered().values():
-        if cls.key_name:
-            monkeypatch.delenv(env_var(cls.key_name), raising=False)
-        if cls.url_env:
-            monkeypatch.delenv(cls.url_env, raising=False)
-    for name in ("OPENAI_API_KEY", "CASTLINE_LLM_URL", "CASTLINE_LLM_MODEL", "CASTLINE_LLM_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    return memory_keyring
-
-
-@pytest.fixture
-def pexels(keyring_only: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePexels]:
-    fake = FakePexels().start()
-    monkeypatch.setenv("CASTLINE_PEXELS_URL", fake.url)
-    keyring_only.set_password("castline", "pexels", PEXELS_KEY)
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def stability(
-    keyring_only: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[FakeStability]:
+def stability(no_keys: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStability]:
     fake = FakeStability().start()
     monkeypatch.setenv("CASTLINE_STABILITY_URL", fake.url)
-    keyring_only.set_password("castline", "stability", STABILITY_KEY)
+    no_keys.set_password("castline", "stability", STABILITY_KEY)
     yield fake
     fake.stop()
 
@@ -183,7 +157,7 @@ def test_new_from_topic_opens_a_valid_unsaved_draft(
     qtbot: QtBot,
     store: Store,
     example_script: Path,
-    keyring_only: MemoryKeyring,
+    no_keys: MemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = FakeChat().start()
@@ -212,7 +186,7 @@ def test_new_from_topic_opens_a_valid_unsaved_draft(
 
 
 def test_new_from_topic_without_a_model_says_where_to_set_one(
-    qtbot: QtBot, studio: MainWindow, keyring_only: MemoryKeyring
+    qtbot: QtBot, studio: MainWindow, no_keys: MemoryKeyring
 ) -> None:
     studio.actions_.trigger("file.new_from_topic")
     dialog = studio.draft_dialog

@@ -18,7 +18,6 @@ from tests.fakes.memory_keyring import MemoryKeyring
 from tests.fakes.stock import PEXELS_KEY, FakePexels
 
 # Fixtures of the Visuals panel's tests: keys only from the (memory) keyring, a fake Pexels.
-from tests.ui.test_visuals_panel import keyring_only, pexels  # noqa: F401  # isort: skip
 
 
 def dialog_of(studio: MainWindow) -> SettingsDialog:
@@ -35,7 +34,7 @@ def try_key(qtbot: QtBot, dialog: SettingsDialog, key: str) -> str:
     return row.status.text()
 
 
-@pytest.mark.usefixtures("keyring_only")
+@pytest.mark.usefixtures("no_keys")
 def test_every_provider_that_needs_a_key_has_a_masked_field(studio: MainWindow) -> None:
     dialog = dialog_of(studio)
     voices = {name for name, p in build_providers().items() if p.requires_key}
@@ -70,7 +69,7 @@ def test_a_stock_key_is_tested_by_a_search_and_kept_in_the_keyring(
     assert memory_keyring.passwords[("castline", "pexels")] == PEXELS_KEY
 
 
-@pytest.mark.usefixtures("keyring_only")
+@pytest.mark.usefixtures("no_keys")
 def test_the_language_model_url_and_model_are_tested_and_saved(
     qtbot: QtBot, studio: MainWindow
 ) -> None:
@@ -93,7 +92,7 @@ def test_the_language_model_url_and_model_are_tested_and_saved(
         fake.stop()
 
 
-@pytest.mark.usefixtures("keyring_only")
+@pytest.mark.usefixtures("no_keys")
 def test_the_environment_wins_and_the_file_keeps_its_other_keys(
     studio: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -108,7 +107,7 @@ def test_the_environment_wins_and_the_file_keeps_its_other_keys(
     assert json.loads(settings_path().read_text()) == {"model": "llama3.1", "temperature": 0.7}
 
 
-@pytest.mark.usefixtures("keyring_only")
+@pytest.mark.usefixtures("no_keys")
 def test_a_lower_cache_cap_removes_the_oldest_unused_files(
     qtbot: QtBot, studio: MainWindow
 ) -> None:

@@ -12,16 +12,15 @@ from typing import Any
 
 import pytest
 
-from app.engine import secrets
 from app.engine.model.script import Script
 from app.engine.net.retry import RetryPolicy
 from app.engine.script import parse_text
 from app.engine.store import Store
 from app.engine.visuals.generate import VisualGenerator, VisualOptions
-from app.engine.visuals.providers import ProviderSettings, registered
+from app.engine.visuals.providers import ProviderSettings
 from tests.fakes.memory_keyring import MemoryKeyring
 from tests.fakes.runway import RUNWAY_KEY, FakeRunway
-from tests.fakes.stock import PEXELS_KEY, PIXABAY_KEY, FakePexels, FakePixabay
+from tests.fakes.stock import PIXABAY_KEY, FakePixabay
 
 
 class FakeClock:
@@ -45,32 +44,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def no_keys(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
-    """An empty keyring and no visual-provider keys or URLs in the environment."""
-    for cls in registered().values():
-        if cls.key_name:
-            monkeypatch.delenv(secrets.env_var(cls.key_name), raising=False)
-        if cls.url_env:
-            monkeypatch.delenv(cls.url_env, raising=False)
-    for name in ("OPENAI_API_KEY", "CASTLINE_LLM_URL", "CASTLINE_LLM_MODEL", "CASTLINE_LLM_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    return memory_keyring
-
-
-@pytest.fixture
 def runway(no_keys: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRunway]:
     fake = FakeRunway().start()
     monkeypatch.setenv("CASTLINE_RUNWAY_URL", fake.url)
     no_keys.set_password("castline", "runway", RUNWAY_KEY)
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def pexels(no_keys: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePexels]:
-    fake = FakePexels().start()
-    monkeypatch.setenv("CASTLINE_PEXELS_URL", fake.url)
-    no_keys.set_password("castline", "pexels", PEXELS_KEY)
     yield fake
     fake.stop()
 
