@@ -47,7 +47,8 @@ test: demo
 	$(PY) -m pytest
 
 lint: setup
-	$(PY) -m ruff check app tests main.py
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 

@@ -38,7 +38,9 @@ def _to_image(rgb: np.ndarray) -> Image.Image:
     return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
 
 
-def _key(draw: ImageDraw.ImageDraw, x: float, y: float, scale: float, color: tuple[int, ...]) -> None:
+def _key(
+    draw: ImageDraw.ImageDraw, x: float, y: float, scale: float, color: tuple[int, ...]
+) -> None:
     """A simple key: a ring bow and a toothed blade."""
     r = 48 * scale
     draw.ellipse((x - r, y - r, x + r, y + r), outline=color, width=int(12 * scale))
@@ -46,7 +48,9 @@ def _key(draw: ImageDraw.ImageDraw, x: float, y: float, scale: float, color: tup
     draw.rectangle(blade, fill=color)
     for i in range(3):
         tx = x + r + (110 + i * 28) * scale
-        draw.rectangle((tx, y + 8 * scale, tx + 14 * scale, y + (30 + 8 * (i % 2)) * scale), fill=color)
+        draw.rectangle(
+            (tx, y + 8 * scale, tx + 14 * scale, y + (30 + 8 * (i % 2)) * scale), fill=color
+        )
 
 
 def key_exchange_image() -> Image.Image:
@@ -59,13 +63,19 @@ def key_exchange_image() -> Image.Image:
         x = 360 + i * 70
         gd.ellipse((x - 10, H // 2 - 10, x + 10, H // 2 + 10), fill=(255, 210, 150))
     glow = glow.filter(ImageFilter.GaussianBlur(14))
-    img = Image.fromarray(np.clip(np.asarray(base, np.int16) + np.asarray(glow, np.int16), 0, 255).astype(np.uint8))
+    img = Image.fromarray(
+        np.clip(np.asarray(base, np.int16) + np.asarray(glow, np.int16), 0, 255).astype(np.uint8)
+    )
     draw = ImageDraw.Draw(img)
     _key(draw, 200, H / 2, 1.0, (235, 245, 245))
     # The right key mirrored: draw it on a scratch layer and flip.
     layer = Image.new("RGBA", (W, H), (0, 0, 0, 0))
     _key(ImageDraw.Draw(layer), 200, H / 2, 1.0, (255, 190, 120, 255))
-    img.paste(layer.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (0, 0), layer.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    img.paste(
+        layer.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+        (0, 0),
+        layer.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+    )
     return img
 
 
@@ -82,7 +92,13 @@ def server_rack_image() -> Image.Image:
             draw.rectangle((x0 + 12, y, x0 + 148, y + 26), fill=(24, 34, 48))
             for led in range(4):
                 on = rng.random() < 0.6
-                color = (60, 230, 200) if on and led % 2 == 0 else (255, 170, 70) if on else (40, 50, 60)
+                color = (
+                    (60, 230, 200)
+                    if on and led % 2 == 0
+                    else (255, 170, 70)
+                    if on
+                    else (40, 50, 60)
+                )
                 cx = x0 + 110 + led * 9
                 draw.ellipse((cx - 3, y + 10, cx + 3, y + 16), fill=color)
     return img
@@ -107,7 +123,7 @@ def tunnel_frames(n: int, w: int, h: int) -> list[np.ndarray]:
         t = i / n
         rings = 0.5 + 0.5 * np.cos((depth - t * 4.0) * 2 * math.pi)
         stripes = 0.5 + 0.5 * np.cos(angle * 8)
-        packets = np.exp(-(((depth * 2 - t * 8.0) % 2.0) - 1.0) ** 2 * 40) * (stripes > 0.85)
+        packets = np.exp(-((((depth * 2 - t * 8.0) % 2.0) - 1.0) ** 2) * 40) * (stripes > 0.85)
         fade = np.clip(r / (w * 0.35), 0, 1)
         rgb = (
             NIGHT[None, None, :] * (1 - fade[..., None])
@@ -168,7 +184,9 @@ def write_music(path: Path, rate: int = 48_000) -> None:
         block = 1024
         for start in range(0, len(samples), block):
             chunk = samples[start : start + block][None, :]
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="flt", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(chunk), format="flt", layout="mono"
+            )
             frame.sample_rate = rate
             frame.pts = start
             for packet in stream.encode(frame):
