@@ -4,7 +4,5 @@ from tests.engine.visuals.conftest import (  # noqa: F401 - fixtures are found b
     FakeClock,
     clock,
     make_generator,
-    no_keys,
-    pexels,
     store,
 )
