@@ -65,6 +65,7 @@ def _measure(tmp: Path) -> list[Figure]:
     from app.engine.script import parse_text
     from app.engine.store import Store
     from app.engine.visuals.generate import VisualGenerator, VisualOptions
+    from app.engine.visuals.plan import visual_jobs
     from app.engine.visuals.providers import ProviderSettings
     from tests.bench.bench_render import five_minute_script
     from tests.fakes.memory_keyring import MemoryKeyring
@@ -78,6 +79,7 @@ def _measure(tmp: Path) -> list[Figure]:
     memory.set_password("castline", "pexels", PEXELS_KEY)
     pexels = FakePexels(catalogue(DEFAULT_CATALOGUE + EXTRA_CATALOGUE, portrait_too=False)).start()
     runway = FakeRunway(polls_to_finish=2).start()
+    saved_env = {k: os.environ.get(k) for k in ("CASTLINE_PEXELS_URL", "CASTLINE_RUNWAY_URL")}
     os.environ["CASTLINE_PEXELS_URL"] = pexels.url
     os.environ["CASTLINE_RUNWAY_URL"] = runway.url
     settings = ProviderSettings(
@@ -118,7 +120,8 @@ def _measure(tmp: Path) -> list[Figure]:
             http = len(fake.requests)
             figures += [
                 Figure(
-                    f"{name}: plan and fetch the 5-minute script's visuals ({len(cold.visuals)} of 10), first run",
+                    f"{name}: plan and fetch the 5-minute script's visuals "
+                    f"({len(cold.visuals)} of {len(visual_jobs(script))}), first run",
                     cold_s,
                     "s",
                 ),
@@ -145,6 +148,11 @@ def _measure(tmp: Path) -> list[Figure]:
         pexels.stop()
         runway.stop()
         keyring.set_keyring(previous)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         path.unlink(missing_ok=True)
     return figures
 
@@ -164,8 +172,9 @@ def _relevance(plan: object, script: object, pexels: object, overlap: object) ->
     ours: list[float] = []
     random_pick: list[float] = []
     first: list[float] = []
-    for beat, _scene, narration, _ms in visual_jobs(script):
-        visual = plan.for_line(beat.line)
+    for job in visual_jobs(script):
+        narration = job.narration
+        visual = plan.for_line(job.beat.line)
         if visual is None:
             continue
         ours.append(1.0 if overlap(list(visual.tags), narration) > 0 else 0.0)

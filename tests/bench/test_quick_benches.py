@@ -1,0 +1,38 @@
+"""The quick benchmarks run in ``make test`` too, so a change cannot break ``make bench``
+unnoticed; the figures that are promises rather than speeds are checked here as well.
+
+No figure measured in time is asserted (speed is reported by ``make bench``, never
+enforced in a test)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.bench import bench_parse, bench_publish, bench_store, bench_timeline, bench_visuals
+from tests.bench.common import Figure
+
+
+def by_name(figures: list[Figure]) -> dict[str, Figure]:
+    assert figures and all(math.isfinite(f.value) for f in figures)
+    return {f.name: f for f in figures}
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_the_visuals_bench_reports_one_request_per_edit_and_relevant_stock() -> None:
+    figures = by_name(bench_visuals.run())
+    for provider in ("pexels", "runway"):
+        assert figures[f"{provider}: visuals requested after editing one prompt"].value == 1
+    assert figures["stock relevance: chosen clip shares a narration term"].value == 100.0
+
+
+def test_the_publish_bench_resends_less_than_a_chunk_after_a_drop() -> None:
+    figures = by_name(bench_publish.run())
+    resent = figures["bytes re-sent after a drop half-way"]
+    assert resent.baseline is not None and resent.value < 4 < resent.baseline
+
+
+@pytest.mark.parametrize("bench", [bench_parse, bench_store, bench_timeline])
+def test_the_other_quick_benches_produce_their_figures(bench: object) -> None:
+    by_name(bench.run())  # type: ignore[attr-defined]
