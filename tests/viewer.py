@@ -20,6 +20,10 @@ import cv2
 import numpy as np
 import pytest
 
+from app.engine.model.script import PauseBeat, Script
+from app.engine.model.time import frames_to_ms
+from app.engine.timeline import Timeline
+
 
 def need_tesseract() -> str:
     exe = shutil.which("tesseract")
@@ -83,6 +87,47 @@ def silent_runs(
     if start is not None:
         runs.append((start * window_ms / 1000, count * window_ms / 1000))
     return runs
+
+
+@dataclass(frozen=True)
+class Silence:
+    """A silent stretch of the soundtrack, and how much of it the script asked for."""
+
+    start: float
+    end: float
+    written: float
+    """Seconds of ``[pause]`` the script writes between the lines around it."""
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+    @property
+    def unasked(self) -> float:
+        """The silence the writer did not ask for: what the no-dead-air rule limits."""
+        return max(0.0, self.length - self.written)
+
+
+def silences(video: Path, timeline: Timeline, script: Script) -> list[Silence]:
+    """Every silent stretch of ``video``'s decoded sound, with the written pauses inside it.
+
+    The timeline only says which script lines sound around a stretch (to find the
+    ``[pause]`` lines between them); the silence itself is measured on the audio.
+    """
+    audio, rate = audio_of(video)
+    fps = timeline.fps
+    voice = [
+        (frames_to_ms(c.start, fps) / 1000, frames_to_ms(c.end, fps) / 1000, c.script_line or 0)
+        for c in timeline.tracks_of("voice")[0].clips
+    ]
+    pauses = [b for b in script.beats() if isinstance(b, PauseBeat)]
+    found: list[Silence] = []
+    for start, end in silent_runs(audio, rate):
+        before = max((line for _, e, line in voice if e <= start + 0.05), default=0)
+        after = min((line for s, _, line in voice if s >= end - 0.05), default=10**9)
+        written = sum(p.duration_ms / 1000 for p in pauses if before < p.line < after)
+        found.append(Silence(start, end, written))
+    return found
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.model.script import CodeBeat, PauseBeat, Script, SpeechBeat, TerminalBeat
+from app.engine.model.script import CodeBeat, Script, SpeechBeat, TerminalBeat
 from app.engine.model.time import frames_to_ms
 from app.engine.motion.stage import Stage
 from app.engine.render.project import ScriptRender, render_script
@@ -25,7 +25,6 @@ from app.engine.store import Store
 from app.engine.timeline import TerminalSource
 from tests.conftest import EXAMPLES, FIXTURES, SHARED_CORPUS
 from tests.viewer import (
-    audio_of,
     frames_at,
     need_tesseract,
     norm,
@@ -34,7 +33,7 @@ from tests.viewer import (
     ocr_words,
     reads,
     row_pitch,
-    silent_runs,
+    silences,
 )
 
 pytestmark = pytest.mark.slow
@@ -250,22 +249,6 @@ def test_shorts_keep_text_out_of_the_buttons(video: Rendered) -> None:
 
 
 def test_no_dead_air_outside_written_pauses(video: Rendered) -> None:
-    audio, rate = audio_of(video.video)
-    voice = sorted(
-        (video.seconds(c.start), video.seconds(c.end), c.script_line or 0)
-        for c in video.result.timeline.tracks_of("voice")[0].clips
-    )
-    pauses = [b for b in video.script.beats() if isinstance(b, PauseBeat)]
-
-    def written_pause(start: float, end: float) -> float:
-        """Seconds of [pause] written between the lines around a silent stretch."""
-        before = max((line for s, e, line in voice if e <= start + 0.05), default=0)
-        after = min((line for s, e, line in voice if s >= end - 0.05), default=10**9)
-        return sum(p.duration_ms / 1000 for p in pauses if before < p.line < after)
-
-    long_runs = []
-    for start, end in silent_runs(audio, rate):
-        allowed = 1.5 + written_pause(start, end)
-        if end - start > allowed:
-            long_runs.append((start, end, allowed))
+    found = silences(video.video, video.result.timeline, video.script)
+    long_runs = [(s.start, s.end, s.written) for s in found if s.unasked > 1.5]
     assert not long_runs, long_runs
