@@ -43,6 +43,7 @@ from app.engine.timeline import (
     VideoSource,
 )
 from app.engine.visuals.base import FrameSource
+from app.engine.visuals.kenburns import StillFrames
 from app.engine.visuals.service import VisualService
 
 
@@ -181,6 +182,14 @@ class Compositor:
             parts.append((track.id, self._clip_hash(clip), self._motion_state(track, clip, n)))
         return tuple(parts)
 
+    def _still_state(self, clip: Clip, sf: int) -> Hashable:
+        """A Ken Burns still changes only when its move has gone another step (a third of
+        a pixel), so the frames between steps are drawn once."""
+        kb = getattr(clip.source, "ken_burns", None)
+        assert kb is not None
+        still = self._source(clip)
+        return still.state(sf) if isinstance(still, StillFrames) else min(sf, kb.frames)
+
     def _visible(self, n: int) -> list[tuple[Track, Clip]]:
         """The clips drawn at ``n``: burned captions give way to the large spoken words."""
         clips = self.timeline.clips_at(n, kinds=VISUAL_TRACK_KINDS)
@@ -210,7 +219,7 @@ class Compositor:
             limit = src.num_frames
             own = min(sf, limit - 1) if src.mode != "loop" and limit else sf
         elif isinstance(src, ImageSource | ProceduralSource):
-            own = None if src.ken_burns is None else min(sf, src.ken_burns.frames)
+            own = None if src.ken_burns is None else self._still_state(clip, sf)
         elif isinstance(src, TitleCardSource):
             own = None
         else:

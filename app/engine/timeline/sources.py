@@ -47,7 +47,16 @@ class KenBurns(BaseModel):
 
     def at(self, source_frame: int) -> tuple[float, tuple[float, float]]:
         """``(zoom, centre)`` at a source frame; held at the end after ``frames``."""
-        t = ease(self.easing, float(Fraction(max(0, min(source_frame, self.frames)), self.frames)))
+        return self.at_progress(self.progress(source_frame))
+
+    def progress(self, source_frame: int) -> float:
+        """How far along the (eased) move a source frame is, 0.0 to 1.0."""
+        return ease(
+            self.easing, float(Fraction(max(0, min(source_frame, self.frames)), self.frames))
+        )
+
+    def at_progress(self, t: float) -> tuple[float, tuple[float, float]]:
+        """``(zoom, centre)`` a fraction ``t`` of the way along the move."""
         zoom = self.start_zoom + (self.end_zoom - self.start_zoom) * t
         cx = self.start_center[0] + (self.end_center[0] - self.start_center[0]) * t
         cy = self.start_center[1] + (self.end_center[1] - self.start_center[1]) * t

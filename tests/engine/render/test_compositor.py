@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -38,8 +39,10 @@ def test_static_stretch_is_drawn_once(tmp_path: Path) -> None:
     # from then on every frame is the same picture, drawn once.
     late = [comp.frame(n) for n in range(100, 120)]
     assert all(f is late[0] for f in late)
+    # While the move goes on, a new picture is drawn each time it has gone another third
+    # of a pixel; the frames in between are that same picture again.
     moving = [comp.frame(n) for n in range(31, 40)]
-    assert len({id(f) for f in moving}) == len(moving)
+    assert 1 < len({id(f) for f in moving}) <= len(moving)
     assert not np.array_equal(moving[0].image, moving[-1].image)
 
 
@@ -76,6 +79,22 @@ def test_ken_burns_is_eased(tmp_path: Path) -> None:
     assert step(0, 1) < step(29, 30)  # slow start, faster middle
     assert step(59, 60) < step(29, 30)  # slow end
     assert np.array_equal(still.frame_at(60), still.frame_at(90))  # held after the move
+
+
+def test_a_slow_move_is_drawn_in_sub_pixel_steps_and_a_fast_one_every_frame() -> None:
+    picture = ProceduralGenerator().generate(
+        "stars", width=640, height=360, seed=1, palette=palette_for_style("blue")
+    )
+    slow = StillFrames(picture, 640, 360, KenBurns(start_zoom=1.0, end_zoom=1.05, frames=600))
+    shown = [slow.frame_at(n) for n in range(0, 600)]
+    drawn = [shown[0]] + [b for a, b in itertools.pairwise(shown) if b is not a]
+    assert 10 < len(drawn) < 600  # fewer pictures than frames, but the move goes on
+    steps = [np.abs(a.astype(int) - b.astype(int)).mean() for a, b in itertools.pairwise(drawn)]
+    assert max(steps) < 3.0  # each step is a fraction of a pixel: no visible jump
+    fast_move = KenBurns(start_zoom=1.0, end_zoom=1.5, frames=30, easing=Easing.LINEAR)
+    fast = StillFrames(picture, 640, 360, fast_move)
+    frames = [fast.frame_at(n) for n in range(0, 31)]
+    assert len({id(f) for f in frames}) == len(frames)
 
 
 def test_procedural_backgrounds_differ_per_scene_on_one_palette() -> None:
