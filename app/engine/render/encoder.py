@@ -12,7 +12,6 @@ import contextlib
 import queue
 import threading
 from collections.abc import Mapping
-from concurrent.futures import Future
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -106,10 +105,6 @@ class Encoder:
         self._video = self._add_video_stream()
         self._audio: av.audio.stream.AudioStream | None = None
         self._audio_data: np.ndarray | None = None
-        self._audio_future: Future[np.ndarray] | None = None
-        self._audio_error: BaseException | None = None
-        self._held: list[tuple[int, list[av.Packet]]] = []
-        """Video packets encoded before the sound was ready, with the frame count then."""
         self._audio_pos = 0
         self._frames_in = 0
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
@@ -166,14 +161,9 @@ class Encoder:
             ctx.thread_count = 2
         return stream
 
-    def set_audio(self, audio: np.ndarray | Future[np.ndarray]) -> None:
+    def set_audio(self, audio: np.ndarray) -> None:
         """The finished mix at 48 kHz: float32 (2, samples), or mono (samples,) for both
-        channels (kept once, duplicated chunk by chunk); call before any frame.
-
-        A future lets the mix finish while the first frames are drawn and encoded: their
-        packets are held until the sound arrives and then written exactly where they
-        would have been, so the file is the same byte for byte.
-        """
+        channels (kept once, duplicated chunk by chunk); call before any frame."""
         if self._started:
             raise RuntimeError("set_audio must come before the first frame")
         p = self.preset
@@ -186,37 +176,11 @@ class Encoder:
         if p.audio_codec == "aac":
             stream.codec_context.profile = "LC"
         self._audio = stream
-        if isinstance(audio, Future):
-            self._audio_future = audio
-        else:
-            self._take_audio(audio)
-
-    def _take_audio(self, audio: np.ndarray) -> None:
         data = np.asarray(audio, dtype=np.float32)
         data = data[None, :] if data.ndim == 1 else data
-        if self.preset.audio_codec == "aac":
+        if p.audio_codec == "aac":
             data = data[:, AAC_PRIMING:]
         self._audio_data = data
-
-    def _audio_pending(self, wait: bool = False) -> bool:
-        """True while the mix is still being made (the video's packets are then held)."""
-        future = self._audio_future
-        if future is None:
-            return False
-        if not wait and not future.done():
-            return True
-        self._audio_future = None
-        try:
-            self._take_audio(future.result())
-        except BaseException as exc:
-            self._audio_error = exc
-            raise
-        for frames_in, packets in self._held:
-            self._mux_audio_until(frames_to_samples(frames_in, self.fps))
-            for packet in packets:
-                self._container.mux(packet)
-        self._held.clear()
-        return False
 
     # -- feeding ---------------------------------------------------------------------
     def __enter__(self) -> Encoder:
@@ -254,8 +218,6 @@ class Encoder:
                 continue
 
     def _raise_worker_error(self) -> None:
-        if self._error is not None and self._error is self._audio_error:
-            raise self._error  # the mix's own error (a MixError names the file), not ours
         if self._error is not None:
             raise EncodeError(f"encoding {self.path.name} failed: {self._error}") from self._error
 
@@ -303,9 +265,6 @@ class Encoder:
         frame.time_base = self._frame_tb
         frame.color_range = _RANGE_MPEG
         self._frames_in += 1
-        if self._audio_pending():
-            self._held.append((self._frames_in, list(self._video.encode(frame))))
-            return
         self._mux_audio_until(frames_to_samples(self._frames_in, self.fps))
         for packet in self._video.encode(frame):
             self._container.mux(packet)
@@ -330,7 +289,6 @@ class Encoder:
                 self._container.mux(packet)
 
     def _flush(self) -> None:
-        self._audio_pending(wait=True)
         if self._audio is not None and self._audio_data is not None:
             self._mux_audio_until(self._audio_data.shape[1])
             for packet in self._audio.encode(None):

@@ -14,7 +14,6 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from app.engine.motion.thumbnail import content_score, fitted_image
 from app.engine.pictures import VisualError, load_image, unpremultiply
 from app.engine.render.compositor import Compositor
 from app.engine.render.encoder import Encoder
-from app.engine.render.mix import Master, mix_timeline
+from app.engine.render.mix import mix_timeline
 from app.engine.render.presets import Preset, for_aspect, get_preset
 from app.engine.render.sidecars import (
     caption_cues,
@@ -155,15 +154,6 @@ def thumbnail_bytes(
     return thumbnail_jpeg(best, title, comp.ctx.style)
 
 
-def _pass_on(mixing: Future[Master], sound: Future[np.ndarray]) -> None:
-    """The mix's mono track, or its error, to the encoder."""
-    error = mixing.exception()
-    if error is not None:
-        sound.set_exception(error)
-    else:
-        sound.set_result(mixing.result().mono)
-
-
 def render_timeline(
     timeline: Timeline,
     output: Path,
@@ -191,13 +181,9 @@ def render_timeline(
         raise RenderError("the timeline is empty: there is nothing to render")
     progress = progress or Progress()
     progress.set_total(total)
-    progress.update(0, message="rendering")
-    # The mix (seconds of single-threaded filtering for a long video) is made beside the
-    # first frames; the encoder holds their packets until the sound is ready.
-    mixer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="castline-mix")
-    mixing = mixer.submit(mix_timeline, snap, frames_to_samples(total, snap.fps))
-    sound: Future[np.ndarray] = Future()
-    mixing.add_done_callback(lambda done: _pass_on(done, sound))
+    progress.update(0, message="mixing audio")
+    mastered = mix_timeline(snap, frames_to_samples(total, snap.fps))
+    progress.check()
     full_description = description_text(description, snap)
     metadata = {
         "title": title,
@@ -225,7 +211,7 @@ def render_timeline(
             metadata=metadata,
             threads=max(1, jobs),
         ) as enc:
-            enc.set_audio(sound)
+            enc.set_audio(mastered.mono)
             previous = None
             for n in range(total):
                 progress.check()
@@ -256,9 +242,7 @@ def render_timeline(
         tmp.unlink(missing_ok=True)
         raise
     finally:
-        mixer.shutdown(wait=False, cancel_futures=True)
         comp.close()
-    mastered = mixing.result()
     wall = time.monotonic() - started
     return RenderResult(
         output=output,

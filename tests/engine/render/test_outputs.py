@@ -4,8 +4,6 @@ a cancelled or failed render leaves nothing under the final name."""
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -146,29 +144,6 @@ def test_encoder_converts_with_the_bt709_limited_matrix(tmp_path: Path) -> None:
             assert (int(planes[0, 0]), int(planes[16, 0]), int(planes[20, 0])) == yuv
     finally:
         enc.abort()
-
-
-def test_sound_that_arrives_late_makes_the_same_file(tmp_path: Path) -> None:
-    """The render mixes beside its first frames: the encoder holds their packets until the
-    sound arrives, and the file is the same, byte for byte, as with the sound up front."""
-    rng = np.random.default_rng(7)
-    frames = [rng.integers(0, 255, (64, 64, 3), dtype=np.uint8) for _ in range(45)]
-    sound = (0.2 * np.sin(np.arange(48_000 * 2) * 2 * np.pi * 440 / 48_000)).astype(np.float32)
-
-    def encode(name: str, late: bool) -> bytes:
-        enc = Encoder(tmp_path / name, get_preset("preview"), fps=Fraction(30), width=64, height=64)
-        pending: Future[np.ndarray] = Future()
-        with enc:
-            enc.set_audio(pending if late else sound)
-            for i, frame in enumerate(frames):
-                enc.add_frame(frame)
-                if late and i == 20:
-                    pending.set_result(sound)
-        return (tmp_path / name).read_bytes()
-
-    assert encode("late.mp4", late=True) == encode("early.mp4", late=False)
-    with av.open(str(tmp_path / "late.mp4")) as container:
-        assert container.streams.audio and container.streams.video[0].frames == 45
 
 
 def test_cli_reports_a_missing_script_without_a_traceback(
