@@ -673,23 +673,11 @@ class VisualGenerator:
             line, job.beat.prompt, provider.name, request, output, info, notes
         )
         if output.data is not None:
-            provenance = visual.provenance()
-            if output.reference:
-                provenance["reference_sha256"] = output.reference
-            asset = self.store.add_asset(
-                output.data,
-                "video" if info.kind == "clip" else "image",
-                suffix=output.suffix or _suffix_for(info),
-                provenance=provenance,
-                duration_ms=info.duration_ms,
-                width=info.width,
-                height=info.height,
-            )
-            visual = _replace(visual, path=asset.path, sha256=asset.sha256)
-            meta = {k: v for k, v in provenance.items() if k not in ("prompt",)}
-            meta.update(width=info.width, height=info.height, duration_ms=info.duration_ms)
+            visual, meta = self._store(visual, output, output.data, info)
             if key is not None:
-                self.store.visual_cache_put(key, asset.sha256, provider=provider.name, meta=meta)
+                self.store.visual_cache_put(
+                    key, str(visual.sha256), provider=provider.name, meta=meta
+                )
             self._version(job, visual, key, meta, output.cost_usd, candidate=False)
             for alternative in output.alternatives:
                 self._keep_candidate(job, provider, request, key, alternative)
@@ -721,9 +709,19 @@ class VisualGenerator:
         visual = GeneratedVisual.made(
             job.beat.line, job.beat.prompt, provider.name, request, output, info, []
         )
+        visual, meta = self._store(visual, output, output.data, info)
+        self._version(job, visual, key, meta, output.cost_usd, candidate=True)
+
+    def _store(
+        self, visual: GeneratedVisual, output: VisualOutput, data: bytes, info: MediaInfo
+    ) -> tuple[GeneratedVisual, dict[str, Any]]:
+        """Keep a made picture as an asset with its provenance: the visual now pointing at
+        it, and the meta a cache entry or version stores (the prompt is kept elsewhere)."""
         provenance = visual.provenance()
+        if output.reference:
+            provenance["reference_sha256"] = output.reference
         asset = self.store.add_asset(
-            output.data,
+            data,
             "video" if info.kind == "clip" else "image",
             suffix=output.suffix or _suffix_for(info),
             provenance=provenance,
@@ -731,10 +729,9 @@ class VisualGenerator:
             width=info.width,
             height=info.height,
         )
-        meta = {k: v for k, v in provenance.items() if k not in ("prompt",)}
+        meta = {k: v for k, v in provenance.items() if k != "prompt"}
         meta.update(width=info.width, height=info.height, duration_ms=info.duration_ms)
-        visual = _replace(visual, path=asset.path, sha256=asset.sha256)
-        self._version(job, visual, key, meta, output.cost_usd, candidate=True)
+        return _replace(visual, path=asset.path, sha256=asset.sha256), meta
 
     def _version(
         self,

@@ -90,41 +90,48 @@ class GeneratedVisual:
     @classmethod
     def from_cache(cls, entry: VisualCacheEntry, line: int, prompt: str) -> GeneratedVisual:
         """A visual kept by an earlier run (its meta is what :meth:`made` stored), costing nothing now."""
-        meta = entry.meta
-        return cls(
-            line=line,
-            path=entry.path,
-            kind=meta.get("kind", "still"),
-            width=int(meta.get("width") or 0),
-            height=int(meta.get("height") or 0),
-            duration_ms=meta.get("duration_ms"),
-            provider=entry.provider,
-            model=str(meta.get("model") or ""),
-            prompt=prompt,
-            prompt_sent=str(meta.get("prompt_sent") or ""),
-            seed=meta.get("seed"),
-            cost_usd=0.0,
-            cached=True,
-            stock_id=meta.get("stock_id"),
-            attribution=meta.get("attribution"),
-            source_url=meta.get("source_url"),
-            tags=tuple(meta.get("tags") or ()),
-            sha256=entry.asset_sha256,
-            request_id=meta.get("request_id"),
-        )
+        return cls._kept(entry.meta, line, prompt, entry.path, entry.provider, entry.asset_sha256)
 
     @classmethod
     def from_version(cls, version: LineVersion, line: int, prompt: str) -> GeneratedVisual:
         """A line's chosen take (its meta is what :meth:`version_meta` stored), costing nothing now."""
-        meta = version.meta
+        asset = version.asset
+        return cls._kept(
+            version.meta,
+            line,
+            prompt,
+            version.path,
+            version.provider,
+            asset.sha256,
+            width=asset.width or 0,
+            height=asset.height or 0,
+            duration_ms=asset.duration_ms,
+        )
+
+    @classmethod
+    def _kept(
+        cls,
+        meta: dict[str, Any],
+        line: int,
+        prompt: str,
+        path: Path,
+        provider: str,
+        sha256: str | None,
+        *,
+        width: int = 0,
+        height: int = 0,
+        duration_ms: int | None = None,
+    ) -> GeneratedVisual:
+        """A visual made earlier, from the meta stored with it (the asset's own size where
+        the meta lacks one)."""
         return cls(
             line=line,
-            path=version.path,
+            path=path,
             kind=meta.get("kind", "still"),
-            width=int(meta.get("width") or version.asset.width or 0),
-            height=int(meta.get("height") or version.asset.height or 0),
-            duration_ms=meta.get("duration_ms", version.asset.duration_ms),
-            provider=version.provider,
+            width=int(meta.get("width") or width),
+            height=int(meta.get("height") or height),
+            duration_ms=meta.get("duration_ms", duration_ms),
+            provider=provider,
             model=str(meta.get("model") or ""),
             prompt=prompt,
             prompt_sent=str(meta.get("prompt_sent") or ""),
@@ -135,7 +142,7 @@ class GeneratedVisual:
             attribution=meta.get("attribution"),
             source_url=meta.get("source_url"),
             tags=tuple(meta.get("tags") or ()),
-            sha256=version.asset.sha256,
+            sha256=sha256,
             request_id=meta.get("request_id"),
         )
 
