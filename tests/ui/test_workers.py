@@ -37,8 +37,16 @@ def test_a_frame_seen_recently_comes_from_the_cache(qtbot: QtBot, studio: MainWi
     tl = studio.document.timeline
     assert tl is not None
     a, b = tl.duration // 4, tl.duration // 2
-    for f in (a, b):
-        preview.show_frame(f)
-        qtbot.waitUntil(lambda f=f: preview.shown_frame == f, timeout=20000)
+
+    def drawn_at_this_size() -> tuple[int, int]:
+        """Show a then b; once the panels around the preview have filled in (its size, and
+        so the drawing size, changes then), both are drawn at the size that stays."""
+        for f in (a, b):
+            preview.show_frame(f)
+            qtbot.waitUntil(lambda f=f: preview.shown_frame == f, timeout=20000)
+        canvas = preview.canvas.size()
+        return canvas.width(), canvas.height()
+
+    qtbot.waitUntil(lambda: drawn_at_this_size() == drawn_at_this_size(), timeout=30000)
     assert preview.show_frame(a) is None  # no request needed
     assert preview.shown_frame == a
