@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -36,6 +37,25 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into the same clean stop as Ctrl+C; exit code 143."""
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM (``kill``, a service manager, a closed CI job) stop like Ctrl+C.
+
+    The command's cleanup runs (no half file, no temporary files) and the exit code says
+    it was terminated. Only for commands that run Python all along: the studio keeps
+    the default, which an event loop in C++ could not otherwise honour promptly.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 class UsageError(Exception):
@@ -115,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return int(func(args) or 0)
+    except Terminated:
+        print("castline: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("castline: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -8,11 +8,10 @@ until it is valid (a few tries at most); the file is written only then.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 from app.cli import UserError
+from app.engine.files import write_text
 from app.engine.secrets import install_redaction
 
 
@@ -84,7 +83,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     finally:
         client.close()
-    _write_atomic(output, draft.text)
+    write_text(output, draft.text)
     tries = "first try" if draft.tries == 1 else f"{draft.tries} tries"
     print(
         f"wrote {output} ({len(draft.text.splitlines())} lines, {settings.describe()}, valid on the {tries})"
@@ -92,16 +91,3 @@ def cmd_draft(args: argparse.Namespace) -> int:
     for warning in draft.warnings:
         print(f"{output}: {warning}")
     return 0
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write under a temporary name and rename: never half a script under the final name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -41,13 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def cmd_frames(args: argparse.Namespace) -> int:
     import cv2
 
+    from app.engine.files import write_bytes
     from app.engine.model.script import LookSpec
     from app.engine.model.time import ms_to_frames
     from app.engine.pictures import VisualError
     from app.engine.render.compositor import Compositor
     from app.engine.render.pipeline import RenderError
     from app.engine.render.project import prepare_script
-    from app.engine.render.sidecars import write_atomic
     from app.engine.styles import style_names
 
     look = None
@@ -78,7 +78,7 @@ def cmd_frames(args: argparse.Namespace) -> int:
             if not ok:
                 raise UserError("the picture could not be encoded as PNG")
             out = args.output / f"{stem}{suffix}-{seconds:g}s.png"
-            write_atomic(out, png.tobytes())
+            write_bytes(out, png.tobytes())
             print(out)
     except VisualError as exc:
         raise UserError(str(exc)) from exc

@@ -1,7 +1,8 @@
 """``render``: a script in, a finished YouTube-ready video (and its sidecars) out.
 
 ``python main.py render SCRIPT.md -o OUT.mp4 [--preset NAME] [--offline] [--jobs N]``
-shows progress with an ETA on stderr; Ctrl+C stops cleanly and leaves no half file.
+shows progress with an ETA on stderr; Ctrl+C or SIGTERM stops cleanly and leaves no half
+file and no temporary one (exit 130 or 143).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from app.cli import UserError
+from app.cli import UserError, stop_on_sigterm
 from app.commands.progressbar import ProgressBar
 from app.engine.jobs.progress import Cancelled, Progress
 from app.engine.render.presets import DEFAULT_PRESET, PRESETS
@@ -58,6 +59,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1")
+    stop_on_sigterm()
     output: Path = args.output
     if output.exists() and output.is_dir():
         raise UserError(f"{output} is a folder; give a file name such as {output / 'video.mp4'}")

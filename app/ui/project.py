@@ -11,14 +11,12 @@ chosen the first time it is saved.
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.engine.files import write_text
 from app.engine.store import Store
 from app.engine.store.records import ProjectRecord
 
@@ -57,39 +55,6 @@ def read_script(path: Path) -> str:
             f"{path.name} is not a text file in UTF-8 (line {line} has bytes that are not "
             "text): save it as UTF-8 in your editor, or open a Markdown script"
         ) from None
-
-
-def _umask() -> int:
-    """The process' umask (read once, on the importing thread: setting it is process-wide)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-UMASK = _umask()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place.
-
-    The new file keeps the old one's permission bits (a temporary file is created 0600).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode: int | None = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~UMASK if mode is None else mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _utc_timestamp(when: datetime) -> float:
@@ -209,7 +174,7 @@ class ProjectSession(QObject):
         if chosen is None:
             raise RuntimeError("a draft needs a file to be saved to")
         target = chosen.expanduser().resolve()
-        write_atomically(target, text)
+        write_text(target, text)
         if target != self.script_path:
             self.script_path = target
             name = target.stem if target.stem != "script" else target.parent.name

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from app.engine.files import write_text
 from app.engine.store import Store
-from app.ui.project import ProjectSession, write_atomically
+from app.ui.project import ProjectSession
 
 
 def _script(tmp_path: Path, text: str = "# Film\n\n## One\n\nHello.\n") -> Path:
@@ -81,7 +82,7 @@ def test_a_new_project_is_a_draft_until_saved_into_its_folder(qtbot: QtBot, tmp_
 
 def test_write_atomically_leaves_no_partial_file(tmp_path: Path) -> None:
     target = tmp_path / "a.md"
-    write_atomically(target, "one")
-    write_atomically(target, "two")
+    write_text(target, "one")
+    write_text(target, "two")
     assert target.read_text() == "two"
     assert [p.name for p in tmp_path.iterdir()] == ["a.md"]

@@ -8,8 +8,6 @@ Compressed audio (MP3 from ElevenLabs, anything a user drops in) is decoded with
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import av
@@ -17,6 +15,7 @@ import numpy as np
 from scipy.io import wavfile
 
 from app.engine.audio.dsp import SAMPLE_RATE, resample, to_mono
+from app.engine.files import write_bytes
 
 __all__ = [
     "AudioDecodeError",
@@ -62,18 +61,8 @@ def wav_bytes(audio: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
 
 
 def write_wav(path: str | Path, audio: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
-    """Write a float32 WAV via a temporary file in the same folder, then rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(wav_bytes(audio, rate))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write a float32 WAV atomically (never half a file under the final name)."""
+    return write_bytes(Path(path), wav_bytes(audio, rate))
 
 
 def pcm16_to_float(data: bytes) -> np.ndarray:

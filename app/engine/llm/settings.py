@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine import paths, secrets
+from app.engine.files import write_text
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,4 @@ def save_llm_settings(changes: dict[str, str | None]) -> Path:
             data[key] = value.rstrip("/") if key == "base_url" else value
         else:
             data.pop(key, None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(path, json.dumps(data, indent=2) + "\n")

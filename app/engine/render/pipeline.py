@@ -2,16 +2,20 @@
 
 The export works on a snapshot of the timeline (architecture rule 5), pulls frames from
 the compositor in order and streams them to the encoder thread through a bounded queue,
-so memory stays flat whatever the length. The file is written under a temporary name in
-the output's folder and renamed only when complete: a failure or a Ctrl+C never leaves a
-half file under the final name.
+so memory stays flat whatever the length.
+
+Publishing is one step: the video and its sidecars are written under temporary names in
+the output's folder and renamed together, video last, only when all are complete. A
+failure, a Ctrl+C or a SIGTERM leaves the previous files as they were and no temporary
+ones; a lock file beside the output refuses a second render to the same file, and the
+temporary files a killed render left are removed by the next one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
-import tempfile
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.engine import files
 from app.engine.jobs.progress import Progress
 from app.engine.model.time import frames_to_samples, ms_to_frames
 from app.engine.motion.thumbnail import content_score, fitted_image
@@ -36,9 +41,7 @@ from app.engine.render.sidecars import (
     srt_text,
     thumbnail_candidates,
     thumbnail_jpeg,
-    usual_permissions,
     vtt_text,
-    write_atomic,
 )
 from app.engine.timeline import Timeline
 
@@ -75,16 +78,6 @@ class RenderResult:
         return (self.duration_ms / 1000) / self.wall_s if self.wall_s > 0 else 0.0
 
 
-def _temp_beside(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent
-    )
-    os.close(fd)
-    usual_permissions(Path(tmp))
-    return Path(tmp)
-
-
 def sidecar_paths(output: Path) -> dict[str, Path]:
     """Where the files beside ``out.mp4`` go: ``out.srt``, ``out.vtt``, ``out.chapters.txt``, ``out.jpg``."""
     stem = output.with_suffix("")
@@ -96,31 +89,54 @@ def sidecar_paths(output: Path) -> dict[str, Path]:
     }
 
 
-def write_sidecars(
+def sidecar_bytes(
     timeline: Timeline,
-    output: Path,
     *,
     title: str,
     description: str,
     thumbnail_image: Path | None = None,
     thumbnail_ms: int | None = None,
-) -> tuple[dict[str, Path], str | None]:
-    """Captions, the chapters block and the thumbnail beside ``output``.
+) -> tuple[dict[str, bytes], str | None]:
+    """Captions, the chapters block and the thumbnail, keyed like :func:`sidecar_paths`.
 
     The thumbnail is the user's own image when ``thumbnail_image`` is given, else the
     frame at ``thumbnail_ms``, else the frame with the most to see, with the title on it.
+    The second value says why no chapters were written, when YouTube would reject them.
     """
-    paths = sidecar_paths(output)
     cues = caption_cues(timeline)
-    write_atomic(paths["srt"], srt_text(cues).encode("utf-8"))
-    write_atomic(paths["vtt"], vtt_text(cues).encode("utf-8"))
     text = chapters_file_text(description, timeline)
-    write_atomic(paths["chapters"], text.encode("utf-8"))
     note = text.strip() if text.startswith("No chapters") else None
-    write_atomic(
-        paths["thumbnail"], thumbnail_bytes(timeline, title, thumbnail_image, thumbnail_ms)
+    return {
+        "srt": srt_text(cues).encode("utf-8"),
+        "vtt": vtt_text(cues).encode("utf-8"),
+        "chapters": text.encode("utf-8"),
+        "thumbnail": thumbnail_bytes(timeline, title, thumbnail_image, thumbnail_ms),
+    }, note
+
+
+def _leftovers(output: Path) -> list[Path]:
+    """Temporary files a killed render of ``output`` left, including the older naming."""
+    legacy = re.compile(
+        rf"\.{re.escape(output.stem)}\.[a-z0-9_]{{8}}\.part{re.escape(output.suffix)}"
     )
-    return paths, note
+    old = [p for p in output.parent.glob(f".*.part{output.suffix}") if legacy.fullmatch(p.name)]
+    paths = [output, *sidecar_paths(output).values()]
+    return old + [part for path in paths for part in files.part_files(path)]
+
+
+def _claim(output: Path, stack: contextlib.ExitStack) -> None:
+    """Take the lock on ``output`` for this render and clear what a killed one left.
+
+    A second render to the same file is refused in one line while the first runs.
+    """
+    try:
+        dead = stack.enter_context(files.exclusive(output))
+    except files.Busy as exc:
+        raise RenderError(f"{exc}: wait for it to finish, or render to another file") from None
+    leftovers = _leftovers(output)
+    if leftovers or dead:
+        log.info("removing %d files left by an interrupted render (pid %s)", len(leftovers), dead)
+    files.remove(leftovers)
 
 
 def thumbnail_bytes(
@@ -199,9 +215,13 @@ def render_timeline(
         burn_captions=burn_captions,
         watermark=watermark,
     )
-    tmp = _temp_beside(output)
+    lock = contextlib.ExitStack()
+    parts: list[Path] = []
     composited = 0
     try:
+        _claim(output, lock)
+        tmp = files.temp_beside(output, output.suffix)
+        parts.append(tmp)
         with Encoder(
             tmp,
             chosen,
@@ -228,21 +248,29 @@ def render_timeline(
         progress.update(total, message="writing captions and thumbnail")
         paths: dict[str, Path] = {}
         note = None
+        moves: list[tuple[Path, Path]] = []
         if sidecars:
-            paths, note = write_sidecars(
+            data, note = sidecar_bytes(
                 snap,
-                output,
                 title=title,
                 description=description,
                 thumbnail_image=thumbnail_image,
                 thumbnail_ms=thumbnail_ms,
             )
-        os.replace(tmp, output)
+            for kind, final in sidecar_paths(output).items():
+                part = files.temp_beside(final)
+                parts.append(part)
+                part.write_bytes(data[kind])
+                moves.append((part, final))
+                paths[kind] = final
+        progress.update(total, message="publishing")
+        files.commit([*moves, (tmp, output)])  # the video last: once it is there, all are
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        files.remove(parts)
         raise
     finally:
         comp.close()
+        lock.close()
     wall = time.monotonic() - started
     return RenderResult(
         output=output,

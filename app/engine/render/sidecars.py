@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -33,32 +30,6 @@ MIN_CHAPTERS = 3
 MIN_CHAPTER_MS = 10_000
 THUMB_SIZE = (1280, 720)
 THUMB_MAX_BYTES = 2_000_000
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def usual_permissions(path: Path) -> None:
-    """Give a temporary file (created 0600) the permissions a normally written file gets."""
-    os.chmod(path, 0o666 & ~_umask())
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write bytes under a temporary name in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        usual_permissions(Path(tmp))
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # ----------------------------------------------------------------------------- captions

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from app.engine.files import commit, temp_beside
 
 _CHUNK = 1 << 20
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-TEMP_PREFIX = ".incoming-"
+INCOMING = "incoming"
+"""Staged files are ``.incoming.XXXXXXXX.part`` under the store's root until placed."""
 
 
 def normalise_suffix(suffix: str) -> str:
@@ -45,17 +46,6 @@ def asset_path(root: Path, sha256: str, suffix: str) -> Path:
     return root / sha256[:2] / f"{sha256}{suffix}"
 
 
-def _sync_dir(folder: Path) -> None:
-    """Make a rename durable: flush the folder entry too (POSIX; a no-op elsewhere)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class StagedFile:
     """Bytes copied to a temporary file under ``root`` and hashed on the way.
 
@@ -68,13 +58,11 @@ class StagedFile:
             source = Path(source)
             if not source.is_file():
                 raise FileNotFoundError(f"cannot add asset: {source} is not a readable file")
-        root.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=root)
-        self.path = Path(name)
+        self.path = temp_beside(root / INCOMING)
         self.size = 0
         digest = hashlib.sha256()
         try:
-            with os.fdopen(fd, "wb") as out:
+            with open(self.path, "wb") as out:
                 if isinstance(source, Path):
                     with open(source, "rb") as f:
                         while block := f.read(_CHUNK):
@@ -86,8 +74,6 @@ class StagedFile:
                     out.write(data)
                     digest.update(data)
                     self.size = len(data)
-                out.flush()
-                os.fsync(out.fileno())
         except BaseException:
             self.discard()
             raise
@@ -99,8 +85,7 @@ class StagedFile:
             self.discard()
             return
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.path, final)
-        _sync_dir(final.parent)
+        commit([(self.path, final)])
 
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):

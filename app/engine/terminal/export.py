@@ -4,7 +4,6 @@ alpha, or a folder of PNG frames. Written under a temporary name, renamed when c
 
 from __future__ import annotations
 
-import os
 import shutil
 from fractions import Fraction
 from pathlib import Path
@@ -13,6 +12,7 @@ import av
 import numpy as np
 from PIL import Image
 
+from app.engine.files import commit, temp_beside
 from app.engine.jobs.progress import Progress
 from app.engine.model.time import frames_to_ms, ms_to_frames
 from app.engine.terminal.animation import Animation
@@ -64,7 +64,7 @@ def export_animation(
         progress.set_total(n)
     if kind == "png":
         return _export_png(anim, out, fps, n, progress)
-    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
+    tmp = temp_beside(out, out.suffix)
     codec, pix_fmt, options = FORMATS[kind]
     try:
         with av.open(
@@ -115,7 +115,7 @@ def export_animation(
                     progress.update(i + 1)
             for packet in stream.encode():
                 container.mux(packet)
-        os.replace(tmp, out)
+        commit([(tmp, out)])
     finally:
         if tmp.exists():
             tmp.unlink()

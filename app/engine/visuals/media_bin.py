@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from app.engine.audio.io import decode_audio
+from app.engine.files import replacing
 from app.engine.model.script import MediaBeat, Script, SpeechBeat
 from app.engine.store import LineVersion
 from app.engine.store.assets import is_sha256
@@ -352,7 +353,8 @@ def readable_link(item: BinItem, folder: Path) -> Path:
             return target
         except OSError:
             continue
-    shutil.copyfile(item.path, target)
+    with replacing(target) as tmp:
+        shutil.copyfile(item.path, tmp)
     return target
 
 

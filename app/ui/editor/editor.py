@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
+from app.engine.files import replacing
 from app.engine.model import Diagnostic, Severity
 from app.ui import workers
 from app.ui.editor.highlighter import ScriptHighlighter
@@ -57,9 +58,8 @@ def copy_into_assets(source: Path, script_dir: Path) -> Path:
             return target
         target = assets / f"{source.stem}-{n}{source.suffix}"
         n += 1
-    tmp = target.with_name(f".{target.name}.part")
-    shutil.copyfile(source, tmp)
-    tmp.replace(target)
+    with replacing(target) as tmp:
+        shutil.copyfile(source, tmp)
     return target
 
 

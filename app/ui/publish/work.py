@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from app.engine.files import write_bytes
 from app.engine.hashing import sha256_file
 from app.engine.jobs.progress import Progress
 from app.engine.net.retry import RetryPolicy, Sleep
@@ -28,7 +29,6 @@ from app.engine.publish import (
 from app.engine.publish.http import DEFAULT_POLICY
 from app.engine.publish.metadata import rendered_chapters, with_chapters
 from app.engine.render import RenderResult, sidecar_paths
-from app.engine.render.sidecars import write_atomic
 from app.engine.store import Store, UploadRecord
 from app.ui.publish.thumbnails import Thumbnail
 
@@ -140,7 +140,7 @@ def upload_work(
         metadata = final_metadata(plan, video)
         metadata.validate()
         if plan.thumbnail is not None:
-            write_atomic(sidecar_paths(video)["thumbnail"], plan.thumbnail.jpeg(metadata.title))
+            write_bytes(sidecar_paths(video)["thumbnail"], plan.thumbnail.jpeg(metadata.title))
         progress.update(0, message="checking the rendered file")
         record = store.start_upload(
             plan.project_id,

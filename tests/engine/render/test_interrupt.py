@@ -1,4 +1,5 @@
-"""Ctrl+C during ``render`` stops cleanly: exit 130, no file under the final name, no temp left."""
+"""Ctrl+C or SIGTERM during ``render`` stops cleanly: exit 130 or 143, no file under the
+final name, no temp left."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.slow
-def test_ctrl_c_mid_render_leaves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_mid_render_leaves_nothing(
+    tmp_path: Path, stop: signal.Signals, code: int
+) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     env = dict(
@@ -53,11 +57,11 @@ def test_ctrl_c_mid_render_leaves_nothing(tmp_path: Path) -> None:
             if b"rendering" in seen[-4096:] and any(".part" in p.name for p in out_dir.iterdir()):
                 break
         assert proc.poll() is None, "the render finished before it could be interrupted"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err.decode(errors="replace")[-500:]
+    assert proc.returncode == code, err.decode(errors="replace")[-500:]
     assert b"Traceback" not in err
     assert sorted(p.name for p in out_dir.iterdir()) == []
