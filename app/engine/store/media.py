@@ -20,7 +20,7 @@ from app.engine.store.base import (
     json_dict,
     optional_count,
 )
-from app.engine.store.models import AudioCacheRow, MediaAsset, VisualCacheRow, utcnow
+from app.engine.store.models import CacheRow, MediaAsset, utcnow
 from app.engine.store.records import AssetRecord, AudioCacheEntry, VisualCacheEntry
 
 
@@ -110,50 +110,89 @@ class MediaMixin(StoreBase):
 
     # ---------------------------------------------------------------- caches
 
-    def audio_cache_get(self, key: str) -> AudioCacheEntry | None:
-        """The cached speech for ``key``, or None (also when its file has gone missing)."""
-        a = AudioCacheRow.__table__.c
+    def _cache_get(self, kind: str, key: str) -> tuple[Any, Path] | None:
+        """The ``kind`` cache's row for ``key`` and its file, or None when either is missing.
+
+        A plain row with :class:`CacheRow`'s column names (a hot lookup skips the ORM).
+        """
+        c = CacheRow.__table__.c
         query = (
-            select(
-                a.cache_key,
-                a.asset_sha256,
-                a.provider,
-                a.voice,
-                a.num_samples,
-                a.meta,
-                a.created_at,
-                MediaAsset.suffix,
-            )
-            .join(MediaAsset, MediaAsset.sha256 == a.asset_sha256)
-            .where(a.cache_key == key)
+            select(*c, MediaAsset.suffix)
+            .join(MediaAsset, MediaAsset.sha256 == c.asset_sha256)
+            .where(c.kind == kind, c.cache_key == key)
         )
         with self._read_rows() as conn:
             row = conn.execute(query).first()
         if row is None:
             return None
-        entry = AudioCacheEntry(
-            key=row.cache_key,
-            asset_sha256=row.asset_sha256,
-            path=files.asset_path(self._assets_root, row.asset_sha256, row.suffix),
-            provider=row.provider,
-            voice=row.voice,
-            num_samples=row.num_samples,
-            meta=dict(row.meta),
-            created_at=row.created_at,
-        )
-        return entry if entry.path.is_file() else None
+        path = files.asset_path(self._assets_root, row.asset_sha256, row.suffix)
+        return (row, path) if path.is_file() else None
 
-    def _audio_entry(self, row: AudioCacheRow, suffix: str) -> AudioCacheEntry:
+    def _cache_put(
+        self,
+        kind: str,
+        key: str,
+        asset_sha256: str,
+        *,
+        provider: str,
+        meta: dict[str, Any],
+        voice: str | None = None,
+        num_samples: int | None = None,
+    ) -> tuple[CacheRow, Path]:
+        """Remember ``asset_sha256`` under ``(kind, key)``, replacing any older entry."""
+        bounded(key, CacheRow.cache_key, f"the {kind} cache key")
+        bounded(provider, CacheRow.provider, "the provider name")
+        meta_dict = json_dict(meta, f"{kind} cache meta")
+
+        def put(session: Session) -> tuple[CacheRow, Path]:
+            asset = session.get(MediaAsset, asset_sha256)
+            if asset is None:
+                raise UnknownAssetError(asset_sha256)
+            row = session.get(CacheRow, (kind, key))
+            if row is None:
+                row = CacheRow(kind=kind, cache_key=key)
+                session.add(row)
+            row.asset_sha256 = asset_sha256
+            row.provider = provider
+            row.voice = voice
+            row.num_samples = num_samples
+            row.meta = meta_dict
+            row.created_at = utcnow()
+            session.flush()
+            session.expunge(row)
+            return row, files.asset_path(self._assets_root, asset_sha256, asset.suffix)
+
+        return self._write_retrying(put)
+
+    @staticmethod
+    def _audio_entry(row: Any, path: Path) -> AudioCacheEntry:
+        assert row.voice is not None and row.num_samples is not None  # set by audio_cache_put
         return AudioCacheEntry(
             key=row.cache_key,
             asset_sha256=row.asset_sha256,
-            path=files.asset_path(self._assets_root, row.asset_sha256, suffix),
+            path=path,
             provider=row.provider,
             voice=row.voice,
             num_samples=row.num_samples,
             meta=dict(row.meta),
             created_at=row.created_at,
         )
+
+    @staticmethod
+    def _visual_entry(row: Any, path: Path) -> VisualCacheEntry:
+        return VisualCacheEntry(
+            key=row.cache_key,
+            asset_sha256=row.asset_sha256,
+            path=path,
+            provider=row.provider,
+            meta=dict(row.meta),
+            created_at=row.created_at,
+        )
+
+    def audio_cache_get(self, key: str) -> AudioCacheEntry | None:
+        """The cached speech for ``key``, or None (also when its file has gone missing)."""
+        hit = self._cache_get("audio", key)
+        return self._audio_entry(*hit) if hit is not None else None
 
     def audio_cache_put(
         self,
@@ -168,83 +207,28 @@ class MediaMixin(StoreBase):
         """Remember generated speech under ``key`` (replacing any older entry)."""
         if optional_count(num_samples, "num_samples") is None:
             raise ValueError("num_samples is required")
-        bounded(key, AudioCacheRow.cache_key, "the audio cache key")
-        bounded(provider, AudioCacheRow.provider, "the provider name")
-        bounded(voice, AudioCacheRow.voice, "the voice name")
-        meta_dict = json_dict(meta, "audio cache meta")
-
-        def put(session: Session) -> AudioCacheEntry:
-            asset = session.get(MediaAsset, asset_sha256)
-            if asset is None:
-                raise UnknownAssetError(asset_sha256)
-            row = session.get(AudioCacheRow, key)
-            if row is None:
-                row = AudioCacheRow(cache_key=key)
-                session.add(row)
-            row.asset_sha256 = asset_sha256
-            row.provider = provider
-            row.voice = voice
-            row.num_samples = num_samples
-            row.meta = meta_dict
-            row.created_at = utcnow()
-            session.flush()
-            return self._audio_entry(row, asset.suffix)
-
-        return self._write_retrying(put)
+        bounded(voice, CacheRow.voice, "the voice name")
+        return self._audio_entry(
+            *self._cache_put(
+                "audio",
+                key,
+                asset_sha256,
+                provider=provider,
+                meta=meta,
+                voice=voice,
+                num_samples=num_samples,
+            )
+        )
 
     def visual_cache_get(self, key: str) -> VisualCacheEntry | None:
         """The cached visual for ``key``, or None (also when its file has gone missing)."""
-        v = VisualCacheRow.__table__.c
-        query = (
-            select(v.cache_key, v.asset_sha256, v.provider, v.meta, v.created_at, MediaAsset.suffix)
-            .join(MediaAsset, MediaAsset.sha256 == v.asset_sha256)
-            .where(v.cache_key == key)
-        )
-        with self._read_rows() as conn:
-            row = conn.execute(query).first()
-        if row is None:
-            return None
-        entry = VisualCacheEntry(
-            key=row.cache_key,
-            asset_sha256=row.asset_sha256,
-            path=files.asset_path(self._assets_root, row.asset_sha256, row.suffix),
-            provider=row.provider,
-            meta=dict(row.meta),
-            created_at=row.created_at,
-        )
-        return entry if entry.path.is_file() else None
-
-    def _visual_entry(self, row: VisualCacheRow, suffix: str) -> VisualCacheEntry:
-        return VisualCacheEntry(
-            key=row.cache_key,
-            asset_sha256=row.asset_sha256,
-            path=files.asset_path(self._assets_root, row.asset_sha256, suffix),
-            provider=row.provider,
-            meta=dict(row.meta),
-            created_at=row.created_at,
-        )
+        hit = self._cache_get("visual", key)
+        return self._visual_entry(*hit) if hit is not None else None
 
     def visual_cache_put(
         self, key: str, asset_sha256: str, *, provider: str, meta: dict[str, Any]
     ) -> VisualCacheEntry:
         """Remember a generated visual under ``key`` (replacing any older entry)."""
-        bounded(key, VisualCacheRow.cache_key, "the visual cache key")
-        bounded(provider, VisualCacheRow.provider, "the provider name")
-        meta_dict = json_dict(meta, "visual cache meta")
-
-        def put(session: Session) -> VisualCacheEntry:
-            asset = session.get(MediaAsset, asset_sha256)
-            if asset is None:
-                raise UnknownAssetError(asset_sha256)
-            row = session.get(VisualCacheRow, key)
-            if row is None:
-                row = VisualCacheRow(cache_key=key)
-                session.add(row)
-            row.asset_sha256 = asset_sha256
-            row.provider = provider
-            row.meta = meta_dict
-            row.created_at = utcnow()
-            session.flush()
-            return self._visual_entry(row, asset.suffix)
-
-        return self._write_retrying(put)
+        return self._visual_entry(
+            *self._cache_put("visual", key, asset_sha256, provider=provider, meta=meta)
+        )

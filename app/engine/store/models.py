@@ -132,28 +132,27 @@ class MediaAsset(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AudioCacheRow(Base):
-    __tablename__ = "audio_cache"
+CACHE_KINDS = ("audio", "visual")
+"""What a :class:`CacheRow` can hold: generated speech, or a generated or fetched visual."""
 
+
+class CacheRow(Base):
+    """One generated result, kept under the key of what produced it.
+
+    Speech and visuals share the table (``kind`` tells them apart, and is part of the
+    key); ``voice`` and ``num_samples`` are set for speech only.
+    """
+
+    __tablename__ = "media_cache"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     cache_key: Mapped[str] = mapped_column(String(128), primary_key=True)
     asset_sha256: Mapped[str] = mapped_column(
         String(64), ForeignKey("media_assets.sha256", ondelete="CASCADE"), index=True
     )
     provider: Mapped[str] = mapped_column(String(64))
-    voice: Mapped[str] = mapped_column(String(300))
-    num_samples: Mapped[int] = mapped_column(BigInteger)
-    meta: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class VisualCacheRow(Base):
-    __tablename__ = "visual_cache"
-
-    cache_key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    asset_sha256: Mapped[str] = mapped_column(
-        String(64), ForeignKey("media_assets.sha256", ondelete="CASCADE"), index=True
-    )
-    provider: Mapped[str] = mapped_column(String(64))
+    voice: Mapped[str | None] = mapped_column(String(300))
+    num_samples: Mapped[int | None] = mapped_column(BigInteger)
     meta: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -224,7 +223,6 @@ class UploadRow(Base):
 
 
 __all__ = [
-    "AudioCacheRow",
     "AuditLogRow",
     "Base",
     "CharacterRow",
@@ -235,7 +233,6 @@ __all__ = [
     "TimelineRow",
     "UTCDateTime",
     "UploadRow",
-    "VisualCacheRow",
     "utcnow",
 ]
 
@@ -303,10 +300,11 @@ class AssetUseRow(Base):
 
 
 __all__ = [
+    "CACHE_KINDS",
     "AssetUseRow",
-    "AudioCacheRow",
     "AuditLogRow",
     "Base",
+    "CacheRow",
     "CharacterRow",
     "CostLedgerRow",
     "LinePickRow",
@@ -316,6 +314,5 @@ __all__ = [
     "ScriptRevisionRow",
     "TimelineRow",
     "UTCDateTime",
-    "VisualCacheRow",
     "utcnow",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import sqlite3
@@ -26,8 +27,7 @@ TABLES = {
     "script_revisions",
     "characters",
     "media_assets",
-    "audio_cache",
-    "visual_cache",
+    "media_cache",
     "cost_ledger",
     "audit_log",
     "timelines",
@@ -117,7 +117,7 @@ def test_database_url_setting_chooses_the_file(
 def test_no_column_could_hold_a_secret(tmp_path: Path) -> None:
     suspicious = re.compile(r"api|key|secret|token|passw|credential|auth|bearer", re.IGNORECASE)
     # A cache key is the sha256 of what produced an audio or image, not a credential.
-    not_secret = {"audio_cache.cache_key", "visual_cache.cache_key"}
+    not_secret = {"media_cache.cache_key"}
     with Store.open(f"sqlite:///{tmp_path / 'fresh.db'}") as store:
         inspector = inspect(store.engine)
         columns = [
@@ -136,7 +136,8 @@ def test_migration_renders_for_postgresql_without_sqlite_sql() -> None:
     cfg.output_buffer = io.StringIO()
     command.upgrade(cfg, "head", sql=True)
     sql = cfg.output_buffer.getvalue()
-    assert sql.count("CREATE TABLE") == len(TABLES) + 1
+    # Tables a later migration merged away are created and dropped again.
+    assert sql.count("CREATE TABLE") - sql.count("DROP TABLE") == len(TABLES) + 1
     assert "TIMESTAMP WITH TIME ZONE" in sql
     assert "BIGINT" in sql and "JSON" in sql
     assert "PRAGMA" not in sql and "AUTOINCREMENT" not in sql
@@ -205,3 +206,54 @@ def test_a_database_from_before_versions_is_upgraded_with_its_data(tmp_path: Pat
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(_head(),)]
     finally:
         conn.close()
+
+
+def test_the_two_cache_tables_become_one_with_their_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    speech, picture = b"cached speech", b"cached picture"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0003_versions")
+            for data, kind, suffix in ((speech, "audio", ".wav"), (picture, "image", ".png")):
+                conn.exec_driver_sql(
+                    "INSERT INTO media_assets (sha256, kind, suffix, size, provenance, created_at) "
+                    f"VALUES ('{hashlib.sha256(data).hexdigest()}', '{kind}', '{suffix}', {len(data)}, '{{}}', "
+                    "'2026-01-01 00:00:00')"
+                )
+            conn.exec_driver_sql(
+                "INSERT INTO audio_cache VALUES ('same-key', ?, 'local', 'joe', 48000, "
+                "'{\"words\": []}', '2026-01-02 00:00:00')",
+                (hashlib.sha256(speech).hexdigest(),),
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO visual_cache VALUES ('same-key', ?, 'stock', '{\"q\": \"harbour\"}', "
+                "'2026-01-03 00:00:00')",
+                (hashlib.sha256(picture).hexdigest(),),
+            )
+    finally:
+        engine.dispose()
+    with Store.open(url) as store:
+        store.add_asset(speech, "audio", suffix=".wav")  # the files, as the old store kept them
+        store.add_asset(picture, "image", suffix=".png")
+        audio = store.audio_cache_get("same-key")
+        visual = store.visual_cache_get("same-key")
+    assert audio is not None and visual is not None
+    assert (audio.provider, audio.voice, audio.num_samples, audio.meta) == (
+        "local",
+        "joe",
+        48000,
+        {"words": []},
+    )
+    assert audio.path.read_bytes() == speech
+    assert (visual.provider, visual.meta, visual.path.read_bytes()) == (
+        "stock",
+        {"q": "harbour"},
+        picture,
+    )
+    conn = sqlite3.connect(tmp_path / "old.db")
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+    assert "media_cache" in tables and not tables & {"audio_cache", "visual_cache"}
