@@ -2,7 +2,9 @@
 
 import sys
 
-from app.cli import main
-
 if __name__ == "__main__":
+    try:
+        from app.cli import main
+    except KeyboardInterrupt:  # Ctrl+C while the app loads: no traceback
+        sys.exit(130)
     sys.exit(main())

@@ -12,10 +12,13 @@ import importlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from app import __version__
+from app.engine.jobs.progress import reset_shutdown, shut_down
 
 if TYPE_CHECKING:
     from app.engine.store import Store
@@ -37,25 +40,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 128 + signal.SIGTERM
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into the same clean stop as Ctrl+C; exit code 143."""
-
-
-def stop_on_sigterm() -> None:
-    """Make SIGTERM (``kill``, a service manager, a closed CI job) stop like Ctrl+C.
-
-    The command's cleanup runs (no half file, no temporary files) and the exit code says
-    it was terminated. Only for commands that run Python all along: the studio keeps
-    the default, which an event loop in C++ could not otherwise honour promptly.
-    """
-
-    def stop(signum: int, frame: object) -> None:
-        raise Terminated
-
-    signal.signal(signal.SIGTERM, stop)
+EXIT_TERMINATED = 143
 
 
 class UsageError(Exception):
@@ -112,8 +97,73 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class Stopped(KeyboardInterrupt):
+    """Ctrl+C or SIGTERM: the process stops every job, then exits with ``code``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.code = EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED
+
+
+Terminated = Stopped
+"""What a command sees when stopped by SIGTERM or Ctrl+C (one stop, one exception)."""
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """Cancel all work first (every worker thread and request sees it at its next
+    check), then unwind the main thread: a pool waiting for its workers finds them done."""
+    shut_down()
+    raise Stopped(signum)
+
+
+_previous_handlers: dict[int, object] = {}
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM stops like Ctrl+C, for a program that runs the engine without
+    :func:`main` (``main`` already does this for every command but the studio)."""
+    signal.signal(signal.SIGTERM, _stop)
+
+
+def _restore_signals() -> None:
+    for sig, handler in _previous_handlers.items():
+        signal.signal(sig, handler)  # type: ignore[arg-type]
+    _previous_handlers.clear()
+
+
+@contextmanager
+def _signals_stop_work() -> Iterator[None]:
+    """While a command runs, Ctrl+C and SIGTERM stop all of its work, in every thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    reset_shutdown()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        _previous_handlers[sig] = signal.signal(sig, _stop)
+    try:
+        yield
+    finally:
+        _restore_signals()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command and return its exit code."""
+    """Run one command and return its exit code; Ctrl+C or SIGTERM at any moment, even
+    while the command's modules load, stops it cleanly with 130 or 143."""
+    try:
+        with _signals_stop_work():
+            return _main(argv)
+    except KeyboardInterrupt as exc:
+        shut_down()
+        print(
+            "castline: interrupted"
+            if not isinstance(exc, Stopped) or exc.code == EXIT_INTERRUPTED
+            else "castline: terminated",
+            file=sys.stderr,
+        )
+        return exc.code if isinstance(exc, Stopped) else EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     wants_info = any(a in ("-h", "--help", "--version") for a in args_list)
     if "studio" in COMMAND_MODULES and not wants_info and all(a.startswith("-") for a in args_list):
@@ -133,14 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.command == "studio":
+        _restore_signals()  # the studio handles quitting itself: it asks before losing work
     try:
         return int(func(args) or 0)
-    except Terminated:
-        print("castline: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    except KeyboardInterrupt:
-        print("castline: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except UsageError as exc:
         print(f"castline: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from app.cli import UserError, stop_on_sigterm
+from app.cli import UserError
 from app.commands.progressbar import ProgressBar
 from app.engine.jobs.progress import Cancelled, Progress
 from app.engine.render.presets import DEFAULT_PRESET, PRESETS
@@ -59,7 +59,6 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1")
-    stop_on_sigterm()
     output: Path = args.output
     if output.exists() and output.is_dir():
         raise UserError(f"{output} is a folder; give a file name such as {output / 'video.mp4'}")

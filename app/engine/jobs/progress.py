@@ -7,14 +7,50 @@ calls :meth:`Progress.cancel` from any thread.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
 class Cancelled(Exception):
     """Raised inside work at its next check after the job was cancelled."""
+
+
+# The process's own cancellation, above every job's: Ctrl+C and SIGTERM set it, so every
+# job, wait and network request in every thread stops, not only the one the signal hit.
+_SHUTDOWN = threading.Event()
+
+
+def shut_down() -> None:
+    """Cancel every job of this process (Ctrl+C, SIGTERM): all checks raise from now on."""
+    _SHUTDOWN.set()
+
+
+def shutting_down() -> bool:
+    return _SHUTDOWN.is_set()
+
+
+def reset_shutdown() -> None:
+    """Let work run again: a new command in the same process (tests, the studio) starts
+    from a clean slate."""
+    _SHUTDOWN.clear()
+
+
+_WORKING_FOR: contextvars.ContextVar[Progress | None] = contextvars.ContextVar(
+    "castline_job", default=None
+)
+
+
+def current_job() -> Progress | None:
+    """The job this thread works for (set by :meth:`Progress.working`), if any.
+
+    The network layer reads it so a request in flight stops when that job is cancelled,
+    without every client being handed the job.
+    """
+    return _WORKING_FOR.get()
 
 
 @dataclass(frozen=True)
@@ -77,9 +113,7 @@ class Progress:
         eta: float | None = None
         if 0 < self._done < self._total:
             eta = elapsed * (self._total - self._done) / self._done
-        return ProgressState(
-            self._done, self._total, self._message, elapsed, eta, self._cancel.is_set()
-        )
+        return ProgressState(self._done, self._total, self._message, elapsed, eta, self.cancelled)
 
     # -- reporting -------------------------------------------------------------------
     def set_total(self, total: int) -> None:
@@ -114,9 +148,18 @@ class Progress:
 
     @property
     def cancelled(self) -> bool:
-        return self._cancel.is_set()
+        return self._cancel.is_set() or _SHUTDOWN.is_set()
 
     def check(self) -> None:
-        """Raise :class:`Cancelled` if the job was cancelled."""
-        if self._cancel.is_set():
+        """Raise :class:`Cancelled` if the job (or the whole process) was cancelled."""
+        if self.cancelled:
             raise Cancelled()
+
+    @contextmanager
+    def working(self) -> Iterator[Progress]:
+        """Mark the calling thread as working for this job until the block ends."""
+        token = _WORKING_FOR.set(self)
+        try:
+            yield self
+        finally:
+            _WORKING_FOR.reset(token)

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from app.engine.net.guard import GuardedTransport
 from app.engine.secrets import RedactingFilter, redact
 
 if TYPE_CHECKING:
+    from app.engine.jobs.progress import Progress
     from app.engine.net.retry import Backoff
 
 for _name in ("httpx", "httpcore"):
@@ -112,15 +114,25 @@ def transport_errors(provider: str, error: TransientFactory) -> Iterator[None]:
         ) from exc
 
 
-def make_client(base_url: str, timeout_s: float) -> httpx.Client:
+def make_client(
+    base_url: str, timeout_s: float, *, deadline_s: float | None = None
+) -> httpx.Client:
     """A client with sane timeouts; connection pooling is shared across threads.
 
-    ``base_url`` may be empty for a client used with absolute URLs only.
+    ``base_url`` may be empty for a client used with absolute URLs only. Every request
+    is guarded (:mod:`app.engine.net.guard`): it stops within a fraction of a second of
+    its job being cancelled or the process stopping, and a whole request (connect, send,
+    full answer) never takes longer than ``deadline_s`` (twice ``timeout_s`` unless
+    given), however slowly a server trickles its answer.
     """
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=16)
     return httpx.Client(
         base_url=base_url.rstrip("/"),
         timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        limits=limits,
+        transport=GuardedTransport(
+            deadline_s=deadline_s if deadline_s is not None else 2 * timeout_s, limits=limits
+        ),
         follow_redirects=False,
     )
 
@@ -155,6 +167,15 @@ def read_capped(
     return b"".join(chunks)
 
 
+@contextmanager
+def _working_for(progress: Progress | None) -> Iterator[None]:
+    if progress is None:
+        yield
+    else:
+        with progress.working():
+            yield
+
+
 def send(
     client: httpx.Client,
     method: str,
@@ -177,7 +198,10 @@ def send(
         if backoff.progress is not None:
             backoff.progress.check()
         try:
-            response = client.request(method, url, headers=headers() if headers else None, **kwargs)
+            with _working_for(backoff.progress):  # a cancel stops the request in flight
+                response = client.request(
+                    method, url, headers=headers() if headers else None, **kwargs
+                )
         except httpx.TransportError as exc:
             backoff.failed(f"connection failed: {redact(str(exc)) or type(exc).__name__}")
             continue

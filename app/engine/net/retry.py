@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.engine.jobs.progress import Progress
+from app.engine.jobs.progress import Cancelled, Progress, current_job, shutting_down
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
@@ -44,17 +44,21 @@ class RetryPolicy:
 
 def wait(seconds: float, *, sleep: Sleep | None = None, progress: Progress | None = None) -> None:
     """Wait ``seconds``: through ``sleep`` when given (tests), else in short real naps that
-    end early when ``progress`` is cancelled; then raise ``Cancelled`` if it was."""
+    end early when ``progress`` (or the thread's job, or the process) is cancelled; then
+    raise ``Cancelled`` if it was."""
+    job = progress if progress is not None else current_job()
     if sleep is not None:
         sleep(seconds)
     else:
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
-            if progress is not None and progress.cancelled:
+            if shutting_down() or (job is not None and job.cancelled):
                 break
             time.sleep(min(0.1, left))
-    if progress is not None:
-        progress.check()
+    if shutting_down():
+        raise Cancelled()
+    if job is not None:
+        job.check()
 
 
 class Deadline:

@@ -116,4 +116,5 @@ class ProviderCalls:
                 settings.sleep,
                 settings.clock,
             )
-            return provider.generate(request, call)
+            with progress.working():  # a cancel stops the request in flight, too
+                return provider.generate(request, call)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from app.engine.net.guard import cleanup
 from app.engine.visuals.providers.base import (
     Call,
     PermanentProviderError,
@@ -161,7 +162,10 @@ class FalProvider(HttpProvider):
             finished = True
         finally:
             if not finished and submitted.get("cancel_url"):
-                with contextlib.suppress(Exception):  # why we stopped matters more than this
+                with (
+                    contextlib.suppress(Exception),
+                    cleanup(),
+                ):  # why we stopped matters more than this
                     self.client.request(
                         "PUT", str(submitted["cancel_url"]), headers=self._headers()
                     )

@@ -18,6 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from app.engine.net.guard import cleanup
 from app.engine.visuals.providers.base import (
     Call,
     PermanentProviderError,
@@ -265,7 +266,10 @@ class RunwayProvider(HttpProvider):
 
     def _cancel(self, task_id: str) -> None:
         """Best effort: a failure to cancel must not hide why we stopped."""
-        with contextlib.suppress(Exception):  # the original error matters more than this one
+        with (
+            contextlib.suppress(Exception),
+            cleanup(),
+        ):  # the original error matters more than this one
             self.client.request("DELETE", f"/v1/tasks/{task_id}", headers=self._headers())
 
 
