@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from app.engine.observe import Observable
+
 
 class Cancelled(Exception):
     """Raised inside work at its next check after the job was cancelled."""
@@ -89,20 +91,12 @@ class Progress:
         self._total = total
         self._message = message
         self._cancel = threading.Event()
-        self._listeners: list[Listener] = []
+        self._listeners: Observable[ProgressState] = Observable()
 
     # -- listening -------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` on every update; returns a function that unsubscribes."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.subscribe(listener)
 
     def state(self) -> ProgressState:
         with self._lock:
@@ -134,11 +128,7 @@ class Progress:
         self._emit()
 
     def _emit(self) -> None:
-        with self._lock:
-            state = self._state_locked()
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(state)
+        self._listeners.emit(self.state())
 
     # -- cancelling ------------------------------------------------------------------
     def cancel(self) -> None:

@@ -251,7 +251,7 @@ class Timeline(BaseModel):
     burn_captions: bool = False
     """Captions are drawn into the picture (Shorts by default, or ``captions: burn``)."""
 
-    _events: Observable = PrivateAttr(default_factory=Observable)
+    _events: Observable[TimelineEvent] = PrivateAttr(default_factory=Observable)
     _where: dict[UUID, UUID] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
