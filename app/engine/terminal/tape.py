@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from app.engine.model import Diagnostic, Severity
+from app.engine.paths import PathRefused, inside_folder, names_a_theme_file
 from app.engine.terminal.limits import LIMITS, read_import, size_fix, whole_number, within_size
 from app.engine.terminal.session import Cadence, Event, Session
 from app.engine.terminal.themes import list_themes
@@ -124,6 +125,7 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
     def warn(line: int, msg: str, sev: Severity = Severity.WARNING) -> None:
         diags.append(Diagnostic(line=line, severity=sev, message=msg, file=file))
 
+    folder = Path(file).parent if file else None
     settings: dict[str, str] = {}
     typing_ms = 50
     events: list[Event] = []
@@ -168,7 +170,9 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
             if not rest:
                 warn(lineno, "Output needs a path, e.g. Output demo.mp4")
             else:
-                settings["Output"] = rest.strip("\"'")
+                target = _tape_path(rest.strip("\"'"), folder, "the Output file", lineno, warn)
+                if target is not None:
+                    settings["Output"] = target
         elif cmd == "Set":
             key, _, value = rest.partition(" ")
             value = value.strip()
@@ -221,7 +225,9 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
                         warn(lineno, f"Set Theme: the JSON theme is malformed ({exc})")
                 else:
                     theme = _theme_name(value.strip("\"'"))
-                    if theme is None:
+                    if theme is not None and names_a_theme_file(theme):
+                        theme = _tape_path(theme, folder, "the theme file", lineno, warn, True)
+                    elif theme is None:
                         warn(
                             lineno,
                             f"Set Theme {value}: unknown theme; use one of {', '.join(list_themes())} or a .json file",
@@ -335,6 +341,29 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
             duration_ms=max(1, round(session.duration_ms / playback)),
         )
     return session
+
+
+def _tape_path(
+    raw: str,
+    folder: Path | None,
+    what: str,
+    line: int,
+    warn: Callable[..., None],
+    must_exist: bool = False,
+) -> str | None:
+    """A path the tape names, inside the tape's folder; an error diagnostic and None if not.
+
+    Without a folder (tape text not read from a file) the path is kept as written once
+    its spelling passes, for the caller to place.
+    """
+    try:
+        found = inside_folder(
+            raw, folder, what, where="a path", must_exist=must_exist, owner="tape"
+        )
+    except PathRefused as exc:
+        warn(line, str(exc), Severity.ERROR)
+        return None
+    return str(found) if found is not None else raw
 
 
 def _cut(events: list[Event], line: int, ms: int, warn: Callable[..., None]) -> None:
