@@ -92,6 +92,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _is_store_error(exc: BaseException) -> bool:
+    """True for the store's own one-line errors (a damaged database, a full disk).
+
+    Looked up only if the store was imported: a command that never opened it cannot
+    have raised one, and the CLI does not pay for importing SQLAlchemy.
+    """
+    base = sys.modules.get("app.engine.store.base")
+    return base is not None and isinstance(exc, base.StoreError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -128,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # last line of defence: a message, never a traceback
         logging.getLogger("castline").debug("unexpected failure", exc_info=True)
+        if _is_store_error(exc):
+            print(f"castline: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
         print(
             f"castline: internal error: {type(exc).__name__}: {exc}\n"
             "Run again with --verbose for details, and please report it.",

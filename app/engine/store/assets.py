@@ -45,6 +45,22 @@ def asset_path(root: Path, sha256: str, suffix: str) -> Path:
     return root / sha256[:2] / f"{sha256}{suffix}"
 
 
+def intact(path: Path, sha256: str) -> bool:
+    """True when ``path`` exists and its bytes still hash to ``sha256``.
+
+    A cached file is checked on every read: a disk error or a stray edit must lead to the
+    file being made again, not to every render failing on it (or using it).
+    """
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(_CHUNK):
+                digest.update(block)
+    except OSError:
+        return False
+    return digest.hexdigest() == sha256
+
+
 def _sync_dir(folder: Path) -> None:
     """Make a rename durable: flush the folder entry too (POSIX; a no-op elsewhere)."""
     if os.name != "posix":
@@ -94,8 +110,8 @@ class StagedFile:
         self.sha256 = digest.hexdigest()
 
     def place(self, final: Path) -> None:
-        """Move the file to ``final`` unless a complete copy is already there."""
-        if final.is_file() and final.stat().st_size == self.size:
+        """Move the file to ``final`` unless an intact copy is already there."""
+        if intact(final, self.sha256):
             self.discard()
             return
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from app.engine.store.base import (
     bounded,
     json_dict,
     optional_count,
+    storage_failure,
 )
 from app.engine.store.models import AudioCacheRow, MediaAsset, VisualCacheRow, utcnow
 from app.engine.store.records import AssetRecord, AudioCacheEntry, VisualCacheEntry
@@ -68,7 +69,12 @@ class MediaMixin(StoreBase):
         width = optional_count(width, "width")
         height = optional_count(height, "height")
 
-        staged = files.StagedFile(self._assets_root, source)
+        try:
+            staged = files.StagedFile(self._assets_root, source)
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise storage_failure(exc, self._assets_root) from exc
 
         def keep(session: Session) -> AssetRecord:
             row = session.get(MediaAsset, staged.sha256)
@@ -100,6 +106,8 @@ class MediaMixin(StoreBase):
 
         try:
             return self._write_retrying(keep)
+        except OSError as exc:
+            raise storage_failure(exc, self._assets_root) from exc
         finally:
             staged.discard()
 
@@ -111,7 +119,8 @@ class MediaMixin(StoreBase):
     # ---------------------------------------------------------------- caches
 
     def audio_cache_get(self, key: str) -> AudioCacheEntry | None:
-        """The cached speech for ``key``, or None (also when its file has gone missing)."""
+        """The cached speech for ``key``, or None (also when its file is missing or damaged:
+        each read checks the file's sha256, so a bad file is made again, never used)."""
         a = AudioCacheRow.__table__.c
         query = (
             select(
@@ -141,7 +150,7 @@ class MediaMixin(StoreBase):
             meta=dict(row.meta),
             created_at=row.created_at,
         )
-        return entry if entry.path.is_file() else None
+        return entry if files.intact(entry.path, entry.asset_sha256) else None
 
     def _audio_entry(self, row: AudioCacheRow, suffix: str) -> AudioCacheEntry:
         return AudioCacheEntry(
@@ -193,7 +202,8 @@ class MediaMixin(StoreBase):
         return self._write_retrying(put)
 
     def visual_cache_get(self, key: str) -> VisualCacheEntry | None:
-        """The cached visual for ``key``, or None (also when its file has gone missing)."""
+        """The cached visual for ``key``, or None (also when its file is missing or damaged:
+        each read checks the file's sha256, so a bad file is made again, never used)."""
         v = VisualCacheRow.__table__.c
         query = (
             select(v.cache_key, v.asset_sha256, v.provider, v.meta, v.created_at, MediaAsset.suffix)
@@ -212,7 +222,7 @@ class MediaMixin(StoreBase):
             meta=dict(row.meta),
             created_at=row.created_at,
         )
-        return entry if entry.path.is_file() else None
+        return entry if files.intact(entry.path, entry.asset_sha256) else None
 
     def _visual_entry(self, row: VisualCacheRow, suffix: str) -> VisualCacheEntry:
         return VisualCacheEntry(
