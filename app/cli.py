@@ -119,6 +119,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from app.engine.secrets import RedactingStream, install_redaction
+
+    # Every command: log records, tracebacks and everything printed hide every known key.
+    install_redaction()
+    streams = sys.stdout, sys.stderr
+    if sys.stdout is not None and sys.stderr is not None:  # a windowed bundle has neither
+        sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _run(parser, args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the parsed command, turning every failure into an exit code and one line."""
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
