@@ -146,6 +146,16 @@ def _signals_stop_work() -> Iterator[None]:
         _restore_signals()
 
 
+def _is_store_error(exc: BaseException) -> bool:
+    """True for the store's own one-line errors (a damaged database, a full disk).
+
+    Looked up only if the store was imported: a command that never opened it cannot
+    have raised one, and the CLI does not pay for importing SQLAlchemy.
+    """
+    base = sys.modules.get("app.engine.store.base")
+    return base is not None and isinstance(exc, base.StoreError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code; Ctrl+C or SIGTERM at any moment, even
     while the command's modules load, stops it cleanly with 130 or 143."""
@@ -179,6 +189,21 @@ def _main(argv: Sequence[str] | None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from app.engine.secrets import RedactingStream, install_redaction
+
+    # Every command: log records, tracebacks and everything printed hide every known key.
+    install_redaction()
+    streams = sys.stdout, sys.stderr
+    if sys.stdout is not None and sys.stderr is not None:  # a windowed bundle has neither
+        sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _run(parser, args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the parsed command, turning every failure into an exit code and one line."""
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
@@ -197,6 +222,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_OK
     except Exception as exc:  # last line of defence: a message, never a traceback
         logging.getLogger("castline").debug("unexpected failure", exc_info=True)
+        if _is_store_error(exc):
+            print(f"castline: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
         print(
             f"castline: internal error: {type(exc).__name__}: {exc}\n"
             "Run again with --verbose for details, and please report it.",

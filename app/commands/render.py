@@ -100,7 +100,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     except Cancelled:
         raise KeyboardInterrupt from None
     except OSError as exc:
-        raise UserError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        raise UserError(f"cannot write {exc.filename or output}: {exc.strerror or exc}") from exc
     finally:
         if render_bar is not None:
             render_bar.close(render_progress.state())

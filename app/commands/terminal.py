@@ -9,6 +9,7 @@ from pathlib import Path
 from app.cli import UserError
 from app.commands.progressbar import ProgressBar
 from app.engine.jobs.progress import Progress
+from app.engine.model import has_errors
 from app.engine.model.time import fps_fraction
 from app.engine.terminal.export import ExportError, export_animation, frame_count, output_kind
 from app.engine.terminal.inputs import load_input
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         print(d.format(str(src)), file=sys.stderr)
     if loaded.animation is None:
         raise UserError(f"{src}: nothing to render (see the messages above)")
+    if src.suffix.lower() in (".cast", ".tape") and has_errors(loaded.diagnostics):
+        raise UserError(f"{src}: fix the errors above, then render again")
     out: Path | None = args.output
     if out is None and "Output" in loaded.settings:
         out = src.parent / loaded.settings["Output"]

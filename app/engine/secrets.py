@@ -2,9 +2,14 @@
 
 Keys live in the keyring under the service name ``castline`` with the provider as the
 user name. Where no keyring backend exists (a headless server), the provider's usual
-environment variable is read instead. Every log line can be passed through
-:func:`redact` (and :class:`RedactingFilter` does that for a whole logger) so a key that
-slipped into a message or URL is shown as ``***``.
+environment variable is read instead.
+
+:func:`redact` is the one redaction filter: every key the process knows (each key read
+through :func:`get_api_key`, every key-like variable of the environment and every key
+the keyring holds for a known provider, learnt by :func:`learn_known_keys`) is shown as
+``***``. The CLI installs it on every log handler for every command
+(:func:`install_redaction`) and passes every error line through it; the store passes
+every audit row through :func:`redact_data`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import logging
 import os
 import re
 import threading
+import traceback
+from typing import Any
 
 import keyring
 import keyring.errors
@@ -132,6 +139,28 @@ _HEADER_KEY = re.compile(
 )
 
 
+_KEY_LIKE_VAR = re.compile(r"(?:API_KEY|_KEY|_SECRET|_TOKEN|_PASSWORD)$")
+
+
+def learn_known_keys() -> None:
+    """Remember every key this process could use, before any provider can echo one.
+
+    The environment's key-like variables (``*_API_KEY``, ``*_SECRET``, ``*_TOKEN``...)
+    and the keyring's entries for every provider in :data:`ENV_VARS`; keys of other
+    providers are remembered when :func:`get_api_key` reads them, before any request.
+    """
+    for name, value in os.environ.items():
+        if name in ENV_VARS.values() or _KEY_LIKE_VAR.search(name):
+            _remember(value.strip())
+    if not keyring_available():
+        return
+    for provider in ENV_VARS:
+        try:
+            _remember(keyring.get_password(SERVICE, provider))
+        except keyring.errors.KeyringError:
+            continue
+
+
 def redact(text: str) -> str:
     """``text`` with every known key, and anything shaped like a key parameter, hidden."""
     with _known_lock:
@@ -142,19 +171,55 @@ def redact(text: str) -> str:
     return _HEADER_KEY.sub(r"\1***", text)
 
 
+def redact_data(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings) with :func:`redact` applied to every string."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact(str(k)): redact_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_data(v) for v in value]
+    return value
+
+
 class RedactingFilter(logging.Filter):
-    """A logging filter that redacts keys from a record's final message."""
+    """A logging filter that redacts keys from a record's message and its traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            # The handler's formatter keeps exc_text as the formatted traceback.
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
 
 
+class RedactingStream:
+    """A text stream (stdout, stderr) that passes everything written through :func:`redact`.
+
+    Commands print provider errors in summaries and progress lines; wrapping the streams
+    once covers every print, including ones written later.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 def install_redaction(logger: logging.Logger | None = None) -> None:
-    """Add :class:`RedactingFilter` to ``logger`` (and its handlers) once."""
+    """Add :class:`RedactingFilter` to ``logger`` (and its handlers) once, having learnt
+    every key the process knows (:func:`learn_known_keys`)."""
+    learn_known_keys()
     target = logger or logging.getLogger()
     if not any(isinstance(f, RedactingFilter) for f in target.filters):
         target.addFilter(RedactingFilter())

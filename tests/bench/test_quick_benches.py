@@ -10,7 +10,14 @@ import math
 
 import pytest
 
-from tests.bench import bench_parse, bench_publish, bench_store, bench_timeline, bench_visuals
+from tests.bench import (
+    bench_fuzz,
+    bench_parse,
+    bench_publish,
+    bench_store,
+    bench_timeline,
+    bench_visuals,
+)
 from tests.bench.common import Figure
 
 
@@ -36,3 +43,13 @@ def test_the_publish_bench_resends_less_than_a_chunk_after_a_drop() -> None:
 @pytest.mark.parametrize("bench", [bench_parse, bench_store, bench_timeline])
 def test_the_other_quick_benches_produce_their_figures(bench: object) -> None:
     by_name(bench.run())  # type: ignore[attr-defined]
+
+
+def test_the_fuzz_bench_finds_no_crash_hang_or_memory_breach() -> None:
+    """A smaller seeded run of ``make bench``'s fuzzing (300 scripts, 100 .cast/.tape):
+    the limits per input are CPU time and address space in the child, not a clock here."""
+    figures = by_name(bench_fuzz.run(scripts=300, terminals=100))
+    assert figures["inputs read"].value == 400
+    for name in ("crashes (an exception out of a reader)", "hangs (over 5 s of CPU)",
+                 "over 1 GB of memory"):  # fmt: skip
+        assert figures[name].value == 0, name

@@ -40,6 +40,7 @@ from app.engine.model.script import (
     VisualBeat,
 )
 from app.engine.model.voice import DEFAULT_VOICE, Character
+from app.engine.paths import PathRefused, inside_folder, names_a_theme_file
 from app.engine.script import chunking, inline, timing
 from app.engine.script.frontmatter import load_front_matter
 from app.engine.script.options import TERMINAL_INFOS, ParsedInfo, parse_info
@@ -54,8 +55,6 @@ VISUAL_PREFIX = re.compile(r"^\s*visual\s*(?:\(([^()]*)\))?\s*:\s*", re.IGNORECA
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 AUDIO_EXTENSIONS = {".mp3", ".m4a", ".aac", ".wav", ".ogg", ".oga", ".opus", ".flac"}
-_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+:")
-_WINDOWS_DRIVE = re.compile(r"^[a-zA-Z]:[\\/]")
 ATTRIBUTION_DASHES = ("—", "--")
 """A quote's last line starting with one of these names who said it (``— Ada Lovelace``)."""
 BULLET = "•"
@@ -718,77 +717,12 @@ class _Parser:
 
         ``where`` shows how the path is written (``music:``), for the empty-path message.
         """
-        if not raw.strip():
-            self.report(
-                line,
-                column,
-                "error",
-                f"{what} has no path; write {where} with a path "
-                "relative to the script, like images/diagram.png.",
-            )
-            return None
-        if _URL_SCHEME.match(raw) and not _WINDOWS_DRIVE.match(raw):
-            self.report(
-                line,
-                column,
-                "error",
-                f"{what} “{raw}” is a web address; Castline uses "
-                "local files only. Download it into the script's folder and link it by "
-                "a relative path like images/diagram.png.",
-            )
-            return None
-        normal = raw.replace("\\", "/")
-        if normal.startswith("/") or _WINDOWS_DRIVE.match(raw) or normal.startswith("~"):
-            self.report(
-                line,
-                column,
-                "error",
-                f"{what} “{raw}” is an absolute path; use a path "
-                "relative to the script's folder (like images/diagram.png) and keep the "
-                "file inside that folder.",
-            )
-            return None
-        normal = posixpath.normpath(normal)
-        if normal == ".." or normal.startswith("../"):
-            self.report(
-                line,
-                column,
-                "error",
-                f"{what} “{raw}” points outside the script's "
-                "folder; move the file into the script's folder (or a folder inside it) "
-                "and link it from there.",
-            )
-            return None
-        if self.base_dir is None:
-            return None
         try:
-            base = self.base_dir.resolve()
-            candidate = (base / normal).resolve()
-        except (OSError, RuntimeError, ValueError):
-            candidate = None
-        if candidate is None or not candidate.is_relative_to(base):
-            self.report(
-                line,
-                column,
-                "error",
-                f"{what} “{raw}” leads outside the script's folder "
-                "(through a link); copy the file into the script's folder.",
-            )
+            found = inside_folder(raw, self.base_dir, what, where=where)
+        except PathRefused as exc:
+            self.report(line, column, "error", str(exc))
             return None
-        try:
-            exists = candidate.is_file()
-        except (OSError, ValueError):
-            exists = False
-        if not exists:
-            self.report(
-                line,
-                column,
-                "error",
-                f"{what} “{raw}” does not exist (looked for "
-                f"{candidate}). Check the spelling, or put the file there.",
-            )
-            return None
-        return os.fspath(candidate)
+        return os.fspath(found) if found is not None else None
 
     def visual(self, inner: list[Token], line: int, end: int) -> bool:
         """A block quote starting ``visual:`` becomes a visual; returns False for other quotes."""
@@ -868,6 +802,11 @@ class _Parser:
                 "after the block's last line.",
             )
         info = parse_info(tok.info)
+        if info.options.theme and names_a_theme_file(info.options.theme):
+            col = self.column_of(line, info.options.theme) or 1
+            info.options.theme = self.resolve_media(
+                info.options.theme, line, col, "the theme file", where="theme="
+            )
         for col, message in info.problems:
             self.report(line, len(tok.markup) + col + 1 + self.indent_of(line), "warning", message)
         if info.language in TERMINAL_INFOS:

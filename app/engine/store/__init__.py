@@ -16,6 +16,7 @@ from app.engine.store.records import (
 from app.engine.store.store import (
     Store,
     StoreClosedError,
+    StoreError,
     StoreOpenError,
     UnknownAssetError,
     UnknownProjectError,
@@ -34,6 +35,7 @@ __all__ = [
     "ScriptRevision",
     "Store",
     "StoreClosedError",
+    "StoreError",
     "StoreOpenError",
     "UnknownAssetError",
     "UnknownProjectError",

@@ -46,6 +46,22 @@ def asset_path(root: Path, sha256: str, suffix: str) -> Path:
     return root / sha256[:2] / f"{sha256}{suffix}"
 
 
+def intact(path: Path, sha256: str) -> bool:
+    """True when ``path`` exists and its bytes still hash to ``sha256``.
+
+    A cached file is checked on every read: a disk error or a stray edit must lead to the
+    file being made again, not to every render failing on it (or using it).
+    """
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(_CHUNK):
+                digest.update(block)
+    except OSError:
+        return False
+    return digest.hexdigest() == sha256
+
+
 class StagedFile:
     """Bytes copied to a temporary file under ``root`` and hashed on the way.
 
@@ -80,8 +96,8 @@ class StagedFile:
         self.sha256 = digest.hexdigest()
 
     def place(self, final: Path) -> None:
-        """Move the file to ``final`` unless a complete copy is already there."""
-        if final.is_file() and final.stat().st_size == self.size:
+        """Move the file to ``final`` unless an intact copy is already there."""
+        if intact(final, self.sha256):
             self.discard()
             return
         final.parent.mkdir(parents=True, exist_ok=True)

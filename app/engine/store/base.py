@@ -9,6 +9,7 @@ other processes wait on SQLite's busy timeout. PostgreSQL needs neither.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import threading
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.engine.store.database import is_memory_sqlite, writer
@@ -32,8 +33,50 @@ class StoreClosedError(RuntimeError):
     """The store was used after :meth:`Store.close`."""
 
 
-class StoreOpenError(RuntimeError):
+class StoreError(RuntimeError):
+    """A database or asset-folder failure the user can fix; one line naming the file and what to do.
+
+    Every command prints it as it is (``castline: error: ...``), so a damaged database,
+    a dropped table or a full disk never reads as an internal error.
+    """
+
+
+class StoreOpenError(StoreError):
     """The database could not be opened; the message says which one and what to do."""
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def storage_failure(exc: OSError, folder: Path) -> StoreError:
+    """An asset file that could not be written or read in ``folder``, as a :class:`StoreError`."""
+    where = exc.filename or folder
+    if exc.errno in _DISK_FULL:
+        fix = f"free space on the disk holding {folder} (or move the data folder), then run again"
+    elif exc.errno in _NOT_WRITABLE:
+        fix = f"make {folder} writable, then run again"
+    else:
+        fix = f"check the disk holding {folder}, then run again"
+    return StoreError(f"cannot write {where}: {exc.strerror or exc}; {fix}")
+
+
+def database_failure(exc: DBAPIError, database: str) -> StoreError:
+    """A failed query as a :class:`StoreError` naming the database file and the fix."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    low = reason.lower()
+    if "full" in low:
+        fix = f"free space on the disk holding {database}, then run again"
+    elif "readonly" in low or "read-only" in low:
+        fix = f"make {database} and its folder writable, then run again"
+    elif "locked" in low or "busy" in low:
+        fix = "another program holds it; close it (another Castline?) and run again"
+    else:
+        fix = (
+            "it is damaged: restore it from a backup, or move it aside and Castline "
+            "starts a new, empty one"
+        )
+    return StoreError(f"the project database {database} failed ({reason}); {fix}")
 
 
 class UnknownProjectError(LookupError):
@@ -148,11 +191,32 @@ class StoreBase:
         """The folder holding the content-addressed media files."""
         return self._assets_root
 
+    @property
+    def database_name(self) -> str:
+        """The database file (or URL without its password), for messages."""
+        url = self._engine.url
+        return url.database if url.get_backend_name() == "sqlite" and url.database else (
+            url.render_as_string(hide_password=True)
+        )  # fmt: skip
+
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        """Turn a database failure inside the block into a :class:`StoreError`.
+
+        A unique-key race (IntegrityError) passes through for :meth:`_write_retrying`.
+        """
+        try:
+            yield
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise database_failure(exc, self.database_name) from exc
+
     @contextlib.contextmanager
     def _read(self) -> Iterator[Session]:
         if self._closed:
             raise StoreClosedError("the project store is closed")
-        with self._read_lock, self._reads() as session:
+        with self._failures(), self._read_lock, self._reads() as session:
             yield session
 
     @contextlib.contextmanager
@@ -160,7 +224,7 @@ class StoreBase:
         """A plain connection for hot lookups (cache hits), skipping the ORM's bookkeeping."""
         if self._closed:
             raise StoreClosedError("the project store is closed")
-        with self._read_lock, self._engine.connect() as conn:
+        with self._failures(), self._read_lock, self._engine.connect() as conn:
             yield conn
 
     @contextlib.contextmanager
@@ -168,7 +232,7 @@ class StoreBase:
         """One write transaction, committed on success and rolled back on error."""
         if self._closed:
             raise StoreClosedError("the project store is closed")
-        with self._write_lock, self._writes.begin() as session:
+        with self._failures(), self._write_lock, self._writes.begin() as session:
             yield session
 
     def _write_retrying(self, work: Callable[[Session], _T]) -> _T:

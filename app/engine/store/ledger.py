@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.engine.secrets import redact_data
 from app.engine.store.base import StoreBase, bounded, json_dict, usd_to_micros
 from app.engine.store.models import AuditLogRow, CostLedgerRow, utcnow
 from app.engine.store.records import MICROS_PER_USD, AuditEntry, LedgerEntry
@@ -84,7 +85,9 @@ class LedgerMixin(StoreBase):
         if not action:
             raise ValueError("an audit entry needs an action name")
         bounded(action, AuditLogRow.action, "the audit action")
-        detail_dict = json_dict(detail, f"audit detail for {action!r}")
+        # Every audit row passes the one redaction filter: a provider's error text that
+        # repeated a key must not keep it in the database.
+        detail_dict = redact_data(json_dict(detail, f"audit detail for {action!r}"))
         with self._write() as session:
             if project_id is not None:
                 self._project_row(session, project_id)

@@ -19,6 +19,7 @@ from app.engine.store.base import (
     bounded,
     json_dict,
     optional_count,
+    storage_failure,
 )
 from app.engine.store.models import CacheRow, MediaAsset, utcnow
 from app.engine.store.records import AssetRecord, AudioCacheEntry, VisualCacheEntry
@@ -68,7 +69,12 @@ class MediaMixin(StoreBase):
         width = optional_count(width, "width")
         height = optional_count(height, "height")
 
-        staged = files.StagedFile(self._assets_root, source)
+        try:
+            staged = files.StagedFile(self._assets_root, source)
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise storage_failure(exc, self._assets_root) from exc
 
         def keep(session: Session) -> AssetRecord:
             row = session.get(MediaAsset, staged.sha256)
@@ -100,6 +106,8 @@ class MediaMixin(StoreBase):
 
         try:
             return self._write_retrying(keep)
+        except OSError as exc:
+            raise storage_failure(exc, self._assets_root) from exc
         finally:
             staged.discard()
 
@@ -126,7 +134,8 @@ class MediaMixin(StoreBase):
         if row is None:
             return None
         path = files.asset_path(self._assets_root, row.asset_sha256, row.suffix)
-        return (row, path) if path.is_file() else None
+        # Each read checks the file's sha256: a missing or damaged file is made again.
+        return (row, path) if files.intact(path, row.asset_sha256) else None
 
     def _cache_put(
         self,
@@ -221,7 +230,7 @@ class MediaMixin(StoreBase):
         )
 
     def visual_cache_get(self, key: str) -> VisualCacheEntry | None:
-        """The cached visual for ``key``, or None (also when its file has gone missing)."""
+        """The cached visual for ``key``, or None (also when its file is missing or damaged)."""
         hit = self._cache_get("visual", key)
         return self._visual_entry(*hit) if hit is not None else None
 

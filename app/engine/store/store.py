@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from app.engine import paths
 from app.engine.store.base import (
     StoreClosedError,
+    StoreError,
     StoreOpenError,
     UnknownAssetError,
     UnknownProjectError,
@@ -87,6 +88,7 @@ def _describe(url: str) -> str:
 __all__ = [
     "Store",
     "StoreClosedError",
+    "StoreError",
     "StoreOpenError",
     "UnknownAssetError",
     "UnknownProjectError",

@@ -10,11 +10,13 @@ Bad lines become diagnostics with their line numbers; nothing here raises.
 from __future__ import annotations
 
 import json
+import math
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from app.engine.model import Diagnostic, Severity
+from app.engine.terminal.limits import LIMITS, read_import, size_fix, whole_number, within_size
 from app.engine.terminal.session import Event, Session
 from app.engine.terminal.themes import ANSI_KEYS
 
@@ -64,11 +66,11 @@ def parse_cast(
         start = i + 1
         try:
             obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:
             diags.append(
                 _diag(
                     i + 1,
-                    f"the header is not JSON ({exc.msg}); a .cast starts with a JSON object line",
+                    f"the header is not JSON ({getattr(exc, 'msg', exc)}); a .cast starts with a JSON object line",
                     Severity.ERROR,
                 )
             )
@@ -102,13 +104,30 @@ def parse_cast(
     term = term if isinstance(term, dict) else {}
     cols = _positive(term.get("cols" if version == 3 else "width"), 80, start, "width", diags)
     rows = _positive(term.get("rows" if version == 3 else "height"), 24, start, "height", diags)
+    if not within_size(cols, rows):
+        diags.append(
+            _diag(
+                start,
+                f"the header's terminal is {cols}x{rows}; {size_fix()}, so it is cut to that. "
+                "Record in a smaller terminal.",
+                Severity.ERROR,
+            )
+        )
+        cols, rows = min(cols, LIMITS.max_cols), min(rows, LIMITS.max_rows)
     theme_src = term.get("theme") if version == 3 else header.get("theme")
     limit = idle_limit_s if idle_limit_s is not None else header.get("idle_time_limit")
     limit_ms: Fraction | None = None
     if isinstance(limit, int | float) and not isinstance(limit, bool) and limit > 0:
         limit_ms = Fraction(str(limit)) * 1000
-    if speed <= 0:
-        diags.append(_diag(start, f"speed {speed} must be above 0; using 1"))
+    if not (math.isfinite(speed) and LIMITS.min_speed <= speed <= LIMITS.max_speed):
+        diags.append(
+            _diag(
+                start,
+                f"speed {speed} is out of bounds; give a speed between {LIMITS.min_speed:g} "
+                f"and {LIMITS.max_speed:g}. Using 1.",
+                Severity.ERROR,
+            )
+        )
         speed = 1.0
     spd = Fraction(str(speed))
     events: list[Event] = []
@@ -119,8 +138,10 @@ def parse_cast(
             continue
         try:
             ev = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            diags.append(_diag(lineno, f"not a JSON event line ({exc.msg}); skipped"))
+        except (ValueError, RecursionError) as exc:
+            diags.append(
+                _diag(lineno, f"not a JSON event line ({getattr(exc, 'msg', exc)}); skipped")
+            )
             continue
         if not isinstance(ev, list) or len(ev) < 3 or not isinstance(ev[1], str):
             diags.append(_diag(lineno, "an event is [time, code, data]; skipped"))
@@ -143,6 +164,28 @@ def parse_cast(
             gap = limit_ms
         shown += gap
         ms = round(shown / spd)
+        if ms > LIMITS.max_duration_ms:
+            hours = LIMITS.max_duration_ms // 3_600_000
+            diags.append(
+                _diag(
+                    lineno,
+                    f"this event comes {ms // 60_000:,} minutes in, past the {hours}-hour "
+                    "limit on an imported recording; the rest is left out. Cap the pauses "
+                    "(--idle-limit 2) or cut the recording.",
+                    Severity.ERROR,
+                )
+            )
+            break
+        if len(events) >= LIMITS.max_events:
+            diags.append(
+                _diag(
+                    lineno,
+                    f"the recording has more than {LIMITS.max_events:,} events; the rest "
+                    "is left out. Cut the recording into parts.",
+                    Severity.ERROR,
+                )
+            )
+            break
         code, data = ev[1], ev[2]
         if not isinstance(data, str):
             diags.append(_diag(lineno, "event data must be a string; skipped"))
@@ -152,7 +195,16 @@ def parse_cast(
         elif code == "r":
             size = _parse_size(data)
             if size is None:
-                diags.append(_diag(lineno, f"resize {data!r} is not COLSxROWS; skipped"))
+                diags.append(_diag(lineno, f"resize {data[:40]!r} is not COLSxROWS; skipped"))
+            elif not within_size(*size):
+                diags.append(
+                    _diag(
+                        lineno,
+                        f"resize to {data[:40]}: {size_fix()}; this resize is skipped. "
+                        "Record in a smaller terminal.",
+                        Severity.ERROR,
+                    )
+                )
             else:
                 events.append(Event(ms, resize=size))
         elif code == "m":
@@ -162,9 +214,18 @@ def parse_cast(
         else:
             diags.append(_diag(lineno, f"unknown event code {code!r}; skipped", Severity.INFO))
     duration = (events[-1].ms if events else 0) + END_HOLD_MS
-    title = header.get("title")
+    title = str(header.get("title") or "")
+    if len(title) > LIMITS.max_title_chars:
+        diags.append(
+            _diag(
+                start,
+                f"the title is {len(title):,} characters; it is cut to the first "
+                f"{LIMITS.max_title_chars}",
+            )
+        )
+        title = title[: LIMITS.max_title_chars]
     return Session(
-        cols, rows, events=events, duration_ms=duration, title=str(title) if title else "",
+        cols, rows, events=events, duration_ms=duration, title=title,
         theme_colors=_theme_colors(theme_src), diagnostics=_with_file(diags, file),
     )  # fmt: skip
 
@@ -180,9 +241,10 @@ def _positive(value: Any, default: int, line: int, name: str, diags: list[Diagno
 
 def _parse_size(data: str) -> tuple[int, int] | None:
     cols, sep, rows = data.strip().lower().partition("x")
-    if not sep or not cols.isdigit() or not rows.isdigit() or int(cols) < 1 or int(rows) < 1:
+    c, r = whole_number(cols), whole_number(rows)
+    if not sep or c is None or r is None or c < 1 or r < 1:
         return None
-    return int(cols), int(rows)
+    return c, r
 
 
 def _with_file(diags: list[Diagnostic], file: str | None) -> list[Diagnostic]:
@@ -190,21 +252,8 @@ def _with_file(diags: list[Diagnostic], file: str | None) -> list[Diagnostic]:
 
 
 def read_cast(path: Path, *, idle_limit_s: float | None = None, speed: float = 1.0) -> Session:
-    """A session from a ``.cast`` file; an unreadable file is an error diagnostic."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return Session(
-            80,
-            24,
-            duration_ms=1,
-            diagnostics=[
-                Diagnostic(
-                    line=1,
-                    severity=Severity.ERROR,
-                    message=f"cannot read: {exc.strerror}",
-                    file=str(path),
-                )
-            ],
-        )
+    """A session from a ``.cast`` file; an unreadable or oversized file is an error diagnostic."""
+    text = read_import(path)
+    if isinstance(text, Diagnostic):
+        return Session(80, 24, duration_ms=1, diagnostics=[text])
     return parse_cast(text, idle_limit_s=idle_limit_s, speed=speed, file=str(path))

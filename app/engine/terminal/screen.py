@@ -15,14 +15,25 @@ import numpy as np
 import pyte
 from pyte.screens import Char
 
+from app.engine.terminal.limits import LIMITS
+
 TileIds = Callable[[Char, int], int]
 """Maps a pyte cell and its part (0, or 1 for the right half of a wide glyph) to a tile id."""
 
 
+def _clamped(cols: int, rows: int) -> tuple[int, int]:
+    return min(max(1, cols), LIMITS.max_cols), min(max(1, rows), LIMITS.max_rows)
+
+
 class TerminalState:
-    """A pyte screen plus the tile-id grid mirroring it."""
+    """A pyte screen plus the tile-id grid mirroring it, never larger than :data:`LIMITS`.
+
+    Importers report a size past the limits; the screen clamps it again so no path can
+    build a terminal of a billion cells.
+    """
 
     def __init__(self, cols: int, rows: int) -> None:
+        cols, rows = _clamped(cols, rows)
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.Stream(self.screen)
         self.grid = np.zeros((rows, cols), dtype=np.int32)
@@ -40,7 +51,7 @@ class TerminalState:
         self.stream.feed(data)
 
     def resize(self, cols: int, rows: int) -> None:
-        cols, rows = max(1, cols), max(1, rows)
+        cols, rows = _clamped(cols, rows)
         self.screen.resize(rows, cols)
         self.grid = np.zeros((rows, cols), dtype=np.int32)
         self._synced = False

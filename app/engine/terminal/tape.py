@@ -9,12 +9,16 @@ Unknown or malformed lines become diagnostics with their line numbers, never exc
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
 from app.engine.model import Diagnostic, Severity
+from app.engine.paths import PathRefused, inside_folder, names_a_theme_file
+from app.engine.terminal.limits import LIMITS, read_import, size_fix, whole_number, within_size
 from app.engine.terminal.session import Cadence, Event, Session
 from app.engine.terminal.themes import list_themes
 
@@ -121,6 +125,7 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
     def warn(line: int, msg: str, sev: Severity = Severity.WARNING) -> None:
         diags.append(Diagnostic(line=line, severity=sev, message=msg, file=file))
 
+    folder = Path(file).parent if file else None
     settings: dict[str, str] = {}
     typing_ms = 50
     events: list[Event] = []
@@ -141,7 +146,13 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
         events.append(Event(ms, data=data, key=key and not hidden))
 
     cadence_count = 0
+    typed_total = 0
+    size_line = 1  # the line of the last size setting, named when the terminal is too big
     for lineno, raw in enumerate(text.split("\n"), start=1):
+        if ms > LIMITS.max_duration_ms or len(events) > LIMITS.max_events:
+            _cut(events, lineno - 1, ms, warn)
+            ms = min(ms, LIMITS.max_duration_ms)
+            break
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -159,7 +170,9 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
             if not rest:
                 warn(lineno, "Output needs a path, e.g. Output demo.mp4")
             else:
-                settings["Output"] = rest.strip("\"'")
+                target = _tape_path(rest.strip("\"'"), folder, "the Output file", lineno, warn)
+                if target is not None:
+                    settings["Output"] = target
         elif cmd == "Set":
             key, _, value = rest.partition(" ")
             value = value.strip()
@@ -170,16 +183,35 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
                 warn(lineno, f"Set {key} needs a value")
                 continue
             if key in ("FontSize", "Width", "Height", "Padding"):
-                if not value.isdigit() or int(value) <= 0:
+                number = whole_number(value)
+                if number is None or number <= 0:
                     warn(lineno, f"Set {key} {value!r}: expected a positive whole number")
                     continue
-                settings[key] = value
+                if number > LIMITS.max_pixels:
+                    warn(
+                        lineno,
+                        f"Set {key} {value}: at most {LIMITS.max_pixels} pixels; the setting "
+                        "is skipped. Use a smaller value.",
+                        Severity.ERROR,
+                    )
+                    continue
+                settings[key] = str(number)
+                size_line = lineno
             elif key == "TypingSpeed":
                 d = parse_duration_ms(value)
                 if d is None:
                     warn(lineno, f"Set TypingSpeed {value!r}: expected a duration like 50ms")
                     continue
-                typing_ms = max(1, d)
+                if not LIMITS.min_typing_ms <= d <= LIMITS.max_typing_ms:
+                    warn(
+                        lineno,
+                        f"Set TypingSpeed {value}: give a wait per character between "
+                        f"{LIMITS.min_typing_ms}ms and {LIMITS.max_typing_ms // 1000}s; "
+                        "the setting is skipped.",
+                        Severity.ERROR,
+                    )
+                    continue
+                typing_ms = d
             elif key == "Theme":
                 if value.startswith("{"):
                     try:
@@ -189,11 +221,13 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
                             if isinstance(obj, dict)
                             else None
                         )
-                    except json.JSONDecodeError as exc:
-                        warn(lineno, f"Set Theme: the JSON theme is malformed ({exc.msg})")
+                    except (ValueError, RecursionError) as exc:
+                        warn(lineno, f"Set Theme: the JSON theme is malformed ({exc})")
                 else:
                     theme = _theme_name(value.strip("\"'"))
-                    if theme is None:
+                    if theme is not None and names_a_theme_file(theme):
+                        theme = _tape_path(theme, folder, "the theme file", lineno, warn, True)
+                    elif theme is None:
                         warn(
                             lineno,
                             f"Set Theme {value}: unknown theme; use one of {', '.join(list_themes())} or a .json file",
@@ -202,9 +236,19 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
                 blink = value.lower() not in ("false", "0", "off", "no")
             elif key == "PlaybackSpeed":
                 try:
-                    settings["PlaybackSpeed"] = str(float(value))
+                    factor = float(value)
                 except ValueError:
                     warn(lineno, f"Set PlaybackSpeed {value!r}: expected a number")
+                    continue
+                if not (math.isfinite(factor) and LIMITS.min_speed <= factor <= LIMITS.max_speed):
+                    warn(
+                        lineno,
+                        f"Set PlaybackSpeed {value}: give a speed between {LIMITS.min_speed:g} "
+                        f"and {LIMITS.max_speed:g}; the setting is skipped.",
+                        Severity.ERROR,
+                    )
+                    continue
+                settings["PlaybackSpeed"] = str(factor)
             else:
                 settings[key] = value
         elif cmd == "Type":
@@ -213,6 +257,16 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
                 warn(lineno, 'Type needs quoted text, e.g. Type "ls -la"', Severity.ERROR)
                 continue
             typed = "".join(strings)
+            room = LIMITS.max_typed_chars - typed_total
+            if len(typed) > room:
+                warn(
+                    lineno,
+                    f"a tape types at most {LIMITS.max_typed_chars:,} characters; the rest of "
+                    "this Type is left out. Split the tape into parts.",
+                    Severity.ERROR,
+                )
+                typed = typed[: max(0, room)]
+            typed_total += len(typed)
             cadence = Cadence(speed=1000 / max(1, speed_ms), seed=seed)
             cadence_count += 1
             for ch, d in zip(typed, cadence.delays(typed, salt=cadence_count), strict=True):
@@ -228,10 +282,19 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
         elif cmd in KEYS:
             count = 1
             if rest:
-                if not rest.isdigit():
+                number = whole_number(rest)
+                if number is None:
                     warn(lineno, f"{cmd} {rest!r}: the repeat count must be a whole number")
                     continue
-                count = int(rest)
+                if number > LIMITS.max_repeat:
+                    warn(
+                        lineno,
+                        f"{cmd} {rest}: a repeat count is at most {LIMITS.max_repeat}; "
+                        "the line is skipped.",
+                        Severity.ERROR,
+                    )
+                    continue
+                count = number
             for _ in range(count):
                 emit(_key(cmd, editor), speed_ms)
         elif "+" in cmd and cmd.split("+")[0] in ("Ctrl", "Alt", "Shift"):
@@ -246,6 +309,10 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
             )
         else:
             warn(lineno, f"unknown command {cmd!r}; skipped")
+    else:
+        if ms > LIMITS.max_duration_ms or len(events) > LIMITS.max_events:
+            _cut(events, lineno, ms, warn)
+            ms = min(ms, LIMITS.max_duration_ms)
     if not started:
         events.append(Event(0, data=PROMPT))
     width = int(settings.get("Width", DEFAULTS["Width"]))
@@ -254,6 +321,14 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
     pad = int(settings.get("Padding", DEFAULTS["Padding"]))
     cols = max(10, int((width - 2 * pad) / (0.6 * font)))
     rows = max(3, int((height - 2 * pad) / (1.25 * font)))
+    if not within_size(cols, rows):
+        warn(
+            size_line,
+            f"Width, Height, Padding and FontSize give {cols}x{rows} columns and rows; "
+            f"{size_fix()}, so it is cut to that. Use a larger FontSize or a smaller Width.",
+            Severity.ERROR,
+        )
+        cols, rows = min(cols, LIMITS.max_cols), min(rows, LIMITS.max_rows)
     session = Session(
         cols, rows, events=events, duration_ms=ms + 1000, title="", theme=theme,
         theme_colors=theme_colors, cursor_blink=blink, diagnostics=diags, settings=settings,
@@ -266,6 +341,49 @@ def parse_tape(text: str, *, seed: int = 0, file: str | None = None) -> Session:
             duration_ms=max(1, round(session.duration_ms / playback)),
         )
     return session
+
+
+def _tape_path(
+    raw: str,
+    folder: Path | None,
+    what: str,
+    line: int,
+    warn: Callable[..., None],
+    must_exist: bool = False,
+) -> str | None:
+    """A path the tape names, inside the tape's folder; an error diagnostic and None if not.
+
+    Without a folder (tape text not read from a file) the path is kept as written once
+    its spelling passes, for the caller to place.
+    """
+    try:
+        found = inside_folder(
+            raw, folder, what, where="a path", must_exist=must_exist, owner="tape"
+        )
+    except PathRefused as exc:
+        warn(line, str(exc), Severity.ERROR)
+        return None
+    return str(found) if found is not None else raw
+
+
+def _cut(events: list[Event], line: int, ms: int, warn: Callable[..., None]) -> None:
+    """Stop a tape that ran past the time or event limit: report ``line``, drop the excess."""
+    if ms > LIMITS.max_duration_ms:
+        hours = LIMITS.max_duration_ms // 3_600_000
+        warn(
+            line,
+            f"the tape runs {ms // 60_000:,} minutes by here, past the {hours}-hour limit; "
+            "the rest is left out. Shorten the Sleep, TypingSpeed or repeat counts.",
+            Severity.ERROR,
+        )
+    else:
+        warn(
+            line,
+            f"the tape makes more than {LIMITS.max_events:,} events by here; the rest is "
+            "left out. Split the tape into parts.",
+            Severity.ERROR,
+        )
+    events[:] = [e for e in events if e.ms <= LIMITS.max_duration_ms][: LIMITS.max_events]
 
 
 def _theme_name(value: str) -> str | None:
@@ -326,23 +444,10 @@ def _combo(name: str, ed: _LineEditor) -> str:
 
 
 def read_tape(path: Path, *, seed: int = 0) -> Session:
-    """A session from a ``.tape`` file; an unreadable file is an error diagnostic."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return Session(
-            80,
-            24,
-            duration_ms=1,
-            diagnostics=[
-                Diagnostic(
-                    line=1,
-                    severity=Severity.ERROR,
-                    message=f"cannot read: {exc.strerror}",
-                    file=str(path),
-                )
-            ],
-        )
+    """A session from a ``.tape`` file; an unreadable or oversized file is an error diagnostic."""
+    text = read_import(path)
+    if isinstance(text, Diagnostic):
+        return Session(80, 24, duration_ms=1, diagnostics=[text])
     return parse_tape(text, seed=seed, file=str(path))
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from app.engine.paths import resources_dir
+from app.engine.paths import names_a_theme_file, resources_dir
 
 RGB = tuple[int, int, int]
 
@@ -134,7 +134,7 @@ def load_theme(name_or_path: str | Path | None) -> Theme:
         name_or_path = DEFAULT_THEME
     text = str(name_or_path).strip()
     bundled = themes_dir() / f"{text.lower()}.json"
-    if "/" not in text and "\\" not in text and bundled.is_file():
+    if not names_a_theme_file(text) and bundled.is_file():
         return _load_file(str(bundled))
     p = Path(text).expanduser()
     if p.suffix.lower() == ".json" and p.is_file():

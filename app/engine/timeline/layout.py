@@ -175,8 +175,23 @@ def block_diagnostics(script: Script) -> list[Diagnostic]:
             except Exception as exc:  # a block the engine cannot read is reported, not raised
                 found = [Diagnostic(line=beat.line, severity=Severity.WARNING,
                                     message=f"this block cannot be animated ({exc})")]  # fmt: skip
+            found += _theme_diagnostics(beat)
             out += [d.model_copy(update={"file": d.file or script.path}) for d in found]
     return out
+
+
+def _theme_diagnostics(beat: TerminalBeat | CodeBeat) -> list[Diagnostic]:
+    """A block's theme file that cannot be read or lacks a colour, as a warning."""
+    from app.engine.terminal.themes import ThemeError, load_theme
+
+    if not beat.options.theme:
+        return []
+    try:
+        load_theme(beat.options.theme)
+    except ThemeError as exc:
+        message = f"{exc}; the block is drawn in the default theme. Fix the theme file."
+        return [Diagnostic(line=beat.line, severity=Severity.WARNING, message=message)]
+    return []
 
 
 def block_timing(beat: TerminalBeat | CodeBeat) -> tuple[int, int]:

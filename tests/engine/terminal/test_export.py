@@ -126,18 +126,15 @@ def test_terminal_command_renders_each_input(
     assert rc == 0 and out.stat().st_size > 0
     frames = _decode_rgba(out, decoder="libvpx-vp9")
     assert frames[-1][0, 0, 3] == 0 and frames[-1][90, 160, 3] == 255
-    rc = main(
-        [
-            "terminal",
-            str(term_fixtures / "demo.tape"),
-            "-o",
-            str(tmp_path / "tape"),
-            "--size",
-            "320x180",
-            "--fps",
-            "2",
-        ]
-    )
+    tape_args = ["-o", str(tmp_path / "tape"), "--size", "320x180", "--fps", "2"]
+    # demo.tape ends with an error (Sleep soon): nothing is written and the exit code says so
+    rc = main(["terminal", str(term_fixtures / "demo.tape"), *tape_args])
+    err = capsys.readouterr().err
+    assert rc == 1 and "demo.tape:27:1: error: Sleep 'soon'" in err
+    assert not (tmp_path / "tape").exists()
+    mended = tmp_path / "demo.tape"
+    mended.write_text((term_fixtures / "demo.tape").read_text().replace("Sleep soon", "Sleep 1s"))
+    rc = main(["terminal", str(mended), *tape_args])
     err = capsys.readouterr().err
     assert rc == 0 and "demo.tape:25:1: warning: unknown command 'Frobnicate'" in err
     assert len(list((tmp_path / "tape").glob("*.png"))) > 3

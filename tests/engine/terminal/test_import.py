@@ -104,7 +104,7 @@ def test_tape_types_edits_and_reports_bad_lines(term_fixtures: Path) -> None:
     assert "unknown command 'Frobnicate'" in diags[25].message
     assert "unknown setting 'Bogus'" in diags[26].message
     assert diags[27].severity is Severity.ERROR and "Sleep" in diags[27].message
-    assert session.settings["Output"] == "demo.webm"
+    assert session.settings["Output"] == str((term_fixtures / "demo.webm").resolve())
     assert session.theme == "dracula"
     # 1200 px wide minus 2 x 40 padding at 22 px per 0.6 em cell.
     assert session.cols == int((1200 - 80) / (0.6 * 22))
