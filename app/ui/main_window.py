@@ -40,6 +40,7 @@ from app.ui.document import ScriptDocument
 from app.ui.editor.editor import SCRIPT_EXT, ScriptEditor, dropped_paths
 from app.ui.editor.outline import OutlinePanel, reorder_scenes
 from app.ui.editor.problems import ProblemsPanel
+from app.ui.gc_policy import GuiThreadCollector
 from app.ui.jobs.manager import Job, JobManager
 from app.ui.jobs.panel import JobsPanel, describe
 from app.ui.project import NotAScript, ProjectSession
@@ -91,6 +92,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Castline")
         self.resize(self._initial_size())
         self.setAcceptDrops(True)
+        self.collector = GuiThreadCollector(self)
+        """Cycles are collected on this (the GUI) thread only; see app.ui.gc_policy."""
+        self.collector.start()
         self.store = store
         self.qsettings = studio_settings()
         self.prefs = StudioSettings(self.qsettings)
@@ -714,6 +718,7 @@ class MainWindow(QMainWindow):
         if not self._layout_checked:
             self._layout_checked = True
             QTimer.singleShot(0, self._unsquash)
+            QTimer.singleShot(0, self.collector.freeze_startup)
         QTimer.singleShot(0, self.shown.emit)
 
     def show_shortcuts(self) -> QWidget:
@@ -740,6 +745,7 @@ class MainWindow(QMainWindow):
             return
         self.session.flush()
         self.panels.close()
+        self.collector.stop()
         self.qsettings.setValue("window/state", self.saveState())
         self.qsettings.sync()
         super().closeEvent(e)
