@@ -40,6 +40,7 @@ from app.ui.document import ScriptDocument
 from app.ui.editor.editor import SCRIPT_EXT, ScriptEditor, dropped_paths
 from app.ui.editor.outline import OutlinePanel, reorder_scenes
 from app.ui.editor.problems import ProblemsPanel
+from app.ui.gc_policy import GuiThreadCollector
 from app.ui.jobs.manager import Job, JobManager
 from app.ui.jobs.panel import JobsPanel, describe
 from app.ui.project import NotAScript, ProjectSession
@@ -49,10 +50,9 @@ from app.ui.welcome import WelcomePage
 if TYPE_CHECKING:
     from PySide6.QtGui import QUndoStack
 
-    from app.engine.voice.service import SynthesisService
-    from app.ui.export.dialog import ExportDialog
     from app.ui.media.panel import MediaBinPanel
     from app.ui.media.timeline_drop import TimelineDrops
+    from app.ui.panels import StudioPanels
     from app.ui.preview.player import PreviewPanel
     from app.ui.publish.dialog import PublishDialog
     from app.ui.settings.dialog import SettingsDialog
@@ -81,25 +81,10 @@ class MainWindow(QMainWindow):
     """The one window: script editor in the middle, panels docked around it."""
 
     shown = Signal()
-    # Set by app.ui.panels.build_panels:
-    undo_stack: QUndoStack
-    timeline_panel: TimelinePanel
-    preview: PreviewPanel
-    timeline_save: QTimer
-    voices: VoicePanel
-    _synthesis: SynthesisService
-    export_dialog: ExportDialog
-    publish_dialog: PublishDialog
-    terminal: TerminalPanel
     settings_dialog: SettingsDialog
-    voicing: BackgroundVoicing
-    export_output: Path | None
-    """The file the export dialog was told to write (Ctrl+E writes there too)."""
-    preview_enlarged: bool = False
-    visuals_panel: VisualsPanel
-    media_bin: MediaBinPanel
-    timeline_drops: TimelineDrops
-    draft_dialog: DraftDialog
+    publish_dialog: PublishDialog
+    panels: StudioPanels
+    """The engine-backed panels (app.ui.panels); the properties below are its panels."""
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -107,6 +92,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Castline")
         self.resize(self._initial_size())
         self.setAcceptDrops(True)
+        self.collector = GuiThreadCollector(self)
+        """Cycles are collected on this (the GUI) thread only; see app.ui.gc_policy."""
+        self.collector.start()
         self.store = store
         self.qsettings = studio_settings()
         self.prefs = StudioSettings(self.qsettings)
@@ -128,10 +116,10 @@ class MainWindow(QMainWindow):
         self.outline = OutlinePanel()
         self.problems = ProblemsPanel()
         self.jobs_panel = JobsPanel(self.jobs)
-        self._dock("outline", "Outline", self.outline, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("problems", "Problems", self.problems, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_dock("outline", "Outline", self.outline, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_dock("problems", "Problems", self.problems, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._build_panels()
-        self._dock("jobs", "Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.add_dock("jobs", "Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["voices"], self.docks["jobs"])
         self.docks["voices"].raise_()
         self._build_status_bar()
@@ -149,6 +137,47 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)  # type: ignore[arg-type]
         self._layout_checked = False
+
+    # -- the panels (owned by ``self.panels``) ----------------------------------------
+    @property
+    def undo_stack(self) -> QUndoStack:
+        return self.panels.undo_stack
+
+    @property
+    def timeline_panel(self) -> TimelinePanel:
+        return self.panels.timeline_panel
+
+    @property
+    def preview(self) -> PreviewPanel:
+        return self.panels.preview
+
+    @property
+    def voices(self) -> VoicePanel:
+        return self.panels.voices
+
+    @property
+    def voicing(self) -> BackgroundVoicing:
+        return self.panels.voicing
+
+    @property
+    def terminal(self) -> TerminalPanel:
+        return self.panels.terminal
+
+    @property
+    def visuals_panel(self) -> VisualsPanel:
+        return self.panels.visuals_panel
+
+    @property
+    def media_bin(self) -> MediaBinPanel:
+        return self.panels.media_bin
+
+    @property
+    def timeline_drops(self) -> TimelineDrops:
+        return self.panels.timeline_drops
+
+    @property
+    def draft_dialog(self) -> DraftDialog | None:
+        return self.panels.draft_dialog
 
     # -- layout ----------------------------------------------------------------------
     def _initial_size(self) -> QSize:
@@ -198,7 +227,9 @@ class MainWindow(QMainWindow):
                     self.resizeDocks([dock], [int(total * 0.34)], orientation)
 
     # -- composition -----------------------------------------------------------------
-    def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def add_dock(
+        self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea
+    ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")
         dock.setWidget(widget)
@@ -207,10 +238,15 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_panels(self) -> None:
-        """The engine-backed panels (timeline, preview, voices, terminal)."""
-        from app.ui.panels import build_panels
+        """The engine-backed panels (timeline, preview, voices, terminal, assets)."""
+        from app.ui.panels import StudioPanels
 
-        build_panels(self)
+        self.panels = StudioPanels(self)
+        self.panels.message.connect(self.show_message)
+
+    def show_message(self, text: str, ms: int = 0) -> None:
+        """A line in the status bar for ``ms`` milliseconds (0: until the next one)."""
+        self.statusBar().showMessage(text, ms)
 
     def _build_status_bar(self) -> None:
         self.job_label = QLabel("")
@@ -256,13 +292,16 @@ class MainWindow(QMainWindow):
         )
         a(
             ActionSpec("view.outline", "Focus &Outline", "View", ("Ctrl+2",)),
-            lambda: self._focus("outline"),
+            lambda: self.focus_panel("outline"),
         )
         a(
             ActionSpec("view.problems", "Focus &Problems", "View", ("Ctrl+3",)),
-            lambda: self._focus("problems"),
+            lambda: self.focus_panel("problems"),
         )
-        a(ActionSpec("view.jobs", "Show &Jobs", "View", ("Ctrl+9",)), lambda: self._focus("jobs"))
+        a(
+            ActionSpec("view.jobs", "Show &Jobs", "View", ("Ctrl+9",)),
+            lambda: self.focus_panel("jobs"),
+        )
         a(
             ActionSpec("view.reset_layout", "&Reset Layout", "View", separator_before=True),
             self.reset_layout,
@@ -272,11 +311,9 @@ class MainWindow(QMainWindow):
             self.show_shortcuts,
         )
         a(ActionSpec("help.about", "&About Castline", "Help"), self._about)
-        from app.ui.panels import register_panel_actions
+        self.panels.register_actions()
 
-        register_panel_actions(self)
-
-    def _focus(self, key: str) -> None:
+    def focus_panel(self, key: str) -> None:
         dock = self.docks[key]
         dock.show()
         dock.raise_()
@@ -428,8 +465,6 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.editor)
 
     def _load_text(self, text: str) -> None:
-        from app.ui.panels import load_overrides
-
         path = self.session.script_path
         self._loading = True
         try:
@@ -437,7 +472,7 @@ class MainWindow(QMainWindow):
             self.editor.setPlainText(text)
         finally:
             self._loading = False
-        self.document.open(text, path, load_overrides(self))
+        self.document.open(text, path, self.panels.load_overrides())
         self.project_opened()
         if path is not None:
             self.prefs.add_recent(str(path))
@@ -447,9 +482,7 @@ class MainWindow(QMainWindow):
 
     def project_opened(self) -> None:
         """Panels reload project state (characters, stored timeline); see app.ui.panels."""
-        from app.ui.panels import on_project_opened
-
-        on_project_opened(self)
+        self.panels.project_opened()
 
     def open_dialog(self) -> None:
         start = (
@@ -556,24 +589,19 @@ class MainWindow(QMainWindow):
         )
 
     def open_settings(self) -> None:
-        from app.ui.panels import settings_saved
         from app.ui.settings.dialog import SettingsDialog
 
         dialog = SettingsDialog(self.prefs, self, on_budget=self._set_budget)
-        dialog.saved.connect(lambda: settings_saved(self))
+        dialog.saved.connect(self.panels.settings_saved)
         self.settings_dialog = dialog
         dialog.open()
 
     def new_from_topic(self) -> None:
-        from app.ui.panels import new_from_topic
-
-        new_from_topic(self)
+        self.panels.new_from_topic()
 
     def _set_budget(self, usd: float) -> None:
         """Settings were saved: the project's budget, and keys the voices may now have."""
-        from app.ui.panels import forget_services
-
-        forget_services(self)
+        self.panels.services.forget()
         if self.session.project is not None:
             self.session.project = self.store.update_project(
                 self.session.project.id, budget_usd=usd
@@ -690,6 +718,7 @@ class MainWindow(QMainWindow):
         if not self._layout_checked:
             self._layout_checked = True
             QTimer.singleShot(0, self._unsquash)
+            QTimer.singleShot(0, self.collector.freeze_startup)
         QTimer.singleShot(0, self.shown.emit)
 
     def show_shortcuts(self) -> QWidget:
@@ -715,9 +744,8 @@ class MainWindow(QMainWindow):
             self.confirm_discard(close_now, "quitting")
             return
         self.session.flush()
-        from app.ui.panels import on_close
-
-        on_close(self)
+        self.panels.close()
+        self.collector.stop()
         self.qsettings.setValue("window/state", self.saveState())
         self.qsettings.sync()
         super().closeEvent(e)

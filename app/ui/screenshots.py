@@ -55,7 +55,6 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
     from app.engine import paths
     from app.engine.store import Store
     from app.ui.main_window import MainWindow
-    from app.ui.panels import open_export_dialog
     from app.ui.publish.wiring import open_publish_dialog
     from app.ui.theme import apply_dark_theme
 
@@ -153,7 +152,7 @@ def capture(out_dir: Path, docs_dir: Path | None = None) -> list[Path]:
         written.append(_save(widget.grab().toImage(), out_dir / f"{name}.png", docs_dir))
         if name == "media-bin":
             window.docks["media"].setFloating(False)
-    dialog = open_export_dialog(window)
+    dialog = window.panels.open_export_dialog()
     _settle(app, lambda: True, 1)
     written.append(_save(dialog.grab().toImage(), out_dir / "export-dialog.png", docs_dir))
     dialog.close()

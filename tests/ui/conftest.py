@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,3 +66,13 @@ def studio(qtbot: QtBot, store: Store, example_script: Path) -> Iterator[MainWin
     window.preview.pause()
     window.preview.requests.wait(10000)
     close_window(window)
+
+
+@pytest.fixture(autouse=True)
+def automatic_gc_given_back() -> Iterator[None]:
+    """A window a test leaves open never leaves the next tests without automatic GC."""
+    enabled = gc.isenabled()
+    yield
+    if enabled and not gc.isenabled():
+        gc.unfreeze()
+        gc.enable()

@@ -8,14 +8,13 @@ from pytestqt.qtbot import QtBot
 
 from app.ui.jobs.manager import Job
 from app.ui.main_window import MainWindow
-from app.ui.panels import open_export_dialog
 
 
 def test_export_starts_and_cancels_leaving_no_file(
     qtbot: QtBot, studio: MainWindow, tmp_path: Path
 ) -> None:
     studio.prefs.output_dir = tmp_path / "videos"
-    dialog = open_export_dialog(studio)
+    dialog = studio.panels.open_export_dialog()
     dialog.preset.setCurrentIndex(dialog.preset.findData("preview"))
     assert dialog.output.text().endswith("how-ssh-really-works-preview.mp4")
     job = dialog.export()

@@ -8,7 +8,6 @@ import av
 from pytestqt.qtbot import QtBot
 
 from app.engine.store import Store
-from app.ui.panels import open_export_dialog
 from tests.ui.conftest import copy_script, open_window
 
 TINY = Path(__file__).parent / "fixtures" / "tiny" / "script.md"
@@ -17,7 +16,7 @@ TINY = Path(__file__).parent / "fixtures" / "tiny" / "script.md"
 def test_export_writes_a_video_with_sound(qtbot: QtBot, store: Store, tmp_path: Path) -> None:
     window = open_window(qtbot, store, copy_script(TINY, tmp_path))
     window.prefs.output_dir = tmp_path / "out"
-    dialog = open_export_dialog(window)
+    dialog = window.panels.open_export_dialog()
     dialog.preset.setCurrentIndex(dialog.preset.findData("preview"))
     job = dialog.export()
     assert job is not None

@@ -36,7 +36,7 @@ def test_a_huge_block_is_previewed_cut_and_closing_drops_the_queued_work(
     qtbot.waitUntil(lambda: window.preview.shown_frame == middle, timeout=20000)
     item = window.timeline_panel.view.clip_items[clip.id]
     qtbot.waitUntil(lambda: item.thumbnail is not None, timeout=20000)
-    window._focus("terminal")
+    window.focus_panel("terminal")
     window.editor.goto_line((clip.script_line or 1) + 1)
     qtbot.waitUntil(lambda: window.terminal.shown_array is not None, timeout=20000)
     # Typing still reaches the timeline.

@@ -16,7 +16,7 @@ def test_block_under_cursor_is_previewed_and_options_written_back(
 ) -> None:
     panel = studio.terminal
     panel.playing.setChecked(False)
-    studio._focus("terminal")
+    studio.focus_panel("terminal")
     script = studio.document.script
     assert script is not None
     blocks = [b for b in script.beats() if isinstance(b, TerminalBeat)]

@@ -57,7 +57,7 @@ def test_one_click_on_speed_steps_from_the_written_value_and_keeps_the_rest(
 ) -> None:
     _retype_front_matter(studio, ALICE, ALICE.replace("speed: 1.05", "speed: 1.3"))
     row = studio.voices.rows["ALICE"]
-    studio._focus("voices")
+    studio.focus_panel("voices")
     row.speed.show()
     _click_up_arrow(row.speed)
     line = next(x for x in studio.editor.toPlainText().split("\n") if x.startswith("  ALICE:"))

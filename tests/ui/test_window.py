@@ -13,7 +13,6 @@ from pytestqt.qtbot import QtBot
 
 from app.engine.store import Store
 from app.ui.main_window import MainWindow
-from app.ui.panels import open_export_dialog
 from tests.ui.conftest import open_window
 
 
@@ -90,7 +89,7 @@ def test_the_transport_has_drawn_icons(qtbot: QtBot, studio: MainWindow) -> None
 def test_ctrl_e_exports_to_the_path_typed_in_the_dialog(
     qtbot: QtBot, studio: MainWindow, tmp_path: Path
 ) -> None:
-    dialog = open_export_dialog(studio)
+    dialog = studio.panels.open_export_dialog()
     target = tmp_path / "chosen" / "my-cut.mp4"
     dialog.output.selectAll()
     QTest.keyClicks(dialog.output, str(target))  # typed, as a user would

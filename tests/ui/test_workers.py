@@ -50,3 +50,33 @@ def test_a_frame_seen_recently_comes_from_the_cache(qtbot: QtBot, studio: MainWi
     qtbot.waitUntil(lambda: drawn_at_this_size() == drawn_at_this_size(), timeout=30000)
     assert preview.show_frame(a) is None  # no request needed
     assert preview.shown_frame == a
+
+
+def test_the_preview_draws_while_a_thumbnail_is_being_drawn(
+    qtbot: QtBot, studio: MainWindow
+) -> None:
+    """The preview and the timeline thumbnails each own their compositors and lock."""
+    thumbs = studio.timeline_panel.view.media.compositors
+    preview = studio.preview
+    held, release = threading.Event(), threading.Event()
+
+    def draw_a_slow_thumbnail() -> None:
+        with thumbs.lock:  # what a thumbnail worker holds while it draws
+            held.set()
+            release.wait()
+
+    busy = threading.Thread(target=draw_a_slow_thumbnail)
+    busy.start()
+    try:
+        assert held.wait(30)
+        tl = studio.document.timeline
+        assert tl is not None
+        target = tl.duration // 3
+        preview.cache.clear()  # the frame must be drawn now, not taken from the cache
+        assert preview.show_frame(target) is not None
+        qtbot.waitUntil(lambda: preview.shown_frame == target, timeout=20000)
+        assert preview.shown_array is not None and preview.shown_array.any()
+        assert busy.is_alive() and thumbs.lock.locked()  # still busy the whole time
+    finally:
+        release.set()
+        busy.join()

@@ -383,26 +383,62 @@ class Compositor:
         return _with_opacity(resized, 0.8)
 
 
-_PREVIEW: OrderedDict[tuple[int, int, bool], Compositor] = OrderedDict()
-_PREVIEW_LOCK = threading.Lock()
+class PreviewCompositors:
+    """Compositors for small pictures, kept per size, each drawing one frame at a time.
+
+    Each user owns one (the studio's preview worker, its timeline thumbnails), so drawing
+    for one never waits on another's lock. Keeping them per size lets scrubbing reuse
+    decoded media and generated backgrounds.
+    """
+
+    KEEP = 3
+    """Sizes kept at once (a resized dock goes back to a size it had)."""
+
+    def __init__(self) -> None:
+        self._by_size: OrderedDict[tuple[int, int, bool], Compositor] = OrderedDict()
+        self.lock = threading.Lock()
+        """Held while a frame is drawn (a caller may ask from any thread)."""
+
+    def frame(
+        self, timeline: Timeline, frame: int, *, width: int, alpha: bool = False
+    ) -> np.ndarray:
+        """The frame at ``frame`` drawn at ``width`` pixels wide (RGB, or RGBA with ``alpha``)."""
+        height = max(2, round(width * timeline.height / timeline.width / 2) * 2)
+        key = (width, height, alpha)
+        with self.lock:
+            comp = self._by_size.get(key)
+            if comp is None:
+                comp = Compositor(timeline, width=width, height=height, alpha=alpha)
+                self._by_size[key] = comp
+                while len(self._by_size) > self.KEEP:
+                    self._by_size.popitem(last=False)[1].close()
+            elif comp.timeline is not timeline:
+                comp.set_timeline(timeline)
+            image = comp.frame(frame).image
+            return image.copy() if alpha else np.ascontiguousarray(image[:, :, :3])
+
+    def close(self) -> None:
+        """Release every kept compositor's media (after the frame being drawn, if any)."""
+        with self.lock:
+            while self._by_size:
+                self._by_size.popitem()[1].close()
 
 
-def preview_frame(timeline: Timeline, frame: int, *, width: int, alpha: bool = False) -> np.ndarray:
+_SHARED = PreviewCompositors()
+"""For callers that own none (the command line, benchmarks, tests)."""
+
+
+def preview_frame(
+    timeline: Timeline,
+    frame: int,
+    *,
+    width: int,
+    alpha: bool = False,
+    compositors: PreviewCompositors | None = None,
+) -> np.ndarray:
     """The frame at ``frame`` drawn at ``width`` pixels wide: the studio's scrub preview.
 
-    The same compositor as the export, at reduced size; compositors are kept per size so
-    scrubbing reuses decoded media and generated backgrounds.
+    The same compositor as the export, at reduced size, from ``compositors`` (a shared
+    set when none is given).
     """
-    height = max(2, round(width * timeline.height / timeline.width / 2) * 2)
-    key = (width, height, alpha)
-    with _PREVIEW_LOCK:  # the studio may ask from a worker thread
-        comp = _PREVIEW.get(key)
-        if comp is None:
-            comp = Compositor(timeline, width=width, height=height, alpha=alpha)
-            _PREVIEW[key] = comp
-            while len(_PREVIEW) > 3:
-                _PREVIEW.popitem(last=False)[1].close()
-        elif comp.timeline is not timeline:
-            comp.set_timeline(timeline)
-        image = comp.frame(frame).image
-        return image.copy() if alpha else np.ascontiguousarray(image[:, :, :3])
+    return (compositors or _SHARED).frame(timeline, frame, width=width, alpha=alpha)

@@ -220,8 +220,9 @@ def render_timeline(
     composited = 0
     try:
         _claim(output, lock)
-        tmp = files.temp_beside(output, output.suffix)
-        parts.append(tmp)
+        with files.signals_deferred():  # a Ctrl+C cannot land between making and noting it
+            tmp = files.temp_beside(output, output.suffix)
+            parts.append(tmp)
         with Encoder(
             tmp,
             chosen,
@@ -258,8 +259,9 @@ def render_timeline(
                 thumbnail_ms=thumbnail_ms,
             )
             for kind, final in sidecar_paths(output).items():
-                part = files.temp_beside(final)
-                parts.append(part)
+                with files.signals_deferred():
+                    part = files.temp_beside(final)
+                    parts.append(part)
                 part.write_bytes(data[kind])
                 moves.append((part, final))
                 paths[kind] = final

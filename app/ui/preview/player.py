@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.model.time import format_timestamp, frames_to_ms, frames_to_samples
-from app.engine.render.compositor import preview_frame
+from app.engine.render.compositor import PreviewCompositors
 from app.engine.timeline import Timeline
 from app.ui import workers
 from app.ui.document import ScriptDocument
@@ -136,6 +136,8 @@ class PreviewPanel(QWidget):
         self.status = QLabel("")
         self.status.setObjectName("previewStatus")
         self.requests = workers.LatestOnly(self)
+        self.compositors = PreviewCompositors()
+        """The preview worker's own: a thumbnail being drawn never holds up a frame."""
         self.requests.result.connect(self._arrived)
         self.requests.failed.connect(
             lambda _rid, msg: self.status.setText(f"preview failed: {msg}")
@@ -254,6 +256,7 @@ class PreviewPanel(QWidget):
         self.leave_full_screen()
         self.requests.close()
         workers.cancel_owned(self)
+        self.compositors.close()
 
     # -- frames ----------------------------------------------------------------------
     @property
@@ -280,8 +283,8 @@ class PreviewPanel(QWidget):
             self.cache.move_to_end(key)
             self._display(frame, cached)
             return None
-        width = self.width_px
-        rid = self.requests.request(lambda: preview_frame(tl, frame, width=width))
+        width, compositors = self.width_px, self.compositors
+        rid = self.requests.request(lambda: compositors.frame(tl, frame, width=width))
         self._requested[rid] = (frame, key)
         return rid
 

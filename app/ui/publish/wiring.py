@@ -21,22 +21,18 @@ def export_request(w: MainWindow, preset: str) -> ExportRequest | str:
     timeline = w.document.snapshot()
     errors = [d for d in script.diagnostics if d.is_error]
     if errors:
-        w._focus("problems")
+        w.focus_panel("problems")
         return (
             f"Fix {len(errors)} error(s) in the script before publishing: "
             f"line {errors[0].line}: {errors[0].message}"
         )
     if timeline is None or timeline.duration == 0:
         return "Nothing to publish: the script has no content yet."
-    from app.ui.panels import export_request_for
-
     target = output_for(w.prefs.output_dir, script, preset)
-    return export_request_for(w, script, timeline, target, preset)
+    return w.panels.export_request_for(script, timeline, target, preset)
 
 
 def publish_host(w: MainWindow) -> PublishHost:
-    from app.ui.panels import synthesis_service
-
     return PublishHost(
         jobs=w.jobs,
         store=w.store,
@@ -45,7 +41,7 @@ def publish_host(w: MainWindow) -> PublishHost:
         timeline=w.document.snapshot,
         frame=lambda: max(0, w.preview.frame),
         export_request=lambda preset: export_request(w, preset),
-        synthesis=lambda: synthesis_service(w),
+        synthesis=w.panels.services.synthesis,
     )
 
 

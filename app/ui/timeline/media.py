@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from app.engine.audio.io import decode_audio
+from app.engine.render.compositor import PreviewCompositors
 from app.engine.timeline import Clip, Timeline, Track
 from app.ui import workers
 
@@ -50,10 +51,10 @@ def rgba_to_qimage(frame: np.ndarray) -> QImage:
     return image
 
 
-def clip_thumbnail(timeline: Timeline, track: Track, clip: Clip) -> np.ndarray:
+def clip_thumbnail(
+    timeline: Timeline, track: Track, clip: Clip, compositors: PreviewCompositors
+) -> np.ndarray:
     """The clip alone on an empty timeline, drawn small: what its row in the timeline shows."""
-    from app.engine.render.compositor import preview_frame
-
     alone = clip.model_copy(update={"start": 0, "transition_in": None})
     solo = Timeline.create(
         timeline.fps,
@@ -67,7 +68,7 @@ def clip_thumbnail(timeline: Timeline, track: Track, clip: Clip) -> np.ndarray:
         if track.kind == "terminal"
         else min(alone.length - 1, max(0, round(timeline.fps)))
     )
-    return preview_frame(solo, frame, width=THUMB_WIDTH)
+    return compositors.frame(solo, frame, width=THUMB_WIDTH)
 
 
 class ClipMedia(QObject):
@@ -84,6 +85,8 @@ class ClipMedia(QObject):
         self._thumb_pool = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="castline-thumbs"
         )  # one compositor, one thread
+        self.compositors = PreviewCompositors()
+        """The thumbnails' own, so drawing one never holds up the preview."""
 
     def waveform(self, path: str | None) -> np.ndarray | None:
         if not path:
@@ -107,8 +110,9 @@ class ClipMedia(QObject):
         if key not in self._pending and not self.closed:
             self._pending.add(key)
             snap_tl, snap_track, snap_clip = timeline, track.model_copy(deep=True), clip
+            compositors = self.compositors
             workers.submit(
-                lambda: rgba_to_qimage(clip_thumbnail(snap_tl, snap_track, snap_clip)),
+                lambda: rgba_to_qimage(clip_thumbnail(snap_tl, snap_track, snap_clip, compositors)),
                 lambda img: self._store_thumb(key, img),
                 lambda _m: None,
                 pool=self._thumb_pool,
@@ -121,6 +125,7 @@ class ClipMedia(QObject):
         self.closed = True
         self._thumb_pool.shutdown(wait=False, cancel_futures=True)
         workers.cancel_owned(self)
+        self.compositors.close()
 
     def queued(self) -> int:
         """Thumbnails and waveforms waiting for a thread."""

@@ -95,7 +95,7 @@ class TimelinePanel(QWidget):
         lay.addLayout(top)
         lay.addLayout(row, 1)
         self.view.edit_requested.connect(self.push)
-        self.view.frame_changed.connect(self._show_time)
+        self.view.frame_changed.connect(self.show_time)
         document.timeline_replaced.connect(self._replaced)
         document.dropped.connect(self.show_dropped)
         document.overrides_changed.connect(lambda _o: self.show_follow())
@@ -161,7 +161,8 @@ class TimelinePanel(QWidget):
             more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
             self.message.emit(dropped[0].message + more)
 
-    def _show_time(self, frame: int) -> None:
+    def show_time(self, frame: int) -> None:
+        """Show ``frame`` as a timestamp beside the playhead (the preview moves it too)."""
         if self.timeline is not None:
             self.time_label.setText(
                 format_timestamp(frames_to_ms(frame, self.timeline.fps), sep=".")
