@@ -179,6 +179,13 @@ def over(
     canvas[y0:y1, x0:x1] = kept
 
 
+def masked(picture: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A premultiplied picture seen through ``mask`` (0..255): every channel scaled, rounded
+    like :func:`over` and :func:`app.engine.pictures.premultiply`."""
+    m = np.ascontiguousarray(mask)
+    return cv2.multiply(np.ascontiguousarray(picture), cv2.merge([m, m, m, m]), scale=1 / 255)
+
+
 def text_over(canvas: np.ndarray, text: TextImage, x: int, y: int) -> None:
     """Drawn text over a canvas with its top-left corner at (x, y)."""
     over(canvas, text.pixels, x, y)
@@ -198,6 +205,7 @@ __all__ = [
     "envelope",
     "fade",
     "glow",
+    "masked",
     "over",
     "rounded_rect",
     "scaled",

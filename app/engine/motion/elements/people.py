@@ -189,11 +189,7 @@ class SpeakerBadge(Element):
             (h - side) // 2 : (h - side) // 2 + side, (w - side) // 2 : (w - side) // 2 + side
         ]
         face = cv2.resize(crop, (d, d), interpolation=cv2.INTER_AREA)
-        mask = draw.circle_mask(d)
-        a = face[:, :, 3].astype(np.uint16) * mask // 255
-        out = (face.astype(np.uint16) * mask[..., None] // 255).astype(np.uint8)
-        out[:, :, 3] = a.astype(np.uint8)
-        return out
+        return draw.masked(face, draw.circle_mask(d))
 
     def level(self, frame: int, length: int) -> int:
         if self._levels is None or self._levels.size < length:
