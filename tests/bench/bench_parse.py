@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from app.engine.script import parse_file, parse_text
-from tests.bench.common import Figure, cpu_median
+from tests.bench.common import Figure, cpu_median, traced_peak_bytes
 from tests.conftest import EXAMPLES
 
 FRONT = """---
@@ -74,6 +74,15 @@ def generated_script(target_bytes: int = 1_000_000) -> str:
     return "".join(parts)
 
 
+def nested_brackets(size: int, sep: str = "\n") -> str:
+    """About ``size`` bytes of brackets nested across ``sep`` (a line break, ``\\x0b`` or
+    ``\\u2028``): one deep run, then many nested images. Once quadratic in the parser (a word
+    count restarting inside every bracket, the errors recounted for every image)."""
+    unit = "![" * 4 + "a" + sep + "](x.png)" * 4 + " [[" + sep + "]] " + sep
+    deep = "[" * (size // 8) + sep + "]" * (size // 8)
+    return "# T\n\n## S\n\n" + deep + "\n\n" + unit * (size * 3 // 4 // len(unit.encode()))
+
+
 def _paused(fn: Callable[[], object]) -> object:
     """The baseline under the same conditions as the engine, which pauses the cyclic collector."""
     gc.disable()
@@ -112,8 +121,31 @@ def run() -> list[Figure]:
     assert refused.has_errors
     laughs_s = cpu_median(lambda: parse_text(laughs), repeat=10)
 
+    nested = nested_brackets(240_000)
+    nested_mb = len(nested.encode("utf-8")) / 1_000_000
+    per_byte = traced_peak_bytes(lambda: parse_text(nested, path="/no/such/dir/s.md"))
+    base_per_byte = traced_peak_bytes(lambda: md.parse(nested))
+    nested_ours = cpu_median(lambda: parse_text(nested, path="/no/such/dir/s.md"), repeat=3)
+    nested_base = cpu_median(lambda: _paused(lambda: md.parse(nested)), repeat=3)
+
     label = "markdown-it-py tokenising only"
     return [
+        Figure(
+            "parse nested brackets across line breaks, CPU per MB",
+            nested_ours / nested_mb,
+            "s/MB",
+            nested_base / nested_mb,
+            label,
+            "linear: the same per MB at any size",
+        ),
+        Figure(
+            "parse nested brackets, peak memory per byte",
+            per_byte / len(nested.encode("utf-8")),
+            "B/B",
+            base_per_byte / len(nested.encode("utf-8")),
+            label,
+            "< 200 (tests/engine/script/test_limits.py)",
+        ),
         Figure(
             f"parse a {mb:.2f} MB script ({beats} beats), CPU",
             ours,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import resource
 import statistics
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -63,3 +65,17 @@ def peak_rss_mb(children: bool = False) -> float:
     """Peak resident memory of this process (or its finished children), in MiB."""
     who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
     return resource.getrusage(who).ru_maxrss / 1024
+
+
+def traced_peak_bytes(fn: Callable[[], object]) -> int:
+    """Peak Python memory allocated while ``fn`` runs (tracemalloc), in bytes.
+
+    Unlike the resident size it counts only this call, and the same way on every machine.
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

@@ -14,17 +14,10 @@ from typing import Any
 
 import yaml
 
+from app.engine.script.limits import LIMITS
+
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it (same results, several times faster)."""
-
-MAX_FRONT_MATTER_BYTES = 64 * 1024
-"""Front matter larger than this is refused: settings never need more."""
-MAX_DEPTH = 16
-"""Deepest nesting of mappings and lists allowed (characters need three levels)."""
-MAX_ALIASES = 64
-"""How many ``*alias`` references one front matter may use."""
-MAX_EXPANDED_NODES = 20_000
-"""Node budget when aliases are counted as expanded copies."""
 
 
 @dataclass
@@ -54,7 +47,7 @@ def _mark(node_or_event: Any) -> tuple[int, int]:
 
 def _too_deep() -> str:
     return (
-        f"the front matter nests deeper than {MAX_DEPTH} levels; "
+        f"the front matter nests deeper than {LIMITS.front_matter_depth} levels; "
         "settings never need that, so it was not read. Flatten it."
     )
 
@@ -66,19 +59,19 @@ def _scan_events(text: str) -> Problem | None:
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
-            if depth > MAX_DEPTH:
+            if depth > LIMITS.front_matter_depth:
                 line, col = _mark(event)
                 return Problem(line, col, _too_deep())
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         elif isinstance(event, yaml.AliasEvent):
             aliases += 1
-            if aliases > MAX_ALIASES:
+            if aliases > LIMITS.front_matter_aliases:
                 line, col = _mark(event)
                 return Problem(
                     line,
                     col,
-                    f"the front matter uses more than {MAX_ALIASES} YAML aliases (*name); "
+                    f"the front matter uses more than {LIMITS.front_matter_aliases} YAML aliases (*name); "
                     "it was not read. Write the values out instead of referring to anchors.",
                 )
     return None
@@ -91,7 +84,7 @@ def _expanded_size(root: yaml.Node) -> int:
     while stack:
         node = stack.pop()
         count += 1
-        if count > MAX_EXPANDED_NODES:
+        if count > LIMITS.front_matter_nodes:
             return count
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
@@ -105,13 +98,13 @@ def _expanded_size(root: yaml.Node) -> int:
 def load_front_matter(text: str) -> FrontMatter:
     """Load front matter YAML into a dict, or report the first problem with its place."""
     size = len(text.encode("utf-8", errors="replace"))
-    if size > MAX_FRONT_MATTER_BYTES:
+    if size > LIMITS.front_matter_bytes:
         return FrontMatter(
             problem=Problem(
                 0,
                 0,
                 f"the front matter is {size // 1024} KB; the limit is "
-                f"{MAX_FRONT_MATTER_BYTES // 1024} KB, so it was not read. "
+                f"{LIMITS.front_matter_bytes // 1024} KB, so it was not read. "
                 "Keep only the settings between the --- lines.",
             )
         )
@@ -126,13 +119,13 @@ def load_front_matter(text: str) -> FrontMatter:
             node = loader.get_single_node()
             if node is None:
                 return FrontMatter()
-            if _expanded_size(node) > MAX_EXPANDED_NODES:
+            if _expanded_size(node) > LIMITS.front_matter_nodes:
                 return FrontMatter(
                     problem=Problem(
                         0,
                         0,
                         "the front matter's aliases expand to more than "
-                        f"{MAX_EXPANDED_NODES} values; it was not read. "
+                        f"{LIMITS.front_matter_nodes} values; it was not read. "
                         "Write the settings out plainly.",
                     )
                 )

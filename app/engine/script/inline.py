@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from markdown_it.token import Token
 
@@ -22,7 +23,11 @@ SPEAKER_BOLD = re.compile(rf"^\s*({_BOLD_NAME})\s*:\s*$")
 """The name inside ``**Name:**``: 1 to 3 words."""
 SPEAKER_BOLD_NAME = re.compile(rf"^\s*({_BOLD_NAME})\s*$")
 """The name inside ``**Name**:`` (colon outside the bold)."""
-PAUSE = re.compile(r"^\[\s*pause\s+(\d{1,7}(?:\.\d{1,3})?)\s*(ms|s)\s*\]$", re.IGNORECASE)
+PAUSE = re.compile(r"^\[\s*pause\s+(\d+)(?:\.(\d{1,3}))?\s*(ms|s)\s*\]$", re.IGNORECASE)
+"""``[pause 1.5s]``: any number of digits, so a huge pause is clamped, not misread."""
+_PAUSE_DIGITS = 15
+"""Whole-number digits worth converting: more is far past any limit (and ``int()`` of
+thousands of digits is refused by Python)."""
 LOOKS_LIKE_PAUSE = re.compile(r"^\[\s*pause\b[^\]]*\]$", re.IGNORECASE)
 DIRECTION_START = re.compile(r"^\(([^()]*)\)\s*")
 DIRECTION_END = re.compile(r"\s*\(([^()]*)\)$")
@@ -77,12 +82,20 @@ def squash(text: str) -> str:
 
 
 def pause_ms(text: str) -> int | None:
-    """Milliseconds of a ``[pause 1.5s]`` / ``[pause 800ms]`` line, else ``None``."""
+    """Milliseconds of a ``[pause 1.5s]`` / ``[pause 800ms]`` line, else ``None``.
+
+    Counted in integers (a float would round a long pause); a pause written with more
+    digits than any sensible length comes back as ``10**15`` ms, still far past the limit
+    the parser clamps it to.
+    """
     m = PAUSE.match(text.strip())
     if not m:
         return None
-    value = float(m.group(1))
-    return round(value if m.group(2).lower() == "ms" else value * 1000)
+    whole, fraction, unit = m.group(1).lstrip("0"), m.group(2) or "", m.group(3).lower()
+    if len(whole) > _PAUSE_DIGITS:
+        return 10**_PAUSE_DIGITS
+    thousandths = int(whole or "0") * 1000 + int(fraction.ljust(3, "0"))
+    return thousandths if unit == "s" else round(Fraction(thousandths, 1000))
 
 
 @dataclass
@@ -160,14 +173,15 @@ def strong_phrases(lines: list[list[Token]]) -> list[str]:
     ``**Name:**`` is never counted. A span may cross a line break (it is joined with a
     space); one left open at the end of the speech runs to the end. ``*em*`` is not counted.
     """
-    phrases: list[str] = []
+    phrases: dict[str, None] = {}
+    """In order, without repeats, each looked up in constant time."""
     depth = 0
     span: list[str] = []
 
     def close() -> None:
         phrase = squash("".join(span).replace("\n", " "))
-        if phrase and phrase not in phrases:
-            phrases.append(phrase)
+        if phrase:
+            phrases.setdefault(phrase)
 
     for toks in lines:
         for tok in toks:
@@ -186,4 +200,4 @@ def strong_phrases(lines: list[list[Token]]) -> list[str]:
             span.append(" ")
     if depth > 0:
         close()
-    return phrases
+    return list(phrases)

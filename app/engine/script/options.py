@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from app.engine.model.script import BlockOptions
+from app.engine.script.limits import LIMITS
 
 TERMINAL_INFOS = ("terminal", "console", "shell-session")
 """Info strings that make a fenced block an animated terminal."""
@@ -23,8 +24,6 @@ ANIMATION_OPTIONS = (
 )
 """Options the terminal animation engine reads from ``BlockOptions.extra``; known, so not warned."""
 KNOWN_OPTIONS = ("theme", "speed", "prompt", "title", "sync", *ANIMATION_OPTIONS)
-MAX_SPEED = 1_000.0
-"""Fastest typing speed accepted, characters per second."""
 
 
 @dataclass
@@ -83,12 +82,12 @@ def parse_info(info: str) -> ParsedInfo:
                 speed = float(value)
             except ValueError:
                 speed = math.nan
-            if not math.isfinite(speed) or speed <= 0 or speed > MAX_SPEED:
+            if not math.isfinite(speed) or speed <= 0 or speed > LIMITS.typing_cps:
                 problems.append(
                     (
                         col,
                         f"speed={value} is not a typing speed; give characters per second "
-                        f"between 1 and {MAX_SPEED:.0f} (for example speed=25). The default is used.",
+                        f"between 1 and {LIMITS.typing_cps:.0f} (for example speed=25). The default is used.",
                     ),
                 )
             else:

@@ -43,13 +43,12 @@ from app.engine.model.voice import DEFAULT_VOICE, Character
 from app.engine.paths import PathRefused, inside_folder, names_a_theme_file
 from app.engine.script import chunking, inline, timing
 from app.engine.script.frontmatter import load_front_matter
+from app.engine.script.limits import LIMITS
 from app.engine.script.options import TERMINAL_INFOS, ParsedInfo, parse_info
 from app.engine.script.settings import SettingsReader
 
 NARRATOR = "NARRATOR"
 """Who speaks a paragraph with no speaker."""
-MAX_PAUSE_MS = 600_000
-"""Longest pause accepted (ten minutes); longer ones are cut to this and warned about."""
 VISUAL_PREFIX = re.compile(r"^\s*visual\s*(?:\(([^()]*)\))?\s*:\s*", re.IGNORECASE)
 """``visual:``, or ``visual (pexels, clip):`` naming a provider and/or still or clip."""
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
@@ -174,6 +173,11 @@ class _Parser:
         self.base_dir = base_dir
         self.lines = text.split("\n")
         self.diagnostics: list[Diagnostic] = []
+        self.errors = 0
+        """Errors reported so far: kept as a count, as rescanning the list per image or
+        heading made a script full of them quadratic."""
+        self.numbered_scenes = 0
+        """Scenes started by a heading (not the intro), for naming an untitled one."""
         self.settings = ScriptSettings()
         self.declared: dict[str, Character] = {}
         """Front matter characters by upper-case name."""
@@ -188,15 +192,15 @@ class _Parser:
 
     # -- diagnostics ------------------------------------------------------
     def report(self, line: int, column: int, severity: str, message: str) -> None:
-        self.diagnostics.append(
-            Diagnostic(
-                line=max(1, line),
-                column=max(1, column),
-                severity=Severity(severity),
-                message=message,
-                file=self.path,
-            )
+        diagnostic = Diagnostic(
+            line=max(1, line),
+            column=max(1, column),
+            severity=Severity(severity),
+            message=message,
+            file=self.path,
         )
+        self.errors += int(diagnostic.is_error)
+        self.diagnostics.append(diagnostic)
 
     # -- scenes and beats -------------------------------------------------
     def add(self, beat: Beat) -> None:
@@ -206,8 +210,9 @@ class _Parser:
         self.current.beats.append(beat)
 
     def start_scene(self, title: str, line: int) -> None:
+        self.numbered_scenes += 1
         if not title:
-            title = f"Scene {sum(1 for s in self.scenes if not s.intro) + 1}"
+            title = f"Scene {self.numbered_scenes}"
             self.report(
                 line,
                 1,
@@ -501,7 +506,7 @@ class _Parser:
                     ln.line,
                     1,
                     "warning",
-                    f"“{text}” is not a pause Castline understands; "
+                    f"“{LIMITS.quote(text)}” is not a pause Castline understands; "
                     "write [pause 1.5s] or [pause 800ms]. It is skipped.",
                 )
                 speaker = self.speech_run(run, speaker) or speaker
@@ -510,20 +515,24 @@ class _Parser:
             if ms is not None:
                 speaker = self.speech_run(run, speaker) or speaker
                 run = []
-                self.pause(ms, ln.line)
+                self.pause(ms, ln.line, text)
                 continue
             run.append(ln)
         self.speech_run(run, speaker)
 
-    def pause(self, ms: int, line: int) -> None:
-        if ms > MAX_PAUSE_MS:
+    def pause(self, ms: int, line: int, written: str) -> None:
+        """A pause beat; one past the limit is cut to it, named as written (``[pause 9e9s]``
+        would print as a float the writer never typed)."""
+        if ms > LIMITS.pause_ms:
+            longest = LIMITS.pause_words
             self.report(
                 line,
                 1,
                 "warning",
-                f"a pause of {ms / 1000:g} s is longer than ten minutes; it is cut to ten minutes.",
+                f"“{LIMITS.quote(written)}” is longer than the longest pause ({longest}); it is cut to "
+                f"{longest}. Write a shorter pause, or split the video.",
             )
-            ms = MAX_PAUSE_MS
+            ms = LIMITS.pause_ms
         self.add(PauseBeat(line=line, end_line=line, duration_ms=ms, estimated_ms=ms))
 
     def speech_run(
@@ -565,7 +574,7 @@ class _Parser:
             self.add(beat)
         name = self.speaker_name(speaker, start)
         if text:
-            emphasis = [p for p in inline.strong_phrases(tokens0) if p in text]
+            emphasis = self.emphasis(inline.strong_phrases(tokens0), text, start)
             self.speech(
                 name,
                 text,
@@ -594,6 +603,19 @@ class _Parser:
         for beat in images_after:
             self.add(beat)
         return speaker
+
+    def emphasis(self, phrases: list[str], text: str, line: int) -> list[str]:
+        """The bold phrases still in the spoken text, at most the limit's number of them."""
+        most = LIMITS.emphasis_per_speech
+        if len(phrases) > most:
+            self.report(
+                line,
+                1,
+                "warning",
+                f"this speech has {len(phrases):,} bold phrases; the first {most} are drawn "
+                "as key phrases and the rest are only spoken. Keep bold for a few key words.",
+            )
+        return [p for p in phrases[:most] if p in text]
 
     def pull_images(
         self, run: list[inline.InlineLine]
@@ -688,9 +710,9 @@ class _Parser:
         raw = unquote(str(tok.attrs.get("src", "") or ""))
         caption = inline.squash(inline.plain(tok.children or []) or tok.content)
         column = self.column_of(line, raw) or 1
-        errors_before = sum(1 for d in self.diagnostics if d.is_error)
+        errors_before = self.errors
         resolved = self.resolve_media(raw, line, column, "the media file")
-        path_failed = sum(1 for d in self.diagnostics if d.is_error) > errors_before
+        path_failed = self.errors > errors_before
         kind = media_type(raw)
         if kind in ("unknown", "audio") and raw and not path_failed:
             self.report(
@@ -974,22 +996,28 @@ class _Parser:
                     "write something under its heading or remove it.",
                 )
             beats = scene.beats
+            speech_next = timing.speech_next(beats)
             last_speech = max(
                 (i for i, b in enumerate(beats) if isinstance(b, SpeechBeat)), default=-1
             )
             for idx, beat in enumerate(beats):
                 if isinstance(beat, TerminalBeat | CodeBeat) and beat.options.sync_next:
-                    if idx < last_speech:
+                    if speech_next[idx]:
                         beat.estimated_ms = 0  # it plays during the next speech
                     else:
+                        where = (
+                            "before the next terminal or code block"
+                            if idx < last_speech
+                            else "in this scene"
+                        )
                         self.report(
                             beat.line,
                             1,
                             "warning",
-                            "sync=next, but no speech follows "
-                            "in this scene; the block plays on its own.",
+                            f"sync=next, but no speech follows {where}; the block plays "
+                            "on its own.",
                         )
-            self.cards_timing(beats, last_speech)
+            self.cards_timing(beats, speech_next, last_speech)
             if beats and isinstance(beats[-1], VisualBeat | MediaBeat):
                 last = beats[-1]
                 last.estimated_ms = timing.HELD_VISUAL_MS
@@ -1003,25 +1031,18 @@ class _Parser:
                     1,
                     "warning",
                     f"this {what} ends its scene with nothing "
-                    "after it, so it is held for two seconds. Add narration after it, "
+                    f"after it, so it is held for {timing.HELD_VISUAL_MS / 1000:g} seconds. "
+                    "Add narration after it, "
                     "or move it earlier.",
                 )
 
-    def cards_timing(self, beats: list[Beat], last_speech: int) -> None:
-        """A table or callout is shown over the next speech; alone it gets a moment.
-
-        "Next" means before any terminal or code block, which would take the screen first
-        (the timeline layout places cards by the same rule).
-        """
-        speech_next = False
+    def cards_timing(self, beats: list[Beat], speech_next: list[bool], last_speech: int) -> None:
+        """A table or callout is shown over the next speech (:func:`timing.speech_next`,
+        the rule the timeline layout places cards by); alone it gets a moment."""
         for idx in range(len(beats) - 1, -1, -1):
             beat = beats[idx]
-            if isinstance(beat, SpeechBeat):
-                speech_next = True
-            elif isinstance(beat, TerminalBeat | CodeBeat):
-                speech_next = False
-            elif isinstance(beat, TableBeat | CalloutBeat):
-                if speech_next:
+            if isinstance(beat, TableBeat | CalloutBeat):
+                if speech_next[idx]:
                     beat.estimated_ms = 0
                     continue
                 beat.estimated_ms = timing.SHOWN_ALONE_MS

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.engine.model.diagnostic import Diagnostic, Severity
+from app.engine.script.limits import LIMITS
 
-MAX_SCRIPT_BYTES = 16 * 1024 * 1024
-"""Scripts larger than this are refused: a script is prose, not data."""
 _SNIFF = 8192
 
 
@@ -105,20 +104,20 @@ def read_script(path: Path) -> ReadResult:
                 ],
             )
         size = info.st_size
-        if size > MAX_SCRIPT_BYTES:
+        if size > LIMITS.script_bytes:
             return ReadResult(
                 None,
                 [
                     _error(
                         name,
                         f"the file is {size // (1024 * 1024)} MB; a "
-                        f"script may be at most {MAX_SCRIPT_BYTES // (1024 * 1024)} "
+                        f"script may be at most {LIMITS.script_bytes // (1024 * 1024)} "
                         "MB. Is this the right file?",
                     )
                 ],
             )
         with path.open("rb") as fh:
-            data = fh.read(MAX_SCRIPT_BYTES + 1)
+            data = fh.read(LIMITS.script_bytes + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return ReadResult(
@@ -133,6 +132,6 @@ def read_script(path: Path) -> ReadResult:
         )
     except ValueError as exc:  # e.g. an embedded NUL in the path
         return ReadResult(None, [_error(name, f"this is not a usable file path ({exc}).")])
-    if len(data) > MAX_SCRIPT_BYTES:
+    if len(data) > LIMITS.script_bytes:
         return ReadResult(None, [_error(name, "the file is larger than a script may be.")])
     return decode_script(data, name)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Protocol
@@ -43,6 +42,7 @@ from app.engine.model.time import (
     ms_to_samples,
     samples_to_frames,
 )
+from app.engine.script import timing
 from app.engine.timeline.captions import caption_phrases, estimated_words
 from app.engine.timeline.keyframes import Easing, Keyframe
 from app.engine.timeline.model import (
@@ -110,9 +110,10 @@ class LayoutOptions:
     """A block that types nothing (output only) holds the floor this long."""
     scene_tail_ms: int = 500
     """Silence between a scene's last line and the next scene."""
-    held_visual_ms: int = 2_000
-    """A visual that ends its scene with nothing after it is held this long."""
-    shown_only_ms: int = 1_500
+    held_visual_ms: int = timing.HELD_VISUAL_MS
+    """A visual that ends its scene with nothing after it is held this long (the figure
+    the parser's estimate and warning use)."""
+    shown_only_ms: int = timing.SHOWN_ALONE_MS
     """A table or callout with nothing spoken after it in its scene is held this long."""
     card_lead_ms: int = 300
     """A table or callout appears this long before the line spoken over it."""
@@ -369,6 +370,7 @@ class _Layout:
         pending_card: _View | None = None
         last_timed: str | None = None
         beats = scene.beats
+        speech_next = timing.speech_next(beats)
         for i, beat in enumerate(beats):
             if isinstance(beat, SpeechBeat):
                 if self.last_speaker is not None and last_timed == "speech":
@@ -404,7 +406,7 @@ class _Layout:
                 if pending_sync is not None:
                     self.cursor = self.place_block(state, pending_sync, self.cursor)
                     last_timed = "block"
-                if beat.options.sync_next and _speech_follows(beats, i):
+                if beat.options.sync_next and speech_next[i]:
                     pending_sync = beat
                     continue
                 start = self.cursor
@@ -418,7 +420,7 @@ class _Layout:
                 last_timed = "block"
             elif isinstance(beat, TableBeat | CalloutBeat):
                 pending_card = self.place_card(state, beat)
-                if not _speech_follows(beats, i):
+                if not speech_next[i]:
                     self.cursor += self.frames(self.opt.shown_only_ms)
                     pending_card = None
                 last_timed = "card"
@@ -976,16 +978,6 @@ def _drift(line: int) -> tuple[float, float]:
     """A small, line-seeded pan so consecutive stills do not all zoom the same way."""
     s = _seed("drift", line)
     return (0.5 + ((s & 0xFF) / 255 - 0.5) * 0.08, 0.5 + (((s >> 8) & 0xFF) / 255 - 0.5) * 0.08)
-
-
-def _speech_follows(beats: Sequence[object], i: int) -> bool:
-    """True when a speech comes after beat ``i`` before any other terminal or code block."""
-    for beat in beats[i + 1 :]:
-        if isinstance(beat, SpeechBeat):
-            return True
-        if isinstance(beat, TerminalBeat | CodeBeat):
-            return False
-    return False
 
 
 def auto_layout(

@@ -185,7 +185,7 @@ def test_a_short_speech_is_not_warned() -> None:
 def test_visual_ending_its_scene_is_held_and_warned(bad_dir: Path) -> None:
     script = parse_file(bad_dir / "visual-at-end.md")
     (d,) = at(script, 7, "warning")
-    assert "two seconds" in d.message
+    assert "held for 2 seconds" in d.message
     visual = script.scenes[0].beats[-1]
     assert isinstance(visual, VisualBeat) and visual.estimated_ms == 2000
 

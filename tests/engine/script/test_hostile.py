@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from app.engine.model.script import Script, SpeechBeat, TableBeat
 from app.engine.script import parse_file, parse_text
-from app.engine.script.frontmatter import MAX_ALIASES, MAX_DEPTH, load_front_matter
+from app.engine.script.frontmatter import load_front_matter
+from app.engine.script.limits import LIMITS
 
 INTERNAL = "could not read this script"
 
@@ -45,7 +46,7 @@ def test_billion_laughs_fixture_is_refused(bad_dir: Path) -> None:
 
 def test_alias_expansion_under_the_alias_cap_is_still_refused() -> None:
     # 45 aliases (under the cap) that would expand to 9^5 = 59,049 values.
-    assert LAUGHS.count("*") < MAX_ALIASES
+    assert LAUGHS.count("*") < LIMITS.front_matter_aliases
     script = parse_text(LAUGHS)
     _fine(script)
     errors = [d for d in script.diagnostics if d.is_error]
@@ -70,7 +71,7 @@ def test_deep_yaml_nesting_is_refused_before_building_it() -> None:
     script = parse_text(deep)
     _fine(script)
     (error,) = [d for d in script.diagnostics if d.is_error]
-    assert str(MAX_DEPTH) in error.message and error.line == 2
+    assert str(LIMITS.front_matter_depth) in error.message and error.line == 2
 
 
 def test_oversized_front_matter_is_refused() -> None:
