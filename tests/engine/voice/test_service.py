@@ -330,7 +330,7 @@ def test_pcm_output_format(
 ) -> None:
     service = make_service(
         provider_config=ProviderConfig(
-            elevenlabs_url=eleven.url, elevenlabs_output_format="pcm_24000"
+            urls={"elevenlabs": eleven.url}, options={"elevenlabs": {"output_format": "pcm_24000"}}
         )
     )
     result = service.synthesize_script(script(tmp_path, CLOUD, "Raw samples please.\n"))
@@ -387,7 +387,9 @@ def test_elevenlabs_alignment_gives_exact_word_timings(
 def test_plain_endpoint_estimates_timings(
     tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService
 ) -> None:
-    config = ProviderConfig(elevenlabs_url=eleven.url, elevenlabs_timestamps=False)
+    config = ProviderConfig(
+        urls={"elevenlabs": eleven.url}, options={"elevenlabs": {"timestamps": False}}
+    )
     result = make_service(provider_config=config).synthesize_script(
         script(tmp_path, CLOUD, "Plain audio, no alignment.\n")
     )
