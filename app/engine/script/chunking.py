@@ -35,6 +35,7 @@ def provider_limit(provider: str) -> RequestLimit:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])[」』”)]*\s*")
 """A sentence ends at a stop and a space, or at a full-width stop (no space follows it)."""
+_FULL_WIDTH_ENDS = frozenset("。！？」』”)")
 _CLAUSE_END = re.compile(r"(?<=[,;:—–])\s+")
 
 
@@ -71,11 +72,16 @@ def _split_by(pattern: re.Pattern[str], text: str) -> list[str]:
     return [p for p in pattern.split(text) if p]
 
 
+def _joiner(before: str) -> str:
+    """What rejoins two pieces: nothing after a full-width stop (no space was there)."""
+    return "" if before[-1:] in _FULL_WIDTH_ENDS else " "
+
+
 def _pack(pieces: list[str], fits: Callable[[str], bool]) -> list[str]:
     chunks: list[str] = []
     current = ""
     for piece in pieces:
-        candidate = f"{current} {piece}" if current else piece
+        candidate = f"{current}{_joiner(current)}{piece}" if current else piece
         if fits(candidate):
             current = candidate
         else:

@@ -134,10 +134,8 @@ def test_retry_then_success(
     spoken = next(iter(result.lines.values()))
     assert spoken.provider == "elevenlabs" and not spoken.failures
     assert synth_requests(eleven) == 4
-    assert len(sleeps.delays) == 3
-    assert (
-        sleeps.delays[0] <= 0.01 and sleeps.delays[1] <= 0.02 and sleeps.delays[2] <= 0.04
-    )  # backoff grows, base 10 ms
+    first, second, third = sleeps.delays_ms
+    assert 5 <= first <= 10 and 10 <= second <= 20 and 20 <= third <= 40  # base 10 ms, doubling
 
 
 def test_429_retry_after_is_respected(
@@ -154,7 +152,8 @@ def test_429_retry_after_is_respected(
     )
     result = make_service().synthesize_script(script(tmp_path, CLOUD, "Only one line here.\n"))
     assert next(iter(result.lines.values())).provider == "elevenlabs"
-    assert sleeps.delays == [0.15, 2.0]  # retry-after-ms, then retry-after in seconds
+    assert sleeps.delays_ms == [150, 2000]  # retry-after-ms, then retry-after in seconds
+    assert sleeps.now_ms == 2150  # the fake clock moved on; the test did not wait
     assert len(eleven.requests_to(SYNTH)) == 3
 
 
