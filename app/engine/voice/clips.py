@@ -8,6 +8,7 @@ its chosen take. The run's audit entry is written here too.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.engine.audio.io import wav_bytes
@@ -38,6 +39,32 @@ def clip_key(provider: VoiceProvider, request: SynthesisRequest) -> str:
     )
 
 
+def spoken(
+    job: Job,
+    provider: str,
+    voice: str,
+    path: Path,
+    num_samples: int,
+    words: list[WordTiming],
+    failures: list[str],
+) -> SpokenLine:
+    """A line spoken by a clip already kept (from the cache or a locked take)."""
+    beat = job.beat
+    return SpokenLine(
+        beat.line,
+        beat.speaker,
+        beat.text,
+        beat.caption,
+        provider,
+        voice,
+        path,
+        num_samples,
+        words,
+        cached=True,
+        failures=failures,
+    )
+
+
 class Clips:
     """The store's clips and versions for one project (or none)."""
 
@@ -57,37 +84,15 @@ class Clips:
         self.version(
             job, hit.asset_sha256, hit.provider, float(hit.meta.get("cost_usd") or 0.0), meta
         )
-        beat = job.beat
-        return SpokenLine(
-            beat.line,
-            beat.speaker,
-            beat.text,
-            beat.caption,
-            hit.provider,
-            ref.voice,
-            hit.path,
-            hit.num_samples,
-            [WordTiming.from_dict(w) for w in hit.meta.get("words", [])],
-            cached=True,
-            failures=failures,
-        )
+        words = [WordTiming.from_dict(w) for w in hit.meta.get("words", [])]
+        return spoken(job, hit.provider, ref.voice, hit.path, hit.num_samples, words, failures)
 
     def locked(self, job: Job, version: LineVersion) -> SpokenLine:
         """A locked line is spoken by its chosen take, whatever its voice is now."""
         meta = version.meta
-        beat = job.beat
-        return SpokenLine(
-            beat.line,
-            beat.speaker,
-            beat.text,
-            beat.caption,
-            version.provider,
-            str(meta.get("voice") or ""),
-            version.path,
-            int(meta.get("num_samples") or 0),
-            [WordTiming.from_dict(w) for w in meta.get("words", [])],
-            cached=True,
-        )
+        words = [WordTiming.from_dict(w) for w in meta.get("words", [])]
+        voice, samples = str(meta.get("voice") or ""), int(meta.get("num_samples") or 0)
+        return spoken(job, version.provider, voice, version.path, samples, words, [])
 
     def version(
         self, job: Job, sha256: str, provider: str, cost_usd: float, meta: dict[str, Any]
