@@ -15,21 +15,23 @@ from app.engine.audio.io import read_wav, write_wav
 from app.engine.audio.playback import PlaybackUnavailable, play
 from app.engine.jobs.progress import Progress
 from app.engine.model.time import SAMPLE_RATE
-from app.engine.model.voice import VoiceRef, VoiceSettings
+from app.engine.model.voice import DEFAULT_VOICE, VoiceRef, VoiceSettings
 from app.engine.secrets import install_redaction
 from app.engine.voice.base import VoiceError
-from app.engine.voice.registry import build_providers
+from app.engine.voice.registry import build_providers, provider_names
 from app.engine.voice.service import BudgetExceeded, SynthesisOptions, SynthesisService
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     voices = subparsers.add_parser("voices", help="list every voice provider and its voices")
-    voices.add_argument("--provider", help="only this provider (local, elevenlabs, google)")
+    voices.add_argument("--provider", help=f"only this provider ({', '.join(provider_names())})")
     voices.set_defaults(func=cmd_voices)
 
     speak = subparsers.add_parser("speak", help="speak a line of text with one voice")
     speak.add_argument("text", help="the text to speak")
-    speak.add_argument("--voice", default="local/joe", help="provider/voice (default local/joe)")
+    speak.add_argument(
+        "--voice", default=DEFAULT_VOICE, help=f"provider/voice (default {DEFAULT_VOICE})"
+    )
     speak.add_argument("-o", "--output", type=Path, help="write a 48 kHz WAV here")
     speak.add_argument("--play", action="store_true", help="play it on the default audio device")
     speak.add_argument("--speed", type=float, default=1.0, help="speaking rate (1.0 is normal)")

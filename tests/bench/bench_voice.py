@@ -41,7 +41,7 @@ def _measure(tmp: Path) -> list[Figure]:
     from app.engine.store import Store
     from app.engine.voice.base import SynthesisRequest
     from app.engine.voice.clip import finish_clip
-    from app.engine.voice.local import LocalProvider
+    from app.engine.voice.providers.local import LocalProvider
     from app.engine.voice.service import SynthesisOptions, SynthesisService
 
     provider = LocalProvider()
@@ -132,7 +132,7 @@ def _timing_errors(provider: object) -> tuple[np.ndarray, np.ndarray, float, flo
     """
     from app.engine.voice.align import reference_word_timings
     from app.engine.voice.base import SynthesisRequest
-    from app.engine.voice.local import LocalProvider
+    from app.engine.voice.providers.local import LocalProvider
     from app.engine.voice.timing import estimate_word_timings
 
     assert isinstance(provider, LocalProvider)

@@ -17,6 +17,12 @@ from tests.fakes.server import FakeServer, Recorded, Reply, speechlike
 
 VOICES = [
     {
+        "languageCodes": ["ja-JP"],
+        "name": "ja-JP-Neural2-B",
+        "ssmlGender": "FEMALE",
+        "naturalSampleRateHertz": 24000,
+    },
+    {
         "languageCodes": ["en-US"],
         "name": "en-US-Neural2-F",
         "ssmlGender": "FEMALE",

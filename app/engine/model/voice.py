@@ -2,10 +2,67 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, overload
+
 from pydantic import BaseModel, ConfigDict, Field
 
-KNOWN_PROVIDERS = ("local", "elevenlabs", "google")
 DEFAULT_VOICE = "local/joe"
+
+
+@dataclass(frozen=True)
+class RequestLimit:
+    """How much text one synthesis request may carry, and how it is measured."""
+
+    size: int
+    unit: Literal["chars", "bytes"]
+    """``chars`` or ``bytes`` (UTF-8)."""
+    hard: bool
+    """False when the limit is only a latency preference (the provider takes more)."""
+    provider: str
+
+    def measure(self, text: str) -> int:
+        return len(text.encode("utf-8")) if self.unit == "bytes" else len(text)
+
+    def fits(self, text: str) -> bool:
+        return self.measure(text) <= self.size
+
+
+class _ProviderNames(Sequence[str]):
+    """The names of the registered voice providers, read from the registry when asked.
+
+    The registry sits higher up (each provider module registers itself), so this view
+    imports it lazily; nothing here is a copy of the list.
+    """
+
+    def _names(self) -> list[str]:
+        from app.engine.voice.registry import provider_names
+
+        return provider_names()
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __repr__(self) -> str:
+        return repr(tuple(self._names()))
+
+
+KNOWN_PROVIDERS: Sequence[str] = _ProviderNames()
+"""Every registered voice provider's name (derived from the voice registry)."""
 
 
 class VoiceRef(BaseModel):

@@ -4,36 +4,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from app.engine.model.voice import Character
+from app.engine.model.voice import DEFAULT_VOICE, Character, RequestLimit, VoiceRef
 
-
-@dataclass(frozen=True)
-class RequestLimit:
-    """How much text one synthesis request may carry, and how it is measured."""
-
-    size: int
-    unit: str
-    """``chars`` or ``bytes`` (UTF-8)."""
-    hard: bool
-    """False when the limit is only a latency preference (the provider takes more)."""
-    provider: str
-
-    def measure(self, text: str) -> int:
-        return len(text.encode("utf-8")) if self.unit == "bytes" else len(text)
+__all__ = [
+    "DEFAULT_LIMIT",
+    "RequestLimit",
+    "exceeded",
+    "limits_for",
+    "provider_limit",
+    "split_speech",
+    "warn_limits",
+]
 
 
 DEFAULT_LIMIT = RequestLimit(3_000, "chars", True, "default")
 """The conservative limit for any provider that does not state its own."""
-PROVIDER_LIMITS: dict[str, RequestLimit] = {
-    "elevenlabs": RequestLimit(10_000, "chars", True, "elevenlabs"),
-    "google": RequestLimit(5_000, "bytes", True, "google"),
-    # Piper has no request limit; shorter pieces start playing sooner.
-    "local": RequestLimit(1_000, "chars", False, "local"),
-}
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])[\"'”’)\]]*\s+")
+
+def provider_limit(provider: str) -> RequestLimit:
+    """The limit ``provider`` declares in the voice registry (the default when it is unknown).
+
+    The registry sits above the script layer (each provider registers itself), so it is
+    imported here lazily, the way the parser checks visual provider names.
+    """
+    from app.engine.voice.registry import request_limit
+
+    return request_limit(provider) or DEFAULT_LIMIT
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])[」』”)]*\s*")
+"""A sentence ends at a stop and a space, or at a full-width stop (no space follows it)."""
+_FULL_WIDTH_ENDS = frozenset("。！？」』”)")
 _CLAUSE_END = re.compile(r"(?<=[,;:—–])\s+")
 
 
@@ -43,10 +45,10 @@ def limits_for(character: Character | None) -> list[RequestLimit]:
     A fallback voice may end up speaking the same pieces, so its hard limit applies too.
     """
     if character is None:
-        return [PROVIDER_LIMITS["local"]]
-    limits = [PROVIDER_LIMITS.get(character.voice.provider, DEFAULT_LIMIT)]
+        return [provider_limit(VoiceRef.parse(DEFAULT_VOICE).provider)]
+    limits = [provider_limit(character.voice.provider)]
     for ref in character.fallback:
-        other = PROVIDER_LIMITS.get(ref.provider, DEFAULT_LIMIT)
+        other = provider_limit(ref.provider)
         if other.hard and other not in limits:
             limits.append(other)
     return limits
@@ -61,7 +63,7 @@ def warn_limits(limits: list[RequestLimit]) -> list[RequestLimit]:
 def exceeded(text: str, limits: list[RequestLimit]) -> RequestLimit | None:
     """The first limit ``text`` is over, if any."""
     for lim in limits:
-        if lim.measure(text) > lim.size:
+        if not lim.fits(text):
             return lim
     return None
 
@@ -70,11 +72,16 @@ def _split_by(pattern: re.Pattern[str], text: str) -> list[str]:
     return [p for p in pattern.split(text) if p]
 
 
+def _joiner(before: str) -> str:
+    """What rejoins two pieces: nothing after a full-width stop (no space was there)."""
+    return "" if before[-1:] in _FULL_WIDTH_ENDS else " "
+
+
 def _pack(pieces: list[str], fits: Callable[[str], bool]) -> list[str]:
     chunks: list[str] = []
     current = ""
     for piece in pieces:
-        candidate = f"{current} {piece}" if current else piece
+        candidate = f"{current}{_joiner(current)}{piece}" if current else piece
         if fits(candidate):
             current = candidate
         else:
@@ -110,7 +117,7 @@ def split_speech(text: str, limits: list[RequestLimit]) -> list[str]:
         return []
 
     def fits(s: str) -> bool:
-        return all(lim.measure(s) <= lim.size for lim in limits)
+        return all(lim.fits(s) for lim in limits)
 
     if fits(text):
         return [text]

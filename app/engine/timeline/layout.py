@@ -75,9 +75,9 @@ from app.engine.timeline.sources import (
 )
 
 if TYPE_CHECKING:
+    from app.engine.model.speech import SynthesisResult
     from app.engine.terminal.session import Session
     from app.engine.visuals.plan import GeneratedVisual
-    from app.engine.voice.service import SynthesisResult
 
 
 class VisualFiles(Protocol):

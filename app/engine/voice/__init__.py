@@ -16,7 +16,13 @@ from app.engine.voice.base import (
     VoiceProvider,
     WordTiming,
 )
-from app.engine.voice.registry import ProviderConfig, build_providers
+from app.engine.voice.registry import (
+    ProviderConfig,
+    ProviderSpec,
+    build_provider,
+    build_providers,
+    register,
+)
 from app.engine.voice.service import (
     BudgetExceeded,
     LineFailed,
@@ -32,6 +38,7 @@ __all__ = [
     "PermanentVoiceError",
     "ProviderAudio",
     "ProviderConfig",
+    "ProviderSpec",
     "RetryPolicy",
     "SpokenLine",
     "SynthesisOptions",
@@ -43,5 +50,7 @@ __all__ = [
     "VoiceInfo",
     "VoiceProvider",
     "WordTiming",
+    "build_provider",
     "build_providers",
+    "register",
 ]

@@ -42,8 +42,9 @@ COARSE = 3
 MAX_OFF_DIAGONAL = 0.75
 """Largest share of horizontal or vertical steps in a path that is still an alignment."""
 MAX_CELLS = 16_000_000
-"""Largest frame grid aligned (4000 x 4000 frames, 40 s against 40 s: about 200 MB at
-its peak); longer lines fall back to the energy estimate rather than exhaust memory."""
+"""Largest frame grid aligned (4000 x 4000 frames, 40 s against 40 s: 16 MB of steps, the
+distances made a row at a time); longer pieces fall back to the energy estimate, and the
+reference voice is not even asked to speak them."""
 REFERENCE_VOICE = "joe"
 
 _reference_lock = threading.Lock()
@@ -106,17 +107,21 @@ def dtw_path(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float, float]:
     minimum over the row's cumulative costs, so a 20 s line takes a fraction of a second.
     """
     n, m = len(a), len(b)
-    sq = (a.astype(np.float64) ** 2).sum(axis=1)[:, None] + (b.astype(np.float64) ** 2).sum(axis=1)[
-        None, :
-    ]
-    dist = np.sqrt(
-        np.maximum(sq - 2.0 * (a.astype(np.float64) @ b.astype(np.float64).T), 0.0)
-    ) / np.sqrt(a.shape[1])
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    b_sq = (b64**2).sum(axis=1)
+    norm = np.sqrt(a.shape[1])
+
+    def distances(i: int) -> np.ndarray:
+        """Row ``i`` of the frame distances, made when needed: only the steps are kept
+        for every cell (one byte each), so memory stays at MAX_CELLS bytes."""
+        sq = float(a64[i] @ a64[i]) + b_sq - 2.0 * (b64 @ a64[i])
+        return np.asarray(np.sqrt(np.maximum(sq, 0.0)) / norm)
+
     step = np.zeros((n, m), dtype=np.int8)  # 0 diagonal, 1 from the row above, 2 from the left
-    previous = np.cumsum(dist[0])
+    previous = np.cumsum(distances(0))
     step[0, 1:] = 2
     for i in range(1, n):
-        row = dist[i]
+        row = distances(i)
         diagonal = np.concatenate(([np.inf], previous[:-1]))
         from_above = previous
         best = np.minimum(diagonal, from_above)
@@ -195,7 +200,7 @@ def _reference(text: str) -> tuple[np.ndarray, int, list[WordTiming]] | None:
     """The local voice (plain profile) speaking ``text``, with its exact word timings."""
     global _reference_provider
     from app.engine.voice.base import SynthesisRequest
-    from app.engine.voice.local import LocalProvider
+    from app.engine.voice.providers.local import LocalProvider
 
     with _reference_lock:
         if _reference_provider is None:
@@ -221,6 +226,9 @@ def reference_word_timings(audio: np.ndarray, rate: int, text: str) -> list[Word
     if not text.split():
         return None
     audio = to_mono(np.asarray(audio))
+    frames = -(-audio.size // _hop(rate))
+    if frames * frames > MAX_CELLS:  # the reference would be about as long: too big to align
+        return None
     reference = _reference(" ".join(text.split()))
     if reference is None:
         return None

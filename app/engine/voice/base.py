@@ -10,27 +10,24 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from app.engine.model.voice import VoiceSettings
+from app.engine.model.speech import WordTiming
+from app.engine.model.voice import RequestLimit, VoiceSettings
 
-
-@dataclass(frozen=True)
-class WordTiming:
-    """One spoken word and where it sits in its clip, in samples at 48 kHz."""
-
-    text: str
-    start_sample: int
-    end_sample: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "start": self.start_sample, "end": self.end_sample}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> WordTiming:
-        return cls(str(data["text"]), int(data["start"]), int(data["end"]))
+__all__ = [
+    "PermanentVoiceError",
+    "ProviderAudio",
+    "ProviderUsage",
+    "SynthesisRequest",
+    "TransientVoiceError",
+    "VoiceError",
+    "VoiceInfo",
+    "VoiceProvider",
+    "WordTiming",
+]
 
 
 @dataclass(frozen=True)
@@ -108,6 +105,9 @@ class TransientVoiceError(VoiceError):
         self.retry_after_s = retry_after_s
 
 
+if TYPE_CHECKING:
+    from app.engine.voice.registry import ProviderSpec
+
 Scope = Literal["provider", "voice", "line"]
 
 
@@ -127,10 +127,33 @@ class VoiceProvider(abc.ABC):
     """A source of synthetic speech."""
 
     name: str = ""
-    label: str = ""
-    """The provider's name as people write it (``ElevenLabs``), for Settings."""
-    requires_key: bool = False
-    max_text_chars: int = 5000
+    """The name it is registered under (:mod:`app.engine.voice.registry`), which holds
+    everything else known about it without a call: label, request limit, key, prices."""
+
+    def spec(self) -> ProviderSpec:
+        """This provider's registry entry."""
+        from app.engine.voice.registry import spec
+
+        found = spec(self.name)
+        if found is None:
+            raise VoiceError(f"the voice provider {self.name!r} is not registered")
+        return found
+
+    @property
+    def requires_key(self) -> bool:
+        return self.spec().key_name is not None
+
+    def request_limit(self) -> RequestLimit:
+        """How much text one request may carry (a provider may narrow it per model)."""
+        return self.spec().limit
+
+    def profiled(self, voice_id: str, index: int) -> str:
+        """The voice for the ``index``-th character sharing ``voice_id``, so they differ.
+
+        Most providers' voices are distinct people already; a provider that can bend one
+        model into several (the local voice's profiles) overrides this.
+        """
+        return voice_id
 
     @abc.abstractmethod
     def is_configured(self) -> bool:

@@ -15,9 +15,7 @@ from typing import Literal
 from app.engine.jobs.progress import Progress
 from app.engine.net.retry import Deadline
 from app.engine.voice.base import VoiceProvider
-from app.engine.voice.elevenlabs import ElevenLabsProvider
-from app.engine.voice.google import GoogleProvider
-from app.engine.voice.registry import ProviderConfig, build_providers
+from app.engine.voice.registry import ProviderConfig, build_provider, specs
 
 Check = Literal["voices", "stock", "llm"]
 LLM_KEY = "llm"
@@ -42,10 +40,11 @@ def keyed_providers() -> list[KeyedProvider]:
     from app.engine.visuals.providers import registered
 
     found: dict[str, KeyedProvider] = {}
-    for name, voice in build_providers().items():
-        if voice.requires_key:
-            label = getattr(voice, "label", "") or name.title()
-            found.setdefault(name, KeyedProvider(name, label, "voices", "voices", name))
+    for name, spec in specs().items():
+        if spec.key_name:
+            found.setdefault(
+                spec.key_name, KeyedProvider(spec.key_name, spec.label, "voices", "voices", name)
+            )
     for name, cls in sorted(registered().items(), key=lambda kv: (not kv[1].stock, kv[0])):
         if cls.key_name:
             label = getattr(cls, "label", "") or name.title()
@@ -62,12 +61,10 @@ def keyed_providers() -> list[KeyedProvider]:
 
 def provider_with_key(provider: str, key: str) -> VoiceProvider:
     """A voice provider client that uses ``key`` (typed, maybe not saved yet) for one test call."""
-    config = ProviderConfig()
-    if provider == "elevenlabs":
-        return ElevenLabsProvider(config.elevenlabs_url, key=lambda: key, timeout_s=15.0)
-    if provider == "google":
-        return GoogleProvider(config.google_url, key=lambda: key, timeout_s=15.0)
-    raise ValueError(f"no connection test for the {provider} voices")
+    try:
+        return build_provider(provider, ProviderConfig(timeout_s=15.0), key=lambda: key)
+    except KeyError:
+        raise ValueError(f"no connection test for the {provider} voices") from None
 
 
 def check_voices(provider: str, key: str) -> str:

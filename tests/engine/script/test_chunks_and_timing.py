@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.engine.model.script import SpeechBeat
 from app.engine.model.voice import Character, VoiceRef
 from app.engine.script import parse_text
-from app.engine.script.chunking import PROVIDER_LIMITS, limits_for, split_speech
+from app.engine.script.chunking import limits_for, provider_limit, split_speech
 from app.engine.script.timing import count_words, speech_ms
 
 SENTENCE = "Every packet is checked for tampering before it is trusted. "
@@ -19,7 +19,7 @@ def _character(voice: str, *fallback: str) -> Character:
 
 def test_chunks_are_whole_sentences_within_the_limit() -> None:
     text = (SENTENCE * 40).strip()
-    chunks = split_speech(text, [PROVIDER_LIMITS["local"]])
+    chunks = split_speech(text, [provider_limit("local")])
     assert len(chunks) == 3
     assert all(len(c) <= 1000 and c.endswith("trusted.") for c in chunks)
     assert " ".join(chunks) == text
@@ -44,12 +44,12 @@ def test_a_fallback_hard_limit_applies_to_the_pieces() -> None:
 def test_a_sentence_longer_than_the_limit_splits_at_clauses_then_words() -> None:
     clause = "and then another clause follows, "
     text = "It goes on " + clause * 60 + "until it stops."
-    chunks = split_speech(text, [PROVIDER_LIMITS["local"]])
+    chunks = split_speech(text, [provider_limit("local")])
     assert all(len(c) <= 1000 for c in chunks) and len(chunks) >= 2
     assert all(c.endswith(",") for c in chunks[:-1])
     assert " ".join(chunks) == text
     no_spaces = "x" * 2500
-    assert [len(c) for c in split_speech(no_spaces, [PROVIDER_LIMITS["local"]])] == [
+    assert [len(c) for c in split_speech(no_spaces, [provider_limit("local")])] == [
         1000,
         1000,
         500,

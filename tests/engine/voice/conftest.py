@@ -43,14 +43,17 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 class Sleeps:
-    """Records every backoff delay instead of waiting it out: the delays asked for are what
-    the tests check, and no test waits on the clock."""
+    """A fake clock the service sleeps on: each backoff moves it on at once, in whole
+    milliseconds, so tests check the waits asked for and no test waits on the wall clock."""
 
     def __init__(self) -> None:
-        self.delays: list[float] = []
+        self.delays_ms: list[int] = []
+        self.now_ms = 0
 
     def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
+        waited = round(seconds * 1000)
+        self.delays_ms.append(waited)
+        self.now_ms += waited
 
 
 @pytest.fixture

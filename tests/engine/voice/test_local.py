@@ -11,7 +11,7 @@ from app.cli import main
 from app.engine.audio import read_wav, speech_bounds
 from app.engine.voice.base import PermanentVoiceError, SynthesisRequest
 from app.engine.voice.clip import finish_clip
-from app.engine.voice.local import LocalProvider
+from app.engine.voice.providers.local import LocalProvider
 from tests.engine.voice.acoustics import median_f0, spectral_centroid
 
 TEXT = "Every SSH session begins with a handshake."

@@ -134,10 +134,8 @@ def test_retry_then_success(
     spoken = next(iter(result.lines.values()))
     assert spoken.provider == "elevenlabs" and not spoken.failures
     assert synth_requests(eleven) == 4
-    assert len(sleeps.delays) == 3
-    assert (
-        sleeps.delays[0] <= 0.01 and sleeps.delays[1] <= 0.02 and sleeps.delays[2] <= 0.04
-    )  # backoff grows, base 10 ms
+    first, second, third = sleeps.delays_ms
+    assert 5 <= first <= 10 and 10 <= second <= 20 and 20 <= third <= 40  # base 10 ms, doubling
 
 
 def test_429_retry_after_is_respected(
@@ -154,7 +152,8 @@ def test_429_retry_after_is_respected(
     )
     result = make_service().synthesize_script(script(tmp_path, CLOUD, "Only one line here.\n"))
     assert next(iter(result.lines.values())).provider == "elevenlabs"
-    assert sleeps.delays == [0.15, 2.0]  # retry-after-ms, then retry-after in seconds
+    assert sleeps.delays_ms == [150, 2000]  # retry-after-ms, then retry-after in seconds
+    assert sleeps.now_ms == 2150  # the fake clock moved on; the test did not wait
     assert len(eleven.requests_to(SYNTH)) == 3
 
 
@@ -330,7 +329,7 @@ def test_pcm_output_format(
 ) -> None:
     service = make_service(
         provider_config=ProviderConfig(
-            elevenlabs_url=eleven.url, elevenlabs_output_format="pcm_24000"
+            urls={"elevenlabs": eleven.url}, options={"elevenlabs": {"output_format": "pcm_24000"}}
         )
     )
     result = service.synthesize_script(script(tmp_path, CLOUD, "Raw samples please.\n"))
@@ -387,7 +386,9 @@ def test_elevenlabs_alignment_gives_exact_word_timings(
 def test_plain_endpoint_estimates_timings(
     tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService
 ) -> None:
-    config = ProviderConfig(elevenlabs_url=eleven.url, elevenlabs_timestamps=False)
+    config = ProviderConfig(
+        urls={"elevenlabs": eleven.url}, options={"elevenlabs": {"timestamps": False}}
+    )
     result = make_service(provider_config=config).synthesize_script(
         script(tmp_path, CLOUD, "Plain audio, no alignment.\n")
     )

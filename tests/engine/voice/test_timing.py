@@ -73,7 +73,7 @@ def start_errors_ms(profile: str) -> tuple[np.ndarray, np.ndarray]:
     """
     from app.engine.voice.align import reference_word_timings
     from app.engine.voice.base import SynthesisRequest
-    from app.engine.voice.local import LocalProvider
+    from app.engine.voice.providers.local import LocalProvider
 
     provider = LocalProvider()
     aligned: list[float] = []

@@ -22,6 +22,8 @@ import numpy as np
 from scipy.signal import butter, resample_poly, sosfilt
 
 from app.engine import paths
+from app.engine.model.voice import RequestLimit
+from app.engine.script.chunking import split_speech
 from app.engine.voice.base import (
     PermanentVoiceError,
     ProviderAudio,
@@ -30,10 +32,15 @@ from app.engine.voice.base import (
     VoiceProvider,
     WordTiming,
 )
+from app.engine.voice.registry import ProviderContext, ProviderSpec, register
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCAL_VOICE = "joe"
+MAX_PIECE_PHONEMES = 300
+"""Longest sentence Piper is given in one pass (about 20 s of speech, some 60 MB)."""
+PIECE_LIMIT = RequestLimit(400, "chars", True, "local")
+"""Text per Piper call before the phoneme check (sentences are kept whole where they fit)."""
 
 
 @dataclass(frozen=True)
@@ -137,8 +144,6 @@ class LocalProvider(VoiceProvider):
     """Piper voices on this machine; free, offline, always available."""
 
     name = "local"
-    requires_key = False
-    max_text_chars = 100_000
 
     def __init__(self, voices_dir: Path | None = None) -> None:
         self._voices_dir = voices_dir
@@ -196,6 +201,13 @@ class LocalProvider(VoiceProvider):
 
     def concurrency(self) -> int:
         return 1  # onnxruntime already uses every core for one utterance
+
+    def profiled(self, voice_id: str, index: int) -> str:
+        """Characters sharing a model get ``plain``, ``bright``, ``deep``... in turn."""
+        if ":" in voice_id:
+            return voice_id
+        profile = profile_for_index(index)
+        return voice_id if profile == "plain" else f"{voice_id}:{profile}"
 
     # -- synthesis -------------------------------------------------------------------
     def _load(self, model: str) -> _Model:
@@ -262,34 +274,35 @@ class LocalProvider(VoiceProvider):
         text = " ".join(request.text.split())
         if not text:
             raise PermanentVoiceError("nothing to speak", provider="local", code="empty_text")
-        with entry.lock:
-            try:
-                chunks = list(voice.synthesize(text, syn_config=config, include_alignments=True))  # type: ignore[attr-defined]
-            except Exception as exc:  # espeak or onnxruntime refusing this text
-                raise PermanentVoiceError(
-                    f"Piper could not speak this line: {type(exc).__name__}: {exc}",
-                    provider="local",
-                    code="synthesis_failed",
-                ) from exc
-            sample_rate = int(voice.config.sample_rate)  # type: ignore[attr-defined]
+        sample_rate = int(voice.config.sample_rate)  # type: ignore[attr-defined]
         gap = np.zeros(int(sample_rate * 0.18), dtype=np.float32)  # a breath between sentences
         joined: list[np.ndarray] = []
         spans: list[tuple[int, int]] | None = []
         position = 0
-        for i, chunk in enumerate(chunks):
-            if i:
-                joined.append(gap)
-                position += gap.size
-            piece = np.asarray(chunk.audio_float_array, dtype=np.float32)
-            joined.append(piece)
-            if spans is not None:
-                found = word_spans(chunk.phoneme_alignments)
-                spans = (
-                    None
-                    if found is None
-                    else spans + [(a + position, b + position) for a, b in found]
-                )
-            position += piece.size
+        with entry.lock:
+            for piece in self._pieces(voice, text):
+                try:
+                    chunks = voice.synthesize(piece, syn_config=config, include_alignments=True)  # type: ignore[attr-defined]
+                    for chunk in chunks:  # one sentence at a time: memory stays bounded
+                        if joined:
+                            joined.append(gap)
+                            position += gap.size
+                        audio_piece = np.asarray(chunk.audio_float_array, dtype=np.float32)
+                        joined.append(audio_piece)
+                        if spans is not None:
+                            found = word_spans(chunk.phoneme_alignments)
+                            spans = (
+                                None
+                                if found is None
+                                else spans + [(a + position, b + position) for a, b in found]
+                            )
+                        position += audio_piece.size
+                except Exception as exc:  # espeak or onnxruntime refusing this text
+                    raise PermanentVoiceError(
+                        f"Piper could not speak this line: {type(exc).__name__}: {exc}",
+                        provider="local",
+                        code="synthesis_failed",
+                    ) from exc
         audio = np.concatenate(joined) if joined else np.zeros(0, dtype=np.float32)
         shifted = shift_pitch(audio, semitones)
         shifted = tilt(shifted, sample_rate, profile.tilt_db)
@@ -312,6 +325,27 @@ class LocalProvider(VoiceProvider):
             word_weights=None if timings else self.word_weights(model, words),
             words=timings,
         )
+
+    def _pieces(self, voice: object, text: str) -> list[str]:
+        """``text`` in pieces Piper speaks within bounded memory.
+
+        Piper speaks a sentence in one pass whose memory grows faster than the sentence
+        (1,500 characters with no full stop took 1.6 GB), and espeak does not end
+        sentences everywhere (Japanese 。), so pieces are bounded by their longest
+        sentence's phonemes, halving the text allowed until each fits.
+        """
+        pending = split_speech(text, [PIECE_LIMIT])
+        pieces: list[str] = []
+        while pending:
+            piece = pending.pop(0)
+            sentences = voice.phonemize(piece)  # type: ignore[attr-defined]
+            longest = max((len(s) for s in sentences), default=0)
+            if longest <= MAX_PIECE_PHONEMES or len(piece) < 2:
+                pieces.append(piece)
+                continue
+            half = RequestLimit(max(1, len(piece) // 2), "chars", True, self.name)
+            pending[:0] = split_speech(piece, [half])
+        return pieces
 
     def _group_spans(
         self, model: str, words: list[str], spans: list[tuple[int, int]]
@@ -379,3 +413,21 @@ def word_spans(alignments: list[object] | None) -> list[tuple[int, int]] | None:
 def profile_for_index(index: int) -> str:
     """The ``index``-th automatic profile (wrapping round after the last)."""
     return AUTO_PROFILE_ORDER[index % len(AUTO_PROFILE_ORDER)]
+
+
+def _build(context: ProviderContext) -> LocalProvider:
+    """Option: ``voices_dir`` (a folder of Piper voices; default: the user's voices folder)."""
+    folder = context.options.get("voices_dir")
+    return LocalProvider(Path(folder) if folder else None)
+
+
+SPEC = register(
+    ProviderSpec(
+        name="local",
+        label="Local (Piper)",
+        factory=_build,
+        # Piper has no request limit; shorter pieces start playing sooner.
+        limit=RequestLimit(1_000, "chars", False, "local"),
+        offline=True,
+    )
+)

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from app.engine.audio.io import AudioDecodeError, decode_audio
+from app.engine.model.voice import RequestLimit
 from app.engine.net.http import (
     error_body,
     is_retryable,
@@ -33,25 +34,14 @@ from app.engine.voice.base import (
     VoiceInfo,
     VoiceProvider,
 )
-
-USD_PER_MILLION = {
-    "standard": 4.0,
-    "wavenet": 4.0,
-    "neural2": 16.0,
-    "polyglot": 16.0,
-    "news": 16.0,
-    "studio": 160.0,
-    "chirp": 30.0,
-}
-DEFAULT_USD_PER_MILLION = 16.0
-MAX_INPUT_BYTES = 5000
+from app.engine.voice.registry import ProviderContext, ProviderSpec, register
 
 
 def voice_family(name: str) -> str:
     """``en-US-Neural2-F`` -> ``neural2``; ``en-US-Chirp3-HD-Aoede`` -> ``chirp``."""
     lowered = name.lower()
-    for family in USD_PER_MILLION:
-        if f"-{family}" in lowered:
+    for family in SPEC.usd_per_million:
+        if family and f"-{family}" in lowered:
             return family
     return ""
 
@@ -66,13 +56,10 @@ class GoogleProvider(VoiceProvider):
     """Google Cloud voices; needs ``GOOGLE_API_KEY`` or a keyring entry."""
 
     name = "google"
-    requires_key = True
-    label = "Google Cloud TTS"
-    max_text_chars = MAX_INPUT_BYTES
 
     def __init__(
         self,
-        base_url: str = "https://texttospeech.googleapis.com",
+        base_url: str,
         *,
         language: str = "en-US",
         sample_rate: int = 24_000,
@@ -84,7 +71,7 @@ class GoogleProvider(VoiceProvider):
         self._language = language
         self._rate = sample_rate
         self._concurrency = concurrency
-        self._key = key or (lambda: get_api_key("google"))
+        self._key = key or (lambda: get_api_key(SPEC.key_name or self.name))
 
     def _params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         key = self._key()
@@ -166,7 +153,7 @@ class GoogleProvider(VoiceProvider):
             name = str(v.get("name", ""))
             gender = str(v.get("ssmlGender", "")).lower()
             family = voice_family(name) or "standard"
-            rate = USD_PER_MILLION.get(family, DEFAULT_USD_PER_MILLION)
+            rate = SPEC.price(family)
             voices.append(
                 VoiceInfo(
                     self.name,
@@ -179,15 +166,16 @@ class GoogleProvider(VoiceProvider):
         return voices
 
     def usd_per_char(self, voice_id: str) -> float:
-        return USD_PER_MILLION.get(voice_family(voice_id), DEFAULT_USD_PER_MILLION) / 1_000_000
+        return SPEC.price(voice_family(voice_id)) / 1_000_000
 
     def estimate_cost(self, request: SynthesisRequest) -> float:
         return len(request.text) * self.usd_per_char(request.voice_id)
 
     def synthesize(self, request: SynthesisRequest) -> ProviderAudio:
-        if len(request.text.encode("utf-8")) > MAX_INPUT_BYTES:
+        limit = SPEC.limit
+        if not limit.fits(request.text):
             raise PermanentVoiceError(
-                f"Google accepts at most {MAX_INPUT_BYTES} bytes of text in one request",
+                f"Google accepts at most {limit.size} {limit.unit} of text in one request",
                 provider=self.name,
                 code="too_long",
             )
@@ -226,3 +214,34 @@ class GoogleProvider(VoiceProvider):
             request_id=response.headers.get("x-request-id"),
             words=reference_word_timings(samples, rate, request.text),  # v1 sends no timings
         )
+
+
+def _build(context: ProviderContext) -> GoogleProvider:
+    """Options: ``language`` (``en-US``), ``concurrency`` (4), ``sample_rate`` (24,000)."""
+    return GoogleProvider(
+        context.url, key=context.key, timeout_s=context.timeout_s, **dict(context.options)
+    )
+
+
+SPEC = register(
+    ProviderSpec(
+        name="google",
+        label="Google Cloud TTS",
+        factory=_build,
+        limit=RequestLimit(5_000, "bytes", True, "google"),
+        key_name="google",
+        usd_per_million={
+            "": 16.0,
+            "standard": 4.0,
+            "wavenet": 4.0,
+            "neural2": 16.0,
+            "polyglot": 16.0,
+            "news": 16.0,
+            "studio": 160.0,
+            "chirp": 30.0,
+        },
+        default_url="https://texttospeech.googleapis.com",
+        url_env="CASTLINE_GOOGLE_TTS_URL",
+    )
+)
+"""Google's list prices per million characters, by voice family."""

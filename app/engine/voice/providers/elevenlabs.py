@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from app.engine.audio.io import AudioDecodeError, decode_audio, pcm16_to_float
+from app.engine.model.voice import RequestLimit
 from app.engine.net.http import (
     error_body,
     is_retryable,
@@ -39,6 +40,7 @@ from app.engine.voice.base import (
     VoiceProvider,
     WordTiming,
 )
+from app.engine.voice.registry import ProviderContext, ProviderSpec, register
 
 TIER_CONCURRENCY = {"free": 2, "starter": 3, "creator": 5, "pro": 10, "scale": 15, "business": 15}
 """Concurrent requests per plan for multilingual v2 (api-contracts.md)."""
@@ -49,7 +51,7 @@ CREDITS_PER_CHAR = {
     "eleven_turbo_v2": 0.5,
 }
 TEXT_LIMITS = {"eleven_v3": 3000}
-DEFAULT_TEXT_LIMIT = 10_000
+"""Models that take less than the provider's registered limit."""
 PROVIDER_WIDE = {
     "invalid_api_key",
     "quota_exceeded",
@@ -63,16 +65,14 @@ class ElevenLabsProvider(VoiceProvider):
     """Cloud voices from ElevenLabs; needs ``ELEVENLABS_API_KEY`` or a keyring entry."""
 
     name = "elevenlabs"
-    requires_key = True
-    label = "ElevenLabs"
 
     def __init__(
         self,
-        base_url: str = "https://api.elevenlabs.io",
+        base_url: str,
         *,
         model: str = "eleven_multilingual_v2",
         output_format: str = "mp3_44100_128",
-        usd_per_1k_credits: float = 0.30,
+        usd_per_1k_credits: float | None = None,
         concurrency: int | None = None,
         timeout_s: float = 60.0,
         key: Callable[[], str | None] | None = None,
@@ -82,11 +82,16 @@ class ElevenLabsProvider(VoiceProvider):
         self._timestamps = timestamps
         self._model = model
         self._format = output_format
-        self._rate = usd_per_1k_credits
+        self._rate = usd_per_1k_credits if usd_per_1k_credits is not None else SPEC.price() / 1000
         self._concurrency = concurrency
-        self._key = key or (lambda: get_api_key("elevenlabs"))
+        self._key = key or (lambda: get_api_key(SPEC.key_name or self.name))
         self._tier_lock = threading.Lock()
-        self.max_text_chars = TEXT_LIMITS.get(model, DEFAULT_TEXT_LIMIT)
+
+    def request_limit(self) -> RequestLimit:
+        """The registered limit, or the model's own where it is smaller (v3: 3,000)."""
+        limit = SPEC.limit
+        size = TEXT_LIMITS.get(self._model, limit.size)
+        return limit if size >= limit.size else RequestLimit(size, "chars", True, self.name)
 
     # -- plumbing --------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
@@ -332,3 +337,25 @@ def words_from_alignment(text: str, alignment: Any, rate: int) -> list[WordTimin
         )
         i = j
     return words
+
+
+def _build(context: ProviderContext) -> ElevenLabsProvider:
+    """Options: ``model``, ``output_format``, ``usd_per_1k_credits``, ``concurrency`` (None:
+    from the plan), ``timestamps`` (False: plain audio and estimated word timings)."""
+    return ElevenLabsProvider(
+        context.url, key=context.key, timeout_s=context.timeout_s, **dict(context.options)
+    )
+
+
+SPEC = register(
+    ProviderSpec(
+        name="elevenlabs",
+        label="ElevenLabs",
+        factory=_build,
+        limit=RequestLimit(10_000, "chars", True, "elevenlabs"),
+        key_name="elevenlabs",
+        usd_per_million={"": 300.0},  # $0.30 per thousand credits (a character on v2)
+        default_url="https://api.elevenlabs.io",
+        url_env="CASTLINE_ELEVENLABS_URL",
+    )
+)
