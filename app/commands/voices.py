@@ -177,6 +177,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
     print(
         f"  cost:        ${result.cost_usd:.4f} this run, ${spent:.4f} spent on the project{budget_text}"
     )
+    if result.over_budget:
+        print(
+            f"  budget:      {result.over_budget} lines use a free voice: the budget cannot pay "
+            "for their cloud voices (raise it with --budget, or budget: in the front matter)"
+        )
     if args.verbose_lines:
         for line, spoken in sorted(result.lines.items()):
             note = " (cached)" if spoken.cached else ""

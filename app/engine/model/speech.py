@@ -74,6 +74,8 @@ class SynthesisResult:
     """Lines no voice in the chain could speak, with every reason."""
     project_id: str | None = None
     fallbacks: int = 0
+    over_budget: int = 0
+    """Lines given a free voice because the budget could not pay for their cloud one."""
 
     def tally(self, line: int, spoken: SpokenLine | None, error: str | None) -> None:
         """Count one line's outcome."""

@@ -89,12 +89,23 @@ class VoiceError(Exception):
     """A provider call that did not produce audio."""
 
     def __init__(
-        self, message: str, *, provider: str = "", code: str = "", status: int | None = None
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        code: str = "",
+        status: int | None = None,
+        cost_usd: float = 0.0,
+        billed_units: float = 0.0,
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.code = code
         self.status = status
+        self.cost_usd = cost_usd
+        """What the provider reported charging for this failed answer (a 200 whose body
+        was cut or undecodable is still billed), so the ledger and the budget count it."""
+        self.billed_units = billed_units
 
 
 class TransientVoiceError(VoiceError):

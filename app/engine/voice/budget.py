@@ -27,7 +27,7 @@ class BudgetExceeded(VoiceError):
         message = (
             f"this would cost about ${estimate_usd:.2f}{f' ({detail})' if detail else ''}, and the project has "
             f"already spent ${spent_usd:.2f} of its ${budget_usd:.2f} budget; raise the budget "
-            "(synth --budget, or budget_usd in the front matter) or choose cheaper voices"
+            "(synth --budget, or budget: in the front matter) or choose cheaper voices"
         )
         super().__init__(message, code="budget_exceeded")
 

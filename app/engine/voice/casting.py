@@ -38,6 +38,8 @@ class Job:
     locked: LineVersion | None = None
     fresh: bool = False
     """Regenerating: past the cache."""
+    free_only: bool = False
+    """The budget cannot pay for this line's cloud voices: its free fallback speaks it."""
 
 
 def spoken_beats(script: Script) -> list[SpeechBeat]:
@@ -109,15 +111,29 @@ def profiled_chains(
 def make_jobs(
     cast: dict[str, Character], chains: dict[str, list[VoiceRef]], beats: list[SpeechBeat]
 ) -> list[Job]:
-    """One job a line, with its neighbours' text for the providers' prosody."""
+    """One job a line, with the same character's neighbouring lines for prosody.
+
+    Only the speaker's own lines are sent as context: another character's words (maybe
+    voiced locally, maybe private) never go to a cloud provider with this one's request.
+    """
     slots = speech_slots(beats)
+    previous: list[str | None] = []
+    last: dict[str, str] = {}
+    for beat in beats:
+        previous.append(last.get(beat.speaker))
+        last[beat.speaker] = beat.text
+    following: list[str | None] = [None] * len(beats)
+    upcoming: dict[str, str] = {}
+    for i in range(len(beats) - 1, -1, -1):
+        following[i] = upcoming.get(beats[i].speaker)
+        upcoming[beats[i].speaker] = beats[i].text
     return [
         Job(
             beat,
             chains[beat.speaker],
             cast[beat.speaker].settings,
-            previous_text=beats[i - 1].text if i > 0 else None,
-            next_text=beats[i + 1].text if i + 1 < len(beats) else None,
+            previous_text=previous[i],
+            next_text=following[i],
             slot=slots[beat.line],
         )
         for i, beat in enumerate(beats)

@@ -11,7 +11,6 @@ it. :meth:`SynthesisService.regenerate_line` makes a new take of one line past t
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,7 +63,7 @@ class SynthesisOptions:
     """How a service behaves; the defaults suit the studio and the command line."""
 
     budget_usd: float | None = None
-    """Overrides the project's budget (and the script's ``budget_usd``)."""
+    """Overrides the project's budget (and the script's ``budget:``)."""
     project_id: str | None = None
     """None: the project made from the script file (created on first use)."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -72,7 +71,9 @@ class SynthesisOptions:
     auto_profiles: bool = True
     """Give characters that share a voice distinct shapes (the local voice's profiles)."""
     providers: ProviderConfig | None = None
-    sleep: Sleep = time.sleep
+    sleep: Sleep | None = None
+    """How retries wait (tests pass a fake clock's); None: real waits that end at once
+    when the job or the process is cancelled."""
 
 
 class SynthesisService:
@@ -103,14 +104,17 @@ class SynthesisService:
         self._begin(script)
         jobs = self._jobs(script, locked=True)
         self._check_budget(jobs)
-        result = SynthesisResult(project_id=self._clips.project_id)
+        result = SynthesisResult(
+            project_id=self._clips.project_id, over_budget=sum(j.free_only for j in jobs)
+        )
         progress.set_total(len(jobs))
         progress.update(0, message="synthesizing voices")
 
         def work(job: Job) -> tuple[Job, SpokenLine | None, str | None]:
             progress.check()
             try:
-                return job, self._speak_job(job, progress), None
+                with progress.working():  # a cancel stops this line's request in flight
+                    return job, self._speak_job(job, progress), None
             except LineFailed as exc:
                 return job, None, str(exc)
 
@@ -175,8 +179,8 @@ class SynthesisService:
 
     def estimate_usd(self, script: Script) -> float:
         """What synthesizing ``script`` would cost now (cached lines cost nothing)."""
-        total, _ = self._estimate(self._jobs(script, locked=False))
-        return total
+        jobs = self._jobs(script, locked=False)
+        return sum(self._first_cost(job)[0] for job in jobs)
 
     # ------------------------------------------------------------------ set-up
     def _reset_run(self, budget: float) -> None:
@@ -207,49 +211,123 @@ class SynthesisService:
         return casting.lock_jobs(self.store, project, jobs) if locked else jobs
 
     # ------------------------------------------------------------------ money
-    def _estimate(self, jobs: list[Job]) -> tuple[float, dict[str, float]]:
-        """Dollars for the lines not cached, spoken by the first usable voice of each."""
-        total = 0.0
+    def _check_budget(self, jobs: list[Job]) -> None:
+        """Plan the spend in script order before any request.
+
+        Lines take their paid voice while the budget lasts; past it, a line with a free
+        voice later in its chain is marked to use it, and only lines that have none
+        refuse the run (with what they would cost), so a small budget never stops a
+        script that can still be voiced for free.
+        """
+        left = self._budget.budget_usd - self._budget.spent_usd
+        unpaid = 0.0
         by_provider: dict[str, float] = {}
         for job in jobs:
-            if job.locked is not None:
+            cost, provider = self._first_cost(job)
+            if cost <= 0 or provider is None:
                 continue
-            for ref in job.chain:
-                provider = self.providers.get(ref.provider)
-                if provider is None or not provider.is_configured():
-                    continue
-                request = SynthesisRequest(ref.voice, job.beat.text, job.settings)
-                if self._clips.is_cached(clip_key(provider, request)) and not job.fresh:
-                    break
-                cost = provider.estimate_cost(request)
-                total += cost
-                by_provider[provider.name] = by_provider.get(provider.name, 0.0) + cost
-                break
-        return total, by_provider
+            if cost <= left + 1e-9:
+                left -= cost
+            elif self._has_free_voice(job):
+                job.free_only = True
+            else:
+                unpaid += cost
+                by_provider[provider] = by_provider.get(provider, 0.0) + cost
+        if unpaid > 0:
+            planned = self._budget.budget_usd - self._budget.spent_usd - left
+            detail = ", ".join(f"{name} ${usd:.2f}" for name, usd in sorted(by_provider.items()))
+            raise BudgetExceeded(
+                planned + unpaid, self._budget.spent_usd, self._budget.budget_usd, detail
+            )
 
-    def _check_budget(self, jobs: list[Job]) -> None:
-        self._budget.check(*self._estimate(jobs))
+    def _first_cost(self, job: Job) -> tuple[float, str | None]:
+        """What the line's first usable voice would charge (0 when cached or locked)."""
+        if job.locked is not None:
+            return 0.0, None
+        for ref in job.chain:
+            provider = self.providers.get(ref.provider)
+            if provider is None or not provider.is_configured():
+                continue
+            request = SynthesisRequest(ref.voice, job.beat.text, job.settings)
+            if self._clips.is_cached(clip_key(provider, request)) and not job.fresh:
+                return 0.0, None
+            return provider.estimate_cost(request), provider.name
+        return 0.0, None
+
+    def _has_free_voice(self, job: Job) -> bool:
+        for ref in job.chain:
+            provider = self.providers.get(ref.provider)
+            if provider is not None and provider.is_configured():
+                request = SynthesisRequest(ref.voice, job.beat.text, job.settings)
+                if provider.estimate_cost(request) <= 0:
+                    return True
+        return False
+
+    def _charge(self, job: Job, ref: VoiceRef, exc: VoiceError) -> None:
+        """Ledger what a provider billed for an answer that could not be used."""
+        self._clips.store.record_cost(
+            exc.provider or ref.provider,
+            exc.billed_units,
+            exc.cost_usd,
+            project_id=self._clips.project_id,
+            description=f"line {job.beat.line} {job.beat.speaker} via {ref}: "
+            f"billed for an answer that could not be used ({exc.code or 'error'})",
+        )
 
     # ------------------------------------------------------------------ speaking
     def _synthesize(
-        self, provider: VoiceProvider, request: SynthesisRequest, job: Job, progress: Progress
+        self,
+        provider: VoiceProvider,
+        request: SynthesisRequest,
+        job: Job,
+        ref: VoiceRef,
+        progress: Progress,
     ) -> ProviderAudio:
-        """The line in the parser's chunks (re-split where this voice takes less), joined."""
+        """The line in the parser's chunks (re-split where this voice takes less), joined.
+
+        Pieces already paid for when a later one fails are charged to the ledger: the
+        money is spent even though the line falls to the next voice.
+        """
         pieces = pieces_for(request.text, job.beat.chunks, provider.request_limit())
-        answers = []
-        for i, piece in enumerate(pieces):
-            sub = SynthesisRequest(
-                request.voice_id,
-                piece,
-                request.settings,
-                previous_text=pieces[i - 1] if i else request.previous_text,
-                next_text=pieces[i + 1] if i + 1 < len(pieces) else request.next_text,
-            )
-            answers.append(
-                call_with_retry(
-                    self._gates, provider, sub, self.options.retry, self.options.sleep, progress
+        answers: list[ProviderAudio] = []
+
+        def charge(exc: VoiceError) -> None:
+            self._charge(job, ref, exc)
+
+        try:
+            for i, piece in enumerate(pieces):
+                sub = SynthesisRequest(
+                    request.voice_id,
+                    piece,
+                    request.settings,
+                    previous_text=pieces[i - 1] if i else request.previous_text,
+                    next_text=pieces[i + 1] if i + 1 < len(pieces) else request.next_text,
                 )
-            )
+                answers.append(
+                    call_with_retry(
+                        self._gates,
+                        provider,
+                        sub,
+                        self.options.retry,
+                        self.options.sleep,
+                        progress,
+                        self._budget,
+                        charge,
+                    )
+                )
+        except BaseException:
+            for answer in answers:
+                if answer.cost_usd > 0:
+                    charge(
+                        VoiceError(
+                            "a later piece of the line failed",
+                            provider=provider.name,
+                            code="unused_piece",
+                            cost_usd=answer.cost_usd,
+                            billed_units=answer.billed_units,
+                        )
+                    )
+            raise
         return join_pieces(answers, pieces)
 
     def _speak_job(self, job: Job, progress: Progress) -> SpokenLine:
@@ -276,25 +354,23 @@ class SynthesisService:
             if not provider.is_configured():
                 failures.append(f"{ref}: {provider.status()}")
                 continue
-            reserved = 0.0
+            if job.free_only and provider.estimate_cost(request) > 0:
+                failures.append(f"{ref}: skipped: the budget cannot pay for this line")
+                continue
             try:
-                reserved = self._budget.reserve(provider, request)
-                raw = self._synthesize(provider, request, job, progress)
+                raw = self._synthesize(provider, request, job, ref, progress)
             except BudgetExceeded as exc:
                 failures.append(f"{ref}: {exc}")
                 continue
             except PermanentVoiceError as exc:
-                self._budget.settle(reserved, 0.0)
                 self._gates.mark_dead(provider, ref, exc)
                 failures.append(f"{ref}: {exc}")
                 log.warning("line %d: %s failed permanently: %s", beat.line, ref, exc)
                 continue
             except TransientVoiceError as exc:
-                self._budget.settle(reserved, 0.0)
                 failures.append(f"{ref}: gave up after {self.options.retry.attempts} tries: {exc}")
                 log.warning("line %d: %s kept failing: %s", beat.line, ref, exc)
                 continue
-            self._budget.settle(reserved, raw.cost_usd)
             return self._clips.keep(job, ref, provider, key, raw, failures)
         raise LineFailed(
             f"line {beat.line} ({beat.speaker}): no voice could speak it: " + "; ".join(failures)

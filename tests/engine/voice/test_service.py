@@ -12,8 +12,10 @@ import pytest
 from app.engine.audio import integrated_loudness, read_wav
 from app.engine.jobs.progress import Progress
 from app.engine.model.script import Script
+from app.engine.model.voice import VoiceSettings
 from app.engine.script import parse_text
 from app.engine.store import Store
+from app.engine.voice.base import SynthesisRequest
 from app.engine.voice.registry import ProviderConfig
 from app.engine.voice.service import BudgetExceeded, SynthesisService
 from tests.engine.voice.acoustics import median_f0, spectral_centroid
@@ -219,7 +221,18 @@ def test_connection_dropped_mid_body_is_retried(
     assert float(np.sqrt(np.mean(audio**2))) > 0.01
 
 
-def test_budget_refused_before_any_request(
+def _without_free_voice(service: SynthesisService) -> SynthesisService:
+    """The same service with no free voice to fall back on (as when the offline voice is
+    not installed), so a budget too small for the cloud voices has nothing left."""
+    service.providers = {
+        name: p
+        for name, p in service.providers.items()
+        if p.estimate_cost(SynthesisRequest("v", "text", VoiceSettings())) > 0
+    }
+    return service
+
+
+def test_budget_refused_before_any_request_when_no_free_voice_is_left(
     tmp_path: Path,
     eleven: FakeElevenLabs,
     google: FakeGoogleTTS,
@@ -228,8 +241,9 @@ def test_budget_refused_before_any_request(
     store: Store,
 ) -> None:
     parsed = script(tmp_path, CLOUD, TWO_LINES)
+    service = _without_free_voice(make_service(budget_usd=0.01))
     with pytest.raises(BudgetExceeded, match=r"cost about \$0\.02.*\$0\.00 of its \$0\.01 budget"):
-        make_service(budget_usd=0.01).synthesize_script(parsed)
+        service.synthesize_script(parsed)
     assert eleven.requests == [] and google.requests == []
     project = store.find_project_by_script(parsed.path or "")
     assert project is not None and store.ledger(project.id) == []
@@ -239,9 +253,70 @@ def test_budget_from_front_matter(
     tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService
 ) -> None:
     parsed = script(tmp_path, CLOUD, TWO_LINES, extra="budget: 0.001\n")
-    with pytest.raises(BudgetExceeded):
-        make_service().synthesize_script(parsed)
+    with pytest.raises(BudgetExceeded, match="budget: in the front matter"):
+        _without_free_voice(make_service()).synthesize_script(parsed)
     assert eleven.requests == []
+
+
+def test_over_budget_lines_move_on_to_the_free_voice(
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    google: FakeGoogleTTS,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    store: Store,
+) -> None:
+    # Each line costs about a cent at ElevenLabs: the budget pays for the first only.
+    parsed = script(tmp_path, CLOUD, TWO_LINES)
+    result = make_service(budget_usd=0.012).synthesize_script(parsed)
+    assert [result.lines[n].provider for n in sorted(result.lines)] == ["elevenlabs", "local"]
+    assert result.over_budget == 1 and not result.failed
+    assert synth_requests(eleven) == 1 and google.requests == []
+    project = store.find_project_by_script(parsed.path or "")
+    assert project is not None and [e.provider for e in store.ledger(project.id)] == ["elevenlabs"]
+
+
+def test_a_billed_answer_that_could_not_be_used_is_ledgered(
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    store: Store,
+) -> None:
+    # A 200 with character-cost whose body is cut: ElevenLabs bills it all the same.
+    eleven.inject(Fault(drop_mid_body=True, path_contains=SYNTH))
+    parsed = script(tmp_path, CLOUD, "Only one line here.\n")
+    result = make_service().synthesize_script(parsed)
+    assert next(iter(result.lines.values())).provider == "elevenlabs"
+    assert synth_requests(eleven) == 2
+    project = store.find_project_by_script(parsed.path or "")
+    assert project is not None
+    ledger = store.ledger(project.id)
+    assert len(ledger) == 2 and all(e.units == len("Only one line here.") for e in ledger)
+    assert any("could not be used" in e.description for e in ledger)
+    assert store.project_spend(project.id) == pytest.approx(2 * result.cost_usd)
+
+
+def test_a_billed_failure_counts_against_the_budget_before_the_retry(
+    tmp_path: Path,
+    eleven: FakeElevenLabs,
+    google: FakeGoogleTTS,
+    keys: MemoryKeyring,
+    make_service: MakeService,
+    store: Store,
+) -> None:
+    # The budget holds one ElevenLabs try of the line; the first try is billed but cut,
+    # so a retry would pass the budget: the line moves on to the cheaper Google voice.
+    eleven.inject(Fault(drop_mid_body=True, path_contains=SYNTH))
+    parsed = script(tmp_path, CLOUD, "Only one line here.\n")
+    one_try = 0.3 * len("Only one line here.") / 1000
+    result = make_service(budget_usd=one_try * 1.5).synthesize_script(parsed)
+    assert next(iter(result.lines.values())).provider == "google"
+    assert synth_requests(eleven) == 1
+    project = store.find_project_by_script(parsed.path or "")
+    assert project is not None
+    assert store.project_spend(project.id) <= one_try * 1.5 + 1e-9
+    assert [e.provider for e in store.ledger(project.id)] == ["elevenlabs", "google"]
 
 
 def test_concurrency_follows_the_plan(
@@ -417,3 +492,24 @@ def test_voices_chosen_in_the_studio_override_the_front_matter(
     spoken = next(iter(result.lines.values()))
     assert spoken.provider == "elevenlabs" and result.project_id == project.id
     assert eleven.requests_to(SYNTH)[0].body["voice_settings"]["speed"] == 1.1
+
+
+def test_only_the_same_characters_lines_go_to_the_provider_as_context(
+    tmp_path: Path, eleven: FakeElevenLabs, keys: MemoryKeyring, make_service: MakeService
+) -> None:
+    chars = f"  ALICE: {{ voice: elevenlabs/{RACHEL} }}\n  BOB: {{ voice: local/joe }}\n"
+    body = (
+        "ALICE: Alice opens the talk.\n\n"
+        "BOB: Bob's private aside, voiced locally.\n\n"
+        "ALICE: Alice goes on.\n\n"
+        "BOB: Bob closes.\n"
+    )
+    make_service().synthesize_script(script(tmp_path, chars, body))
+    sent = sorted(
+        (r.body["text"], r.body.get("previous_text"), r.body.get("next_text"))
+        for r in eleven.requests_to(SYNTH)
+    )
+    assert sent == [
+        ("Alice goes on.", "Alice opens the talk.", None),
+        ("Alice opens the talk.", None, "Alice goes on."),
+    ]

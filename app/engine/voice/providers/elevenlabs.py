@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -245,54 +246,57 @@ class ElevenLabsProvider(VoiceProvider):
             if self._timestamps
             else ("audio/mpeg" if self._format.startswith("mp3") else "*/*")
         )
-        with (
-            transport_errors(self.name, TransientVoiceError),
-            self._client.stream(
-                "POST",
-                path,
-                params={"output_format": self._format},
-                json=body,
-                headers={**self._headers(), "accept": accept},
-            ) as response,
-        ):
-            if response.status_code >= 400:
-                response.read()
-                self._raise_for(response)
-            payload = response.read()
-        alignment: Any = None
-        if self._timestamps:
-            try:
-                data = json.loads(payload)
-                payload = base64.b64decode(data["audio_base64"], validate=True)
-                alignment = data.get("alignment") or data.get("normalized_alignment")
-            except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        reported: float | None = None
+        try:
+            with (
+                transport_errors(self.name, TransientVoiceError),
+                self._client.stream(
+                    "POST",
+                    path,
+                    params={"output_format": self._format},
+                    json=body,
+                    headers={**self._headers(), "accept": accept},
+                ) as response,
+            ):
+                if response.status_code >= 400:
+                    response.read()
+                    self._raise_for(response)
+                # Billed from here on, whatever happens to the body.
+                reported = _reported_units(response.headers)
+                payload = response.read()
+            alignment: Any = None
+            if self._timestamps:
+                try:
+                    data = json.loads(payload)
+                    payload = base64.b64decode(data["audio_base64"], validate=True)
+                    alignment = data.get("alignment") or data.get("normalized_alignment")
+                except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+                    raise TransientVoiceError(
+                        f"ElevenLabs answered with unreadable JSON ({exc})",
+                        provider=self.name,
+                        code="bad_answer",
+                    ) from exc
+            if not payload:
                 raise TransientVoiceError(
-                    f"ElevenLabs answered with unreadable JSON ({exc})",
+                    "ElevenLabs answered with no audio", provider=self.name, code="empty_audio"
+                )
+            try:
+                if self._format.startswith("pcm_"):
+                    samples, rate = pcm16_to_float(payload), int(self._format.split("_")[1])
+                else:
+                    samples, rate = decode_audio(payload)
+            except AudioDecodeError as exc:
+                raise TransientVoiceError(
+                    f"ElevenLabs audio could not be decoded: {exc}",
                     provider=self.name,
-                    code="bad_answer",
+                    code="bad_audio",
                 ) from exc
-        if not payload:
-            raise TransientVoiceError(
-                "ElevenLabs answered with no audio", provider=self.name, code="empty_audio"
-            )
-        try:
-            if self._format.startswith("pcm_"):
-                samples, rate = pcm16_to_float(payload), int(self._format.split("_")[1])
-            else:
-                samples, rate = decode_audio(payload)
-        except AudioDecodeError as exc:
-            raise TransientVoiceError(
-                f"ElevenLabs audio could not be decoded: {exc}",
-                provider=self.name,
-                code="bad_audio",
-            ) from exc
-        cost_header = response.headers.get("character-cost")
-        try:
-            billed = (
-                float(cost_header) if cost_header is not None else self.credits(len(request.text))
-            )
-        except ValueError:
-            billed = self.credits(len(request.text))
+        except VoiceError as exc:
+            if reported is not None:
+                exc.billed_units = reported
+                exc.cost_usd = reported * self._rate / 1000
+            raise
+        billed = reported if reported is not None else self.credits(len(request.text))
         return ProviderAudio(
             samples=samples,
             sample_rate=rate,
@@ -302,6 +306,15 @@ class ElevenLabsProvider(VoiceProvider):
             request_id=response.headers.get("request-id"),
             words=words_from_alignment(request.text, alignment, rate),
         )
+
+
+def _reported_units(headers: httpx.Headers) -> float | None:
+    """The characters ElevenLabs says it billed (``character-cost``), if it says."""
+    try:
+        value = float(headers.get("character-cost", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 def words_from_alignment(text: str, alignment: Any, rate: int) -> list[WordTiming] | None:
