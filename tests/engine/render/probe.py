@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pyloudnorm
+from av.video.reformatter import ColorRange, Colorspace
 from scipy.signal import resample_poly
 
 
@@ -278,3 +279,32 @@ def delivery_problems(p: Probe, *, width: int = 1920, height: int = 1080) -> lis
     )
     need(bool(p.metadata.get("keywords")), "tags in the file")
     return problems
+
+
+_MATRICES = {1: Colorspace.ITU709, 5: Colorspace.ITU601, 6: Colorspace.ITU601}
+
+
+def decoded_rgb(path: Path) -> list[np.ndarray]:
+    """Every frame as RGB the way a browser or mpv shows it: the stream's matrix and range
+    tags honoured, and an untagged stream read as BT.709 limited range, as they assume."""
+    frames: list[np.ndarray] = []
+    with av.open(str(path)) as c:
+        for f in c.decode(video=0):
+            matrix = _MATRICES.get(int(f.colorspace), Colorspace.ITU709)
+            full = int(f.color_range) == int(ColorRange.JPEG)
+            rgb = f.reformat(
+                format="rgb24",
+                src_colorspace=matrix,
+                dst_colorspace=matrix,
+                src_color_range=ColorRange.JPEG if full else ColorRange.MPEG,
+                dst_color_range=ColorRange.JPEG,
+            )
+            frames.append(rgb.to_ndarray())
+    return frames
+
+
+def colour_tags(path: Path) -> tuple[int, int, int, int]:
+    """The video stream's (primaries, transfer, matrix, range) H.273 codes."""
+    with av.open(str(path)) as c:
+        cc = c.streams.video[0].codec_context
+        return (cc.color_primaries, cc.color_trc, cc.colorspace, cc.color_range)
