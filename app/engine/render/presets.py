@@ -4,7 +4,7 @@ This is the one codec table: the timeline render and the terminal export both re
 and the encoder only turns its rules into numbers for a frame rate. ``youtube-1080p`` is
 exactly docs/youtube-delivery.md: H.264 High, CABAC, two consecutive B-frames, a closed
 GOP of half the frame rate, yuv420p BT.709 limited range, AAC-LC stereo 48 kHz 384 kbps,
-MP4 with the moov atom first, and no edit list.
+MP4 with the moov atom first, no edit list, and both streams starting at 0.
 """
 
 from __future__ import annotations
@@ -52,8 +52,11 @@ def _frozen(options: Mapping[str, str]) -> Mapping[str, str]:
 MP4_OPTIONS = _frozen(
     {
         # The index first, so playback and upload processing start before the download ends.
-        "movflags": "+faststart",
-        "use_editlist": "0",  # YouTube's rule
+        "movflags": "+faststart+negative_cts_offsets",
+        # No edit list (YouTube's rule). Negative composition offsets let the first GOP's
+        # reference frames decode before their presentation time instead of pushing every
+        # picture one frame later: the video starts at 0, as the audio does.
+        "use_editlist": "0",
     }
 )
 """libavformat options for the MP4 and MOV muxers."""

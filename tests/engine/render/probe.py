@@ -32,6 +32,61 @@ def top_level_atoms(path: Path) -> list[str]:
     return out
 
 
+_CONTAINER_BOXES = {"moov", "trak", "edts", "mdia", "minf", "stbl"}
+
+
+def box_paths(path: Path) -> list[str]:
+    """Every box down the MP4's track tree as a path such as ``moov/trak/edts/elst``."""
+    data = path.read_bytes()
+    out: list[str] = []
+
+    def walk(start: int, end: int, parent: str) -> None:
+        pos = start
+        while pos + 8 <= end:
+            size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+            header = 8
+            if size == 1:
+                size, header = struct.unpack(">Q", data[pos + 8 : pos + 16])[0], 16
+            elif size == 0:
+                size = end - pos
+            name = f"{parent}{kind.decode('latin-1')}"
+            out.append(name)
+            if kind.decode("latin-1") in _CONTAINER_BOXES:
+                walk(pos + header, pos + size, name + "/")
+            pos += max(8, size)
+
+    walk(0, len(data), "")
+    return out
+
+
+@dataclass(frozen=True)
+class Starts:
+    """Where each stream begins, in seconds, as a player reads the file."""
+
+    video: Fraction
+    """The video stream's start time (its first picture's presentation time)."""
+    first_frame: Fraction
+    """The first decoded frame's presentation time."""
+    audio: Fraction | None
+    edit_lists: int
+    """``elst`` boxes in the file: YouTube's delivery rule wants none."""
+
+
+def starts(path: Path) -> Starts:
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        video = Fraction(v.start_time or 0) * v.time_base
+        first = next(iter(c.decode(v)))
+        assert first.pts is not None and first.time_base is not None
+        first_frame = first.pts * first.time_base
+        audio = None
+        if c.streams.audio:
+            a = c.streams.audio[0]
+            audio = Fraction(a.start_time or 0) * a.time_base
+    edits = sum(1 for b in box_paths(path) if b.endswith("/elst"))
+    return Starts(video, first_frame, audio, edits)
+
+
 def esds_bitrates(path: Path) -> tuple[int, int]:
     """(max, average) bit rate from the AAC track's esds DecoderConfigDescriptor."""
     data = path.read_bytes()
@@ -125,6 +180,7 @@ class Probe:
     audio_max_bitrate: int
     loudness_lufs: float
     true_peak_dbtp: float
+    starts: Starts
     audio: np.ndarray = field(repr=False)
     x264_options: str = ""
 
@@ -209,6 +265,7 @@ def probe(path: Path) -> Probe:
         audio_max_bitrate=esds_bitrates(path)[0],
         loudness_lufs=lufs,
         true_peak_dbtp=20 * math.log10(peak) if peak > 0 else -math.inf,
+        starts=starts(path),
         audio=audio,
         x264_options=x264,
     )
@@ -242,6 +299,12 @@ def delivery_problems(p: Probe, *, width: int = 1920, height: int = 1080) -> lis
     need(
         p.idr_keyframes and p.leading_pictures == 0,
         "closed GOPs (IDR keyframes, no leading pictures)",
+    )
+    need(
+        p.starts.edit_lists == 0
+        and p.starts.video == p.starts.first_frame == 0
+        and p.starts.audio == 0,
+        f"video and audio start at 0 without an edit list, got {p.starts}",
     )
     need(p.pix_fmt == "yuv420p", f"yuv420p, got {p.pix_fmt}")
     need(
