@@ -68,6 +68,8 @@ class Encoder:
 
     ``fps`` is the timeline's rational rate. Audio, when given to :meth:`set_audio`, is
     interleaved with the video as frames arrive, so the muxer never buffers minutes of it.
+    ``threads`` (the render's ``jobs``) converts each picture in that many slices, and is
+    the codec's own thread count unless the preset fixes it: the file is the same on any.
     """
 
     def __init__(
@@ -135,8 +137,9 @@ class Encoder:
         if p.gop is not None:
             ctx.gop_size = p.gop.frames(self.fps)
             ctx.max_b_frames = p.gop.b_frames
-        ctx.options = codec_options(p, self.fps, self.threads)
-        ctx.thread_count = self.threads
+        threads = p.codec_threads or self.threads
+        ctx.options = codec_options(p, self.fps, threads)
+        ctx.thread_count = threads
         # An intra-only codec with slice threads returns each packet at once, which lets a
         # repeated frame repeat its packet.
         ctx.thread_type = "SLICE"
@@ -237,7 +240,7 @@ class Encoder:
             src_color_range=ColorRange.JPEG,
             dst_color_range=ColorRange(colour.range),
             interpolation=Interpolation.FAST_BILINEAR,
-            threads=1,
+            threads=self.threads,  # slices of the picture: the same result on any count
         )
 
     def _next_pts(self) -> int:

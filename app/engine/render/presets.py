@@ -107,6 +107,10 @@ class Preset:
     mbps_30: float | None = None
     """Peak video bit rate at up to 30 fps, Mbit/s (60 fps gets 1.5 times this), enforced
     on top of the constant quality; None for no cap."""
+    codec_threads: int | None = None
+    """Threads the codec itself may use, when the preset fixes them; None for the render's
+    ``jobs``. x264's rate cap reads the sizes of frames (or slices) other threads are still
+    encoding, so with more than one the same frames come out differently from run to run."""
     audio_codec: str = "aac"
     audio_bitrate: int = 384_000
     description: str = ""
@@ -151,6 +155,7 @@ def _delivery(
         gop=Gop(),
         container_options=MP4_OPTIONS,
         mbps_30=mbps_30,
+        codec_threads=1,
         audio_bitrate=audio_bitrate,
         description=description,
     )
