@@ -1,9 +1,9 @@
 """The encoder: composited frames and the finished mix into one file with PyAV.
 
-Frames arrive as RGB(A) uint8 arrays. Converting them to the codec's YUV layout and
-encoding both run in a worker thread (swscale and the encoders release the GIL), fed
-by a bounded queue: compositing the next frame overlaps encoding this one, and memory
-stays flat whatever the video's length.
+Frames arrive as RGB(A) uint8 arrays. Converting them to the codec's YUV layout runs in
+a worker thread and encoding in another (swscale and the encoders release the GIL), fed
+by bounded queues: compositing the next frame overlaps converting this one and encoding
+the one before, and memory stays flat whatever the video's length.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -110,6 +112,10 @@ class Encoder:
         self._aborting = False
         self._error: BaseException | None = None
         self._worker = threading.Thread(target=self._run, name="castline-encoder", daemon=True)
+        # The codec runs on a thread of its own (x264 on one core, see the presets), beside
+        # the worker's colour conversion.
+        self._encoding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="castline-codec")
+        self._pending: deque[Future[None]] = deque()
         self._started = False
         self._closed = False
 
@@ -205,18 +211,29 @@ class Encoder:
         if self._error is not None:
             raise EncodeError(f"encoding {self.path.name} failed: {self._error}") from self._error
 
+    def _submit(self, fn: Callable[[av.VideoFrame], None], frame: av.VideoFrame) -> None:
+        """Hand one picture to the encoding thread, keeping at most two waiting there."""
+        self._pending.append(self._encoding.submit(fn, frame))
+        while len(self._pending) > 2:
+            self._pending.popleft().result()
+
     def _run(self) -> None:
+        """Convert pictures here while the codec encodes the previous ones on its thread."""
         try:
             while True:
                 item = self._queue.get()
                 if item is None or self._aborting:
                     break
                 if item is _REPEAT:
-                    self._repeat()
+                    if self._previous is None:
+                        raise RuntimeError("a repeated frame before any picture")
+                    self._submit(self._repeat, self._previous)
                 else:
                     assert isinstance(item, np.ndarray)
                     self._previous = self._to_video_frame(item)
-                    self._encode_frame(self._previous)
+                    self._submit(self._encode_frame, self._previous)
+            while self._pending:
+                self._pending.popleft().result()
             if not self._aborting:
                 self._flush()
         except BaseException as exc:
@@ -227,6 +244,8 @@ class Encoder:
                     self._queue.get_nowait()
                 except queue.Empty:
                     break
+        finally:
+            self._encoding.shutdown(wait=True, cancel_futures=True)
 
     def _to_video_frame(self, image: np.ndarray) -> av.VideoFrame:
         """RGB(A) to the codec's YUV with the preset's matrix and range, inside the worker."""
@@ -267,13 +286,11 @@ class Encoder:
         for packet in packets:
             self._container.mux(packet)
 
-    def _repeat(self) -> None:
+    def _repeat(self, previous: av.VideoFrame) -> None:
         """The previous frame again: its packet once more for intra-only codecs, else the
         converted picture through the encoder."""
-        if self._previous is None:
-            raise RuntimeError("a repeated frame before any picture")
         if self._held is None:
-            self._encode_frame(self._previous)
+            self._encode_frame(previous)
             return
         packet = av.Packet(self._held)
         packet.pts = packet.dts = self._next_pts()
