@@ -11,7 +11,12 @@ from app.commands.progressbar import ProgressBar
 from app.engine.jobs.progress import Progress
 from app.engine.model import has_errors
 from app.engine.model.time import fps_fraction
-from app.engine.terminal.export import ExportError, export_animation, frame_count, output_kind
+from app.engine.render.terminal_export import (
+    ExportError,
+    export_animation,
+    frame_count,
+    output_kind,
+)
 from app.engine.terminal.inputs import load_input
 from app.engine.terminal.themes import ThemeError, list_themes, load_theme, parse_color
 

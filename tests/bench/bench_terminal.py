@@ -12,8 +12,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from app.engine.model import BlockOptions, TerminalBeat, TerminalLine
+from app.engine.render.terminal_export import export_animation, frame_count
 from app.engine.terminal import animate_session, build_animation
-from app.engine.terminal.export import export_animation, frame_count
 from app.engine.terminal.session import Event, Session
 from tests.bench.common import Figure, cpu_median, time_call
 

@@ -1,9 +1,9 @@
 """The encoder: composited frames and the finished mix into one file with PyAV.
 
-Frames arrive as RGB(A) uint8 arrays. Converting them to the codec's YUV layout and
-encoding both run in a worker thread (swscale and the encoders release the GIL), fed
-by a bounded queue: compositing the next frame overlaps encoding this one, and memory
-stays flat whatever the video's length.
+Frames arrive as RGB(A) uint8 arrays. Converting them to the codec's YUV layout runs in
+a worker thread and encoding in another (swscale and the encoders release the GIL), fed
+by bounded queues: compositing the next frame overlaps converting this one and encoding
+the one before, and memory stays flat whatever the video's length.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -25,47 +27,42 @@ from app.engine.model.time import SAMPLE_RATE, frames_to_samples
 from app.engine.render.presets import Preset
 
 AUDIO_CHUNK = 1024 * 8
+"""Samples per audio frame handed to the encoder (AAC takes 1024 at a time internally)."""
 AAC_PRIMING = 1024
 """Samples of encoder delay AAC puts before the sound. Without an edit list (YouTube's
 rule) no player trims them, so the mix is fed that much early to keep speech on its frame."""
 _REPEAT = object()
 """Queued in place of a picture: encode the previous frame again (nothing moved)."""
-"""Samples per audio frame handed to the encoder (AAC takes 1024 at a time internally)."""
 
 
 class EncodeError(Exception):
     """The encoder or the file under it failed (a full disk, a codec refusing a setting)."""
 
 
-# Integer codes from the H.273 tables that libavcodec uses.
-_BT709 = 1
-_RANGE_MPEG = 1
-
-
 def x264_params(preset: Preset, fps: Fraction, threads: int = 2) -> str:
-    """The x264 options that make the GOP and B-frames exactly youtube-delivery.md.
+    """The preset's x264 settings plus its GOP and rate cap worked out for ``fps``.
 
-    ``keyint=min-keyint`` and ``scenecut=0`` place an IDR every half second and nowhere
-    else; ``open-gop=0`` closes each GOP; ``b-adapt=0`` makes every run of B-frames two
-    long; ``cabac=1`` is High profile's entropy coder (the default, stated for the probe).
+    ``keyint=min-keyint`` places an IDR every GOP and nowhere else; the VBV cap keeps busy
+    scenes at YouTube's recommended peak rate on top of the constant quality.
     """
-    gop = max(1, round(fps / 2))
+    params = [p for p in preset.video_options.get("x264-params", "").split(":") if p]
+    if preset.gop is not None:
+        gop = preset.gop.frames(fps)
+        params += [f"keyint={gop}", f"min-keyint={gop}", f"bframes={preset.gop.b_frames}"]
     rate = preset.video_bitrate(fps) // 1000
-    return ":".join(
-        [
-            f"keyint={gop}",
-            f"min-keyint={gop}",
-            "scenecut=0",
-            "open-gop=0",
-            "bframes=2",
-            "b-adapt=0",
-            "b-pyramid=none",
-            "cabac=1",
-            f"vbv-maxrate={rate}",
-            f"vbv-bufsize={rate * 2}",
-            f"threads={max(1, threads)}",
-        ]
-    )
+    if rate:
+        params += [f"vbv-maxrate={rate}", f"vbv-bufsize={rate * 2}"]
+    params.append(f"threads={max(1, threads)}")
+    return ":".join(params)
+
+
+def codec_options(preset: Preset, fps: Fraction, threads: int = 2) -> dict[str, str]:
+    """The encoder's private options for ``preset`` at ``fps``: the preset's own, with the
+    rules that depend on the frame rate filled in for the codecs that take them there."""
+    options = dict(preset.video_options)
+    if preset.video_codec == "libx264":
+        options["x264-params"] = x264_params(preset, fps, threads)
+    return options
 
 
 class Encoder:
@@ -73,6 +70,8 @@ class Encoder:
 
     ``fps`` is the timeline's rational rate. Audio, when given to :meth:`set_audio`, is
     interleaved with the video as frames arrive, so the muxer never buffers minutes of it.
+    ``threads`` (the render's ``jobs``) converts each picture in that many slices, and is
+    the codec's own thread count unless the preset fixes it: the file is the same on any.
     """
 
     def __init__(
@@ -93,11 +92,9 @@ class Encoder:
         self.width = width
         self.height = height
         self.threads = threads
-        options: dict[str, str] = {}
-        if preset.container in ("mp4", "mov"):
-            options["movflags"] = "+faststart"
-            options["use_editlist"] = "0"
-        self._container = av.open(str(path), mode="w", format=preset.container, options=options)
+        self._container = av.open(
+            str(path), mode="w", format=preset.container, options=dict(preset.container_options)
+        )
         for key, value in (metadata or {}).items():
             if value:
                 self._container.metadata[key] = value
@@ -109,9 +106,16 @@ class Encoder:
         self._frames_in = 0
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
         self._previous: av.VideoFrame | None = None
+        self._held: bytes | None = None
+        """The last intra-only packet, while it is the whole of the previous frame."""
+        self._sent = self._received = 0
         self._aborting = False
         self._error: BaseException | None = None
         self._worker = threading.Thread(target=self._run, name="castline-encoder", daemon=True)
+        # The codec runs on a thread of its own (x264 on one core, see the presets), beside
+        # the worker's colour conversion.
+        self._encoding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="castline-codec")
+        self._pending: deque[Future[None]] = deque()
         self._started = False
         self._closed = False
 
@@ -128,37 +132,23 @@ class Encoder:
         ctx = cast(av.video.codeccontext.VideoCodecContext, stream.codec_context)
         ctx.time_base = Fraction(1) / self.fps
         ctx.framerate = self.fps
-        ctx.color_primaries = _BT709
-        ctx.color_trc = _BT709
-        ctx.colorspace = _BT709
-        ctx.color_range = _RANGE_MPEG
-        if p.x264:
-            gop = max(1, round(self.fps / 2))
-            ctx.gop_size = gop
-            ctx.max_b_frames = 2
-            ctx.profile = "High"
-            ctx.bit_rate = 0
-            ctx.options = {
-                "preset": p.speed,
-                "crf": str(p.crf),
-                "x264-params": x264_params(p, self.fps, self.threads),
-                "forced-idr": "1",
-            }
-            ctx.thread_count = self.threads
-        elif p.video_codec == "prores_ks":
-            ctx.options = {"profile": "4444", "vendor": "apl0", "alpha_bits": "16"}
-            ctx.thread_count = 2
-        elif p.video_codec == "libvpx-vp9":
-            ctx.bit_rate = 0
-            ctx.options = {
-                "crf": str(p.crf),
-                "b": "0",
-                "deadline": "good",
-                "cpu-used": "5",
-                "row-mt": "1",
-                "auto-alt-ref": "0",
-            }
-            ctx.thread_count = 2
+        colour = p.colour
+        ctx.color_primaries = colour.primaries
+        ctx.color_trc = colour.transfer
+        ctx.colorspace = colour.matrix
+        ctx.color_range = colour.range
+        ctx.bit_rate = 0  # constant quality; any cap is in the codec options
+        if p.profile:
+            ctx.profile = p.profile
+        if p.gop is not None:
+            ctx.gop_size = p.gop.frames(self.fps)
+            ctx.max_b_frames = p.gop.b_frames
+        threads = p.codec_threads or self.threads
+        ctx.options = codec_options(p, self.fps, threads)
+        ctx.thread_count = threads
+        # An intra-only codec with slice threads returns each packet at once, which lets a
+        # repeated frame repeat its packet.
+        ctx.thread_type = "SLICE"
         return stream
 
     def set_audio(self, audio: np.ndarray) -> None:
@@ -221,7 +211,14 @@ class Encoder:
         if self._error is not None:
             raise EncodeError(f"encoding {self.path.name} failed: {self._error}") from self._error
 
+    def _submit(self, fn: Callable[[av.VideoFrame], None], frame: av.VideoFrame) -> None:
+        """Hand one picture to the encoding thread, keeping at most two waiting there."""
+        self._pending.append(self._encoding.submit(fn, frame))
+        while len(self._pending) > 2:
+            self._pending.popleft().result()
+
     def _run(self) -> None:
+        """Convert pictures here while the codec encodes the previous ones on its thread."""
         try:
             while True:
                 item = self._queue.get()
@@ -230,11 +227,13 @@ class Encoder:
                 if item is _REPEAT:
                     if self._previous is None:
                         raise RuntimeError("a repeated frame before any picture")
-                    self._encode_frame(self._previous)
+                    self._submit(self._repeat, self._previous)
                 else:
                     assert isinstance(item, np.ndarray)
                     self._previous = self._to_video_frame(item)
-                    self._encode_frame(self._previous)
+                    self._submit(self._encode_frame, self._previous)
+            while self._pending:
+                self._pending.popleft().result()
             if not self._aborting:
                 self._flush()
         except BaseException as exc:
@@ -245,29 +244,63 @@ class Encoder:
                     self._queue.get_nowait()
                 except queue.Empty:
                     break
+        finally:
+            self._encoding.shutdown(wait=True, cancel_futures=True)
 
     def _to_video_frame(self, image: np.ndarray) -> av.VideoFrame:
-        """RGB(A) to the codec's YUV, BT.709 matrix, limited range, inside the worker."""
+        """RGB(A) to the codec's YUV with the preset's matrix and range, inside the worker."""
         rgba = image.shape[2] == 4
         frame = av.VideoFrame.from_ndarray(image, format="rgba" if rgba else "rgb24")
+        colour = self.preset.colour
         return frame.reformat(
             format=self.preset.pix_fmt,
-            src_colorspace=Colorspace.ITU709,
-            dst_colorspace=Colorspace.ITU709,
+            src_colorspace=Colorspace(colour.matrix),
+            dst_colorspace=Colorspace(colour.matrix),
             src_color_range=ColorRange.JPEG,
-            dst_color_range=ColorRange.MPEG,
+            dst_color_range=ColorRange(colour.range),
             interpolation=Interpolation.FAST_BILINEAR,
-            threads=1,
+            threads=self.threads,  # slices of the picture: the same result on any count
         )
 
-    def _encode_frame(self, frame: av.VideoFrame) -> None:
-        frame.pts = self._frames_in
-        frame.time_base = self._frame_tb
-        frame.color_range = _RANGE_MPEG
+    def _next_pts(self) -> int:
+        """The next frame's presentation time (in frames, from 0), with the sound up to
+        its end muxed first so the two stay interleaved."""
+        pts = self._frames_in
         self._frames_in += 1
         self._mux_audio_until(frames_to_samples(self._frames_in, self.fps))
-        for packet in self._video.encode(frame):
+        return pts
+
+    def _encode_frame(self, frame: av.VideoFrame) -> None:
+        frame.pts = self._next_pts()
+        frame.time_base = self._frame_tb
+        frame.color_range = self.preset.colour.range
+        packets = self._video.encode(frame)
+        self._sent += 1
+        self._received += len(packets)
+        # An intra-only packet that came back for this very frame is the whole frame.
+        self._held = (
+            bytes(packets[-1])
+            if self.preset.intra_only and packets and self._sent == self._received
+            else None
+        )
+        for packet in packets:
             self._container.mux(packet)
+
+    def _repeat(self, previous: av.VideoFrame) -> None:
+        """The previous frame again: its packet once more for intra-only codecs, else the
+        converted picture through the encoder."""
+        if self._held is None:
+            self._encode_frame(previous)
+            return
+        packet = av.Packet(self._held)
+        packet.pts = packet.dts = self._next_pts()
+        packet.duration = 1
+        packet.time_base = self._frame_tb
+        packet.is_keyframe = True
+        packet.stream = self._video
+        self._sent += 1
+        self._received += 1
+        self._container.mux(packet)
 
     def _mux_audio_until(self, sample: int) -> None:
         if self._audio is None or self._audio_data is None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pyloudnorm
+from av.video.reformatter import ColorRange, Colorspace
 from scipy.signal import resample_poly
 
 
@@ -29,6 +30,61 @@ def top_level_atoms(path: Path) -> list[str]:
         out.append(kind.decode("latin-1"))
         pos += max(8, size)
     return out
+
+
+_CONTAINER_BOXES = {"moov", "trak", "edts", "mdia", "minf", "stbl"}
+
+
+def box_paths(path: Path) -> list[str]:
+    """Every box down the MP4's track tree as a path such as ``moov/trak/edts/elst``."""
+    data = path.read_bytes()
+    out: list[str] = []
+
+    def walk(start: int, end: int, parent: str) -> None:
+        pos = start
+        while pos + 8 <= end:
+            size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+            header = 8
+            if size == 1:
+                size, header = struct.unpack(">Q", data[pos + 8 : pos + 16])[0], 16
+            elif size == 0:
+                size = end - pos
+            name = f"{parent}{kind.decode('latin-1')}"
+            out.append(name)
+            if kind.decode("latin-1") in _CONTAINER_BOXES:
+                walk(pos + header, pos + size, name + "/")
+            pos += max(8, size)
+
+    walk(0, len(data), "")
+    return out
+
+
+@dataclass(frozen=True)
+class Starts:
+    """Where each stream begins, in seconds, as a player reads the file."""
+
+    video: Fraction
+    """The video stream's start time (its first picture's presentation time)."""
+    first_frame: Fraction
+    """The first decoded frame's presentation time."""
+    audio: Fraction | None
+    edit_lists: int
+    """``elst`` boxes in the file: YouTube's delivery rule wants none."""
+
+
+def starts(path: Path) -> Starts:
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        video = Fraction(v.start_time or 0) * v.time_base
+        first = next(iter(c.decode(v)))
+        assert first.pts is not None and first.time_base is not None
+        first_frame = first.pts * first.time_base
+        audio = None
+        if c.streams.audio:
+            a = c.streams.audio[0]
+            audio = Fraction(a.start_time or 0) * a.time_base
+    edits = sum(1 for b in box_paths(path) if b.endswith("/elst"))
+    return Starts(video, first_frame, audio, edits)
 
 
 def esds_bitrates(path: Path) -> tuple[int, int]:
@@ -124,6 +180,7 @@ class Probe:
     audio_max_bitrate: int
     loudness_lufs: float
     true_peak_dbtp: float
+    starts: Starts
     audio: np.ndarray = field(repr=False)
     x264_options: str = ""
 
@@ -208,6 +265,7 @@ def probe(path: Path) -> Probe:
         audio_max_bitrate=esds_bitrates(path)[0],
         loudness_lufs=lufs,
         true_peak_dbtp=20 * math.log10(peak) if peak > 0 else -math.inf,
+        starts=starts(path),
         audio=audio,
         x264_options=x264,
     )
@@ -241,6 +299,12 @@ def delivery_problems(p: Probe, *, width: int = 1920, height: int = 1080) -> lis
     need(
         p.idr_keyframes and p.leading_pictures == 0,
         "closed GOPs (IDR keyframes, no leading pictures)",
+    )
+    need(
+        p.starts.edit_lists == 0
+        and p.starts.video == p.starts.first_frame == 0
+        and p.starts.audio == 0,
+        f"video and audio start at 0 without an edit list, got {p.starts}",
     )
     need(p.pix_fmt == "yuv420p", f"yuv420p, got {p.pix_fmt}")
     need(
@@ -278,3 +342,32 @@ def delivery_problems(p: Probe, *, width: int = 1920, height: int = 1080) -> lis
     )
     need(bool(p.metadata.get("keywords")), "tags in the file")
     return problems
+
+
+_MATRICES = {1: Colorspace.ITU709, 5: Colorspace.ITU601, 6: Colorspace.ITU601}
+
+
+def decoded_rgb(path: Path) -> list[np.ndarray]:
+    """Every frame as RGB the way a browser or mpv shows it: the stream's matrix and range
+    tags honoured, and an untagged stream read as BT.709 limited range, as they assume."""
+    frames: list[np.ndarray] = []
+    with av.open(str(path)) as c:
+        for f in c.decode(video=0):
+            matrix = _MATRICES.get(int(f.colorspace), Colorspace.ITU709)
+            full = int(f.color_range) == int(ColorRange.JPEG)
+            rgb = f.reformat(
+                format="rgb24",
+                src_colorspace=matrix,
+                dst_colorspace=matrix,
+                src_color_range=ColorRange.JPEG if full else ColorRange.MPEG,
+                dst_color_range=ColorRange.JPEG,
+            )
+            frames.append(rgb.to_ndarray())
+    return frames
+
+
+def colour_tags(path: Path) -> tuple[int, int, int, int]:
+    """The video stream's (primaries, transfer, matrix, range) H.273 codes."""
+    with av.open(str(path)) as c:
+        cc = c.streams.video[0].codec_context
+        return (cc.color_primaries, cc.color_trc, cc.colorspace, cc.color_range)

@@ -4,6 +4,8 @@ a cancelled or failed render leaves nothing under the final name."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from app.engine.timeline import (
     Track,
 )
 from tests.engine.render.conftest import small_timeline, speech_clip
+from tests.engine.render.probe import Starts, starts
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -185,6 +188,20 @@ def test_speech_starts_on_its_frame_in_the_decoded_file(tmp_path: Path, preset: 
         left = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
     onset = int(np.argmax(np.abs(left) > 0.01))
     assert abs(onset - 48000) <= 48  # within a millisecond of frame 30
+
+
+def test_video_starts_with_the_sound_at_zero_without_an_edit_list(tmp_path: Path) -> None:
+    """B-frames delay the first decodable picture; the file still shows it at 0, beside the
+    audio's first sample, and does so without the edit list YouTube's rules forbid."""
+    tl = small_timeline(tmp_path, seconds=2)
+    preset = replace(get_preset("preview"), width=320, height=180)
+    result = render_timeline(tl, tmp_path / "start.mp4", preset=preset, sidecars=False)
+    assert starts(result.output) == Starts(
+        video=Fraction(0), first_frame=Fraction(0), audio=Fraction(0), edit_lists=0
+    )
+    with av.open(str(result.output)) as c:
+        pts = [f.pts for f in c.decode(video=0)]
+    assert pts == sorted(pts) and len(pts) == tl.duration
 
 
 def test_presets_turn_for_a_vertical_script() -> None:

@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 
 from app.cli import main
+from app.engine.render.terminal_export import export_animation
 from app.engine.terminal import build_animation
-from app.engine.terminal.export import export_animation
+from tests.engine.render.probe import colour_tags, decoded_rgb
 
 from .conftest import terminal_beat
 
@@ -82,6 +83,24 @@ def test_vp9_webm_has_alpha(tmp_path: Path) -> None:
     frames = _decode_rgba(out, decoder="libvpx-vp9")
     assert len(frames) == round(anim.duration_ms * FPS / 1000)
     _check_alpha(frames, anim)
+
+
+THEME_GREEN = (40, 200, 64)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", [".mp4", ".mov", ".webm"])
+def test_players_show_the_colours_drawn(tmp_path: Path, suffix: str) -> None:
+    """The stream says BT.709, limited range, and is converted that way, so a browser
+    (which reads the tags, and assumes BT.709 without them) shows the green drawn."""
+    anim = build_animation(
+        terminal_beat(["$ echo hi"], speed="40"), width=320, height=180, margin_color=THEME_GREEN
+    )
+    out = export_animation(anim, tmp_path / f"green{suffix}", fps=FPS)
+    tags = colour_tags(out)
+    corner = decoded_rgb(out)[-1][2:12, 2:12].reshape(-1, 3).mean(axis=0)
+    assert np.abs(corner - THEME_GREEN).max() <= 3, corner
+    assert tags == (1, 1, 1, 1)
 
 
 @pytest.mark.slow
