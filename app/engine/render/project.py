@@ -84,7 +84,7 @@ def prepare_script(
     ``look`` replaces the script's visual style (to preview it in another style).
     """
     from app.engine.visuals.generate import generate_visuals
-    from app.engine.voice.registry import build_providers
+    from app.engine.voice.registry import build_provider, specs
     from app.engine.voice.service import BudgetExceeded, SynthesisService
 
     script = load_script_checked(path)
@@ -95,7 +95,11 @@ def prepare_script(
     own_store = store is None
     db = store or Store.open()
     try:
-        providers = {"local": build_providers()["local"]} if offline else None
+        providers = (
+            {name: build_provider(name) for name, spec in specs().items() if spec.offline}
+            if offline
+            else None
+        )
         service = SynthesisService(db, providers=providers)
         started = time.monotonic()
         try:
