@@ -16,10 +16,9 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -32,62 +31,12 @@ from app.engine.voice.registry import build_providers
 from tests.conftest import ROOT
 from tests.engine.publish.conftest import Rendered, rendered
 from tests.fakes.catalog import fake_for
+from tests.fakes.echo import FAULTS, leaks, planted_key
 from tests.fakes.google_oauth import CLIENT_ID
 from tests.fakes.memory_keyring import MemoryKeyring
-from tests.fakes.server import FakeServer, Fault
+from tests.fakes.server import FakeServer
 
 __all__ = ["rendered"]  # the publish tests' small video, a fixture here too
-
-
-def planted_key(user: str) -> str:
-    """A key unlike any other, new for each test (so no test relies on a key an earlier
-    one taught the filter), starting with 16 random hex digits (so a key cut short still
-    shows: see :func:`leaks`) and holding the characters real keys hold (fal's ``id:secret``,
-    base64's ``+/=``) which change when a server URL-encodes what it echoes."""
-    return f"{os.urandom(8).hex()}:{user}/planted+key="
-
-
-def echo(keys: list[str]) -> str:
-    """Each key as sent and as a server URL-encodes it back."""
-    return "; ".join(f"Invalid API key {k} (you sent {quote(k, safe='')})" for k in keys)
-
-
-def echo_body(keys: list[str]) -> dict[str, object]:
-    """An error body repeating every key, in the shapes services use."""
-    said = echo(keys)
-    return {"error": {"message": said, "code": "invalid_api_key"}, "detail": said, "message": said}
-
-
-CUT = 300
-"""Where clients cut a server's error text short; a key straddling it must not half-show."""
-
-
-def straddling(keys: list[str]) -> str:
-    """The keys, the first beginning 20 characters before :data:`CUT`."""
-    return "x" * (CUT - 20) + " ".join(keys) + " " + echo(keys)
-
-
-FAULTS: dict[str, Callable[[list[str]], Fault]] = {
-    "401": lambda keys: Fault(status=401, error=echo_body(keys), times=10_000),
-    "403": lambda keys: Fault(status=403, error=echo_body(keys), times=10_000),
-    "500": lambda keys: Fault(
-        status=500, error=echo_body(keys), headers={"Retry-After": "0"}, times=10_000
-    ),
-    "header": lambda keys: Fault(
-        status=401,
-        error={"error": "unauthorized"},
-        headers={
-            "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{echo(keys)}"',
-            "X-Echo-Key": " ".join(keys),
-        },
-        times=10_000,
-    ),
-    "cut-text": lambda keys: Fault(status=401, text=straddling(keys), times=10_000),
-    "cut-json": lambda keys: Fault(
-        status=401, error={"detail": straddling(keys)[len("{'detail': '") :]}, times=10_000
-    ),
-}
-"""Each way a service repeats a key, by name."""
 
 
 @dataclass
@@ -215,19 +164,6 @@ def store_tokens(keyring: MemoryKeyring, world: World, *, expired: bool) -> None
     expires = 0.0 if expired else time.time() + 3600
     tokens = Tokens(access, refresh, expires, "https://www.googleapis.com/auth/youtube.upload")
     keyring.set_password(secrets.SERVICE, "youtube", tokens.to_json())
-
-
-def leaks(keys: list[str], texts: dict[str, str], *folders: Path) -> list[str]:
-    """Where any key shows, whole or cut short (its first 12 random digits), in a text or
-    in any byte of a file under the folders."""
-    heads = [key[:12] for key in keys]
-    found = [f"{where}: {h}" for where, text in texts.items() for h in heads if h in text]
-    for folder in folders:
-        for path in folder.rglob("*") if folder.is_dir() else []:
-            if path.is_file():
-                data = path.read_bytes()
-                found += [f"{path}: {h}" for h in heads if h.encode() in data]
-    return found
 
 
 def user_folders() -> list[Path]:
