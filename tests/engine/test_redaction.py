@@ -33,6 +33,7 @@ from tests.engine.publish.conftest import Rendered, rendered
 from tests.fakes.catalog import fake_for
 from tests.fakes.echo import FAULTS, leaks, planted_key
 from tests.fakes.google_oauth import CLIENT_ID
+from tests.fakes.llm import FakeChat
 from tests.fakes.memory_keyring import MemoryKeyring
 from tests.fakes.server import FakeServer
 
@@ -121,9 +122,9 @@ def world(no_keys: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterator[W
                 services.append(service(name, [cls.key_name], {cls.url_env: fake.url}, fake))
                 visuals.append(name)
         chat = start("llm")
-        services.append(
-            service("llm", ["llm"], {"CASTLINE_LLM_URL": f"{chat.url}/v1", "CASTLINE_LLM_MODEL": "fake-llama"}, chat)
-        )  # fmt: skip
+        assert isinstance(chat, FakeChat)
+        llm_urls = {"CASTLINE_LLM_URL": chat.base_url, "CASTLINE_LLM_MODEL": chat.model}
+        services.append(service("llm", ["llm"], llm_urls, chat))
         oauth, youtube = start("google-oauth"), start("youtube")
         monkeypatch.setenv(secrets.env_var("google-client-id"), CLIENT_ID)
         publish_urls = {
