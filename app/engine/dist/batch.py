@@ -309,15 +309,22 @@ def run_on_workers(
         raise WorkersUnavailable(f"cannot reach Redis at {_where(broker_url)}: {exc}") from None
     app = configure(broker_url)
     batch_id = uuid.uuid4().hex[:12]
-    sent: list[tuple[str, str, str]] = []  # task id, script and output as the workers see them
+    sent: dict[int, tuple[str, str, str]] = {}  # task id, script and output as workers see them
+    outcomes: dict[int, Outcome] = {}
     for i, item in enumerate(items):
-        script = shared.stage_input(item.script) if shared else str(item.script.resolve())
+        try:
+            if shared is not None and not item.script.is_file():
+                raise OSError(f"{item.script}: no such script file")
+            script = shared.stage_input(item.script) if shared else str(item.script.resolve())
+        except OSError as exc:  # this script cannot travel; the others still go
+            outcomes[i] = Outcome(str(item.script), str(item.output), error=str(exc))
+            progress.finish(i, "failed")
+            continue
         output = shared.output_for(batch_id, item.output) if shared else str(item.output.resolve())
         task_id = f"castline-{batch_id}-{i}"
         render_task.apply_async(args=[script, output, asdict(options)], task_id=task_id)
-        sent.append((task_id, script, output))
-    keys = {app.backend.get_key_for_task(task_id): i for i, (task_id, *_) in enumerate(sent)}
-    outcomes: dict[int, Outcome] = {}
+        sent[i] = (task_id, script, output)
+    keys = {app.backend.get_key_for_task(task_id): i for i, (task_id, *_) in sent.items()}
     pubsub = None
     lost_since: float | None = None
     while len(outcomes) < len(items):

@@ -96,6 +96,7 @@ def test_batch_on_two_workers_through_a_shared_folder(
     shared.mkdir()
     out = folder / "out"
     scripts = [str(FIXTURES / n) for n in ("harbour.md", "broken.md", "lighthouse.md")]
+    scripts.append(str(folder / "missing.md"))  # cannot be staged: its row says so
     with cluster(folder, shared_dir=shared) as (broker, _):
         code = main(
             ["batch", *scripts, "-o", str(out), "--workers", broker.url, "--shared-dir",
@@ -105,6 +106,10 @@ def test_batch_on_two_workers_through_a_shared_folder(
     assert code == 1 and captured.out, captured.err
     rows = table_rows(captured.out)
     assert rows["broken.md"][4].startswith("failed:") and "broken.md:8:32" in rows["broken.md"][4]
+    assert (
+        rows["missing.md"][4].startswith("failed:")
+        and "no such script file" in rows["missing.md"][4]
+    )
     for name in ("harbour.mp4", "lighthouse.mp4"):
         assert rows[name][4].startswith("ok (w"), rows[name]
         assert_complete(out, rows, name)
