@@ -311,19 +311,25 @@ def run_on_workers(
     batch_id = uuid.uuid4().hex[:12]
     sent: dict[int, tuple[str, str, str]] = {}  # task id, script and output as workers see them
     outcomes: dict[int, Outcome] = {}
-    for i, item in enumerate(items):
-        try:
-            if shared is not None and not item.script.is_file():
-                raise OSError(f"{item.script}: no such script file")
-            script = shared.stage_input(item.script) if shared else str(item.script.resolve())
-        except OSError as exc:  # this script cannot travel; the others still go
-            outcomes[i] = Outcome(str(item.script), str(item.output), error=str(exc))
-            progress.finish(i, "failed")
-            continue
-        output = shared.output_for(batch_id, item.output) if shared else str(item.output.resolve())
-        task_id = f"castline-{batch_id}-{i}"
-        render_task.apply_async(args=[script, output, asdict(options)], task_id=task_id)
-        sent[i] = (task_id, script, output)
+    # A connection of its own: the app's pool would keep the broker of an earlier batch.
+    with app.connection_for_write(broker_url) as connection:
+        for i, item in enumerate(items):
+            try:
+                if shared is not None and not item.script.is_file():
+                    raise OSError(f"{item.script}: no such script file")
+                script = shared.stage_input(item.script) if shared else str(item.script.resolve())
+            except OSError as exc:  # this script cannot travel; the others still go
+                outcomes[i] = Outcome(str(item.script), str(item.output), error=str(exc))
+                progress.finish(i, "failed")
+                continue
+            output = (
+                shared.output_for(batch_id, item.output) if shared else str(item.output.resolve())
+            )
+            task_id = f"castline-{batch_id}-{i}"
+            render_task.apply_async(
+                args=[script, output, asdict(options)], task_id=task_id, connection=connection
+            )
+            sent[i] = (task_id, script, output)
     keys = {app.backend.get_key_for_task(task_id): i for i, (task_id, *_) in sent.items()}
     pubsub = None
     lost_since: float | None = None

@@ -62,6 +62,9 @@ def wait_for_state(url: str, wanted: Callable[[dict[str, Any]], bool]) -> dict[s
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     pubsub.psubscribe("celery-task-meta-*")
     try:
+        for key in client.scan_iter("celery-task-meta-*"):  # stored before we listened
+            if (raw := client.get(key)) is not None and wanted(meta := json.loads(raw)):
+                return meta
         for message in pubsub.listen():
             meta = json.loads(message["data"])
             if wanted(meta):
