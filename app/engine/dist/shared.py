@@ -9,13 +9,12 @@ ever sees half a file under a final name.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
-from app.engine.store.assets import TEMP_PREFIX, StagedFile
+from app.engine import files
+from app.engine.store.assets import StagedFile
 
 SHARED_DIR_ENV = "CASTLINE_SHARED_DIR"
 """Where a worker finds the shared folder (set by ``castline worker --shared-dir``)."""
@@ -23,19 +22,8 @@ SHARED_DIR_ENV = "CASTLINE_SHARED_DIR"
 
 def copy_atomic(source: Path, dest: Path) -> Path:
     """Copy ``source`` to ``dest`` through a temporary name beside it, then rename."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix, dir=dest.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    with files.replacing(dest, dest.suffix) as tmp:
+        shutil.copyfile(source, tmp)
     return dest
 
 
