@@ -25,7 +25,7 @@ from app.engine.motion.thumbnail import content_score, fitted_image
 from app.engine.pictures import VisualError, load_image, unpremultiply
 from app.engine.render.compositor import Compositor
 from app.engine.render.encoder import Encoder
-from app.engine.render.mix import mix_timeline
+from app.engine.render.mix import mixed_soundtrack
 from app.engine.render.presets import Preset, for_aspect, get_preset
 from app.engine.render.sidecars import (
     caption_cues,
@@ -182,67 +182,69 @@ def render_timeline(
     progress = progress or Progress()
     progress.set_total(total)
     progress.update(0, message="mixing audio")
-    mastered = mix_timeline(snap, frames_to_samples(total, snap.fps))
-    progress.check()
-    full_description = description_text(description, snap)
-    metadata = {
-        "title": title,
-        "comment": full_description,
-        "description": full_description,
-        "keywords": ",".join(tags),
-    }
-    comp = Compositor(
-        snap,
-        width=chosen.width,
-        height=chosen.height,
-        alpha=chosen.alpha,
-        burn_captions=burn_captions,
-        watermark=watermark,
-    )
-    tmp = _temp_beside(output)
-    composited = 0
-    try:
-        with Encoder(
-            tmp,
-            chosen,
-            fps=snap.fps,
+    # Mixed into scratch files and measured here; mastered a block at a time as the encoder
+    # reads it, so the soundtrack is never held whole (the files go when the block ends).
+    with mixed_soundtrack(snap, frames_to_samples(total, snap.fps)) as mastered:
+        progress.check()
+        full_description = description_text(description, snap)
+        metadata = {
+            "title": title,
+            "comment": full_description,
+            "description": full_description,
+            "keywords": ",".join(tags),
+        }
+        comp = Compositor(
+            snap,
             width=chosen.width,
             height=chosen.height,
-            metadata=metadata,
-            threads=max(1, jobs),
-        ) as enc:
-            enc.set_audio(mastered.mono)
-            previous = None
-            for n in range(total):
-                progress.check()
-                frame = comp.frame(n)
-                if frame is previous:
-                    enc.repeat_frame()
-                else:
-                    composited += 1
-                    enc.add_frame(unpremultiply(frame.image) if chosen.alpha else frame.image)
-                previous = frame
-                if n % 30 == 29:
-                    comp.release_before(n)
-                    progress.update(n + 1, message="rendering")
-        progress.update(total, message="writing captions and thumbnail")
-        paths: dict[str, Path] = {}
-        note = None
-        if sidecars:
-            paths, note = write_sidecars(
-                snap,
-                output,
-                title=title,
-                description=description,
-                thumbnail_image=thumbnail_image,
-                thumbnail_ms=thumbnail_ms,
-            )
-        os.replace(tmp, output)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        comp.close()
+            alpha=chosen.alpha,
+            burn_captions=burn_captions,
+            watermark=watermark,
+        )
+        tmp = _temp_beside(output)
+        composited = 0
+        try:
+            with Encoder(
+                tmp,
+                chosen,
+                fps=snap.fps,
+                width=chosen.width,
+                height=chosen.height,
+                metadata=metadata,
+                threads=max(1, jobs),
+            ) as enc:
+                enc.set_audio(mastered)
+                previous = None
+                for n in range(total):
+                    progress.check()
+                    frame = comp.frame(n)
+                    if frame is previous:
+                        enc.repeat_frame()
+                    else:
+                        composited += 1
+                        enc.add_frame(unpremultiply(frame.image) if chosen.alpha else frame.image)
+                    previous = frame
+                    if n % 30 == 29:
+                        comp.release_before(n)
+                        progress.update(n + 1, message="rendering")
+            progress.update(total, message="writing captions and thumbnail")
+            paths: dict[str, Path] = {}
+            note = None
+            if sidecars:
+                paths, note = write_sidecars(
+                    snap,
+                    output,
+                    title=title,
+                    description=description,
+                    thumbnail_image=thumbnail_image,
+                    thumbnail_ms=thumbnail_ms,
+                )
+            os.replace(tmp, output)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            comp.close()
     wall = time.monotonic() - started
     return RenderResult(
         output=output,
