@@ -96,7 +96,6 @@ class Compositor:
         self.ctx = self._context()
         self._sources: OrderedDict[tuple[UUID, str], FrameSource | Element] = OrderedDict()
         self._max_sources = max_sources
-        self._captions: OrderedDict[tuple[str, int | None], np.ndarray] = OrderedDict()
         self._last: Frame | None = None
         self._watermark = self._load_watermark(watermark) if watermark else None
         self._hashes: dict[int, tuple[Clip, str]] = {}
