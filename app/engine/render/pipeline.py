@@ -227,6 +227,7 @@ def render_timeline(
                     if n % 30 == 29:
                         comp.release_before(n)
                         progress.update(n + 1, message="rendering")
+            comp.close()  # its pictures go before the thumbnail's compositor makes its own
             progress.update(total, message="writing captions and thumbnail")
             paths: dict[str, Path] = {}
             note = None
