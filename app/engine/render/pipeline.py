@@ -9,11 +9,13 @@ half file under the final name.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +75,31 @@ class RenderResult:
     def speed(self) -> float:
         """Video seconds per wall second."""
         return (self.duration_ms / 1000) / self.wall_s if self.wall_s > 0 else 0.0
+
+
+def _libc_trim() -> Callable[[], object] | None:
+    """glibc's ``malloc_trim(0)``, or None on a system without it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return lambda: trim(0)
+
+
+_TRIM = _libc_trim()
+
+
+def release_freed_memory() -> None:
+    """Give memory freed since the last call back to the system.
+
+    Frames, sprites and audio blocks are large arrays made and freed all the time; glibc
+    keeps much of what they free in its heaps, so a render's resident size crept up with
+    its length (40 MB in ten minutes at 540p) though nothing it kept did. Every thirty
+    seconds of video the heaps are trimmed (a millisecond).
+    """
+    if _TRIM is not None:
+        _TRIM()
 
 
 def _temp_beside(path: Path) -> Path:
@@ -142,7 +169,8 @@ def thumbnail_bytes(
             best = comp.rgb(frame).copy()
         else:
             best, best_score = None, -1.0
-            for n in thumbnail_candidates(timeline):
+            for n in thumbnail_candidates(timeline):  # in order: what has ended can go
+                comp.release_before(n)
                 rgb = comp.rgb(n)
                 score = content_score(rgb)
                 if score > best_score:
@@ -226,6 +254,8 @@ def render_timeline(
                     previous = frame
                     if n % 30 == 29:
                         comp.release_before(n)
+                        if n % 900 == 899:
+                            release_freed_memory()
                         progress.update(n + 1, message="rendering")
             comp.close()  # its pictures go before the thumbnail's compositor makes its own
             progress.update(total, message="writing captions and thumbnail")

@@ -112,14 +112,15 @@ class VisualService:
         generators: list[StillGenerator] | None = None,
         *,
         store: Store | None = None,
-        max_still_bytes: int = 128 * 1024 * 1024,
+        max_still_bytes: int = 48 * 1024 * 1024,
     ) -> None:
         self.generators: dict[str, StillGenerator] = {"procedural": ProceduralGenerator()}
         self.generators.update({g.name: g for g in (generators or [])})
         self.store = store
         """Where generated stills from paid generators are kept (procedural ones are cheap to redraw)."""
         self._stills: ByteCache[np.ndarray] = ByteCache(max_still_bytes)
-        """Generated pictures, bounded by bytes: fifteen at 1080p, three at 4K."""
+        """Generated pictures, bounded by bytes: five at 1080p, one at 4K (an open clip
+        keeps its own; these are for opening it again)."""
         self.palette: list[str] = []
         """The script's palette (from its procedural sources): title cards share it."""
 
