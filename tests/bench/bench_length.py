@@ -23,6 +23,7 @@ import math
 import os
 import re
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -112,6 +113,13 @@ def run() -> list[Figure]:
                 video_end, audio_end, fps = stream_ends(out)
                 out.unlink()
                 label = f"{report['video_s'] / 60:.1f} min @{preset}"
+                # Said at once: an hour's render may be cut short before the figures print.
+                print(
+                    f"  measured {label}: {rss:.0f} MiB, {speed:.2f} video s / wall s,"
+                    f" audio ends {(audio_end - video_end) * float(fps):+.2f} frames from video",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 if base is None:
                     base = (report["video_s"] / 60, rss, speed)
                 ref = f"{base[0]:.1f} min"
