@@ -25,9 +25,10 @@ import cv2
 import numpy as np
 
 from app.engine.model.time import frames_to_ms
-from app.engine.motion.draw import over
+from app.engine.motion.draw import inverse_alpha, over
 from app.engine.motion.elements import Context, Element, drawn_as_element, open_element
 from app.engine.motion.stage import Stage
+from app.engine.motion.transitions import transition
 from app.engine.pictures import load_image
 from app.engine.styles import resolve_style
 from app.engine.timeline import (
@@ -59,11 +60,6 @@ class Frame:
 def _with_opacity(picture: np.ndarray, opacity: float) -> np.ndarray:
     """A premultiplied picture faded to ``opacity`` (every channel scales, alpha too)."""
     return cv2.convertScaleAbs(picture, alpha=max(0.0, min(1.0, opacity)))
-
-
-def _mix(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
-    """Crossfade from ``a`` to ``b`` (same shape) by ``p`` in [0, 1]."""
-    return cv2.addWeighted(a, 1.0 - p, b, p, 0.0)
 
 
 class Compositor:
@@ -331,8 +327,7 @@ class Compositor:
         entry = self._inv.get(id(picture))
         if entry is not None and entry[0] is picture:
             return entry[1]
-        a = cv2.bitwise_not(np.ascontiguousarray(picture[:, :, 3]))
-        inv = cv2.merge([a, a, a, a])
+        inv = inverse_alpha(picture)
         self._inv[id(picture)] = (picture, inv)
         while len(self._inv) > 4:
             self._inv.pop(next(iter(self._inv)))
@@ -341,7 +336,8 @@ class Compositor:
     def _transition(
         self, track: Track, clip: Clip, picture: np.ndarray, p: float, n: int
     ) -> np.ndarray:
-        """The incoming clip blended with what the track showed just before it."""
+        """The incoming clip blended with what the track showed just before it, by the
+        transition the registry holds under the clip's transition name."""
         assert clip.transition_in is not None
         kind = clip.transition_in.kind
         prev = track.previous(clip)
@@ -354,25 +350,7 @@ class Compositor:
             before = layer[0]
         else:
             before = np.zeros_like(picture)
-        if kind == "wipe":
-            out = before.copy()
-            edge = round(picture.shape[1] * p)
-            out[:, :edge] = picture[:, :edge]
-            return out
-        if kind == "glitch":
-            rng = np.random.default_rng(n)
-            out = _mix(before, picture, 1.0 if p > 0.5 else 0.0)
-            rows = picture.shape[0]
-            for _ in range(6):
-                y0 = int(rng.integers(0, rows))
-                h = int(rng.integers(2, max(3, rows // 12)))
-                shift = int(rng.integers(-picture.shape[1] // 10, picture.shape[1] // 10 + 1))
-                out[y0 : y0 + h] = np.roll(out[y0 : y0 + h], shift, axis=1)
-            return out
-        # crossfade and fade: fade comes up from black, crossfade from the previous picture.
-        if kind == "fade":
-            before = np.zeros_like(picture)
-        return _mix(before, picture, p)
+        return transition(kind)(before, picture, p, n)
 
     def _load_watermark(self, path: Path) -> np.ndarray:
         picture = load_image(path)
