@@ -24,7 +24,6 @@ from uuid import UUID
 import cv2
 import numpy as np
 
-from app.engine.model.time import frames_to_ms
 from app.engine.motion.draw import inverse_alpha, over
 from app.engine.motion.elements import Context, Element, drawn_as_element, open_element
 from app.engine.motion.stage import Stage
@@ -33,18 +32,12 @@ from app.engine.pictures import load_image
 from app.engine.styles import resolve_style
 from app.engine.timeline import (
     VISUAL_TRACK_KINDS,
-    CaptionSource,
     Clip,
-    ImageSource,
-    ProceduralSource,
-    TerminalSource,
     Timeline,
     TitleCardSource,
     Track,
-    VideoSource,
 )
 from app.engine.visuals.base import FrameSource
-from app.engine.visuals.kenburns import StillFrames
 from app.engine.visuals.service import VisualService
 
 
@@ -178,14 +171,6 @@ class Compositor:
             parts.append((track.id, self._clip_hash(clip), self._motion_state(track, clip, n)))
         return tuple(parts)
 
-    def _still_state(self, clip: Clip, sf: int) -> Hashable:
-        """A Ken Burns still changes only when its move has gone another step (a third of
-        a pixel), so the frames between steps are drawn once."""
-        kb = getattr(clip.source, "ken_burns", None)
-        assert kb is not None
-        still = self._source(clip)
-        return still.state(sf) if isinstance(still, StillFrames) else min(sf, kb.frames)
-
     def _visible(self, n: int) -> list[tuple[Track, Clip]]:
         """The clips drawn at ``n``: burned captions give way to the large spoken words."""
         clips = self.timeline.clips_at(n, kinds=VISUAL_TRACK_KINDS)
@@ -200,26 +185,12 @@ class Compositor:
         """What changes a clip's picture from frame to frame, at ``n``."""
         if clip.transition_progress(n) is not None:
             return ("transition", n)
-        src = clip.source
+        # Each source says which of its frames look alike: an element by its kind's
+        # module, a picture by its opener's frame source.
+        opaque = track.kind == "visual" and not self.alpha
+        src = self._source(clip, opaque, track.kind)
         sf = clip.source_frame(n)
-        own: Hashable
-        if drawn_as_element(track.kind, src.kind):
-            element = self._source(clip, track_kind=track.kind)
-            assert isinstance(element, Element)
-            own = element.state(sf, clip.length)
-        elif isinstance(src, TerminalSource):
-            own = min(frames_to_ms(sf, self.fps), src.play_ms)
-        elif isinstance(src, CaptionSource):
-            own = src.word_at(sf)
-        elif isinstance(src, VideoSource):
-            limit = src.num_frames
-            own = min(sf, limit - 1) if src.mode != "loop" and limit else sf
-        elif isinstance(src, ImageSource | ProceduralSource):
-            own = None if src.ken_burns is None else self._still_state(clip, sf)
-        elif isinstance(src, TitleCardSource):
-            own = None
-        else:
-            own = sf if self.timeline.is_moving(clip, n) else None
+        own = src.state(sf, clip.length) if isinstance(src, Element) else src.state(sf)
         if not clip.keyframes:
             return own
         values = tuple((name, clip.value_at(name, n)) for name in sorted(clip.keyframes))

@@ -8,7 +8,7 @@ before the wanted time. Past the file's end the clip loops, holds its last frame
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -86,6 +86,10 @@ class VideoFrames:
         if self.mode == "loop":
             return n % self.num_frames
         return min(n, self.num_frames - 1)
+
+    def state(self, source_frame: int) -> Hashable:
+        """The video frame shown: a clip held on its last frame is still."""
+        return self._index(source_frame)
 
     def _decoded_at(self, seconds: Fraction) -> av.VideoFrame | None:
         """The frame on screen at ``seconds``: the last one that starts at or before it."""
