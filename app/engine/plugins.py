@@ -25,6 +25,13 @@ def plugin_modules() -> list[str]:
     return [m.strip() for m in os.environ.get(PLUGINS_ENV, "").split(",") if m.strip()]
 
 
+def load_plugins() -> None:
+    """Import every module named in ``CASTLINE_PLUGINS`` (once each; read each time, so a
+    plugin named later still joins)."""
+    for name in plugin_modules():
+        importlib.import_module(name)
+
+
 class Submodules:
     """Imports every submodule of a package the first time it is called (thread-safe)."""
 
@@ -43,8 +50,7 @@ class Submodules:
                         if info.name not in self.skip and not info.name.startswith("_"):
                             importlib.import_module(f"{self.package}.{info.name}")
                     self._done = True
-        for name in plugin_modules():  # read each time: a plugin named later still joins
-            importlib.import_module(name)
+        load_plugins()
 
 
-__all__ = ["PLUGINS_ENV", "Submodules", "plugin_modules"]
+__all__ = ["PLUGINS_ENV", "Submodules", "load_plugins", "plugin_modules"]
