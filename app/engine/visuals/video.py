@@ -8,7 +8,7 @@ before the wanted time. Past the file's end the clip loops, holds its last frame
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -87,7 +87,7 @@ class VideoFrames:
             return n % self.num_frames
         return min(n, self.num_frames - 1)
 
-    def state(self, source_frame: int) -> Hashable:
+    def state(self, source_frame: int) -> int:
         """The video frame shown: a clip held on its last frame is still."""
         return self._index(source_frame)
 

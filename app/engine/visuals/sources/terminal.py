@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from fractions import Fraction
 
 import numpy as np
@@ -55,7 +54,7 @@ class TerminalFrames:
         self._cache = (ms, picture)
         return picture
 
-    def state(self, source_frame: int) -> Hashable:
+    def state(self, source_frame: int) -> int:
         """The animation's time, which stops at its end: a finished terminal is still."""
         return min(max(0, frames_to_ms(source_frame, self.fps)), self.play_ms)
 
