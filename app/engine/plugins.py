@@ -15,7 +15,10 @@ import importlib
 import os
 import pkgutil
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 PLUGINS_ENV = "CASTLINE_PLUGINS"
 
@@ -53,4 +56,34 @@ class Submodules:
         load_plugins()
 
 
-__all__ = ["PLUGINS_ENV", "Submodules", "load_plugins", "plugin_modules"]
+class Registry(Generic[T]):
+    """Things registered by name (thread-safe); ``load`` runs before every answer, so what
+    is listed is what the modules there (and the plugins) registered."""
+
+    def __init__(self, load: Callable[[], None] = load_plugins) -> None:
+        self._load = load
+        self._items: dict[str, T] = {}
+        self._lock = threading.Lock()
+
+    def add(self, name: str, item: T) -> T:
+        """Make ``item`` known as ``name`` (a later one of the same name replaces it)."""
+        with self._lock:
+            self._items[name] = item
+        return item
+
+    def remove(self, name: str) -> None:
+        """Forget ``name`` (a plugin taken away)."""
+        with self._lock:
+            self._items.pop(name, None)
+
+    def all(self) -> dict[str, T]:
+        """Everything registered, in the order it registered."""
+        self._load()
+        with self._lock:
+            return dict(self._items)
+
+    def get(self, name: str) -> T | None:
+        return self.all().get(name)
+
+
+__all__ = ["PLUGINS_ENV", "Registry", "Submodules", "load_plugins", "plugin_modules"]

@@ -10,16 +10,15 @@ inverts a terminal's colours.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.engine.motion import transitions
-from app.engine.plugins import PLUGINS_ENV
 from app.engine.render import presets
 from app.engine.terminal import effects
+from tests.fakes.plugins import forget_plugin, install_plugin
 
 TRANSITION = "blinds"
 EFFECT = "negative"
@@ -62,13 +61,9 @@ register_preset(replace(get_preset("preview"), name="tiny-check", width=320, hei
 @pytest.fixture
 def look_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The plugin installed for one test (and forgotten after); yields its module name."""
-    folder = tmp_path / "look-plugins"
-    folder.mkdir()
-    (folder / f"{MODULE}.py").write_text(SOURCE, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(folder))
-    monkeypatch.setenv(PLUGINS_ENV, MODULE)
+    install_plugin(tmp_path / "look-plugins", monkeypatch, MODULE, SOURCE)
     yield MODULE
     transitions.unregister(TRANSITION)
     effects.unregister(EFFECT)
     presets.unregister(PRESET)
-    sys.modules.pop(MODULE, None)
+    forget_plugin(MODULE)

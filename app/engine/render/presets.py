@@ -14,13 +14,12 @@ line's ``--preset`` choices, the studio's export and publish dialogs) is read fr
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from types import MappingProxyType
 
-from app.engine.plugins import load_plugins
+from app.engine.plugins import Registry
 
 DEFAULT_PRESET = "youtube-1080p"
 
@@ -169,30 +168,25 @@ def _delivery(
     )
 
 
-_REGISTRY: dict[str, Preset] = {}
-_lock = threading.Lock()
+_REGISTRY = Registry[Preset]()
+"""The built-in presets below, then any a module named in ``CASTLINE_PLUGINS`` adds."""
 
 
 def register(preset: Preset) -> Preset:
     """Make a preset known by its name (a later one of the same name replaces it)."""
     if not preset.name:
         raise ValueError("a preset needs a name")
-    with _lock:
-        _REGISTRY[preset.name] = preset
-    return preset
+    return _REGISTRY.add(preset.name, preset)
 
 
 def unregister(name: str) -> None:
     """Forget a preset (a plugin taken away)."""
-    with _lock:
-        _REGISTRY.pop(name, None)
+    _REGISTRY.remove(name)
 
 
 def registered_presets() -> Mapping[str, Preset]:
     """Every preset by name, built-in ones first, then in the order they registered."""
-    load_plugins()
-    with _lock:
-        return MappingProxyType(dict(_REGISTRY))
+    return MappingProxyType(_REGISTRY.all())
 
 
 def preset_names() -> list[str]:

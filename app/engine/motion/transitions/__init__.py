@@ -13,21 +13,18 @@ reaching up to the renderer.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import cv2
 import numpy as np
 
-from app.engine.plugins import Submodules
+from app.engine.plugins import Registry, Submodules
 
 Draw = Callable[[np.ndarray, np.ndarray, float, int], np.ndarray]
 """``(before, picture, p, n) -> picture``; must not modify its inputs."""
 
-_REGISTRY: dict[str, Draw] = {}
-_lock = threading.Lock()
-_load = Submodules(__name__, __path__)
-"""Imports every transition module once (and any named in ``CASTLINE_PLUGINS``)."""
+_REGISTRY = Registry[Draw](Submodules(__name__, __path__))
+"""Filled by every transition module here (and any named in ``CASTLINE_PLUGINS``)."""
 
 
 def register(name: str) -> Callable[[Draw], Draw]:
@@ -36,31 +33,24 @@ def register(name: str) -> Callable[[Draw], Draw]:
         raise ValueError(f"a transition needs a name, not {name!r}")
 
     def add(draw: Draw) -> Draw:
-        with _lock:
-            _REGISTRY[name] = draw
-        return draw
+        return _REGISTRY.add(name, draw)
 
     return add
 
 
 def unregister(name: str) -> None:
     """Forget a transition (a plugin taken away)."""
-    with _lock:
-        _REGISTRY.pop(name, None)
+    _REGISTRY.remove(name)
 
 
 def transition_names() -> list[str]:
     """Every registered transition's name, sorted."""
-    _load()
-    with _lock:
-        return sorted(_REGISTRY)
+    return sorted(_REGISTRY.all())
 
 
 def transition(name: str) -> Draw:
     """The function that draws ``name``; ``KeyError`` naming the choices when none does."""
-    _load()
-    with _lock:
-        found = _REGISTRY.get(name)
+    found = _REGISTRY.get(name)
     if found is None:
         raise KeyError(f"unknown transition {name!r}; use {', '.join(transition_names())}")
     return found

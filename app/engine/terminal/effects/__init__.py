@@ -11,7 +11,6 @@ read the names from here, so adding an effect is adding one module (or naming on
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from app.engine.model import Diagnostic, Severity
-from app.engine.plugins import Submodules
+from app.engine.plugins import Registry, Submodules
 
 
 class Effect(Protocol):
@@ -45,10 +44,8 @@ def seeded_rng(*parts: int) -> np.random.Generator:
     return np.random.default_rng([abs(int(p)) for p in parts])
 
 
-_REGISTRY: dict[str, EffectSpec] = {}
-_lock = threading.Lock()
-_load = Submodules(__name__, __path__)
-"""Imports every effect module once (and any named in ``CASTLINE_PLUGINS``)."""
+_REGISTRY = Registry[EffectSpec](Submodules(__name__, __path__))
+"""Filled by every effect module here (and any named in ``CASTLINE_PLUGINS``)."""
 
 
 def register(name: str, *, rank: int = 100) -> Callable[[EffectFactory], EffectFactory]:
@@ -57,8 +54,7 @@ def register(name: str, *, rank: int = 100) -> Callable[[EffectFactory], EffectF
         raise ValueError(f"an effect needs a lower-case name without ',:+ ', not {name!r}")
 
     def add(build: EffectFactory) -> EffectFactory:
-        with _lock:
-            _REGISTRY[name] = EffectSpec(name, build, rank)
+        _REGISTRY.add(name, EffectSpec(name, build, rank))
         return build
 
     return add
@@ -66,15 +62,12 @@ def register(name: str, *, rank: int = 100) -> Callable[[EffectFactory], EffectF
 
 def unregister(name: str) -> None:
     """Forget an effect (a plugin taken away)."""
-    with _lock:
-        _REGISTRY.pop(name, None)
+    _REGISTRY.remove(name)
 
 
 def effect_specs() -> dict[str, EffectSpec]:
     """Every registered effect, in listing order."""
-    _load()
-    with _lock:
-        found = sorted(_REGISTRY.values(), key=lambda s: (s.rank, s.name))
+    found = sorted(_REGISTRY.all().values(), key=lambda s: (s.rank, s.name))
     return {s.name: s for s in found}
 
 

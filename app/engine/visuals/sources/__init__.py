@@ -9,13 +9,12 @@ in ``CASTLINE_PLUGINS``) that calls :func:`register`.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from app.engine.plugins import Submodules
+from app.engine.plugins import Registry, Submodules
 from app.engine.visuals.base import FrameSource
 
 if TYPE_CHECKING:
@@ -37,19 +36,16 @@ class Opening:
 Opener = Callable[[Any, Opening], FrameSource]
 """``(timeline source, opening) -> frame source``; raises ``VisualError`` with the fix."""
 
-_REGISTRY: dict[str, Opener] = {}
-_lock = threading.Lock()
-_load = Submodules(__name__, __path__)
-"""Imports every source module once (and any named in ``CASTLINE_PLUGINS``)."""
+_REGISTRY = Registry[Opener](Submodules(__name__, __path__))
+"""Filled by every source module here (and any named in ``CASTLINE_PLUGINS``)."""
 
 
 def register(*kinds: str) -> Callable[[Opener], Opener]:
     """Decorator: the opener for timeline sources whose ``kind`` is one of ``kinds``."""
 
     def add(opener: Opener) -> Opener:
-        with _lock:
-            for kind in kinds:
-                _REGISTRY[kind] = opener
+        for kind in kinds:
+            _REGISTRY.add(kind, opener)
         return opener
 
     return add
@@ -57,22 +53,17 @@ def register(*kinds: str) -> Callable[[Opener], Opener]:
 
 def unregister(kind: str) -> None:
     """Forget a source kind (a plugin taken away)."""
-    with _lock:
-        _REGISTRY.pop(kind, None)
+    _REGISTRY.remove(kind)
 
 
 def opener(kind: str) -> Opener | None:
     """The opener for sources of ``kind``; None when no module draws it."""
-    _load()
-    with _lock:
-        return _REGISTRY.get(kind)
+    return _REGISTRY.get(kind)
 
 
 def source_kinds() -> list[str]:
     """Every kind of source that opens as a picture, sorted."""
-    _load()
-    with _lock:
-        return sorted(_REGISTRY)
+    return sorted(_REGISTRY.all())
 
 
 __all__ = ["Opener", "Opening", "opener", "register", "source_kinds", "unregister"]
