@@ -197,3 +197,6 @@ class VoiceProvider(abc.ABC):
     def status(self) -> str:
         """One line for ``voices``: configured or what is missing."""
         return "ready" if self.is_configured() else "not configured"
+
+    def close(self) -> None:  # noqa: B027 - most providers hold nothing to release
+        """Release the network client, if any; whoever built the provider calls it."""

@@ -88,12 +88,26 @@ class SynthesisService:
     ) -> None:
         self.store = store
         self.options = options or SynthesisOptions()
+        self._owns_providers = providers is None
+        """Providers built here are closed by :meth:`close`; given ones stay the giver's."""
         self.providers = (
             providers if providers is not None else build_providers(self.options.providers)
         )
         self._gates = Gates()
         self._budget = Budget(DEFAULT_BUDGET_USD)
         self._clips = Clips(store)
+
+    def close(self) -> None:
+        """Close the providers this service built (their connections), not ones given to it."""
+        if self._owns_providers:
+            for provider in self.providers.values():
+                provider.close()
+
+    def __enter__(self) -> SynthesisService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ public API
     def synthesize_script(

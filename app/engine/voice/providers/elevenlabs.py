@@ -23,6 +23,7 @@ import httpx
 from app.engine.audio.io import AudioDecodeError, decode_audio, pcm16_to_float
 from app.engine.model.voice import RequestLimit
 from app.engine.net.http import (
+    LazyClient,
     error_body,
     is_retryable,
     make_client,
@@ -79,7 +80,7 @@ class ElevenLabsProvider(VoiceProvider):
         key: Callable[[], str | None] | None = None,
         timestamps: bool = True,
     ) -> None:
-        self._client = make_client(base_url, timeout_s)
+        self._http = LazyClient(lambda: make_client(base_url, timeout_s))
         self._timestamps = timestamps
         self._model = model
         self._format = output_format
@@ -87,6 +88,13 @@ class ElevenLabsProvider(VoiceProvider):
         self._concurrency = concurrency
         self._key = key or (lambda: get_api_key(SPEC.key_name or self.name))
         self._tier_lock = threading.Lock()
+
+    @property
+    def _client(self) -> httpx.Client:
+        return self._http.get()
+
+    def close(self) -> None:
+        self._http.close()
 
     def request_limit(self) -> RequestLimit:
         """The registered limit, or the model's own where it is smaller (v3: 3,000)."""
