@@ -8,13 +8,14 @@ export QT_QPA_PLATFORM ?= offscreen
 
 # Debian runtime libraries the stack loads: PortAudio for sounddevice, and what Qt's
 # platform plugins need on a bare machine, and tesseract, with which the tests read text
-# back from rendered frames.
-DEB_PKGS := libportaudio2 libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 \
+# back from rendered frames; redis-server, the broker of `make workers` (the tests start
+# their own on a free port).
+DEB_PKGS := redis-server libportaudio2 libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 \
 	libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
 	libxcb-image0 libxcb-xkb1 libx11-xcb1 fonts-dejavu-core tesseract-ocr tesseract-ocr-eng
 
-.PHONY: setup deps demo run test bench lint screenshots clean package package-test
+.PHONY: setup deps demo run test bench lint screenshots clean package package-test workers
 
 setup: deps $(STAMP)
 
@@ -45,6 +46,22 @@ run: setup
 # The suite probes make demo's output against docs/youtube-delivery.md, so it renders it first.
 test: demo
 	$(PY) -m pytest
+
+# A Redis and two workers on this machine, to try batches on workers:
+#   castline batch SCRIPTS... -o out/batch --workers $(WORKERS_REDIS)
+# Ctrl+C stops them all. Each worker keeps its own database under out/workers/.
+WORKERS_REDIS := redis://127.0.0.1:6379/0
+workers: setup
+	@command -v redis-server >/dev/null || { echo "redis-server is missing: run make deps as root"; exit 1; }
+	@mkdir -p out/workers
+	@trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
+	redis-server --port 6379 --bind 127.0.0.1 --dir $(CURDIR)/out/workers --appendonly yes --save "" & \
+	until redis-cli -p 6379 ping >/dev/null 2>&1; do sleep 0.2; done; \
+	for n in 1 2; do \
+	  CASTLINE_DATA_DIR=$(CURDIR)/out/workers/w$$n $(PY) main.py worker --broker $(WORKERS_REDIS) --name w$$n & \
+	done; \
+	echo "Redis and two workers are running: batch with --workers $(WORKERS_REDIS); Ctrl+C stops them"; \
+	wait
 
 lint: setup
 	$(PY) -m ruff format --check .

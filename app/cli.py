@@ -34,6 +34,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio",
     "render",
     "publish",
+    "batch",
+    "worker",
 )
 
 EXIT_OK = 0

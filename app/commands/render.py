@@ -18,15 +18,8 @@ from app.engine.jobs.progress import Cancelled, Progress
 from app.engine.render.presets import DEFAULT_PRESET, PRESETS
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser(
-        "render",
-        help="render a script to a finished video with captions, chapters and a thumbnail",
-        description="Synthesize the voices (cached), lay the script out and encode it. Beside the "
-        "video: .srt and .vtt captions, .chapters.txt for the YouTube description and a .jpg thumbnail.",
-    )
-    parser.add_argument("script", type=Path, help="the script's .md file")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="the video file to write")
+def add_render_options(parser: argparse.ArgumentParser) -> None:
+    """``--preset``, ``--offline`` and ``--jobs``: how a script renders (``render`` and ``batch``)."""
     parser.add_argument(
         "--preset",
         default=DEFAULT_PRESET,
@@ -41,6 +34,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 2, help="encoder threads (default: CPU count)"
     )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "render",
+        help="render a script to a finished video with captions, chapters and a thumbnail",
+        description="Synthesize the voices (cached), lay the script out and encode it. Beside the "
+        "video: .srt and .vtt captions, .chapters.txt for the YouTube description and a .jpg thumbnail.",
+    )
+    parser.add_argument("script", type=Path, help="the script's .md file")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="the video file to write")
+    add_render_options(parser)
     parser.add_argument(
         "--burn-captions", action="store_true", help="draw the captions into the picture too"
     )

@@ -1,7 +1,8 @@
 """Where Castline keeps its files: platformdirs folders, overridable for tests and servers.
 
 ``CASTLINE_DATA_DIR`` (project database, assets, voices), ``CASTLINE_CACHE_DIR``
-(regenerable caches) and ``CASTLINE_CONFIG_DIR`` (settings) replace the platform defaults.
+(regenerable caches) and ``CASTLINE_CONFIG_DIR`` (settings) replace the platform defaults;
+``CASTLINE_ASSETS_DIR`` puts the content-addressed assets elsewhere (a worker's shared folder).
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ def config_dir() -> Path:
 
 
 def assets_dir() -> Path:
-    """Content-addressed media files, named by their sha256."""
-    path = data_dir() / "assets"
+    """Content-addressed media files, named by their sha256 (shareable between machines)."""
+    override = os.environ.get("CASTLINE_ASSETS_DIR")
+    path = Path(override) if override else data_dir() / "assets"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -39,6 +39,8 @@ ENV_VARS: dict[str, str] = {
 
 _known: set[str] = set()
 _known_lock = threading.Lock()
+_known_pattern: re.Pattern[str] | None = None
+"""Every known key in every form it may come back in; rebuilt when a key is learnt."""
 
 
 class KeyringUnavailable(Exception):
@@ -46,9 +48,35 @@ class KeyringUnavailable(Exception):
 
 
 def _remember(value: str | None) -> None:
+    global _known_pattern
     if value and len(value) >= 6:
         with _known_lock:
-            _known.add(value)
+            if value not in _known:
+                _known.add(value)
+                _known_pattern = None
+
+
+def _echoed(value: str) -> str:
+    """A pattern for ``value`` as sent and as a server may echo it back URL-encoded
+    (``:`` as ``%3A`` or ``%3a``, ``+`` as ``%2B``...): echoing the query string or form
+    it was sent in is a common way for an error page to repeat a key."""
+    parts = []
+    for char in value:
+        if char.isascii() and (char.isalnum() or char in "-._~"):
+            parts.append(re.escape(char))
+        else:
+            encoded = "".join(f"%{byte:02x}" for byte in char.encode("utf-8"))
+            parts.append(f"(?:{re.escape(char)}|(?i:{re.escape(encoded)}))")
+    return "".join(parts)
+
+
+def _pattern() -> re.Pattern[str] | None:
+    global _known_pattern
+    with _known_lock:
+        if _known_pattern is None and _known:
+            longest_first = sorted(_known, key=len, reverse=True)
+            _known_pattern = re.compile("|".join(_echoed(v) for v in longest_first))
+        return _known_pattern
 
 
 def keyring_available() -> bool:
@@ -163,10 +191,9 @@ def learn_known_keys() -> None:
 
 def redact(text: str) -> str:
     """``text`` with every known key, and anything shaped like a key parameter, hidden."""
-    with _known_lock:
-        known = sorted(_known, key=len, reverse=True)
-    for value in known:
-        text = text.replace(value, "***")
+    known = _pattern()
+    if known is not None:
+        text = known.sub("***", text)
     text = _QUERY_KEY.sub(r"\1***", text)
     return _HEADER_KEY.sub(r"\1***", text)
 

@@ -196,16 +196,22 @@ def encode_only(sample: Path, fps: Fraction) -> tuple[float, int]:
     return seconds, encoded
 
 
+def isolated_env(tmp: Path) -> dict[str, str]:
+    """This process's environment with data, cache and config in ``tmp`` (nothing shared)."""
+    env = dict(os.environ)
+    env.update(
+        CASTLINE_DATA_DIR=str(tmp / "data"),
+        CASTLINE_CACHE_DIR=str(tmp / "cache"),
+        CASTLINE_CONFIG_DIR=str(tmp / "config"),
+    )
+    return env
+
+
 def run() -> list[Figure]:
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="castline-bench-render-") as tmp_name:
         tmp = Path(tmp_name)
-        env = dict(os.environ)
-        env.update(
-            CASTLINE_DATA_DIR=str(tmp / "data"),
-            CASTLINE_CACHE_DIR=str(tmp / "cache"),
-            CASTLINE_CONFIG_DIR=str(tmp / "config"),
-        )
+        env = isolated_env(tmp)
         script = tmp / "five-minutes.md"
         script.write_text(five_minute_script(), encoding="utf-8")
         # 1. Voices first (preview render: the voices are what takes the time).

@@ -63,6 +63,10 @@ def error(status: int, code: str, message: str) -> Reply:
 
 
 class FakeElevenLabs(FakeServer):
+    serves = "elevenlabs"
+    url_env = "CASTLINE_ELEVENLABS_URL"
+    voice = str(VOICES[0]["voice_id"])
+
     def __init__(
         self,
         *,

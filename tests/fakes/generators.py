@@ -28,6 +28,8 @@ BLOCKED = "forbidden"
 class FakeFal(FakeServer):
     """The queue: submit, status (202 until done), result, cancel; files under ``/cdn``."""
 
+    serves = "fal"
+
     def __init__(self, *, polls_to_finish: int = 2) -> None:
         super().__init__()
         self.polls_to_finish = polls_to_finish
@@ -148,6 +150,8 @@ class FakeFal(FakeServer):
 class FakeOpenAIImages(FakeServer):
     """``POST /v1/images/generations`` answering base64 PNGs."""
 
+    serves = "openai"
+
     SIZES = frozenset({"1536x1024", "1024x1536", "1024x1024", "auto"})
 
     def handle(self, request: Recorded) -> Reply:
@@ -208,6 +212,8 @@ def multipart_fields(request: Recorded) -> dict[str, str]:
 
 class FakeStability(FakeServer):
     """``POST /v2beta/stable-image/generate/{core,ultra}`` with multipart fields."""
+
+    serves = "stability"
 
     RATIOS = frozenset({"16:9", "9:16", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:21"})
 

@@ -35,6 +35,8 @@ def oauth_error(error: str, description: str, status: int = 400) -> Reply:
 
 
 class FakeGoogleOAuth(FakeServer):
+    serves = "google-oauth"
+
     def __init__(self, access_tokens: dict[str, set[str]] | None = None) -> None:
         super().__init__()
         self.access_tokens: dict[str, set[str]] = access_tokens if access_tokens is not None else {}

@@ -51,6 +51,10 @@ def google_error(status: int, code: str, message: str, reason: str = "") -> Repl
 
 
 class FakeGoogleTTS(FakeServer):
+    serves = "google"
+    url_env = "CASTLINE_GOOGLE_TTS_URL"
+    voice = str(VOICES[0]["name"])
+
     def __init__(self, *, valid_keys: set[str] | None = None) -> None:
         super().__init__()
         self.valid_keys = valid_keys if valid_keys is not None else {"AIzaTestGoogleKey0123456789"}

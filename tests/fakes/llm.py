@@ -68,6 +68,8 @@ def concrete_words(text: str) -> list[str]:
 
 
 class FakeChat(FakeServer):
+    serves = "llm"
+
     def __init__(self, *, model: str = "fake-llama", require_key: str | None = None) -> None:
         super().__init__()
         self.model = model

@@ -59,6 +59,8 @@ def _decode_data_uri(uri: str) -> np.ndarray | None:
 
 
 class FakeRunway(FakeServer):
+    serves = "runway"
+
     def __init__(self, *, valid_keys: set[str] | None = None, polls_to_finish: int = 2) -> None:
         super().__init__()
         self.valid_keys = valid_keys if valid_keys is not None else {RUNWAY_KEY}

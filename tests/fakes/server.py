@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -54,6 +54,8 @@ class Fault:
     status: int | None = None
     """Answer with this status and ``error`` as the body."""
     error: Any = None
+    text: str | None = None
+    """Answer with this plain-text body instead of ``error`` as JSON (a proxy's error page)."""
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     """Wait this long before answering (a slow server)."""
@@ -65,6 +67,14 @@ class Fault:
 
 class FakeServer:
     """Start with :meth:`start`, stop with :meth:`stop`; ``url`` is its base URL."""
+
+    serves: ClassVar[str] = ""
+    """The provider this fakes, as its registry names it (found by :func:`tests.fakes.catalog.fake_for`)."""
+    url_env: ClassVar[str] = ""
+    """The environment variable that points the real client at it, where the provider
+    class does not say (voice providers)."""
+    voice: ClassVar[str] = ""
+    """A voice id it knows (voice providers)."""
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
@@ -164,7 +174,9 @@ class FakeServer:
             fault = self._take_fault(split.path)
             if fault is not None and fault.delay_s:
                 time.sleep(fault.delay_s)
-            if fault is not None and fault.status is not None:
+            if fault is not None and fault.status is not None and fault.text is not None:
+                reply = Reply(fault.status, fault.text.encode(), dict(fault.headers), "text/plain")
+            elif fault is not None and fault.status is not None:
                 reply = Reply.json(fault.status, fault.error, fault.headers)
             else:
                 reply = self.handle(request)

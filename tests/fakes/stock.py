@@ -146,6 +146,8 @@ class _StockFake(FakeServer):
 class FakePexels(_StockFake):
     """``/videos/search`` (and ``/v1/videos/search``), ``/v1/search`` for photos, files under ``/files``."""
 
+    serves = "pexels"
+
     def __init__(
         self, items: list[Item] | None = None, *, noise: int = 3, valid_keys: set[str] | None = None
     ) -> None:
@@ -233,6 +235,8 @@ class FakePexels(_StockFake):
 
 class FakePixabay(_StockFake):
     """``/api/videos/`` and ``/api/`` with the key in the query, files under ``/files``."""
+
+    serves = "pixabay"
 
     def __init__(
         self, items: list[Item] | None = None, *, noise: int = 3, valid_keys: set[str] | None = None

@@ -54,6 +54,8 @@ class Session:
 
 
 class FakeYouTube(FakeServer):
+    serves = "youtube"
+
     def __init__(self, access_tokens: dict[str, set[str]] | None = None) -> None:
         super().__init__()
         self.access_tokens: dict[str, set[str]] = access_tokens if access_tokens is not None else {}

@@ -31,6 +31,7 @@ from fontTools import unicodedata as ft_unicodedata
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, features
 
+from app.engine.caching import byte_cached
 from app.engine.paths import resources_dir
 
 RGB = tuple[int, int, int]
@@ -617,7 +618,7 @@ def wrap(text: str, style: TextStyle, max_width: int) -> list[str]:
 # --- drawing ------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=512)
+@byte_cached(32 * 1024 * 1024)
 def _emoji_image(seq: str, px: int) -> tuple[Image.Image, int]:
     """An emoji drawn in colour at the font's one size and scaled to ``px``; with the
     distance from its top to the baseline."""

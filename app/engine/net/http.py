@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from app.engine.net.guard import GuardedTransport
-from app.engine.secrets import RedactingFilter, redact
+from app.engine.secrets import RedactingFilter, redact, redact_data
 
 if TYPE_CHECKING:
     from app.engine.jobs.progress import Progress
@@ -68,11 +68,12 @@ def retry_after_s(headers: httpx.Headers, *, now: Callable[[], float] = time.tim
 
 
 def error_body(response: httpx.Response) -> Any:
-    """The JSON error body, or the first 300 characters of text."""
+    """The JSON error body, or the first 300 characters of text, keys hidden before any
+    caller cuts it short (a key cut in half no longer matches the filter)."""
     try:
-        return response.json()
+        return redact_data(response.json())
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        return redact(response.text[:300])
+        return redact(response.text)[:300]
 
 
 def error_message(body: Any, *keys: str) -> str:

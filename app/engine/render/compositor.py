@@ -96,10 +96,10 @@ class Compositor:
         self.ctx = self._context()
         self._sources: OrderedDict[tuple[UUID, str], FrameSource | Element] = OrderedDict()
         self._max_sources = max_sources
-        self._captions: OrderedDict[tuple[str, int | None], np.ndarray] = OrderedDict()
         self._last: Frame | None = None
         self._watermark = self._load_watermark(watermark) if watermark else None
         self._hashes: dict[int, tuple[Clip, str]] = {}
+        self._ends: tuple[Timeline, dict[UUID, int]] | None = None
         self._inv: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._adopt_palette()
 
@@ -159,8 +159,10 @@ class Compositor:
 
     def release_before(self, frame: int) -> None:
         """Close the sources of clips that ended before ``frame`` (export walks forward)."""
-        live = {c.id for _, c in self.timeline.clips() if c.end > frame}
-        for key in [k for k in self._sources if k[0] not in live]:
+        if self._ends is None or self._ends[0] is not self.timeline:
+            self._ends = (self.timeline, {c.id: c.end for _, c in self.timeline.clips()})
+        ends = self._ends[1]  # made once: called every second, over an hour's clips
+        for key in [k for k in self._sources if ends.get(k[0], 0) <= frame]:
             self._sources.pop(key).close()
 
     def close(self) -> None:

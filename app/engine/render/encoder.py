@@ -23,6 +23,7 @@ import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
+from app.engine.audio.stream import SampleSource
 from app.engine.model.time import SAMPLE_RATE, frames_to_samples
 from app.engine.render.presets import Preset
 
@@ -33,6 +34,19 @@ AAC_PRIMING = 1024
 rule) no player trims them, so the mix is fed that much early to keep speech on its frame."""
 _REPEAT = object()
 """Queued in place of a picture: encode the previous frame again (nothing moved)."""
+
+
+class _Pulled:
+    """A mono :class:`SampleSource` seen as the (1, samples) array the muxer slices,
+    ``skip`` samples in (AAC's priming)."""
+
+    def __init__(self, source: SampleSource, skip: int) -> None:
+        self.source, self.skip = source, skip
+        self.shape = (1, max(0, source.samples - skip))
+
+    def __getitem__(self, index: tuple[slice, slice]) -> np.ndarray:
+        part = index[1]
+        return self.source.read(part.start + self.skip, part.stop + self.skip)[None, :]
 
 
 class EncodeError(Exception):
@@ -101,7 +115,7 @@ class Encoder:
         self._frame_tb = Fraction(1) / fps
         self._video = self._add_video_stream()
         self._audio: av.audio.stream.AudioStream | None = None
-        self._audio_data: np.ndarray | None = None
+        self._audio_data: np.ndarray | _Pulled | None = None
         self._audio_pos = 0
         self._frames_in = 0
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
@@ -151,9 +165,10 @@ class Encoder:
         ctx.thread_type = "SLICE"
         return stream
 
-    def set_audio(self, audio: np.ndarray) -> None:
+    def set_audio(self, audio: np.ndarray | SampleSource) -> None:
         """The finished mix at 48 kHz: float32 (2, samples), or mono (samples,) for both
-        channels (kept once, duplicated chunk by chunk); call before any frame."""
+        channels (kept once, duplicated chunk by chunk), or a mono source read chunk by
+        chunk as frames arrive (a long soundtrack never held whole); call before any frame."""
         if self._started:
             raise RuntimeError("set_audio must come before the first frame")
         p = self.preset
@@ -166,6 +181,9 @@ class Encoder:
         if p.audio_codec == "aac":
             stream.codec_context.profile = "LC"
         self._audio = stream
+        if not isinstance(audio, np.ndarray):  # a soundtrack read a chunk at a time
+            self._audio_data = _Pulled(audio, AAC_PRIMING if p.audio_codec == "aac" else 0)
+            return
         data = np.asarray(audio, dtype=np.float32)
         data = data[None, :] if data.ndim == 1 else data
         if p.audio_codec == "aac":

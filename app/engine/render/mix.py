@@ -1,9 +1,13 @@
 """The soundtrack: voices, music and key clicks mixed at 48 kHz, music and clicks ducked
 under speech, mastered to YouTube's loudness (-14 LUFS integrated, true peak at most -1 dBTP).
 
-Everything is vectorised numpy/scipy on whole arrays or blocks; positions are integer
-samples computed from integer frames, so speech lands exactly where the timeline puts it.
-The mix is mono internally (every clip is mono) and duplicated to stereo at the end.
+Everything is vectorised numpy/scipy on blocks of :data:`BLOCK` samples; positions are
+integer samples computed from integer frames, so speech lands exactly where the timeline
+puts it. The mix is mono internally (every clip is mono) and duplicated to stereo at the end.
+
+Memory stays flat whatever the length: clips are read one at a time and added into a
+scratch file, loudness and true peaks are measured on a first streaming pass, and the
+gain and the limiter are applied a block at a time as the encoder reads the soundtrack.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -23,6 +28,8 @@ from scipy.signal import resample_poly
 from app.engine.audio import AudioDecodeError, decode_audio, read_wav, resample
 from app.engine.audio.clicks import REFERENCE_LUFS, click_length, render_clicks
 from app.engine.audio.dsp import TARGET_LUFS as VOICE_LUFS
+from app.engine.audio.loudness import LoudnessMeter
+from app.engine.audio.stream import SampleArray, SampleFile, SampleSource, SampleStore
 from app.engine.model.time import SAMPLE_RATE, frames_to_samples, ms_to_samples
 from app.engine.timeline import Clip, MusicSource, SpeechSource, TerminalSource, Timeline
 
@@ -39,7 +46,11 @@ TYPING_GAIN_DB = VOICE_LUFS - TYPING_BELOW_SPEECH_DB - REFERENCE_LUFS
 """The fixed gain on the click bus (clicks are rendered at :data:`REFERENCE_LUFS`)."""
 TYPING_DUCK_DB = -8.0
 """How far clicks drop further while someone speaks (a synced view types under a line)."""
-_BLOCK = SAMPLE_RATE // 100  # 10 ms
+LOOKAHEAD_MS = 5
+RELEASE_MS = 20
+_BLOCK = SAMPLE_RATE // 100  # 10 ms: the duck's step
+BLOCK = 10 * SAMPLE_RATE
+"""Samples mixed, measured and mastered at a time (a whole number of duck steps)."""
 
 
 class MixError(Exception):
@@ -75,21 +86,15 @@ def _load(path: str) -> np.ndarray:
     return resample(data, rate, SAMPLE_RATE) if rate != SAMPLE_RATE else data
 
 
-def _place(
-    bus: np.ndarray, clip_audio: np.ndarray, at: int, offset: int, length: int, gain: float = 1.0
-) -> None:
-    """Add ``clip_audio[offset:offset+length]`` into ``bus`` at sample ``at``."""
-    piece = clip_audio[max(0, offset) : max(0, offset) + length]
-    end = min(bus.size, at + piece.size)
-    if end > at:
-        bus[at:end] += piece[: end - at] * gain
+def place_voices(timeline: Timeline, bus: SampleStore) -> bool:
+    """Add every speech clip into ``bus`` at its frame; True when any made a sound.
 
-
-def voice_bus(timeline: Timeline, total: int) -> np.ndarray:
-    """Every speech clip at its frame, as one mono float32 array of ``total`` samples."""
+    Clips are read from the asset store one at a time, as their turn comes (a clip used
+    twice in a row is read once), so no more than one clip is in memory.
+    """
     fps = timeline.fps
-    bus = np.zeros(total, np.float32)
-    cache: dict[str, np.ndarray] = {}
+    placed = False
+    last: tuple[str, np.ndarray] | None = None
     for track in timeline.tracks:
         if track.kind != "voice" or not track.enabled:
             continue
@@ -97,60 +102,109 @@ def voice_bus(timeline: Timeline, total: int) -> np.ndarray:
             src = clip.source
             if not isinstance(src, SpeechSource) or src.audio_path is None:
                 continue
-            audio = cache.get(src.audio_path)
-            if audio is None:
-                audio = _load(src.audio_path)
-                cache[src.audio_path] = audio
+            if last is None or last[0] != src.audio_path:
+                last = (src.audio_path, _load(src.audio_path))
+            audio = last[1]
             start = frames_to_samples(clip.start, fps)
             length = frames_to_samples(clip.end, fps) - start
-            _place(bus, audio, start, frames_to_samples(clip.source_in, fps), length)
-    return bus
+            offset = max(0, frames_to_samples(clip.source_in, fps))
+            piece = audio[offset : offset + length]
+            bus.add(start, piece)
+            placed = placed or bool(piece.any())
+    return placed
+
+
+def voice_bus(timeline: Timeline, total: int) -> np.ndarray:
+    """Every speech clip at its frame, as one mono float32 array of ``total`` samples."""
+    bus = SampleArray(np.zeros(total, np.float32))
+    place_voices(timeline, bus)
+    return bus.data
+
+
+def speech_levels(voice: SampleSource) -> np.ndarray:
+    """RMS of the voice bus per 10 ms step from sample 0, read a block at a time."""
+    n = voice.samples
+    out = np.zeros(-(-n // _BLOCK), np.float32)
+    for start in range(0, n, BLOCK):
+        chunk = voice.read(start, start + BLOCK)
+        steps = -(-chunk.size // _BLOCK)
+        padded = np.zeros(steps * _BLOCK, np.float32)
+        padded[: chunk.size] = chunk
+        first = start // _BLOCK
+        out[first : first + steps] = np.sqrt(
+            np.mean(np.square(padded.reshape(steps, _BLOCK)), axis=1)
+        )
+    return out
+
+
+class Duck:
+    """A sidechain compressor's envelope that follows the voice bus, for any depth.
+
+    Speech is detected per 10 ms step. The gain fades down over ``fade_ms`` ending as the
+    first word starts (look-ahead, so no syllable is masked), stays down through short
+    gaps between words, and fades back up after the speech stops. Only per-step values are
+    kept (360,000 for an hour), so any range of per-sample gains is made on demand.
+    """
+
+    def __init__(self, levels: np.ndarray, fade_ms: int = 200) -> None:
+        blocks = levels.size
+        talking = levels > 10 ** (-50 / 20)
+        self.fade = max(1, fade_ms // 10)
+        lead, hold = self.fade // 2 + 1, self.fade // 2 + 15
+        # active[b] is true when anyone speaks in blocks b - hold .. b + lead.
+        window = np.convolve(
+            talking.astype(np.float32), np.ones(lead + hold + 1, np.float32), mode="full"
+        )
+        self.active = window[lead : lead + blocks] > 0.5
+        self.centres = np.arange(blocks) * _BLOCK + _BLOCK / 2
+        self._smooth: dict[float, np.ndarray] = {}
+
+    @classmethod
+    def of(cls, voice: SampleSource | np.ndarray) -> Duck:
+        """The duck that follows ``voice`` (a bus or an array)."""
+        return cls(speech_levels(SampleArray(voice) if isinstance(voice, np.ndarray) else voice))
+
+    def smooth(self, depth_db: float) -> np.ndarray:
+        """The gain per 10 ms step at ``depth_db`` under speech."""
+        if depth_db not in self._smooth:
+            low = 10 ** (depth_db / 20)
+            target = np.where(self.active, low, 1.0).astype(np.float32)
+            self._smooth[depth_db] = uniform_filter1d(target, size=self.fade, mode="nearest")
+        return self._smooth[depth_db]
+
+    def at(self, samples: np.ndarray, depth_db: float = DUCK_DB) -> np.ndarray:
+        """The gain at each of ``samples`` (timeline sample positions), float32."""
+        if self.centres.size == 0:
+            return np.ones(np.shape(samples), np.float32)
+        positions = np.asarray(samples)
+        if positions.size == 0:
+            return np.ones(0, np.float32)
+        lo = max(0, int(positions.min()) // _BLOCK - 1)
+        hi = min(self.centres.size, int(positions.max()) // _BLOCK + 2)
+        return np.interp(positions, self.centres[lo:hi], self.smooth(depth_db)[lo:hi]).astype(
+            np.float32
+        )
+
+    def gain(self, start: int, stop: int, depth_db: float = DUCK_DB) -> np.ndarray:
+        """Per-sample gain over ``start..stop``."""
+        return self.at(np.arange(start, stop), depth_db)
 
 
 def duck_gain(voice: np.ndarray, depth_db: float = DUCK_DB, fade_ms: int = 200) -> np.ndarray:
-    """Per-sample music gain that follows the voice bus (a sidechain compressor's envelope).
-
-    Speech is detected per 10 ms block. The gain fades down over ``fade_ms`` ending as the
-    first word starts (look-ahead, so no syllable is masked), stays down through short
-    gaps between words, and fades back up after the speech stops.
-    """
-    n = voice.size
-    centres, smooth = _duck_envelope(voice, depth_db, fade_ms)
-    if centres.size == 0:
+    """Per-sample music gain that follows ``voice`` (see :class:`Duck`)."""
+    if voice.size == 0:
         return np.ones(0, np.float32)
-    return np.interp(np.arange(n), centres, smooth).astype(np.float32)
+    return Duck(speech_levels(SampleArray(voice)), fade_ms).gain(0, voice.size, depth_db)
 
 
-def _duck_envelope(
-    voice: np.ndarray, depth_db: float, fade_ms: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`duck_gain` per 10 ms block: ``(block centre samples, gain)``."""
-    n = voice.size
-    blocks = -(-n // _BLOCK)
-    if blocks == 0:
-        return np.zeros(0), np.zeros(0, np.float32)
-    padded = np.zeros(blocks * _BLOCK, np.float32)
-    padded[:n] = voice
-    level = np.sqrt(np.mean(np.square(padded.reshape(blocks, _BLOCK)), axis=1))
-    talking = level > 10 ** (-50 / 20)
-    fade = max(1, fade_ms // 10)
-    lead, hold = fade // 2 + 1, fade // 2 + 15
-    # active[b] is true when anyone speaks in blocks b - hold .. b + lead.
-    window = np.convolve(
-        talking.astype(np.float32), np.ones(lead + hold + 1, np.float32), mode="full"
-    )
-    active = window[lead : lead + blocks] > 0.5
-    low = 10 ** (depth_db / 20)
-    target = np.where(active, low, 1.0).astype(np.float32)
-    smooth = uniform_filter1d(target, size=fade, mode="nearest")
-    centres = np.arange(blocks) * _BLOCK + _BLOCK / 2
-    return centres, smooth
+def place_music(timeline: Timeline, bus: SampleStore, duck: Duck) -> bool:
+    """Add music clips, looped to their length, at their gain, ducked; True when any sounds.
 
-
-def music_bus(timeline: Timeline, total: int, voice: np.ndarray) -> np.ndarray:
-    """Music clips looped to their length, at their gain, ducked under the voice bus."""
+    Each clip is made a block at a time: an hour of looped music never exists whole.
+    """
     fps = timeline.fps
-    bus = np.zeros(total, np.float32)
+    total = bus.samples
+    placed = False
     for track in timeline.tracks:
         if track.kind != "music" or not track.enabled:
             continue
@@ -164,18 +218,29 @@ def music_bus(timeline: Timeline, total: int, voice: np.ndarray) -> np.ndarray:
             start = frames_to_samples(clip.start, fps)
             length = frames_to_samples(clip.end, fps) - start
             offset = frames_to_samples(clip.source_in, fps)
-            if src.loop:
-                idx = (np.arange(offset, offset + length) % audio.size).astype(np.int64)
-                piece = audio[idx]
-            else:
-                piece = audio[offset : offset + length]
             gain = 10 ** (src.gain_db / 20)
-            piece = piece * gain
-            if src.duck:
-                end = min(total, start + piece.size)
-                piece[: end - start] *= duck_gain(voice[start:end])
-            _place(bus, piece.astype(np.float32), start, 0, piece.size)
-    return bus
+            end_of_piece = length if src.loop else max(0, min(length, audio.size - offset))
+            for a in range(0, end_of_piece, BLOCK):
+                b = min(end_of_piece, a + BLOCK)
+                if src.loop:
+                    piece = audio[(np.arange(offset + a, offset + b) % audio.size).astype(np.int64)]
+                else:
+                    piece = audio[offset + a : offset + b]
+                piece = piece * gain
+                if src.duck:
+                    end = min(total, start + b)
+                    if end > start + a:
+                        piece[: end - start - a] *= duck.gain(start + a, end)
+                bus.add(start + a, piece.astype(np.float32))
+                placed = placed or bool(piece.any())
+    return placed
+
+
+def music_bus(timeline: Timeline, total: int, voice: np.ndarray) -> np.ndarray:
+    """Music clips looped to their length, at their gain, ducked under the voice bus."""
+    bus = SampleArray(np.zeros(total, np.float32))
+    place_music(timeline, bus, Duck.of(voice))
+    return bus.data
 
 
 def keystroke_samples(clip: Clip, source: TerminalSource, fps: Fraction) -> list[tuple[int, str]]:
@@ -217,19 +282,18 @@ def keystroke_samples(clip: Clip, source: TerminalSource, fps: Fraction) -> list
     return out
 
 
-def typing_bus(timeline: Timeline, total: int, voice: np.ndarray | None = None) -> np.ndarray:
-    """Key clicks under every typed terminal and code view whose source asks for them.
+def place_typing(timeline: Timeline, bus: SampleStore, duck: Duck | None = None) -> None:
+    """Add key clicks under every typed terminal and code view whose source asks for them.
 
     Clicks come at :data:`TYPING_GAIN_DB` (steady typing about 20 dB under speech) and,
-    given the ``voice`` bus, ducked by :data:`TYPING_DUCK_DB` while someone speaks (the
+    given the voice's ``duck``, ducked by :data:`TYPING_DUCK_DB` while someone speaks (the
     music's envelope, read once per keystroke). Work is done only over each clip's
     typing, so a long video costs what its typing costs.
     """
     fps = timeline.fps
-    bus = np.zeros(total, np.float32)
+    total = bus.samples
     gain = np.float32(10 ** (TYPING_GAIN_DB / 20))
     tail = click_length("enter")
-    pad = SAMPLE_RATE // 2  # context for the duck's look-ahead and hold
     for track in timeline.tracks:
         if track.kind != "terminal" or not track.enabled:
             continue
@@ -249,18 +313,19 @@ def typing_bus(timeline: Timeline, total: int, voice: np.ndarray | None = None) 
             if hi <= lo:
                 continue
             levels = np.full(len(keys), gain, np.float32)
-            if voice is not None:
+            if duck is not None:
                 # The duck moves over 200 ms, a click lasts at most 200 ms: one gain per click.
-                a, b = max(0, lo - pad), min(voice.size, hi + pad)
-                centres, smooth = _duck_envelope(voice[a:b], TYPING_DUCK_DB, 200)
-                if centres.size:
-                    levels *= np.interp([at - a for at, _ in keys], centres, smooth).astype(
-                        np.float32
-                    )
-            bus[lo:hi] += render_clicks(
-                [(at - lo, kind) for at, kind in keys], hi - lo, src.seed, levels
+                levels *= duck.at(np.array([at for at, _ in keys]), TYPING_DUCK_DB)
+            bus.add(
+                lo, render_clicks([(at - lo, kind) for at, kind in keys], hi - lo, src.seed, levels)
             )
-    return bus
+
+
+def typing_bus(timeline: Timeline, total: int, voice: np.ndarray | None = None) -> np.ndarray:
+    """Key clicks as one array of ``total`` samples, ducked under ``voice`` when given."""
+    bus = SampleArray(np.zeros(total, np.float32))
+    place_typing(timeline, bus, None if voice is None else Duck.of(voice))
+    return bus.data
 
 
 STEREO_GAIN_DB = 10 * math.log10(2)
@@ -302,51 +367,186 @@ def true_peak_dbtp(audio: np.ndarray) -> float:
 def limit(
     mono: np.ndarray,
     ceiling_dbtp: float = CEILING_DBTP,
-    lookahead_ms: int = 5,
-    release_ms: int = 20,
+    lookahead_ms: int = LOOKAHEAD_MS,
+    release_ms: int = RELEASE_MS,
     *,
     peaks: np.ndarray | None = None,
 ) -> np.ndarray:
     """A look-ahead brickwall limiter on true peaks: gain falls before a peak, never after it.
 
-    The needed gain per sample is spread with a moving minimum (``2 * lookahead`` wide)
+    The needed gain per sample is spread with a moving minimum (``2 * release`` wide)
     and then smoothed by a moving average of ``lookahead``: every value the average sees
     is at most the gain the peak needs, so the peak stays under the ceiling. ``peaks``
     (from :func:`sample_true_peaks`) may be given when already known: they scale with gain.
+    A sample depends only on the :func:`limiter_reach` samples either side of it.
     """
     ceiling = 10 ** (ceiling_dbtp / 20)
     if peaks is None:
         peaks = sample_true_peaks(mono)
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9)).astype(np.float32)
-    if float(need.min()) >= 1.0:
+    if need.size == 0 or float(need.min()) >= 1.0:
         return mono
-    look = max(1, lookahead_ms * SAMPLE_RATE // 1000)
-    release = max(look, release_ms * SAMPLE_RATE // 1000)
+    look, release = _limiter_spans(lookahead_ms, release_ms)
     spread = minimum_filter1d(need, size=2 * release + 1, mode="nearest")
     gain = uniform_filter1d(spread, size=look, mode="nearest")
     return (mono * gain).astype(np.float32)
 
 
-def master(
-    mono: np.ndarray, target_lufs: float = TARGET_LUFS, ceiling_dbtp: float = CEILING_DBTP
-) -> Master:
-    """Bring the mix to ``target_lufs`` (as stereo) with its true peak under ``ceiling_dbtp``.
+def _limiter_spans(lookahead_ms: int, release_ms: int) -> tuple[int, int]:
+    """(look-ahead, release) in samples."""
+    look = max(1, lookahead_ms * SAMPLE_RATE // 1000)
+    return look, max(look, release_ms * SAMPLE_RATE // 1000)
 
-    Limiting the peaks lowers the loudness, by more the harder it works, so the gain in
-    front of the limiter is found by the secant method on "loudness after limiting"
-    (three or four passes reach the target within 0.1 LU). Silence stays silence.
+
+def limiter_reach(lookahead_ms: int = LOOKAHEAD_MS, release_ms: int = RELEASE_MS) -> int:
+    """How many samples either side of a sample the limiter reads to decide its gain."""
+    look, release = _limiter_spans(lookahead_ms, release_ms)
+    return release + look
+
+
+class Soundtrack:
+    """A mastered soundtrack, made a block at a time whenever it is read.
+
+    The mix and its true peaks sit in ``mix`` and ``peaks`` (files for a render, arrays
+    for a short clip); a read applies the gain, the limiter and the final scale to the
+    blocks it touches (each block with the limiter's reach of context either side, so a
+    block is the same whoever asks for it). The last few blocks are kept, so the encoder's
+    small sequential reads cost one block's work per :data:`BLOCK`.
     """
-    source = mono.astype(np.float32)
-    level = loudness(source) + STEREO_GAIN_DB
+
+    def __init__(
+        self,
+        mix: SampleSource,
+        peaks: SampleSource | None,
+        gain: float = 1.0,
+        ceiling_dbtp: float = CEILING_DBTP,
+        *,
+        owned: tuple[SampleFile, ...] = (),
+    ) -> None:
+        self.mix = mix
+        self.peaks = peaks
+        """None: no limiter (silence, or a mix left as it is)."""
+        self.gain = np.float32(gain)
+        self.ceiling_dbtp = ceiling_dbtp
+        self.scale = np.float32(1.0)
+        self.loudness_lufs = -math.inf
+        self.true_peak_dbtp = -math.inf
+        self._owned = owned
+        self._blocks: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    @property
+    def samples(self) -> int:
+        return self.mix.samples
+
+    def with_gain(self, gain: float) -> Soundtrack:
+        """The same mix and peaks at another gain (the files stay owned by ``self``)."""
+        return Soundtrack(self.mix, self.peaks, gain, self.ceiling_dbtp)
+
+    def _block(self, k: int) -> np.ndarray:
+        cached = self._blocks.get(k)
+        if cached is not None:
+            self._blocks.move_to_end(k)
+            return cached
+        start = k * BLOCK
+        stop = min(self.samples, start + BLOCK)
+        if self.peaks is None:
+            out = self.mix.read(start, stop) * self.gain
+        else:
+            reach = limiter_reach()
+            lo = max(0, start - reach)
+            x = self.mix.read(lo, stop + reach) * self.gain
+            p = self.peaks.read(lo, stop + reach) * self.gain
+            out = limit(x, self.ceiling_dbtp, peaks=p)[start - lo : stop - lo]
+        if self.scale != 1.0:
+            out = out * self.scale
+        out = out.astype(np.float32)
+        self._blocks[k] = out
+        while len(self._blocks) > 3:
+            self._blocks.popitem(last=False)
+        return out
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Mastered mono samples ``start..stop`` (clipped to the soundtrack)."""
+        start, stop = max(0, start), min(self.samples, stop)
+        if stop <= start:
+            return np.zeros(0, np.float32)
+        first, last = start // BLOCK, (stop - 1) // BLOCK
+        parts = [self._block(k) for k in range(first, last + 1)]
+        whole = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return whole[start - first * BLOCK : stop - first * BLOCK]
+
+    def measure_loudness(self) -> float:
+        """Integrated loudness of the stereo file (both channels carry this), one pass."""
+        meter = LoudnessMeter()
+        for start in range(0, self.samples, BLOCK):
+            meter.add(self.read(start, start + BLOCK))
+        return meter.integrated() + STEREO_GAIN_DB
+
+    def measure_true_peak(self) -> float:
+        """True peak in dBTP, one pass (every block oversampled with its neighbours' edges)."""
+        return _true_peak(self)
+
+    def close(self) -> None:
+        """Delete the scratch files this soundtrack made (a render's mix and peaks)."""
+        for f in self._owned:
+            f.close()
+        self._blocks.clear()
+
+    def __enter__(self) -> Soundtrack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _block_true_peaks(source: SampleSource, start: int, stop: int, pad: int = 64) -> np.ndarray:
+    """:func:`sample_true_peaks` of ``start..stop``, with ``pad`` samples of context."""
+    lo = max(0, start - pad)
+    ext = source.read(lo, stop + pad)
+    return sample_true_peaks(ext, chunk=max(1, ext.size), pad=pad)[start - lo : stop - lo]
+
+
+def _true_peak(source: SampleSource) -> float:
+    peak = 0.0
+    for start in range(0, source.samples, BLOCK):
+        peaks = _block_true_peaks(source, start, start + BLOCK)
+        if peaks.size:
+            peak = max(peak, float(peaks.max()))
+    return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def master_source(
+    mix: SampleSource,
+    peaks: SampleStore,
+    target_lufs: float = TARGET_LUFS,
+    ceiling_dbtp: float = CEILING_DBTP,
+    *,
+    owned: tuple[SampleFile, ...] = (),
+) -> Soundtrack:
+    """Bring ``mix`` to ``target_lufs`` (as stereo) with its true peak under ``ceiling_dbtp``.
+
+    A first pass measures the loudness and writes the true peaks into ``peaks``. Limiting
+    the peaks lowers the loudness, by more the harder it works, so the gain in front of
+    the limiter is found by the secant method on "loudness after limiting" (three or four
+    passes, each a read of mix and peaks, reach the target within 0.1 LU). Nothing is kept
+    but the gain: the encoder reads the result through :meth:`Soundtrack.read`. Silence
+    stays silence.
+    """
+    meter = LoudnessMeter()
+    for start in range(0, mix.samples, BLOCK):
+        meter.add(mix.read(start, start + BLOCK))
+        # oversampled once: true peaks scale with the gain
+        peaks.write(start, _block_true_peaks(mix, start, start + BLOCK))
+    level = meter.integrated() + STEREO_GAIN_DB
     if not math.isfinite(level):
-        return Master(source, level, true_peak_dbtp(source))
+        plain = Soundtrack(mix, None, owned=owned)
+        plain.loudness_lufs, plain.true_peak_dbtp = level, plain.measure_true_peak()
+        return plain
+    base = Soundtrack(mix, peaks, 1.0, ceiling_dbtp, owned=owned)
 
-    peaks = sample_true_peaks(source)  # oversampled once: true peaks scale with the gain
-
-    def attempt(gain_db: float) -> tuple[np.ndarray, float]:
-        gain = np.float32(10 ** (gain_db / 20))
-        out = limit(source * gain, ceiling_dbtp, peaks=peaks * gain)
-        return out, loudness(out) + STEREO_GAIN_DB
+    def attempt(gain_db: float) -> tuple[Soundtrack, float]:
+        out = base.with_gain(10 ** (gain_db / 20))
+        return out, out.measure_loudness()
 
     g_a = target_lufs - level
     out, l_a = attempt(g_a)
@@ -359,16 +559,41 @@ def master(
         g_next = g_b + (target_lufs - l_b) / max(slope, 0.05)
         g_a, l_a, out = g_b, l_b, out_b
         g_b = min(g_next, g_a + 12.0)
-    peak = true_peak_dbtp(out)
-    if math.isfinite(peak) and peak > ceiling_dbtp + 0.01:
-        out = out * np.float32(10 ** ((ceiling_dbtp - peak - 0.05) / 20))
-        peak = true_peak_dbtp(out)
-    out = out.astype(np.float32)
-    return Master(out, loudness(out) + STEREO_GAIN_DB, peak)
+    return _finished(base, float(out.gain), l_a)
 
 
-def mix_timeline(timeline: Timeline, total_samples: int | None = None) -> Master:
-    """The whole soundtrack of a timeline, mastered for YouTube.
+def _finished(base: Soundtrack, gain: float, level: float) -> Soundtrack:
+    """``base`` at ``gain`` (measured at ``level``), scaled under the ceiling if AAC-bound
+    overshoot got past the limiter; loudness and peak then follow the scale exactly."""
+    base.gain = np.float32(gain)
+    base._blocks.clear()
+    peak = base.measure_true_peak()
+    if math.isfinite(peak) and peak > base.ceiling_dbtp + 0.01:
+        trim_db = base.ceiling_dbtp - peak - 0.05
+        base.scale = np.float32(10 ** (trim_db / 20))
+        base._blocks.clear()
+        peak, level = peak + trim_db, level + trim_db
+    base.loudness_lufs, base.true_peak_dbtp = level, peak
+    return base
+
+
+def master(
+    mono: np.ndarray, target_lufs: float = TARGET_LUFS, ceiling_dbtp: float = CEILING_DBTP
+) -> Master:
+    """:func:`master_source` on a clip in memory."""
+    source = SampleArray(mono)
+    out = master_source(
+        source, SampleArray(np.zeros(source.samples, np.float32)), target_lufs, ceiling_dbtp
+    )
+    return Master(out.read(0, out.samples), out.loudness_lufs, out.true_peak_dbtp)
+
+
+def mixed_soundtrack(timeline: Timeline, total_samples: int | None = None) -> Soundtrack:
+    """The whole soundtrack of a timeline, mastered for YouTube, in scratch files.
+
+    Clips are added into a temporary file one at a time, measured in one pass and
+    mastered as the soundtrack is read: memory stays flat whatever the length. Close the
+    result (or use it as a context manager) to delete the files.
 
     Key clicks are part of the mix the master measures. When there is no speech and no
     music at all, the clicks are left at the level they would have under speech (the
@@ -379,15 +604,28 @@ def mix_timeline(timeline: Timeline, total_samples: int | None = None) -> Master
         if total_samples is not None
         else frames_to_samples(timeline.duration, timeline.fps)
     )
-    voice = voice_bus(timeline, total)
-    music = music_bus(timeline, total, voice)
-    mix = voice + music
-    if any(t.kind == "terminal" and t.enabled and t.clips for t in timeline.tracks):
-        typing = typing_bus(timeline, total, voice)
-        if not mix.any():
-            # Nothing for the clicks to sit under (voices not synthesized yet, no music):
-            # they stay at their level instead of being raised 20 dB into the limiter.
-            quiet = limit(typing)
-            return Master(quiet, loudness(quiet) + STEREO_GAIN_DB, true_peak_dbtp(quiet))
-        mix += typing
-    return master(mix)
+    mix, peaks = SampleFile(total), SampleFile(total)
+    try:
+        audible = place_voices(timeline, mix)
+        duck = Duck.of(mix)
+        audible = place_music(timeline, mix, duck) or audible
+        if any(t.kind == "terminal" and t.enabled and t.clips for t in timeline.tracks):
+            place_typing(timeline, mix, duck)
+            if not audible:
+                # Nothing for the clicks to sit under (voices not synthesized yet, no music):
+                # they stay at their level instead of being raised 20 dB into the limiter.
+                for start in range(0, total, BLOCK):
+                    peaks.write(start, _block_true_peaks(mix, start, start + BLOCK))
+                quiet = Soundtrack(mix, peaks, owned=(mix, peaks))
+                return _finished(quiet, 1.0, quiet.measure_loudness())
+        return master_source(mix, peaks, owned=(mix, peaks))
+    except BaseException:
+        mix.close()
+        peaks.close()
+        raise
+
+
+def mix_timeline(timeline: Timeline, total_samples: int | None = None) -> Master:
+    """:func:`mixed_soundtrack` read whole into memory (a preview's soundtrack, a test's)."""
+    with mixed_soundtrack(timeline, total_samples) as sound:
+        return Master(sound.read(0, sound.samples), sound.loudness_lufs, sound.true_peak_dbtp)

@@ -7,12 +7,12 @@ by the effect's seed and the time, so a scrubbed frame is always the same frame.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 import cv2
 import numpy as np
 
+from app.engine.caching import byte_cached
 from app.engine.model import Diagnostic, Severity
 
 
@@ -85,7 +85,7 @@ class Scanlines:
         return out
 
 
-@lru_cache(maxsize=8)
+@byte_cached(192 * 1024 * 1024)  # 83 MB a window size at 4K
 def _barrel_maps(w: int, h: int, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     nx = (xs + 0.5) / w * 2 - 1

@@ -7,7 +7,6 @@ scene's background is drawn once per size however many frames show it.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from app.engine.caching import ByteCache
 from app.engine.hashing import cache_key
 from app.engine.model.time import frames_to_ms
 from app.engine.motion.draw import over
@@ -112,14 +112,15 @@ class VisualService:
         generators: list[StillGenerator] | None = None,
         *,
         store: Store | None = None,
-        max_stills: int = 6,
+        max_still_bytes: int = 48 * 1024 * 1024,
     ) -> None:
         self.generators: dict[str, StillGenerator] = {"procedural": ProceduralGenerator()}
         self.generators.update({g.name: g for g in (generators or [])})
         self.store = store
         """Where generated stills from paid generators are kept (procedural ones are cheap to redraw)."""
-        self._stills: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._max_stills = max_stills
+        self._stills: ByteCache[np.ndarray] = ByteCache(max_still_bytes)
+        """Generated pictures, bounded by bytes: five at 1080p, one at 4K (an open clip
+        keeps its own; these are for opening it again)."""
         self.palette: list[str] = []
         """The script's palette (from its procedural sources): title cards share it."""
 
@@ -141,7 +142,6 @@ class VisualService:
         )
         cached = self._stills.get(key)
         if cached is not None:
-            self._stills.move_to_end(key)
             return cached
         rgb = self._stored(key) if generator.name != "procedural" else None
         if rgb is None:
@@ -164,11 +164,7 @@ class VisualService:
                 )
             if generator.name != "procedural":
                 self._store_still(key, rgb, generator.name, source)
-        picture = cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
-        self._stills[key] = picture
-        while len(self._stills) > self._max_stills:
-            self._stills.popitem(last=False)
-        return picture
+        return self._stills.put(key, cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA))
 
     def _stored(self, key: str) -> np.ndarray | None:
         if self.store is None:

@@ -21,6 +21,9 @@ from app.engine.motion.stage import Stage
 from app.engine.plugins import Submodules
 from app.engine.styles import Style
 
+SPRITE_CACHE_BYTES = 48 * 1024 * 1024
+"""What one element keeps of the pictures it drew (a frame at 4K is 33 MB)."""
+
 
 @dataclass(frozen=True)
 class Sprite:

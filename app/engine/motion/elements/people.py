@@ -10,9 +10,10 @@ from typing import Any
 import cv2
 import numpy as np
 
+from app.engine.caching import ByteCache
 from app.engine.model.time import SAMPLE_RATE, frames_to_samples
 from app.engine.motion import draw
-from app.engine.motion.elements import Context, Element, Sprite, register
+from app.engine.motion.elements import SPRITE_CACHE_BYTES, Context, Element, Sprite, register
 from app.engine.motion.typeset import TextStyle, fit_size, render_text
 from app.engine.styles import RGB, contrast, parse_hex
 
@@ -173,7 +174,7 @@ class SpeakerBadge(Element):
         self.enter = ctx.frames(BADGE_IN_MS) if getattr(source, "enter", True) else 0
         self.leave = ctx.frames(BADGE_OUT_MS) if getattr(source, "leave", True) else 0
         self._levels: np.ndarray | None = None
-        self._cache: dict[Hashable, Sprite] = {}
+        self._cache: ByteCache[Sprite] = ByteCache(SPRITE_CACHE_BYTES)
 
     def _avatar(self, path: str, d: int) -> np.ndarray | None:
         from app.engine.pictures import VisualError, load_image
@@ -229,5 +230,5 @@ class SpeakerBadge(Element):
         _ = pad
         sp = Sprite(canvas, cx - canvas.shape[1] // 2, cy - canvas.shape[0] // 2)
         if isinstance(key, tuple) and key[0] == "level":
-            self._cache[key] = sp
+            self._cache.put(key, sp)
         return sp

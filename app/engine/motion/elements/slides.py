@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.caching import ByteCache
 from app.engine.model.script import TABLE_MAX_COLS, TABLE_MAX_ROWS
 from app.engine.motion import draw
-from app.engine.motion.elements import Context, Element, Sprite, register
+from app.engine.motion.elements import SPRITE_CACHE_BYTES, Context, Element, Sprite, register
 from app.engine.motion.typeset import TextImage, TextStyle, Weight, measure, render_text, wrap
 from app.engine.styles import mix
 
@@ -74,7 +75,7 @@ class Slide(_Card):
         self.variant = source.variant
         self._items: list[tuple[TextImage, TextImage, TextImage]] = []
         self._item_pos: list[tuple[int, int]] = []
-        self._cache: dict[Hashable, np.ndarray] = {}
+        self._cache: ByteCache[np.ndarray] = ByteCache(SPRITE_CACHE_BYTES)
         self.item_in = ctx.frames(ITEM_MS)
         if self.variant == "list":
             self._layout_list()
@@ -159,9 +160,7 @@ class Slide(_Card):
             draw.over(card, draw.fade(marker.pixels, e), x + dx, y)
             draw.over(card, draw.fade(text.pixels, e), x + dx + self._marker_w, y)
         if newest_t >= 1.0:
-            self._cache[key] = card
-            while len(self._cache) > 8:
-                self._cache.pop(next(iter(self._cache)))
+            self._cache.put(key, card)
         return card, key
 
     # -- tables --------------------------------------------------------------------

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.caching import ByteCache
 from app.engine.motion import draw
-from app.engine.motion.elements import Context, Element, Sprite, register
+from app.engine.motion.elements import SPRITE_CACHE_BYTES, Context, Element, Sprite, register
 from app.engine.motion.typeset import TextStyle, fit_size, render_text
 from app.engine.styles import mix
 
@@ -56,7 +57,7 @@ class TitleCard(Element):
         self.x = (st.width - panel.shape[1]) // 2
         self.y = (st.height - panel.shape[0]) // 2 - (st.px(4) if st.vertical else 0)
         self.enter, self.leave = ctx.frames(ENTER_MS), ctx.frames(LEAVE_MS)
-        self._cache: dict[Hashable, Sprite] = {}
+        self._cache: ByteCache[Sprite] = ByteCache(SPRITE_CACHE_BYTES)
 
     def _compose(self, t_in: float) -> np.ndarray:
         style = self.ctx.style
@@ -107,7 +108,7 @@ class TitleCard(Element):
             picture = draw.fade(picture, 1.0 - draw.ease_in_out(t_out))
         sp = Sprite(picture, self.x, self.y)
         if key == "hold" or (isinstance(key, tuple) and key[0] == "out"):
-            self._cache[key] = sp
+            self._cache.put(key, sp)
         return sp
 
 
@@ -132,7 +133,7 @@ class SceneTitle(Element):
         self.tag_y = band.y
         self.big_y = band.y + max(0, (band.h - self.big.shape[0]) // 2)
         _ = style
-        self._cache: dict[Hashable, Sprite] = {}
+        self._cache: ByteCache[Sprite] = ByteCache(SPRITE_CACHE_BYTES)
 
     def _label(
         self, number: str, text: str, px: int, max_w: int, max_h: int, *, tag: bool = False
@@ -230,5 +231,5 @@ class SceneTitle(Element):
             picture, y = (self.tag, self.tag_y) if tagged else (self.big, self.big_y)
             sp = Sprite(draw.fade(picture, 1 - draw.ease_in_out(t)), x0, y)
         if phase in ("hold", "tag"):
-            self._cache[key] = sp
+            self._cache.put(key, sp)
         return sp

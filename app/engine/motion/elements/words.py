@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.caching import ByteCache
 from app.engine.motion import draw
-from app.engine.motion.elements import Context, Element, Sprite, register
+from app.engine.motion.elements import SPRITE_CACHE_BYTES, Context, Element, Sprite, register
 from app.engine.motion.stage import Rect
 from app.engine.motion.typeset import TextStyle
 from app.engine.motion.wordflow import break_lines, emphasis_mask, look_for, render_phrase
@@ -46,7 +47,7 @@ class _Phrase(Element):
         self.lines = lines
         self.look = look_for(style, st, on_picture=self.on_picture)
         self.enter, self.leave = self.ctx.frames(ENTER_MS), self.ctx.frames(LEAVE_MS)
-        self._cache: dict[Hashable, np.ndarray] = {}
+        self._cache: ByteCache[np.ndarray] = ByteCache(SPRITE_CACHE_BYTES)
 
     def current(self, frame: int) -> int | None:
         words = self.source.words
@@ -71,7 +72,7 @@ class _Phrase(Element):
             hit = render_phrase(
                 self.words, self.lines, self.look, current, self.mask, reveal=not self.on_picture
             )
-            self._cache[current] = hit
+            self._cache.put(current, hit)
         return hit
 
     def sprite(self, frame: int, length: int) -> Sprite | None:
@@ -146,5 +147,5 @@ class BurnedCaption(_Phrase):
                                       (10, 12, 16), 0.72)  # fmt: skip
             draw.over(panel, text, pad, pad // 2)
             text = panel
-        self._cache[current] = text
+        self._cache.put(current, text)
         return text

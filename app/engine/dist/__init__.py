@@ -1,0 +1,8 @@
+"""Beyond one machine: the engine's work as Celery tasks on workers, and batches of scripts.
+
+The studio keeps its in-process engine; this package adds a second way to run the same
+functions: ``app.engine.dist.tasks`` wraps them as Celery tasks (Redis for the broker and
+the results), ``app.engine.dist.batch`` renders many scripts in process or on workers, and
+``app.engine.dist.shared`` exchanges files through a folder every machine mounts.
+No scheduler is written here: Celery and Redis are the scheduler.
+"""
