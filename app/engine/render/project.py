@@ -106,9 +106,6 @@ def prepare_script(
                 result = service.synthesize_script(script, voice_progress or progress)
         except BudgetExceeded as exc:
             raise RenderError(f"{path}: nothing was synthesized: {exc}") from exc
-        finally:
-            for provider in (providers or {}).values():
-                provider.close()
         synthesis_s = time.monotonic() - started
         if on_voices_done is not None:
             on_voices_done()

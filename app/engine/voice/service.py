@@ -88,8 +88,6 @@ class SynthesisService:
     ) -> None:
         self.store = store
         self.options = options or SynthesisOptions()
-        self._owns_providers = providers is None
-        """Providers built here are closed by :meth:`close`; given ones stay the giver's."""
         self.providers = (
             providers if providers is not None else build_providers(self.options.providers)
         )
@@ -98,10 +96,10 @@ class SynthesisService:
         self._clips = Clips(store)
 
     def close(self) -> None:
-        """Close the providers this service built (their connections), not ones given to it."""
-        if self._owns_providers:
-            for provider in self.providers.values():
-                provider.close()
+        """Close the providers' connections: built here or handed over, they are the service's
+        (a provider used again after this opens a new connection)."""
+        for provider in self.providers.values():
+            provider.close()
 
     def __enter__(self) -> SynthesisService:
         return self
