@@ -255,7 +255,7 @@ def test_publish_a_render_through_the_dialog_with_one_dropped_connection(
     ]
     assert ranges[2] == f"bytes */{video.stat().st_size}"
     assert ranges[3].startswith(f"bytes {UNIT + 100_000}-")
-    assert len(sleeps.delays) == 1
+    assert len(sleeps.delays_ms) == 1
     assert any("connection lost" in s.message for s in states)
     assert any(s.startswith("Connection lost") for s in statuses)
     assert any("/s · " in s and " left" in s for s in statuses)
