@@ -15,7 +15,7 @@ from pathlib import Path
 from app.cli import UserError
 from app.commands.progressbar import ProgressBar
 from app.engine.jobs.progress import Cancelled, Progress
-from app.engine.render.presets import DEFAULT_PRESET, PRESETS
+from app.engine.render.presets import DEFAULT_PRESET, preset_names
 
 
 def add_render_options(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +23,7 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--preset",
         default=DEFAULT_PRESET,
-        choices=sorted(PRESETS),
+        choices=sorted(preset_names()),
         help=f"export preset (default {DEFAULT_PRESET}; a 9:16 script renders as shorts)",
     )
     parser.add_argument(

@@ -37,6 +37,14 @@ class Observable(Generic[T]):
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
+    def __copy__(self) -> Observable[T]:
+        """A copy of what is observed (a timeline's snapshot) starts with no listeners: the
+        views listen to the original, never to every copy made of it."""
+        return Observable()
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Observable[T]:
+        return Observable()
+
     @property
     def listener_count(self) -> int:
         with self._lock:

@@ -47,4 +47,27 @@ def unpremultiply(rgba: np.ndarray) -> np.ndarray:
     return cv2.divide(np.ascontiguousarray(rgba), alpha4, scale=255)
 
 
-__all__ = ["VisualError", "load_image", "premultiply", "unpremultiply"]
+def tear_rows(
+    picture: np.ndarray,
+    rng: np.random.Generator,
+    bands: int,
+    heights: tuple[int, int],
+    max_shift: int,
+) -> np.ndarray:
+    """Digital tearing, in place: ``bands`` random horizontal slices (``heights`` rows, low
+    inclusive, high exclusive) rolled sideways by up to ``max_shift`` pixels either way.
+
+    The one row-shift glitch: the terminal's glitch effect and the glitch transition both
+    tear with it, so the two look alike. Whole rows move, so premultiplied pictures stay
+    premultiplied; ``rng`` decides everything, so a seeded frame is always the same.
+    """
+    rows = picture.shape[0]
+    for _ in range(bands):
+        y0 = int(rng.integers(0, rows))
+        h = int(rng.integers(*heights))
+        dx = int(rng.integers(-max_shift, max_shift + 1))
+        picture[y0 : y0 + h] = np.roll(picture[y0 : y0 + h], dx, axis=1)
+    return picture
+
+
+__all__ = ["VisualError", "load_image", "premultiply", "tear_rows", "unpremultiply"]

@@ -15,7 +15,10 @@ import importlib
 import os
 import pkgutil
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 PLUGINS_ENV = "CASTLINE_PLUGINS"
 
@@ -23,6 +26,13 @@ PLUGINS_ENV = "CASTLINE_PLUGINS"
 def plugin_modules() -> list[str]:
     """The modules named in ``CASTLINE_PLUGINS``, in order."""
     return [m.strip() for m in os.environ.get(PLUGINS_ENV, "").split(",") if m.strip()]
+
+
+def load_plugins() -> None:
+    """Import every module named in ``CASTLINE_PLUGINS`` (once each; read each time, so a
+    plugin named later still joins)."""
+    for name in plugin_modules():
+        importlib.import_module(name)
 
 
 class Submodules:
@@ -43,8 +53,37 @@ class Submodules:
                         if info.name not in self.skip and not info.name.startswith("_"):
                             importlib.import_module(f"{self.package}.{info.name}")
                     self._done = True
-        for name in plugin_modules():  # read each time: a plugin named later still joins
-            importlib.import_module(name)
+        load_plugins()
 
 
-__all__ = ["PLUGINS_ENV", "Submodules", "plugin_modules"]
+class Registry(Generic[T]):
+    """Things registered by name (thread-safe); ``load`` runs before every answer, so what
+    is listed is what the modules there (and the plugins) registered."""
+
+    def __init__(self, load: Callable[[], None] = load_plugins) -> None:
+        self._load = load
+        self._items: dict[str, T] = {}
+        self._lock = threading.Lock()
+
+    def add(self, name: str, item: T) -> T:
+        """Make ``item`` known as ``name`` (a later one of the same name replaces it)."""
+        with self._lock:
+            self._items[name] = item
+        return item
+
+    def remove(self, name: str) -> None:
+        """Forget ``name`` (a plugin taken away)."""
+        with self._lock:
+            self._items.pop(name, None)
+
+    def all(self) -> dict[str, T]:
+        """Everything registered, in the order it registered."""
+        self._load()
+        with self._lock:
+            return dict(self._items)
+
+    def get(self, name: str) -> T | None:
+        return self.all().get(name)
+
+
+__all__ = ["PLUGINS_ENV", "Registry", "Submodules", "load_plugins", "plugin_modules"]

@@ -7,14 +7,13 @@ names it. Its voice speaks a tone a word, so a test can tell its clips apart.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.engine.plugins import PLUGINS_ENV
 from app.engine.voice import registry
+from tests.fakes.plugins import forget_plugin, install_plugin
 
 NAME = "chime"
 MODULE = "castline_chime_voice"
@@ -65,11 +64,7 @@ register(
 @pytest.fixture
 def chime_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The chime provider, installed as a plugin for one test (and forgotten after)."""
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / f"{MODULE}.py").write_text(SOURCE, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(folder))
-    monkeypatch.setenv(PLUGINS_ENV, MODULE)
+    install_plugin(tmp_path / "plugins", monkeypatch, MODULE, SOURCE)
     yield NAME
     registry.unregister(NAME)
-    sys.modules.pop(MODULE, None)
+    forget_plugin(MODULE)

@@ -155,6 +155,13 @@ def glow(picture: np.ndarray, colour: RGB, radius: float, strength: float = 1.0)
     return solid(blur, colour)
 
 
+def inverse_alpha(picture: np.ndarray) -> np.ndarray:
+    """``255 - alpha`` in four channels: what :func:`over` multiplies the canvas by, kept by
+    callers that draw the same picture again and again."""
+    a = cv2.bitwise_not(np.ascontiguousarray(picture[:, :, 3]))
+    return cv2.merge([a, a, a, a])
+
+
 def over(
     canvas: np.ndarray, picture: np.ndarray, x: int = 0, y: int = 0, inv: np.ndarray | None = None
 ) -> None:
@@ -169,11 +176,7 @@ def over(
     if x1 <= x0 or y1 <= y0:
         return
     src = picture[y0 - y : y1 - y, x0 - x : x1 - x]
-    if inv is None:
-        a = cv2.bitwise_not(np.ascontiguousarray(src[:, :, 3]))
-        inv = cv2.merge([a, a, a, a])
-    else:
-        inv = inv[y0 - y : y1 - y, x0 - x : x1 - x]
+    inv = inverse_alpha(src) if inv is None else inv[y0 - y : y1 - y, x0 - x : x1 - x]
     kept = cv2.multiply(canvas[y0:y1, x0:x1], inv, scale=1 / 255)
     cv2.add(src, kept, dst=kept)
     canvas[y0:y1, x0:x1] = kept
@@ -205,6 +208,7 @@ __all__ = [
     "envelope",
     "fade",
     "glow",
+    "inverse_alpha",
     "masked",
     "over",
     "rounded_rect",

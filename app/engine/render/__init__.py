@@ -6,7 +6,14 @@ from typing import Any
 from app.engine.jobs.progress import Progress
 from app.engine.render.compositor import Compositor, Frame, preview_frame
 from app.engine.render.pipeline import RenderError, RenderResult, render_timeline, sidecar_paths
-from app.engine.render.presets import DEFAULT_PRESET, PRESETS, Preset, for_aspect, get_preset
+from app.engine.render.presets import (
+    DEFAULT_PRESET,
+    Preset,
+    for_aspect,
+    get_preset,
+    preset_names,
+    registered_presets,
+)
 from app.engine.timeline import Timeline
 
 
@@ -32,7 +39,6 @@ def render(
 
 __all__ = [
     "DEFAULT_PRESET",
-    "PRESETS",
     "Compositor",
     "Frame",
     "Preset",
@@ -40,7 +46,9 @@ __all__ = [
     "RenderResult",
     "for_aspect",
     "get_preset",
+    "preset_names",
     "preview_frame",
+    "registered_presets",
     "render",
     "render_timeline",
     "sidecar_paths",

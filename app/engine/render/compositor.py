@@ -24,26 +24,20 @@ from uuid import UUID
 import cv2
 import numpy as np
 
-from app.engine.model.time import frames_to_ms
-from app.engine.motion.draw import over
+from app.engine.motion.draw import inverse_alpha, over
 from app.engine.motion.elements import Context, Element, drawn_as_element, open_element
 from app.engine.motion.stage import Stage
+from app.engine.motion.transitions import transition
 from app.engine.pictures import load_image
 from app.engine.styles import resolve_style
 from app.engine.timeline import (
     VISUAL_TRACK_KINDS,
-    CaptionSource,
     Clip,
-    ImageSource,
-    ProceduralSource,
-    TerminalSource,
     Timeline,
     TitleCardSource,
     Track,
-    VideoSource,
 )
 from app.engine.visuals.base import FrameSource
-from app.engine.visuals.kenburns import StillFrames
 from app.engine.visuals.service import VisualService
 
 
@@ -59,11 +53,6 @@ class Frame:
 def _with_opacity(picture: np.ndarray, opacity: float) -> np.ndarray:
     """A premultiplied picture faded to ``opacity`` (every channel scales, alpha too)."""
     return cv2.convertScaleAbs(picture, alpha=max(0.0, min(1.0, opacity)))
-
-
-def _mix(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
-    """Crossfade from ``a`` to ``b`` (same shape) by ``p`` in [0, 1]."""
-    return cv2.addWeighted(a, 1.0 - p, b, p, 0.0)
 
 
 class Compositor:
@@ -184,14 +173,6 @@ class Compositor:
             parts.append((track.id, self._clip_hash(clip), self._motion_state(track, clip, n)))
         return tuple(parts)
 
-    def _still_state(self, clip: Clip, sf: int) -> Hashable:
-        """A Ken Burns still changes only when its move has gone another step (a third of
-        a pixel), so the frames between steps are drawn once."""
-        kb = getattr(clip.source, "ken_burns", None)
-        assert kb is not None
-        still = self._source(clip)
-        return still.state(sf) if isinstance(still, StillFrames) else min(sf, kb.frames)
-
     def _visible(self, n: int) -> list[tuple[Track, Clip]]:
         """The clips drawn at ``n``: burned captions give way to the large spoken words."""
         clips = self.timeline.clips_at(n, kinds=VISUAL_TRACK_KINDS)
@@ -206,26 +187,12 @@ class Compositor:
         """What changes a clip's picture from frame to frame, at ``n``."""
         if clip.transition_progress(n) is not None:
             return ("transition", n)
-        src = clip.source
+        # Each source says which of its frames look alike: an element by its kind's
+        # module, a picture by its opener's frame source.
+        opaque = track.kind == "visual" and not self.alpha
+        src = self._source(clip, opaque, track.kind)
         sf = clip.source_frame(n)
-        own: Hashable
-        if drawn_as_element(track.kind, src.kind):
-            element = self._source(clip, track_kind=track.kind)
-            assert isinstance(element, Element)
-            own = element.state(sf, clip.length)
-        elif isinstance(src, TerminalSource):
-            own = min(frames_to_ms(sf, self.fps), src.play_ms)
-        elif isinstance(src, CaptionSource):
-            own = src.word_at(sf)
-        elif isinstance(src, VideoSource):
-            limit = src.num_frames
-            own = min(sf, limit - 1) if src.mode != "loop" and limit else sf
-        elif isinstance(src, ImageSource | ProceduralSource):
-            own = None if src.ken_burns is None else self._still_state(clip, sf)
-        elif isinstance(src, TitleCardSource):
-            own = None
-        else:
-            own = sf if self.timeline.is_moving(clip, n) else None
+        own = src.state(sf, clip.length) if isinstance(src, Element) else src.state(sf)
         if not clip.keyframes:
             return own
         values = tuple((name, clip.value_at(name, n)) for name in sorted(clip.keyframes))
@@ -333,8 +300,7 @@ class Compositor:
         entry = self._inv.get(id(picture))
         if entry is not None and entry[0] is picture:
             return entry[1]
-        a = cv2.bitwise_not(np.ascontiguousarray(picture[:, :, 3]))
-        inv = cv2.merge([a, a, a, a])
+        inv = inverse_alpha(picture)
         self._inv[id(picture)] = (picture, inv)
         while len(self._inv) > 4:
             self._inv.pop(next(iter(self._inv)))
@@ -343,7 +309,8 @@ class Compositor:
     def _transition(
         self, track: Track, clip: Clip, picture: np.ndarray, p: float, n: int
     ) -> np.ndarray:
-        """The incoming clip blended with what the track showed just before it."""
+        """The incoming clip blended with what the track showed just before it, by the
+        transition the registry holds under the clip's transition name."""
         assert clip.transition_in is not None
         kind = clip.transition_in.kind
         prev = track.previous(clip)
@@ -356,25 +323,7 @@ class Compositor:
             before = layer[0]
         else:
             before = np.zeros_like(picture)
-        if kind == "wipe":
-            out = before.copy()
-            edge = round(picture.shape[1] * p)
-            out[:, :edge] = picture[:, :edge]
-            return out
-        if kind == "glitch":
-            rng = np.random.default_rng(n)
-            out = _mix(before, picture, 1.0 if p > 0.5 else 0.0)
-            rows = picture.shape[0]
-            for _ in range(6):
-                y0 = int(rng.integers(0, rows))
-                h = int(rng.integers(2, max(3, rows // 12)))
-                shift = int(rng.integers(-picture.shape[1] // 10, picture.shape[1] // 10 + 1))
-                out[y0 : y0 + h] = np.roll(out[y0 : y0 + h], shift, axis=1)
-            return out
-        # crossfade and fade: fade comes up from black, crossfade from the previous picture.
-        if kind == "fade":
-            before = np.zeros_like(picture)
-        return _mix(before, picture, p)
+        return transition(kind)(before, picture, p, n)
 
     def _load_watermark(self, path: Path) -> np.ndarray:
         picture = load_image(path)

@@ -5,6 +5,11 @@ and the encoder only turns its rules into numbers for a frame rate. ``youtube-10
 exactly docs/youtube-delivery.md: H.264 High, CABAC, two consecutive B-frames, a closed
 GOP of half the frame rate, yuv420p BT.709 limited range, AAC-LC stereo 48 kHz 384 kbps,
 MP4 with the moov atom first, no edit list, and both streams starting at 0.
+
+Every preset is made known with :func:`register` (the built-in ones below, a plugin's
+from a module named in ``CASTLINE_PLUGINS``), and every list of preset names (the command
+line's ``--preset`` choices, the studio's export and publish dialogs) is read from
+:func:`registered_presets`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from types import MappingProxyType
+
+from app.engine.plugins import Registry
 
 DEFAULT_PRESET = "youtube-1080p"
 
@@ -161,98 +168,123 @@ def _delivery(
     )
 
 
-PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in (
-        _delivery(
-            "youtube-1080p",
-            1920,
-            1080,
-            "superfast",
-            18,
-            8.0,
-            "YouTube upload: H.264 High 1080p, AAC 384 kbps, -14 LUFS",
+_REGISTRY = Registry[Preset]()
+"""The built-in presets below, then any a module named in ``CASTLINE_PLUGINS`` adds."""
+
+
+def register(preset: Preset) -> Preset:
+    """Make a preset known by its name (a later one of the same name replaces it)."""
+    if not preset.name:
+        raise ValueError("a preset needs a name")
+    return _REGISTRY.add(preset.name, preset)
+
+
+def unregister(name: str) -> None:
+    """Forget a preset (a plugin taken away)."""
+    _REGISTRY.remove(name)
+
+
+def registered_presets() -> Mapping[str, Preset]:
+    """Every preset by name, built-in ones first, then in the order they registered."""
+    return MappingProxyType(_REGISTRY.all())
+
+
+def preset_names() -> list[str]:
+    """Every preset's name, in :func:`registered_presets` order."""
+    return list(registered_presets())
+
+
+for _builtin in (
+    _delivery(
+        "youtube-1080p",
+        1920,
+        1080,
+        "superfast",
+        18,
+        8.0,
+        "YouTube upload: H.264 High 1080p, AAC 384 kbps, -14 LUFS",
+    ),
+    _delivery(
+        "youtube-4k",
+        3840,
+        2160,
+        "faster",
+        18,
+        40.0,
+        "YouTube upload at 2160p (40 Mbps)",
+    ),
+    _delivery("shorts", 1080, 1920, "superfast", 18, 8.0, "YouTube Shorts: vertical 1080x1920"),
+    Preset(
+        "prores-4444",
+        1920,
+        1080,
+        ".mov",
+        "mov",
+        "prores_ks",
+        "yuva444p10le",
+        video_options=_frozen({"profile": "4444", "vendor": "apl0", "alpha_bits": "16"}),
+        container_options=MP4_OPTIONS,
+        alpha=True,
+        audio_codec="pcm_s16le",
+        audio_bitrate=0,
+        description="ProRes 4444 with alpha, for editing in another tool",
+    ),
+    Preset(
+        "webm-vp9",
+        1920,
+        1080,
+        ".webm",
+        "webm",
+        "libvpx-vp9",
+        "yuva420p",
+        video_options=_frozen(
+            {
+                "crf": "32",
+                "b": "0",
+                "deadline": "good",
+                "cpu-used": "5",
+                "row-mt": "1",
+                # libvpx keeps alpha only without alternate reference frames.
+                "auto-alt-ref": "0",
+            }
         ),
-        _delivery(
-            "youtube-4k",
-            3840,
-            2160,
-            "faster",
-            18,
-            40.0,
-            "YouTube upload at 2160p (40 Mbps)",
-        ),
-        _delivery("shorts", 1080, 1920, "superfast", 18, 8.0, "YouTube Shorts: vertical 1080x1920"),
-        Preset(
-            "prores-4444",
-            1920,
-            1080,
-            ".mov",
-            "mov",
-            "prores_ks",
-            "yuva444p10le",
-            video_options=_frozen({"profile": "4444", "vendor": "apl0", "alpha_bits": "16"}),
-            container_options=MP4_OPTIONS,
-            alpha=True,
-            audio_codec="pcm_s16le",
-            audio_bitrate=0,
-            description="ProRes 4444 with alpha, for editing in another tool",
-        ),
-        Preset(
-            "webm-vp9",
-            1920,
-            1080,
-            ".webm",
-            "webm",
-            "libvpx-vp9",
-            "yuva420p",
-            video_options=_frozen(
-                {
-                    "crf": "32",
-                    "b": "0",
-                    "deadline": "good",
-                    "cpu-used": "5",
-                    "row-mt": "1",
-                    # libvpx keeps alpha only without alternate reference frames.
-                    "auto-alt-ref": "0",
-                }
-            ),
-            gop=Gop(b_frames=0),
-            alpha=True,
-            audio_codec="libopus",
-            audio_bitrate=192_000,
-            description="VP9 with alpha in WebM, for the web and overlays",
-        ),
-        _delivery(
-            "preview",
-            960,
-            540,
-            "ultrafast",
-            26,
-            2.5,
-            "Fast 540p check of timing and layout",
-            audio_bitrate=128_000,
-        ),
-    )
-}
+        gop=Gop(b_frames=0),
+        alpha=True,
+        audio_codec="libopus",
+        audio_bitrate=192_000,
+        description="VP9 with alpha in WebM, for the web and overlays",
+    ),
+    _delivery(
+        "preview",
+        960,
+        540,
+        "ultrafast",
+        26,
+        2.5,
+        "Fast 540p check of timing and layout",
+        audio_bitrate=128_000,
+    ),
+):
+    register(_builtin)
 
 
 def get_preset(name: str) -> Preset:
     """The preset called ``name``; raises ``KeyError`` naming the choices."""
+    known = registered_presets()
     try:
-        return PRESETS[name]
+        return known[name]
     except KeyError:
-        raise KeyError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+        raise KeyError(f"unknown preset {name!r}; choose one of: {', '.join(known)}") from None
 
 
 def preset_for_suffix(suffix: str) -> Preset:
     """The preset that writes files ending in ``suffix``: the default one when it does,
     else the first such (``.mov`` is ProRes 4444, ``.webm`` VP9); ``KeyError`` if none."""
     suffix = suffix.lower()
-    default = PRESETS[DEFAULT_PRESET]
+    default = get_preset(DEFAULT_PRESET)
     if default.suffix == suffix:
         return default
-    for preset in PRESETS.values():
+    for preset in registered_presets().values():
         if preset.suffix == suffix:
             return preset
     raise KeyError(f"no preset writes {suffix!r} files")
@@ -268,5 +300,5 @@ def for_aspect(preset: Preset, aspect: str) -> Preset:
     if vertical == (preset.height > preset.width):
         return preset
     if vertical and preset.name == DEFAULT_PRESET:
-        return PRESETS["shorts"]
+        return get_preset("shorts")
     return replace(preset, width=preset.height, height=preset.width)

@@ -21,11 +21,13 @@ from app.engine.files import commit, temp_beside
 from app.engine.jobs.progress import Progress
 from app.engine.model.time import frames_to_ms, ms_to_frames
 from app.engine.render.encoder import Encoder
-from app.engine.render.presets import PRESETS, preset_for_suffix
+from app.engine.render.presets import preset_for_suffix, registered_presets
 from app.engine.terminal.animation import Animation
 
-VIDEO_SUFFIXES = tuple(dict.fromkeys(p.suffix for p in PRESETS.values()))
-"""The video files a preset writes: ``.mp4``, ``.mov``, ``.webm``."""
+
+def video_suffixes() -> tuple[str, ...]:
+    """The video files a preset writes: ``.mp4``, ``.mov``, ``.webm``."""
+    return tuple(dict.fromkeys(p.suffix for p in registered_presets().values()))
 
 
 class ExportError(Exception):
@@ -36,12 +38,13 @@ def output_kind(out: Path) -> str:
     """A video suffix (``.mp4``, ``.mov``, ``.webm``) or ``png`` (a folder of frames: no
     suffix, or an existing folder)."""
     suffix = out.suffix.lower()
-    if suffix in VIDEO_SUFFIXES:
+    suffixes = video_suffixes()
+    if suffix in suffixes:
         return suffix
     if suffix == "" or out.is_dir():
         return "png"
     raise ExportError(
-        f"{out}: unknown output type {suffix!r}; use {', '.join(VIDEO_SUFFIXES)} "
+        f"{out}: unknown output type {suffix!r}; use {', '.join(suffixes)} "
         "or a folder for PNG frames"
     )
 

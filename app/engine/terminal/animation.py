@@ -16,7 +16,8 @@ import numpy as np
 
 from app.engine.model import CodeBeat, Diagnostic, Severity, TerminalBeat
 from app.engine.terminal.beats import code_session, terminal_session
-from app.engine.terminal.effects import Effect, _rng, glitch_frame, parse_effects
+from app.engine.terminal.effects import Effect, parse_effects, seeded_rng
+from app.engine.terminal.effects.glitch import glitch_frame
 from app.engine.terminal.fit import WindowFit, fit_window
 from app.engine.terminal.fonts import GlyphAtlas
 from app.engine.terminal.render import Painter, compute_layout
@@ -231,7 +232,7 @@ class SequenceAnimation(Animation):
         near = [abs(ms - s) for s in self.starts[1:]]
         if near and min(near) < half:
             strength = 1.0 - min(near) / half
-            frame = glitch_frame(frame, 0.4 + 0.8 * strength, _rng(self.seed, 13, ms // 30))
+            frame = glitch_frame(frame, 0.4 + 0.8 * strength, seeded_rng(self.seed, 13, ms // 30))
         return frame
 
     def retimed(self, duration_ms: int) -> SequenceAnimation:

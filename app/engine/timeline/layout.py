@@ -119,7 +119,7 @@ class LayoutOptions:
     """A table or callout appears this long before the line spoken over it."""
     transition_ms: int = 500
     scene_transition: TransitionKind = "crossfade"
-    """``crossfade``, ``glitch``, ``fade`` or ``wipe`` between scenes."""
+    """The transition between scenes: a name from :mod:`app.engine.motion.transitions`."""
     view_in_ms: int = 300
     """Terminal and code windows grow and fade in over this long."""
     view_out_ms: int = 250

@@ -25,13 +25,14 @@ import json
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from app.engine.model.script import LookSpec
 from app.engine.model.time import SAMPLE_RATE
+from app.engine.motion.transitions import transition_names
 from app.engine.timeline.events import Listener, Observable, TimelineEvent
 from app.engine.timeline.keyframes import (
     PROPERTY_DEFAULTS,
@@ -70,8 +71,18 @@ it; ``terminal`` holds the views (terminals, code, list slides, tables, quotes, 
 and scene titles; ``label`` speakers' name plates; ``badge`` who is talking in dialogue;
 ``caption`` burned-in captions."""
 
-TransitionKind = Literal["crossfade", "glitch", "fade", "wipe"]
-"""How one clip gives way to the next; ``fade`` comes up from black."""
+
+def _registered_transition(name: str) -> str:
+    """A transition name the registry knows (plugins' included), else a message naming them."""
+    known = transition_names()
+    if name not in known:
+        raise ValueError(f"unknown transition {name!r}; use one of {', '.join(known)}")
+    return name
+
+
+TransitionKind = Annotated[str, AfterValidator(_registered_transition)]
+"""How one clip gives way to the next: a name in :mod:`app.engine.motion.transitions`
+(``crossfade``, ``fade`` from black, ``glitch``, ``wipe``, and any a plugin adds)."""
 
 TRACK_ORDER: tuple[TrackKind, ...] = (
     "visual", "overlay", "terminal", "words", "title", "label", "badge", "caption", "voice", "music"

@@ -13,6 +13,7 @@ and are cached by the visual service.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -29,6 +30,11 @@ class FrameSource(Protocol):
 
     def frame_at(self, source_frame: int) -> np.ndarray:
         """The premultiplied RGBA picture at a source frame (owned by the source: do not modify)."""
+        ...
+
+    def state(self, source_frame: int) -> Hashable:
+        """What decides the picture at ``source_frame``: equal states, identical pictures
+        (a held still or a finished terminal is drawn once however long it shows)."""
         ...
 
     def close(self) -> None:

@@ -87,6 +87,10 @@ class VideoFrames:
             return n % self.num_frames
         return min(n, self.num_frames - 1)
 
+    def state(self, source_frame: int) -> int:
+        """The video frame shown: a clip held on its last frame is still."""
+        return self._index(source_frame)
+
     def _decoded_at(self, seconds: Fraction) -> av.VideoFrame | None:
         """The frame on screen at ``seconds``: the last one that starts at or before it."""
         if self._frames is None or (

@@ -9,6 +9,7 @@ moves the line to the next voice in the character's chain.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from app.engine.model.speech import WordTiming
 from app.engine.model.voice import RequestLimit, VoiceSettings
+from app.engine.secrets import env_var, get_api_key
 
 __all__ = [
     "PermanentVoiceError",
@@ -200,3 +202,24 @@ class VoiceProvider(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - most providers hold nothing to release
         """Release the network client, if any; whoever built the provider calls it."""
+
+
+class KeyedProvider(VoiceProvider):
+    """A cloud provider that needs an API key: from the keyring, else the environment.
+
+    ``key`` replaces the lookup (tests, a key typed in Settings but not saved yet).
+    """
+
+    def __init__(self, key: Callable[[], str | None] | None = None) -> None:
+        self._key: Callable[[], str | None] = key or (
+            lambda: get_api_key(self.spec().key_name or self.name)
+        )
+
+    def is_configured(self) -> bool:
+        return bool(self._key())
+
+    def status(self) -> str:
+        if self.is_configured():
+            return "key set"
+        variable = env_var(self.spec().key_name or self.name)
+        return f"not configured (set {variable} or add a key in Settings)"

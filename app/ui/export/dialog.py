@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.jobs.progress import ProgressState
-from app.engine.render import DEFAULT_PRESET, PRESETS
+from app.engine.render import DEFAULT_PRESET, registered_presets
 from app.ui.jobs.manager import Job, JobManager
 from app.ui.jobs.panel import describe
 
@@ -54,7 +54,7 @@ class ExportDialog(QDialog):
         self._start = start
         self.job: Job | None = None
         self.preset = QComboBox()
-        for name, preset in PRESETS.items():
+        for name, preset in registered_presets().items():
             self.preset.addItem(f"{name} — {preset.description}", name)
         self.preset.setCurrentIndex(self.preset.findData(DEFAULT_PRESET))
         self.output = QLineEdit(str(default_output(DEFAULT_PRESET)))

@@ -67,7 +67,7 @@ from app.engine.publish.metadata import (
 )
 from app.engine.publish.oauth import NO_CLIENT
 from app.engine.publish.settings import PublishSettings
-from app.engine.render import DEFAULT_PRESET, PRESETS
+from app.engine.render import DEFAULT_PRESET, registered_presets
 from app.engine.render.sidecars import chapter_lines
 from app.engine.store import Store, UploadRecord
 from app.engine.timeline import Timeline
@@ -87,8 +87,6 @@ from app.ui.publish.thumbnails import (
 )
 from app.ui.publish.work import Network, Published, PublishPlan, resume_work, upload_work
 
-PUBLISH_PRESETS = tuple(name for name, preset in PRESETS.items() if preset.x264)
-"""The presets made for YouTube (H.264 as youtube-delivery.md asks)."""
 ERROR = "#ff5a5a"
 TITLE_REDRAW_MS = 400
 
@@ -279,8 +277,9 @@ class PublishDialog(QDialog):
         self.captions = QCheckBox("Upload the captions (the render's .srt)")
         self.captions.setChecked(True)
         self.preset = QComboBox()
-        for name in PUBLISH_PRESETS:
-            self.preset.addItem(f"{name} — {PRESETS[name].description}", name)
+        for name, preset in registered_presets().items():
+            if preset.x264:  # what YouTube takes as delivered (youtube-delivery.md)
+                self.preset.addItem(f"{name} — {preset.description}", name)
         self.preset.setCurrentIndex(max(0, self.preset.findData(DEFAULT_PRESET)))
 
         form = QFormLayout()

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 
 from app.engine.model import CodeBeat, Script, TerminalBeat
 from app.engine.terminal import build_animation, list_themes
+from app.engine.terminal.effects import effect_names
 from app.ui import workers
 from app.ui.preview.player import FrameCanvas
 from app.ui.timeline.media import rgba_to_qimage
 
-EFFECTS = ("glitch", "scanlines", "crt", "fadein")
 PREVIEW_SIZE = (640, 360)
 HOLD_MS = 1200
 TICK_MS = 40
@@ -69,7 +69,8 @@ class TerminalPanel(QWidget):
         self.speed.setSpecialValueText("default")
         self.speed.setSuffix(" chars/s")
         self.chrome = QCheckBox("Window chrome")
-        self.effects = {name: QCheckBox(name) for name in EFFECTS}
+        # Read when the panel is built, so an effect from a plugin gets its box too.
+        self.effects = {name: QCheckBox(name) for name in effect_names()}
         self.canvas = FrameCanvas()
         self.position = QSlider(Qt.Orientation.Horizontal)
         self.position.setRange(0, 0)

@@ -206,7 +206,7 @@ def test_typing_sound_off_gives_silence() -> None:
 
 
 def test_only_keystrokes_inside_a_trimmed_clip_sound(unspoken: Timeline) -> None:
-    trimmed = unspoken.snapshot()
+    trimmed = unspoken.model_copy(deep=True)
     track = next(t for t in trimmed.tracks if t.kind == "terminal")
     clip = track.clips[0]
     src = clip.source
@@ -302,7 +302,7 @@ def test_clicks_duck_under_speech(spoken: Timeline) -> None:
 
 
 def test_a_mix_without_clicks_is_exactly_todays_mix(spoken: Timeline) -> None:
-    silent = spoken.snapshot()
+    silent = spoken.model_copy(deep=True)
     for track in silent.tracks:
         if track.kind == "terminal":
             track.clips = [

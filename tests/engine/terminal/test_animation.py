@@ -9,7 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from app.engine.terminal import SequenceAnimation, SessionAnimation, build_animation
-from app.engine.terminal.effects import CRT, Glitch, Scanlines, parse_effects
+from app.engine.terminal.effects import parse_effects
+from app.engine.terminal.effects.crt import CRT
+from app.engine.terminal.effects.glitch import Glitch
+from app.engine.terminal.effects.scanlines import Scanlines
 from app.engine.terminal.inputs import load_input
 from app.engine.terminal.session import Cadence
 

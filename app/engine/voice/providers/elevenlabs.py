@@ -30,8 +30,8 @@ from app.engine.net.http import (
     retry_after_s,
     transport_errors,
 )
-from app.engine.secrets import get_api_key
 from app.engine.voice.base import (
+    KeyedProvider,
     PermanentVoiceError,
     ProviderAudio,
     ProviderUsage,
@@ -39,7 +39,6 @@ from app.engine.voice.base import (
     TransientVoiceError,
     VoiceError,
     VoiceInfo,
-    VoiceProvider,
     WordTiming,
 )
 from app.engine.voice.registry import ProviderContext, ProviderSpec, register
@@ -63,7 +62,7 @@ PROVIDER_WIDE = {
 }
 
 
-class ElevenLabsProvider(VoiceProvider):
+class ElevenLabsProvider(KeyedProvider):
     """Cloud voices from ElevenLabs; needs ``ELEVENLABS_API_KEY`` or a keyring entry."""
 
     name = "elevenlabs"
@@ -86,7 +85,7 @@ class ElevenLabsProvider(VoiceProvider):
         self._format = output_format
         self._rate = usd_per_1k_credits if usd_per_1k_credits is not None else SPEC.price() / 1000
         self._concurrency = concurrency
-        self._key = key or (lambda: get_api_key(SPEC.key_name or self.name))
+        super().__init__(key)
         self._tier_lock = threading.Lock()
 
     @property
@@ -170,16 +169,6 @@ class ElevenLabsProvider(VoiceProvider):
             ) from exc
 
     # -- interface -------------------------------------------------------------------
-    def is_configured(self) -> bool:
-        return bool(self._key())
-
-    def status(self) -> str:
-        return (
-            "key set"
-            if self.is_configured()
-            else "not configured (set ELEVENLABS_API_KEY or add a key in Settings)"
-        )
-
     def model_id(self, request: SynthesisRequest) -> str:
         return f"{self._model}:{self._format}"
 

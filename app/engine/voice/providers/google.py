@@ -25,15 +25,14 @@ from app.engine.net.http import (
     retry_after_s,
     transport_errors,
 )
-from app.engine.secrets import get_api_key
 from app.engine.voice.align import reference_word_timings
 from app.engine.voice.base import (
+    KeyedProvider,
     PermanentVoiceError,
     ProviderAudio,
     SynthesisRequest,
     TransientVoiceError,
     VoiceInfo,
-    VoiceProvider,
 )
 from app.engine.voice.registry import ProviderContext, ProviderSpec, register
 
@@ -53,7 +52,7 @@ def language_of(name: str, default: str) -> str:
     return match.group(1) if match else default
 
 
-class GoogleProvider(VoiceProvider):
+class GoogleProvider(KeyedProvider):
     """Google Cloud voices; needs ``GOOGLE_API_KEY`` or a keyring entry."""
 
     name = "google"
@@ -72,7 +71,7 @@ class GoogleProvider(VoiceProvider):
         self._language = language
         self._rate = sample_rate
         self._concurrency = concurrency
-        self._key = key or (lambda: get_api_key(SPEC.key_name or self.name))
+        super().__init__(key)
 
     @property
     def _client(self) -> httpx.Client:
@@ -131,16 +130,6 @@ class GoogleProvider(VoiceProvider):
             )
         raise PermanentVoiceError(
             text, provider=self.name, code=code or f"http_{status}", status=status, scope="line"
-        )
-
-    def is_configured(self) -> bool:
-        return bool(self._key())
-
-    def status(self) -> str:
-        return (
-            "key set"
-            if self.is_configured()
-            else "not configured (set GOOGLE_API_KEY or add a key in Settings)"
         )
 
     def model_id(self, request: SynthesisRequest) -> str:
