@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import keyring
 import pytest
@@ -23,6 +24,19 @@ EXAMPLES = ROOT / "resources" / "examples"
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closable)
+
+
+class Closing(Protocol):
+    """The ``closing`` fixture: returns what it is given, and closes it after the test."""
+
+    def __call__(self, thing: C) -> C: ...
+
+
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
@@ -34,6 +48,21 @@ def corpus_dir() -> Path:
     if not SHARED_CORPUS.is_dir():
         pytest.skip("../shared/corpus is not beside this checkout")
     return SHARED_CORPUS
+
+
+@pytest.fixture
+def closing() -> Iterator[Closing]:
+    """Hand it what a test builds (a provider, a client, a service): it is closed when the
+    test ends, as the app closes what it builds, so no connection outlives its test."""
+    built: list[Closable] = []
+
+    def keep(thing: C) -> C:
+        built.append(thing)
+        return thing
+
+    yield keep
+    for thing in reversed(built):
+        thing.close()
 
 
 @pytest.fixture(autouse=True)

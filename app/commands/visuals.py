@@ -87,8 +87,7 @@ def cmd_visuals(args: argparse.Namespace) -> int:
                 bar.close(progress.state())
             spent = store.project_spend(plan.project_id) if plan.project_id else plan.cost_usd
         finally:
-            for provider in generator.providers.values():
-                provider.close()
+            generator.close()
     finally:
         store.close()
     total = len(plan.visuals) + len(plan.drawn)

@@ -17,7 +17,7 @@ from app.engine.jobs.progress import Progress
 from app.engine.model.time import SAMPLE_RATE
 from app.engine.model.voice import DEFAULT_VOICE, VoiceRef, VoiceSettings
 from app.engine.secrets import install_redaction
-from app.engine.voice.base import VoiceError
+from app.engine.voice.base import VoiceError, VoiceProvider
 from app.engine.voice.registry import build_providers, provider_names
 from app.engine.voice.service import BudgetExceeded, SynthesisOptions, SynthesisService
 
@@ -54,7 +54,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def cmd_voices(args: argparse.Namespace) -> int:
     install_redaction()
     providers = build_providers()
-    wanted = args.provider
+    try:
+        return _print_voices(providers, args.provider)
+    finally:
+        for provider in providers.values():
+            provider.close()
+
+
+def _print_voices(providers: dict[str, VoiceProvider], wanted: str | None) -> int:
+    """Each provider's status and voices (``wanted``: only that one)."""
     if wanted and wanted not in providers:
         raise UserError(f"unknown provider {wanted!r}; known: {', '.join(providers)}")
     for name, provider in providers.items():
@@ -101,15 +109,15 @@ def cmd_speak(args: argparse.Namespace) -> int:
     settings = VoiceSettings(speed=args.speed, pitch=args.pitch)
     store = open_store()
     try:
-        service = SynthesisService(store)
-        if ref.provider not in service.providers:
-            raise UserError(
-                f"unknown voice provider {ref.provider!r} in {args.voice!r}; known: {', '.join(service.providers)}"
-            )
-        try:
-            spoken = service.speak(text, ref, settings)
-        except VoiceError as exc:
-            raise UserError(str(exc)) from exc
+        with SynthesisService(store) as service:
+            if ref.provider not in service.providers:
+                raise UserError(
+                    f"unknown voice provider {ref.provider!r} in {args.voice!r}; known: {', '.join(service.providers)}"
+                )
+            try:
+                spoken = service.speak(text, ref, settings)
+            except VoiceError as exc:
+                raise UserError(str(exc)) from exc
         audio, _rate = read_wav(spoken.audio_path)
     finally:
         store.close()
@@ -144,11 +152,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
         raise UserError("--budget cannot be negative")
     store = open_store()
     try:
-        service = SynthesisService(store, SynthesisOptions(budget_usd=args.budget))
         progress = Progress()
         bar = ProgressBar(progress, "voices")
         try:
-            result = service.synthesize_script(script, progress)
+            with SynthesisService(store, SynthesisOptions(budget_usd=args.budget)) as service:
+                result = service.synthesize_script(script, progress)
         except BudgetExceeded as exc:
             raise UserError(f"{path}: nothing was synthesized: {exc}") from exc
         finally:

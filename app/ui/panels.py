@@ -68,12 +68,17 @@ class SynthesisServices:
     def __init__(self, window: MainWindow) -> None:
         self._window = window
         self._services: dict[str, SynthesisService] = {}
+        self._retired: list[SynthesisService] = []
+        """Replaced services: work may still be speaking through them, so they are closed
+        with the window, not when replaced."""
 
     def _service(self, use: str) -> SynthesisService:
         w = self._window
         project_id = w.session.project.id if w.session.project else None
         service = self._services.get(use)
         if service is None or service.options.project_id != project_id:
+            if service is not None:
+                self._retired.append(service)
             # No budget override: the script's ``budget:`` wins, else the project's (settings).
             service = SynthesisService(w.store, SynthesisOptions(project_id=project_id))
             self._services[use] = service
@@ -89,6 +94,14 @@ class SynthesisServices:
 
     def forget(self) -> None:
         """Settings changed (keys, budget): the next use builds the services afresh."""
+        self._retired.extend(self._services.values())
+        self._services.clear()
+
+    def close(self) -> None:
+        """The window closes: every service's provider connections go with it."""
+        for service in [*self._retired, *self._services.values()]:
+            service.close()
+        self._retired.clear()
         self._services.clear()
 
 
@@ -518,6 +531,7 @@ class StudioPanels(QObject):
         self.voices.setEnabled(False)
         self.terminal.stop()
         workers.cancel_owned(self, w, w.editor, self.voices, w.jobs)
+        self.services.close()
 
     # -- media bin, Visuals panel, New from topic --------------------------------------
     def project_context(self) -> tuple[str | None, Script | None]:

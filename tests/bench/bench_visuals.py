@@ -102,10 +102,12 @@ def _measure(tmp: Path) -> list[Figure]:
                 )
 
             t0 = time.perf_counter()
-            cold = generator().run(script)
+            with generator() as first:
+                cold = first.run(script)
             cold_s = time.perf_counter() - t0
             t0 = time.perf_counter()
-            warm = generator().run(script)
+            with generator() as second:
+                warm = second.run(script)
             warm_s = time.perf_counter() - t0
             assert warm.cache_hits == len(warm.visuals) == len(cold.visuals), (
                 warm.notes,
@@ -116,7 +118,8 @@ def _measure(tmp: Path) -> list[Figure]:
             store_path.write_text(edited_text)
             edited = parse_text(edited_text, path=str(store_path), base_dir=tmp)
             fake.clear()
-            rerun = generator().run(edited)
+            with generator() as third:
+                rerun = third.run(edited)
             http = len(fake.requests)
             figures += [
                 Figure(

@@ -68,10 +68,12 @@ def _measure(tmp: Path) -> list[Figure]:
     store = Store.open(f"sqlite:///{tmp / 'bench.db'}", assets_dir=tmp / "assets")
     try:
         t0 = time.perf_counter()
-        cold = SynthesisService(store, SynthesisOptions()).synthesize_script(script)
+        with SynthesisService(store, SynthesisOptions()) as service:
+            cold = service.synthesize_script(script)
         cold_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        warm = SynthesisService(store, SynthesisOptions()).synthesize_script(script)
+        with SynthesisService(store, SynthesisOptions()) as service:
+            warm = service.synthesize_script(script)
         warm_s = time.perf_counter() - t0
     finally:
         store.close()

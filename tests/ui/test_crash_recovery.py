@@ -41,21 +41,21 @@ app.exec()
 def test_kill_and_reopen_restores_the_last_edit(qtbot: QtBot, example_script: Path) -> None:
     original = example_script.read_text()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    child = subprocess.Popen(
+    with subprocess.Popen(  # closes its pipes when done, not the garbage collector
         [sys.executable, "-c", CHILD, str(example_script), EDIT],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        assert line.strip() == "AUTOSAVED", child.stderr.read() if child.stderr else ""
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
+    ) as child:
+        try:
+            assert child.stdout is not None
+            line = child.stdout.readline()
+            assert line.strip() == "AUTOSAVED", child.stderr.read() if child.stderr else ""
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
     assert child.returncode == -signal.SIGKILL
     assert example_script.read_text() == original  # nothing was saved to the file
 

@@ -95,6 +95,13 @@ class Browser(QObject):
         thread.start()
         self.threads.append(thread)
 
+    def visited(self) -> list[str]:
+        """The pages read, once every visit has ended: the studio may act on the redirect
+        before the browser has read the page it answers with."""
+        for thread in self.threads:
+            thread.join()
+        return self.pages
+
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
@@ -172,7 +179,7 @@ def test_publish_a_render_through_the_dialog_with_one_dropped_connection(
     qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.account is not None and dialog.account.signed_in, timeout=60000)
     assert browser.opened and browser.opened[0].startswith(f"{google_oauth.url}/o/oauth2/v2/auth")
-    assert "Castline is connected" in browser.pages[0]
+    assert "Castline is connected" in browser.visited()[0]
     assert "Castline Test Channel" in dialog.account_label.text()
     stored = json.loads(client_env.passwords[("castline", "youtube")])
     assert stored["refresh_token"] in google_oauth.refresh_tokens
@@ -364,5 +371,5 @@ def test_a_sign_in_google_refuses_stores_nothing_and_says_why(
     assert wait_for(qtbot, job).state == "failed"
     assert "did not grant access (access_denied)" in dialog.account_note.text()
     assert "Not signed in" in dialog.account_label.text() and not dialog.publish_button.isEnabled()
-    assert client_env.passwords == {} and "Not connected" in browser.pages[0]
+    assert client_env.passwords == {} and "Not connected" in browser.visited()[0]
     assert "failed: " in studio.jobs_panel.rows[job.id].detail.text()  # type: ignore[union-attr]

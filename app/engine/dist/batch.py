@@ -186,13 +186,10 @@ def estimate_script(script_path: Path, store: Store, *, offline: bool) -> Script
         script = load_script_checked(script_path)
     except RenderError:
         return None  # it fails on its own when rendered, and costs nothing
-    voice_usd = SynthesisService(store, providers=voice_providers(offline)).estimate_usd(script)
-    generator = VisualGenerator(store, VisualOptions(offline=offline))
-    try:
+    with SynthesisService(store, providers=voice_providers(offline)) as voices:
+        voice_usd = voices.estimate_usd(script)
+    with VisualGenerator(store, VisualOptions(offline=offline)) as generator:
         visuals = generator.estimate(script)
-    finally:
-        for provider in generator.providers.values():
-            provider.close()
     project, budget = store.project_budget(
         project_id=None,
         script_path=script.path,

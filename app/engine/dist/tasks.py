@@ -91,10 +91,11 @@ def voice_task(self: Task, script: str, options: dict[str, Any]) -> dict[str, An
 
     parsed = load_script_checked(local_path(script))
     offline = BatchOptions.from_dict(options).offline
-    with Store.open() as store:
-        result = SynthesisService(store, providers=voice_providers(offline)).synthesize_script(
-            parsed, _progress(self)
-        )
+    with (
+        Store.open() as store,
+        SynthesisService(store, providers=voice_providers(offline)) as voices,
+    ):
+        result = voices.synthesize_script(parsed, _progress(self))
     return {
         "lines": len(result.lines),
         "synthesized": result.synthesized,

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from app.engine.jobs.progress import Progress
 from app.engine.llm.schemas import strict_schema
 from app.engine.llm.settings import LLMSettings, llm_key
-from app.engine.net.http import error_body, error_message, make_client, send
+from app.engine.net.http import LazyClient, error_body, error_message, make_client, send
 from app.engine.net.retry import Backoff, RetryPolicy, Sleep
 
 M = TypeVar("M", bound=BaseModel)
@@ -96,19 +96,15 @@ class ChatClient:
         self._key = key
         self._retry = retry or RetryPolicy(attempts=4, base_delay_s=1.0)
         self._sleep = sleep
-        self._client: httpx.Client | None = None
+        self._client = LazyClient(lambda: make_client("", self.settings.timeout_s))
         self._schema_supported = True
 
     @property
     def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = make_client("", self.settings.timeout_s)
-        return self._client
+        return self._client.get()
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._client.close()
 
     def _headers(self) -> dict[str, str]:
         key = self._key()

@@ -60,6 +60,10 @@ class LLMWriter:
         self.name = f"llm:{client.model}"
         self._fallback = OfflineWriter()
 
+    def close(self) -> None:
+        """Close the chat client (built for this writer by :func:`writer_from_settings`)."""
+        self.client.close()
+
     def key(self, brief: Brief) -> str:
         return cache_key(
             "llm-visual",

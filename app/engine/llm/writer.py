@@ -50,6 +50,9 @@ class PromptWriter(Protocol):
 
     def write(self, brief: Brief) -> Written: ...
 
+    def close(self) -> None:
+        """Release the network client, if any; whoever built the writer calls it."""
+
 
 def offline_terms(brief: Brief, limit: int = 3) -> tuple[str, ...]:
     """1 to ``limit`` concrete terms from the narration (favouring the prompt's words), in narration order."""
@@ -66,3 +69,6 @@ class OfflineWriter:
 
     def write(self, brief: Brief) -> Written:
         return Written(prompt=brief.styled_prompt or brief.prompt, terms=offline_terms(brief))
+
+    def close(self) -> None:
+        """Nothing to release: no model, no network."""

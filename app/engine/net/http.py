@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -136,6 +137,33 @@ def make_client(
         ),
         follow_redirects=False,
     )
+
+
+class LazyClient:
+    """A client made on first use (by ``make``, usually :func:`make_client`), released by :meth:`close`.
+
+    Its owner (a provider, the chat client) is called from several threads at once: the
+    lock makes the first requests share one client, where two made side by side would
+    leave one never closed, its sockets open. After :meth:`close` the next use makes a
+    fresh client, so closing between runs is always safe.
+    """
+
+    def __init__(self, make: Callable[[], httpx.Client]) -> None:
+        self._make = make
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = self._make()
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
 
 class DownloadTooLarge(Exception):

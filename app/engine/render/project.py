@@ -100,10 +100,10 @@ def prepare_script(
             if offline
             else None
         )
-        service = SynthesisService(db, providers=providers)
         started = time.monotonic()
         try:
-            result = service.synthesize_script(script, voice_progress or progress)
+            with SynthesisService(db, providers=providers) as service:
+                result = service.synthesize_script(script, voice_progress or progress)
         except BudgetExceeded as exc:
             raise RenderError(f"{path}: nothing was synthesized: {exc}") from exc
         synthesis_s = time.monotonic() - started

@@ -117,6 +117,19 @@ class VisualGenerator:
         self._earlier: dict[str, list[LineVersion]] = {}
         """Regenerating: the line's versions so far (a new seed, stock not shown before)."""
 
+    def close(self) -> None:
+        """Close what this generator built: its providers (unless given) and its writer's client."""
+        if self.options.providers is None:
+            for provider in self.providers.values():
+                provider.close()
+        self._close_writer()
+
+    def __enter__(self) -> VisualGenerator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # ------------------------------------------------------------------ public API
     def run(self, script: Script, progress: Progress | None = None) -> VisualPlan:
         """Generate or fetch every visual of ``script`` (cached ones cost nothing)."""
@@ -333,6 +346,7 @@ class VisualGenerator:
 
     def _writer(self) -> PromptWriter:
         """The options' writer; else the language model's when configured (not offline); else offline."""
+        self._close_writer()
         if self.options.writer is not None:
             self.writer = self.options.writer
         elif self.options.offline:
@@ -347,6 +361,11 @@ class VisualGenerator:
                 log.warning("%s; visual prompts are used as written", exc)
                 self.writer = OfflineWriter()
         return self.writer
+
+    def _close_writer(self) -> None:
+        """Close the writer this generator built (a language model's client), not a given one."""
+        if self.writer is not self.options.writer:
+            self.writer.close()
 
     # ------------------------------------------------------------------ requests and keys
     def _kind(self, job: _Job, provider: VisualProvider) -> Kind:
@@ -849,13 +868,8 @@ def generate_visuals(
         opts.chain = chain
     if budget_usd is not None:
         opts.budget_usd = budget_usd
-    generator = VisualGenerator(store, opts)
-    try:
+    with VisualGenerator(store, opts) as generator:
         return generator.run(script, progress)
-    finally:
-        if opts.providers is None:
-            for provider in generator.providers.values():
-                provider.close()
 
 
 __all__ = [

@@ -191,13 +191,8 @@ def regenerate_visual(
     from app.engine.visuals.generate import VisualGenerator
 
     opts = options or VisualOptions()
-    generator = VisualGenerator(store, opts)
-    try:
+    with VisualGenerator(store, opts) as generator:
         return generator.regenerate(script, line, progress)
-    finally:
-        if opts.providers is None:
-            for provider in generator.providers.values():
-                provider.close()
 
 
 __all__ = [

@@ -200,6 +200,9 @@ class VoiceProvider(abc.ABC):
         """One line for ``voices``: configured or what is missing."""
         return "ready" if self.is_configured() else "not configured"
 
+    def close(self) -> None:  # noqa: B027 - most providers hold nothing to release
+        """Release the network client, if any; whoever built the provider calls it."""
+
 
 class KeyedProvider(VoiceProvider):
     """A cloud provider that needs an API key: from the keyring, else the environment.

@@ -95,6 +95,18 @@ class SynthesisService:
         self._budget = Budget(DEFAULT_BUDGET_USD)
         self._clips = Clips(store)
 
+    def close(self) -> None:
+        """Close the providers' connections: built here or handed over, they are the service's
+        (a provider used again after this opens a new connection)."""
+        for provider in self.providers.values():
+            provider.close()
+
+    def __enter__(self) -> SynthesisService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # ------------------------------------------------------------------ public API
     def synthesize_script(
         self, script: Script, progress: Progress | None = None

@@ -69,7 +69,11 @@ def provider_with_key(provider: str, key: str) -> VoiceProvider:
 
 def check_voices(provider: str, key: str) -> str:
     """List the provider's voices with ``key``."""
-    voices = provider_with_key(provider, key).list_voices()
+    client = provider_with_key(provider, key)
+    try:
+        voices = client.list_voices()
+    finally:
+        client.close()
     return f"Connected: {len(voices)} voices available."
 
 

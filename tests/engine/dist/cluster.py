@@ -45,10 +45,11 @@ class _Output:
 
     def _read(self, proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            with self._changed:
-                self.lines.append(line)
-                self._changed.notify_all()
+        with proc.stdout:  # closed at the end of the output, not left to the collector
+            for line in proc.stdout:
+                with self._changed:
+                    self.lines.append(line)
+                    self._changed.notify_all()
         with self._changed:
             self._ended = True
             self._changed.notify_all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from app.engine.llm.enhance import LLMWriter, in_narration_order
 from app.engine.llm.writer import Brief
 from app.engine.net.retry import RetryPolicy
 from app.engine.store import Store
+from tests.conftest import Closing
 from tests.engine.visuals.conftest import FakeClock, MakeGenerator, write_script
 from tests.fakes.llm import VALID_DRAFT, FakeChat
 from tests.fakes.memory_keyring import MemoryKeyring
@@ -50,15 +51,28 @@ def chat(no_keys: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fa
     fake.stop()
 
 
-def client(clock: FakeClock | None = None) -> ChatClient:
-    return ChatClient(
-        load_llm_settings(),
-        retry=RetryPolicy(attempts=3, base_delay_s=0.01),
-        sleep=clock.sleep if clock else lambda s: None,
-    )
+MakeClient = Callable[..., ChatClient]
 
 
-def test_asks_with_a_strict_schema_and_validates_the_answer(chat: FakeChat) -> None:
+@pytest.fixture
+def client(closing: Closing) -> MakeClient:
+    """Chat clients with fast retries, closed when the test ends."""
+
+    def make(clock: FakeClock | None = None) -> ChatClient:
+        return closing(
+            ChatClient(
+                load_llm_settings(),
+                retry=RetryPolicy(attempts=3, base_delay_s=0.01),
+                sleep=clock.sleep if clock else lambda s: None,
+            )
+        )
+
+    return make
+
+
+def test_asks_with_a_strict_schema_and_validates_the_answer(
+    chat: FakeChat, client: MakeClient
+) -> None:
     reply = client().ask(
         [
             {
@@ -85,7 +99,9 @@ def test_asks_with_a_strict_schema_and_validates_the_answer(chat: FakeChat) -> N
     assert schema["additionalProperties"] is False and schema["required"] == ["prompt", "terms"]
 
 
-def test_an_invalid_answer_is_asked_again_once_then_refused(chat: FakeChat) -> None:
+def test_an_invalid_answer_is_asked_again_once_then_refused(
+    chat: FakeChat, client: MakeClient
+) -> None:
     chat.invalid_next = 1
     reply = client().ask(
         [
@@ -107,7 +123,9 @@ def test_an_invalid_answer_is_asked_again_once_then_refused(chat: FakeChat) -> N
         client().ask([{"role": "user", "content": "{}"}], VisualPrompt, name="visual_prompt")
 
 
-def test_a_server_without_json_schema_gets_the_schema_in_its_instructions(chat: FakeChat) -> None:
+def test_a_server_without_json_schema_gets_the_schema_in_its_instructions(
+    chat: FakeChat, client: MakeClient
+) -> None:
     chat.schema_unsupported = True
     reply = client().ask(
         [
@@ -130,7 +148,7 @@ def test_a_server_without_json_schema_gets_the_schema_in_its_instructions(chat: 
 
 
 def test_refusals_rate_limits_and_wrong_keys(
-    chat: FakeChat, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    chat: FakeChat, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, client: MakeClient
 ) -> None:
     chat.inject(
         Fault(status=429, error={"error": {"message": "slow down"}}, headers={"Retry-After": "3"})
@@ -225,7 +243,9 @@ def test_when_the_model_fails_the_prompt_is_used_as_written(
     assert plan.visuals[line].provider == "pexels"
 
 
-def test_a_writer_stores_its_answers_in_the_project_store(chat: FakeChat, store: Store) -> None:
+def test_a_writer_stores_its_answers_in_the_project_store(
+    chat: FakeChat, store: Store, client: MakeClient
+) -> None:
     writer = LLMWriter(client(), store)
     first = writer.write(BRIEF)
     assert first.prompt.endswith("cinematic") and first.terms == ("engine", "roars")
@@ -235,7 +255,9 @@ def test_a_writer_stores_its_answers_in_the_project_store(chat: FakeChat, store:
 BROKEN = VALID_DRAFT.replace("## The bulge", "```terminal\n$ echo unclosed\n\n## The bulge")
 
 
-def test_a_draft_is_sent_back_with_the_parsers_diagnostics_until_valid(chat: FakeChat) -> None:
+def test_a_draft_is_sent_back_with_the_parsers_diagnostics_until_valid(
+    chat: FakeChat, client: MakeClient
+) -> None:
     chat.drafts = [BROKEN, VALID_DRAFT]
     draft = draft_script("tides", client(), audience="children", minutes=2, characters=["ALICE"])
     assert draft.tries == 2 and draft.text.startswith("---\ntitle: How Tides Work")

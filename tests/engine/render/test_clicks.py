@@ -241,7 +241,8 @@ def spoken(tmp_path_factory: pytest.TempPathFactory) -> Timeline:
     script = parse_text(SCRIPT)
     store = Store.open(f"sqlite:///{base / 'castline.db'}", assets_dir=base / "assets")
     try:
-        result = SynthesisService(store).synthesize_script(script)
+        with SynthesisService(store) as service:
+            result = service.synthesize_script(script)
     finally:
         store.close()
     assert not result.failed, result.failed

@@ -34,7 +34,8 @@ def synthesis(script: Script, tmp_path_factory: pytest.TempPathFactory) -> Synth
     base = tmp_path_factory.mktemp("voices")
     store = Store.open(f"sqlite:///{base / 'castline.db'}", assets_dir=base / "assets")
     try:
-        result = SynthesisService(store).synthesize_script(script)
+        with SynthesisService(store) as service:
+            result = service.synthesize_script(script)
     finally:
         store.close()
     assert not result.failed, result.failed

@@ -18,6 +18,7 @@ from app.engine.script import parse_text
 from app.engine.store import Store
 from app.engine.visuals.generate import VisualGenerator, VisualOptions
 from app.engine.visuals.providers import ProviderSettings
+from tests.conftest import Closing
 from tests.fakes.memory_keyring import MemoryKeyring
 from tests.fakes.runway import RUNWAY_KEY, FakeRunway
 from tests.fakes.stock import PIXABAY_KEY, FakePixabay
@@ -82,8 +83,9 @@ MakeGenerator = Callable[..., VisualGenerator]
 
 
 @pytest.fixture
-def make_generator(store: Store, clock: FakeClock) -> MakeGenerator:
-    """A generator on the fake clock with fast retries, built after the fakes set their URLs."""
+def make_generator(store: Store, clock: FakeClock, closing: Closing) -> MakeGenerator:
+    """A generator on the fake clock with fast retries, built after the fakes set their URLs;
+    closed (its providers' and writer's connections) when the test ends."""
 
     def make(**options: Any) -> VisualGenerator:
         settings = options.pop(
@@ -99,6 +101,6 @@ def make_generator(store: Store, clock: FakeClock) -> MakeGenerator:
             settings=settings,
             **options,
         )
-        return VisualGenerator(store, opts)
+        return closing(VisualGenerator(store, opts))
 
     return make

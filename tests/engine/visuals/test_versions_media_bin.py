@@ -15,6 +15,7 @@ from app.engine.visuals.media_bin import (
     thumbnail,
 )
 from app.engine.voice.service import SynthesisService
+from tests.conftest import Closing
 from tests.engine.visuals.conftest import MakeGenerator, write_script
 from tests.fakes.stock import FakePexels
 from tests.fakes.visual_media import close, colour_for, png
@@ -39,7 +40,11 @@ def middle(picture: np.ndarray) -> tuple[int, int, int]:
 
 
 def test_the_bin_lists_media_visuals_and_voices_with_cost_and_search(
-    tmp_path: Path, pexels: FakePexels, make_generator: MakeGenerator, store: Store
+    tmp_path: Path,
+    pexels: FakePexels,
+    make_generator: MakeGenerator,
+    store: Store,
+    closing: Closing,
 ) -> None:
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "server-rack.png").write_bytes(png((200, 30, 30), 64, 36))
@@ -48,7 +53,7 @@ def test_the_bin_lists_media_visuals_and_voices_with_cost_and_search(
     (tmp_path / "assets" / "notes.txt").write_text("not media")
     script = write_script(tmp_path, BODY, "visuals: [pexels]\n")
     plan = make_generator(candidates=1).run(script)
-    voices = SynthesisService(store).synthesize_script(script)
+    voices = closing(SynthesisService(store)).synthesize_script(script)
     items = project_media(store, plan.project_id, script)
 
     media = [i for i in items if i.origin == "media"]
@@ -83,13 +88,17 @@ def test_the_bin_lists_media_visuals_and_voices_with_cost_and_search(
 
 
 def test_thumbnails_show_the_picture_the_clip_and_the_voice(
-    tmp_path: Path, pexels: FakePexels, make_generator: MakeGenerator, store: Store
+    tmp_path: Path,
+    pexels: FakePexels,
+    make_generator: MakeGenerator,
+    store: Store,
+    closing: Closing,
 ) -> None:
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "server-rack.png").write_bytes(png((200, 30, 30), 64, 36))
     script = write_script(tmp_path, BODY, "visuals: [pexels]\n")
     plan = make_generator().run(script)
-    SynthesisService(store).synthesize_script(script)
+    closing(SynthesisService(store)).synthesize_script(script)
     items = {
         i.origin: i
         for i in project_media(store, plan.project_id, script)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from app.engine.store import Store
 from app.engine.visuals.versions import lock, pick, with_chosen_voices
 from app.engine.voice.base import VoiceError
 from app.engine.voice.service import SynthesisOptions, SynthesisService
+from tests.conftest import Closing
 from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.fakes.memory_keyring import MemoryKeyring
 
@@ -41,14 +42,29 @@ def script(tmp_path: Path, voice: str) -> Script:
     return parsed
 
 
-def service(store: Store) -> SynthesisService:
-    return SynthesisService(
-        store, SynthesisOptions(retry=RetryPolicy(attempts=2, base_delay_s=0.01))
-    )
+MakeService = Callable[[Store], SynthesisService]
+
+
+@pytest.fixture
+def service(closing: Closing) -> MakeService:
+    """Services with fast retries, closed when the test ends."""
+
+    def make(store: Store) -> SynthesisService:
+        return closing(
+            SynthesisService(
+                store, SynthesisOptions(retry=RetryPolicy(attempts=2, base_delay_s=0.01))
+            )
+        )
+
+    return make
 
 
 def test_a_locked_voice_line_keeps_its_take_when_the_voice_changes(
-    tmp_path: Path, store: Store, eleven: FakeElevenLabs, memory_keyring: MemoryKeyring
+    tmp_path: Path,
+    store: Store,
+    eleven: FakeElevenLabs,
+    memory_keyring: MemoryKeyring,
+    service: MakeService,
 ) -> None:
     memory_keyring.set_password("castline", "elevenlabs", KEY)
     local = service(store).synthesize_script(script(tmp_path, "local/joe"))
@@ -88,7 +104,11 @@ def test_a_locked_voice_line_keeps_its_take_when_the_voice_changes(
 
 
 def test_regenerating_a_voice_line_asks_again_and_charges_the_budget(
-    tmp_path: Path, store: Store, eleven: FakeElevenLabs, memory_keyring: MemoryKeyring
+    tmp_path: Path,
+    store: Store,
+    eleven: FakeElevenLabs,
+    memory_keyring: MemoryKeyring,
+    service: MakeService,
 ) -> None:
     memory_keyring.set_password("castline", "elevenlabs", KEY)
     parsed = script(tmp_path, f"elevenlabs/{RACHEL}")

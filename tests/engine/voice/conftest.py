@@ -62,8 +62,10 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def make_service(store: Store, sleeps: Sleeps) -> Callable[..., SynthesisService]:
-    """A service with a 10 ms backoff base, built after the fakes set their URLs."""
+def make_service(store: Store, sleeps: Sleeps) -> Iterator[Callable[..., SynthesisService]]:
+    """A service with a 10 ms backoff base, built after the fakes set their URLs; each
+    is closed (its providers' connections) when the test ends."""
+    made: list[SynthesisService] = []
 
     def make(**options: Any) -> SynthesisService:
         provider_config = options.pop("provider_config", None) or ProviderConfig()
@@ -75,6 +77,9 @@ def make_service(store: Store, sleeps: Sleeps) -> Callable[..., SynthesisService
             providers=provider_config,
             **options,
         )
-        return SynthesisService(store, opts)
+        made.append(SynthesisService(store, opts))
+        return made[-1]
 
-    return make
+    yield make
+    for service in made:
+        service.close()

@@ -18,14 +18,17 @@ from app.engine.voice.providers.elevenlabs import ElevenLabsProvider
 from app.engine.voice.providers.google import GoogleProvider, language_of, voice_family
 from app.engine.voice.providers.local import LocalProvider
 from app.engine.voice.service import SynthesisOptions, SynthesisService
+from tests.conftest import Closing
 from tests.engine.voice.conftest import ELEVEN_KEY, GOOGLE_KEY
 from tests.fakes.elevenlabs import FakeElevenLabs
 from tests.fakes.google_tts import FakeGoogleTTS
 from tests.fakes.server import Fault
 
 
-def test_google_sends_settings_and_prices_by_voice_family(google: FakeGoogleTTS) -> None:
-    provider = GoogleProvider(google.url, key=lambda: GOOGLE_KEY)
+def test_google_sends_settings_and_prices_by_voice_family(
+    google: FakeGoogleTTS, closing: Closing
+) -> None:
+    provider = closing(GoogleProvider(google.url, key=lambda: GOOGLE_KEY))
     request = SynthesisRequest(
         "en-US-Neural2-D", "Hello from Google.", VoiceSettings(speed=1.2, pitch=-2.0)
     )
@@ -48,12 +51,12 @@ def test_google_sends_settings_and_prices_by_voice_family(google: FakeGoogleTTS)
     )
 
 
-def test_google_errors_are_classified(google: FakeGoogleTTS) -> None:
-    bad = GoogleProvider(google.url, key=lambda: "AIzaWrongKey0000000")
+def test_google_errors_are_classified(google: FakeGoogleTTS, closing: Closing) -> None:
+    bad = closing(GoogleProvider(google.url, key=lambda: "AIzaWrongKey0000000"))
     with pytest.raises(PermanentVoiceError) as info:
         bad.synthesize(SynthesisRequest("en-US-Neural2-D", "hi"))
     assert info.value.scope == "provider" and "API key not valid" in str(info.value)
-    good = GoogleProvider(google.url, key=lambda: GOOGLE_KEY)
+    good = closing(GoogleProvider(google.url, key=lambda: GOOGLE_KEY))
     with pytest.raises(PermanentVoiceError) as info:
         good.synthesize(SynthesisRequest("en-US-Nobody-Z", "hi"))
     assert info.value.scope == "voice" and info.value.code == "voice_not_found"
@@ -70,9 +73,9 @@ def test_google_errors_are_classified(google: FakeGoogleTTS) -> None:
     assert next(v.ref for v in good.list_voices()) == "google/en-US-Neural2-F"
 
 
-def test_elevenlabs_usage_and_tier_concurrency(eleven: FakeElevenLabs) -> None:
+def test_elevenlabs_usage_and_tier_concurrency(eleven: FakeElevenLabs, closing: Closing) -> None:
     eleven.tier = "pro"
-    provider = ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY)
+    provider = closing(ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY))
     usage = provider.usage()
     assert usage is not None and usage.tier == "pro" and usage.limit == 100_000
     assert provider.concurrency() == 10
@@ -81,7 +84,9 @@ def test_elevenlabs_usage_and_tier_concurrency(eleven: FakeElevenLabs) -> None:
     assert usage is not None and usage.used == 12
 
 
-def test_elevenlabs_validation_error_is_permanent_for_the_line(eleven: FakeElevenLabs) -> None:
+def test_elevenlabs_validation_error_is_permanent_for_the_line(
+    eleven: FakeElevenLabs, closing: Closing
+) -> None:
     eleven.inject(
         Fault(
             status=422,
@@ -90,21 +95,23 @@ def test_elevenlabs_validation_error_is_permanent_for_the_line(eleven: FakeEleve
             },
         )
     )
-    provider = ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY)
+    provider = closing(ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY))
     with pytest.raises(PermanentVoiceError) as info:
         provider.synthesize(SynthesisRequest("21m00Tcm4TlvDq8ikWAM", "hello"))
     assert info.value.scope == "line" and "text too long" in str(info.value)
 
 
-def test_slow_server_times_out_as_transient(eleven: FakeElevenLabs) -> None:
+def test_slow_server_times_out_as_transient(eleven: FakeElevenLabs, closing: Closing) -> None:
     eleven.inject(Fault(delay_s=0.5))
-    provider = ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY, timeout_s=0.1)
+    provider = closing(ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY, timeout_s=0.1))
     with pytest.raises(TransientVoiceError, match="did not answer in time"):
         provider.synthesize(SynthesisRequest("21m00Tcm4TlvDq8ikWAM", "hello"))
 
 
-def test_unreachable_server_is_transient() -> None:
-    provider = ElevenLabsProvider("http://127.0.0.1:9", key=lambda: ELEVEN_KEY, timeout_s=1)
+def test_unreachable_server_is_transient(closing: Closing) -> None:
+    provider = closing(
+        ElevenLabsProvider("http://127.0.0.1:9", key=lambda: ELEVEN_KEY, timeout_s=1)
+    )
     with pytest.raises(TransientVoiceError, match="connection to elevenlabs failed"):
         provider.synthesize(SynthesisRequest("21m00Tcm4TlvDq8ikWAM", "hello"))
 
@@ -132,9 +139,11 @@ def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
 
 
 def test_long_line_is_split_into_requests_and_joined(
-    tmp_path: Path, eleven: FakeElevenLabs, store: Store
+    tmp_path: Path, eleven: FakeElevenLabs, store: Store, closing: Closing
 ) -> None:
-    eleven_provider = ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY, model="eleven_v3")
+    eleven_provider = closing(
+        ElevenLabsProvider(eleven.url, key=lambda: ELEVEN_KEY, model="eleven_v3")
+    )
     service = SynthesisService(
         store,
         SynthesisOptions(retry=RetryPolicy(base_delay_s=0.01)),

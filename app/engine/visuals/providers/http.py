@@ -17,6 +17,7 @@ import httpx
 from app.engine import secrets
 from app.engine.net.http import (
     DownloadTooLarge,
+    LazyClient,
     error_body,
     error_message,
     is_retryable,
@@ -59,20 +60,16 @@ class HttpProvider(VisualProvider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._client: httpx.Client | None = None
+        self._client = LazyClient(lambda: make_client(self.base_url, self.settings.timeout_s))
         self._rng = random.Random()
 
     # -- set-up ----------------------------------------------------------------------
     @property
     def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = make_client(self.base_url, self.settings.timeout_s)
-        return self._client
+        return self._client.get()
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._client.close()
 
     def key(self) -> str | None:
         return secrets.get_api_key(self.key_name) if self.key_name else None

@@ -23,6 +23,7 @@ import httpx
 from app.engine.audio.io import AudioDecodeError, decode_audio, pcm16_to_float
 from app.engine.model.voice import RequestLimit
 from app.engine.net.http import (
+    LazyClient,
     error_body,
     is_retryable,
     make_client,
@@ -78,7 +79,7 @@ class ElevenLabsProvider(KeyedProvider):
         key: Callable[[], str | None] | None = None,
         timestamps: bool = True,
     ) -> None:
-        self._client = make_client(base_url, timeout_s)
+        self._http = LazyClient(lambda: make_client(base_url, timeout_s))
         self._timestamps = timestamps
         self._model = model
         self._format = output_format
@@ -86,6 +87,13 @@ class ElevenLabsProvider(KeyedProvider):
         self._concurrency = concurrency
         super().__init__(key)
         self._tier_lock = threading.Lock()
+
+    @property
+    def _client(self) -> httpx.Client:
+        return self._http.get()
+
+    def close(self) -> None:
+        self._http.close()
 
     def request_limit(self) -> RequestLimit:
         """The registered limit, or the model's own where it is smaller (v3: 3,000)."""

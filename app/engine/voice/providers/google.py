@@ -18,6 +18,7 @@ import httpx
 from app.engine.audio.io import AudioDecodeError, decode_audio
 from app.engine.model.voice import RequestLimit
 from app.engine.net.http import (
+    LazyClient,
     error_body,
     is_retryable,
     make_client,
@@ -66,11 +67,18 @@ class GoogleProvider(KeyedProvider):
         timeout_s: float = 60.0,
         key: Callable[[], str | None] | None = None,
     ) -> None:
-        self._client = make_client(base_url, timeout_s)
+        self._http = LazyClient(lambda: make_client(base_url, timeout_s))
         self._language = language
         self._rate = sample_rate
         self._concurrency = concurrency
         super().__init__(key)
+
+    @property
+    def _client(self) -> httpx.Client:
+        return self._http.get()
+
+    def close(self) -> None:
+        self._http.close()
 
     def _params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         key = self._key()
