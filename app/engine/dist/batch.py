@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from app.engine.dist.progress import SCALE, ScriptProgress
 from app.engine.dist.shared import SharedDir, copy_atomic
+from app.engine.dist.waiting import TaskWatch, reachable, where
+from app.engine.dist.waiting import WorkersUnavailable as WorkersUnavailable  # raised by the batch
 from app.engine.jobs.progress import Progress, ProgressState
 from app.engine.render.presets import DEFAULT_PRESET
 
@@ -30,10 +32,6 @@ EPSILON = 1e-9
 
 class BatchRefused(Exception):
     """The batch would spend more than its budget allows; nothing was sent or spent."""
-
-
-class WorkersUnavailable(Exception):
-    """Redis could not be reached (or was lost for good) while running a batch on workers."""
 
 
 @dataclass
@@ -266,19 +264,6 @@ def run_in_process(
 
 
 # ---------------------------------------------------------------------------- workers
-def _redis(url: str) -> Any:
-    import redis
-
-    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
-
-
-def _where(url: str) -> str:
-    """The broker address without a password, for messages."""
-    from kombu.utils.url import maybe_sanitize_url
-
-    return str(maybe_sanitize_url(url))
-
-
 def run_on_workers(
     items: Sequence[BatchItem],
     options: BatchOptions,
@@ -292,21 +277,16 @@ def run_on_workers(
 
     Without ``shared`` the paths are sent as they are (one machine, or the same mounts
     everywhere); with it, inputs and outputs go through the shared folder and finished
-    files are copied back to their final names.
+    files are copied back to their final names. Stopping the wait (Ctrl+C) revokes the
+    scripts not finished yet.
     """
-    import redis
-
     from app.engine.dist.celeryapp import configure
     from app.engine.dist.tasks import render_task
 
-    client = _redis(broker_url)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        raise WorkersUnavailable(f"cannot reach Redis at {_where(broker_url)}: {exc}") from None
+    reachable(broker_url).close()
     app = configure(broker_url)
     batch_id = uuid.uuid4().hex[:12]
-    sent: dict[int, tuple[str, str, str]] = {}  # task id, script and output as workers see them
+    sent: dict[str, tuple[int, str, str]] = {}  # task id: item, script and output as sent
     outcomes: dict[int, Outcome] = {}
     # A connection of its own: the app's pool would keep the broker of an earlier batch.
     with app.connection_for_write(broker_url) as connection:
@@ -326,51 +306,36 @@ def run_on_workers(
             render_task.apply_async(
                 args=[script, output, asdict(options)], task_id=task_id, connection=connection
             )
-            sent[i] = (task_id, script, output)
-    keys = {app.backend.get_key_for_task(task_id): i for i, (task_id, *_) in sent.items()}
-    pubsub = None
-    lost_since: float | None = None
-    while len(outcomes) < len(items):
-        try:
-            if pubsub is None:
-                pubsub = client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(*keys)
-            for key, i in keys.items():
-                if i not in outcomes and (raw := client.get(key)) is not None:
-                    outcome = _read_meta(
-                        app.backend.decode_result(raw), items[i], progress.items[i]
-                    )
-                    if outcome is not None:
-                        outcomes[i] = _bring_back(outcome, items[i], *sent[i][1:], shared)
-                        progress.finish(i, "done" if outcome.ok else "failed")
-            lost_since = None
-            if len(outcomes) < len(items):
-                pubsub.get_message(timeout=1.0)  # wakes as soon as a worker stores a state
-        except redis.ConnectionError as exc:
-            pubsub = None
-            now = time.monotonic()
-            lost_since = lost_since or now
-            if now - lost_since > reconnect_s:
-                finished = sum(1 for o in outcomes.values() if o.ok)
-                raise WorkersUnavailable(
-                    f"lost Redis at {_where(broker_url)} for over {reconnect_s} s ({exc}); "
-                    f"{finished} of {len(items)} videos were finished; run the batch again for the rest"
-                ) from None
-            time.sleep(min(2.0, 0.1 + (now - lost_since) / 4))  # back off while it restarts
+            sent[task_id] = (i, script, output)
+
+    def lost(away: float, exc: Exception) -> str:
+        finished = sum(1 for o in outcomes.values() if o.ok)
+        return (
+            f"lost Redis at {where(broker_url)} for over {reconnect_s} s ({exc}); "
+            f"{finished} of {len(items)} videos were finished; run the batch again for the rest"
+        )
+
+    def moved(task_id: str, meta: dict[str, Any]) -> None:
+        progress.items[sent[task_id][0]].update(
+            int(meta.get("done", 0)), message=str(meta.get("message", ""))
+        )
+
+    watch = TaskWatch(app, broker_url, list(sent), reconnect_s=reconnect_s)
+    try:
+        with watch:
+            for done in watch.results(on_progress=moved, lost=lost):
+                i, script, output = sent[done.task_id]
+                item = items[i]
+                outcome = (
+                    Outcome.from_dict(done.result)
+                    if done.status == "SUCCESS" and isinstance(done.result, dict)
+                    else Outcome(str(item.script), str(item.output), error=done.error)
+                )
+                outcomes[i] = _bring_back(outcome, item, script, output, shared)
+                progress.finish(i, "done" if outcome.ok else "failed")
+    finally:
+        watch.close()
     return [outcomes[i] for i in range(len(items))]
-
-
-def _read_meta(meta: dict[str, Any], item: BatchItem, progress: Progress) -> Outcome | None:
-    """The outcome of a finished task, or None after showing a running one's progress."""
-    status, result = meta.get("status"), meta.get("result")
-    if status == "SUCCESS" and isinstance(result, dict):
-        return Outcome.from_dict(result)
-    if status == "FAILURE":
-        why = f"{type(result).__name__}: {result}" if isinstance(result, Exception) else str(result)
-        return Outcome(script=str(item.script), output=str(item.output), error=why)
-    if status == "PROGRESS" and isinstance(result, dict):
-        progress.update(int(result.get("done", 0)), message=str(result.get("message", "")))
-    return None
 
 
 def _bring_back(
