@@ -1,6 +1,7 @@
 """``render``: a script in, a finished YouTube-ready video (and its sidecars) out.
 
-``python main.py render SCRIPT.md -o OUT.mp4 [--preset NAME] [--offline] [--jobs N]``
+``python main.py render SCRIPT.md -o OUT.mp4 [--preset NAME] [--offline] [--jobs N]
+[--workers redis://HOST:PORT/DB [--shared-dir DIR]]``
 shows progress with an ETA on stderr; Ctrl+C or SIGTERM stops cleanly and leaves no half
 file and no temporary one (exit 130 or 143).
 """
@@ -11,11 +12,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli import UserError
 from app.commands.progressbar import ProgressBar
 from app.engine.jobs.progress import Cancelled, Progress
 from app.engine.render.presets import DEFAULT_PRESET, preset_names
+
+if TYPE_CHECKING:
+    from app.engine.render.segments import SegmentFarm
 
 
 def add_render_options(parser: argparse.ArgumentParser) -> None:
@@ -52,10 +57,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--watermark", type=Path, default=None, help="an image drawn in the bottom-right corner"
     )
+    parser.add_argument(
+        "--workers",
+        metavar="URL",
+        default=None,
+        help="draw the video's segments in parallel on the workers of this Redis "
+        "(redis://HOST:PORT/DB; start them with `castline worker`)",
+    )
+    parser.add_argument(
+        "--shared-dir",
+        type=Path,
+        default=None,
+        help="with --workers: the folder every worker mounts (the render's files pass through it)",
+    )
     parser.set_defaults(func=cmd_render)
 
 
+def segment_farm(args: argparse.Namespace) -> SegmentFarm | None:
+    """The workers that draw the segments with ``--workers``, else None (this process)."""
+    from app.engine.dist.segmented import WorkerFarm
+    from app.engine.dist.shared import SharedDir
+    from app.engine.dist.waiting import WorkersUnavailable
+
+    if args.workers is None:
+        if args.shared_dir is not None:
+            raise UserError("--shared-dir is for --workers; without them the video renders here")
+        return None
+    if args.shared_dir is not None and not args.shared_dir.is_dir():
+        raise UserError(f"{args.shared_dir}: the shared folder does not exist (mount it first)")
+    shared = SharedDir(args.shared_dir) if args.shared_dir is not None else None
+    try:
+        return WorkerFarm(args.workers, shared=shared)
+    except WorkersUnavailable as exc:
+        raise UserError(str(exc)) from exc
+
+
 def cmd_render(args: argparse.Namespace) -> int:
+    from app.engine.dist.segmented import SegmentFailed
+    from app.engine.dist.waiting import WorkersUnavailable
     from app.engine.pictures import VisualError
     from app.engine.render.encoder import EncodeError
     from app.engine.render.mix import MixError
@@ -64,6 +103,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1")
+    farm = segment_farm(args)
     output: Path = args.output
     if output.exists() and output.is_dir():
         raise UserError(f"{output} is a folder; give a file name such as {output / 'video.mp4'}")
@@ -99,8 +139,16 @@ def cmd_render(args: argparse.Namespace) -> int:
             on_voices_done=voices_done,
             visual_progress=visual_progress,
             on_visuals_done=visuals_done,
+            farm=farm,
         )
-    except (RenderError, VisualError, MixError, EncodeError) as exc:
+    except (
+        RenderError,
+        VisualError,
+        MixError,
+        EncodeError,
+        SegmentFailed,
+        WorkersUnavailable,
+    ) as exc:
         raise UserError(str(exc)) from exc
     except Cancelled:
         raise KeyboardInterrupt from None
@@ -130,6 +178,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     print(
         f"  speed:  {r.speed:.2f} video seconds per second ({r.composited_frames} of {r.frames} frames drawn)"
     )
+    if farm is not None:
+        print(f"  workers:  {', '.join(sorted(farm.workers))} ({len(farm.segment_s)} segments)")
     for kind, path in r.sidecars.items():
         print(f"  {kind + ':':<10}{path}")
     if r.chapters_note:

@@ -53,11 +53,16 @@ class SharedDir:
 
     def stage_input(self, script: Path) -> str:
         """The script's path as the workers see it: staged into ``inputs/`` when outside."""
-        inside = self.relative(script)
+        return self.stage_file(script, "inputs")
+
+    def stage_file(self, path: Path, folder: str) -> str:
+        """``path`` as the workers see it: itself when inside the shared folder, else a copy
+        placed in ``folder/<sha256>/NAME`` (by content, so the same file travels once)."""
+        inside = self.relative(path)
         if inside is not None:
             return inside
-        staged = StagedFile(self.root / "inputs", script)
-        final = self.root / "inputs" / staged.sha256 / script.name
+        staged = StagedFile(self.root / folder, path)
+        final = self.root / folder / staged.sha256 / path.name
         staged.place(final)
         return final.relative_to(self.root).as_posix()
 

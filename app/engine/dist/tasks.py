@@ -127,3 +127,60 @@ def visuals_task(self: Task, script: str, options: dict[str, Any]) -> dict[str, 
 def publish_task(video: str) -> dict[str, Any]:
     """Upload a rendered video with the metadata in the file; its address."""
     return {"url": publish_output(local_path(video))}
+
+
+class _JobCache:
+    """The last render job this worker process drew, so its next segment skips the set-up."""
+
+    folder: str = ""
+    compositor: Any = None
+    preset: Any = None
+    jobs: int = 1
+
+    @classmethod
+    def get(cls, folder: str) -> tuple[Any, Any, int]:
+        from app.engine.dist.segmented import job_preset, read_job
+        from app.engine.render.segments import segment_compositor
+        from app.engine.timeline import Timeline
+
+        if folder != cls.folder:
+            if cls.compositor is not None:
+                cls.compositor.close()
+                cls.compositor = None
+            data = read_job(local_path(folder), SharedDir.from_env())
+            preset = job_preset(data)
+            timeline = Timeline.model_validate(data["timeline"])
+            watermark = Path(data["watermark"]) if data.get("watermark") else None
+            cls.compositor = segment_compositor(
+                timeline, preset, burn_captions=bool(data["burn_captions"]), watermark=watermark
+            )
+            cls.folder, cls.preset, cls.jobs = folder, preset, int(data.get("jobs", 1))
+        return cls.compositor, cls.preset, cls.jobs
+
+
+@celery_app.task(name="castline.segment", bind=True)
+def segment_task(self: Task, folder: str, index: int, start: int, end: int) -> dict[str, Any]:  # type: ignore[type-arg]
+    """Draw and encode one segment of a render into its job folder (renamed when whole)."""
+    from app.engine import files
+    from app.engine.render.segments import Segment, encode_segment
+
+    started = time.monotonic()
+    comp, preset, jobs = _JobCache.get(folder)
+    segment = Segment(index, start, end)
+    progress = _progress(self)
+    progress.set_total(segment.frames)
+    final = local_path(folder) / segment.name(preset.suffix)
+
+    def frame_done(n: int) -> None:
+        if (n - start) % 15 == 0:
+            progress.update(n - start, message="rendering")
+
+    with files.replacing(final, preset.suffix) as tmp:
+        encode_segment(
+            comp, preset, segment, tmp, fps=comp.timeline.fps, jobs=jobs, on_frame=frame_done
+        )
+    return {
+        "worker": self.request.hostname or "",
+        "frames": segment.frames,
+        "wall_s": time.monotonic() - started,
+    }

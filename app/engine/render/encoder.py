@@ -99,6 +99,7 @@ class Encoder:
         metadata: Mapping[str, str] | None = None,
         queue_size: int = 6,
         threads: int = 2,
+        video_from: Path | None = None,
     ) -> None:
         self.path = path
         self.preset = preset
@@ -113,7 +114,11 @@ class Encoder:
             if value:
                 self._container.metadata[key] = value
         self._frame_tb = Fraction(1) / fps
-        self._video = self._add_video_stream()
+        self._extradata: bytes | None = None
+        self._copying = video_from is not None
+        self._video = (
+            self._add_video_stream() if video_from is None else self._copy_stream_of(video_from)
+        )
         self._audio: av.audio.stream.AudioStream | None = None
         self._audio_data: np.ndarray | _Pulled | None = None
         self._audio_pos = 0
@@ -165,6 +170,15 @@ class Encoder:
         ctx.thread_type = "SLICE"
         return stream
 
+    def _copy_stream_of(self, part: Path) -> av.video.stream.VideoStream:
+        """A video stream that takes encoded packets as they are, set up like ``part``'s."""
+        with av.open(str(part)) as source:
+            template = source.streams.video[0]
+            self._extradata = bytes(template.codec_context.extradata or b"")
+            stream = self._container.add_stream_from_template(template)
+        stream.time_base = self._frame_tb
+        return cast(av.video.stream.VideoStream, stream)
+
     def set_audio(self, audio: np.ndarray | SampleSource) -> None:
         """The finished mix at 48 kHz: float32 (2, samples), or mono (samples,) for both
         channels (kept once, duplicated chunk by chunk), or a mono source read chunk by
@@ -208,6 +222,40 @@ class Encoder:
     def add_frame(self, image: np.ndarray) -> None:
         """Queue one RGB (or straight RGBA for alpha presets) uint8 frame; blocks when the queue is full."""
         self._put(image)
+
+    def append_encoded(self, part: Path, start: int) -> int:
+        """Copy the video of ``part`` (a segment encoded on its own from frame ``start``)
+        after what is written, with the sound up to each picture muxed first; its frames.
+
+        Segments begin with an IDR picture of a closed GOP, so they join without
+        re-encoding; a segment whose codec set-up differs from the first (another encoder
+        or setting on another worker) would not decode after it, and is refused.
+        """
+        if not self._copying:
+            raise RuntimeError("append_encoded needs an Encoder made with video_from")
+        self._started = True
+        frames = 0
+        with av.open(str(part)) as source:
+            stream = source.streams.video[0]
+            if bytes(stream.codec_context.extradata or b"") != self._extradata:
+                raise EncodeError(
+                    f"{part.name} was encoded with other codec settings than the first "
+                    "segment; render it again on a machine set up like the others"
+                )
+            rate = (stream.time_base or self._frame_tb) * self.fps  # source ticks to frames
+            for packet in source.demux(stream):
+                if packet.dts is None or packet.pts is None:
+                    continue  # the demuxer's end-of-stream marker
+                pts = start + round(packet.pts * rate)
+                dts = start + round(packet.dts * rate)
+                self._mux_audio_until(frames_to_samples(max(0, dts + 1), self.fps))
+                packet.pts, packet.dts = pts, dts
+                packet.duration = 1
+                packet.time_base = self._frame_tb
+                packet.stream = self._video
+                self._container.mux(packet)
+                frames += 1
+        return frames
 
     def repeat_frame(self) -> None:
         """Encode the previous frame again: no compositing and no colour conversion."""
@@ -344,6 +392,8 @@ class Encoder:
             self._mux_audio_until(self._audio_data.shape[1])
             for packet in self._audio.encode(None):
                 self._container.mux(packet)
+        if self._copying:
+            return
         for packet in self._video.encode(None):
             self._container.mux(packet)
 
@@ -352,7 +402,7 @@ class Encoder:
         """Flush the encoders and write the file's index (the moov atom, moved first)."""
         if self._closed:
             return
-        if not self._started:
+        if self._worker.ident is None:  # no picture came (or only copied ones)
             self._started = True
             self._worker.start()
         self._queue.put(None)

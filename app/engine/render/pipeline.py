@@ -14,12 +14,10 @@ temporary files a killed render left are removed by the next one.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +27,19 @@ from app.engine import files
 from app.engine.jobs.progress import Progress
 from app.engine.model.time import frames_to_samples, ms_to_frames
 from app.engine.motion.thumbnail import content_score, fitted_image
-from app.engine.pictures import VisualError, load_image, unpremultiply
+from app.engine.pictures import VisualError, load_image
 from app.engine.render.compositor import Compositor
 from app.engine.render.encoder import Encoder
 from app.engine.render.mix import mixed_soundtrack
 from app.engine.render.presets import Preset, for_aspect, get_preset
+from app.engine.render.segments import (
+    Segment,
+    SegmentFarm,
+    SegmentJob,
+    encode_segment,
+    plan_segments,
+    segment_compositor,
+)
 from app.engine.render.sidecars import (
     caption_cues,
     chapters_file_text,
@@ -78,31 +84,6 @@ class RenderResult:
     def speed(self) -> float:
         """Video seconds per wall second."""
         return (self.duration_ms / 1000) / self.wall_s if self.wall_s > 0 else 0.0
-
-
-def _libc_trim() -> Callable[[], object] | None:
-    """glibc's ``malloc_trim(0)``, or None on a system without it."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return None
-    return lambda: trim(0)
-
-
-_TRIM = _libc_trim()
-
-
-def release_freed_memory() -> None:
-    """Give memory freed since the last call back to the system.
-
-    Frames, sprites and audio blocks are large arrays made and freed all the time; glibc
-    keeps much of what they free in its heaps, so a render's resident size crept up with
-    its length (40 MB in ten minutes at 540p) though nothing it kept did. Every thirty
-    seconds of video the heaps are trimmed (a millisecond).
-    """
-    if _TRIM is not None:
-        _TRIM()
 
 
 def sidecar_paths(output: Path) -> dict[str, Path]:
@@ -213,8 +194,13 @@ def render_timeline(
     jobs: int = 2,
     thumbnail_image: Path | None = None,
     thumbnail_ms: int | None = None,
+    farm: SegmentFarm | None = None,
 ) -> RenderResult:
-    """Encode ``timeline`` to ``output`` with a preset; raises :class:`RenderError` or ``Cancelled``."""
+    """Encode ``timeline`` to ``output`` with a preset; raises :class:`RenderError` or ``Cancelled``.
+
+    The video is encoded in segments (``render.segments``): here, one after another, or
+    by a ``farm`` (workers) in parallel; either way the sound is mixed once, here.
+    """
     started = time.monotonic()
     snap = timeline.snapshot()
     chosen = preset if isinstance(preset, Preset) else get_preset(preset)
@@ -237,14 +223,7 @@ def render_timeline(
             "description": full_description,
             "keywords": ",".join(tags),
         }
-        comp = Compositor(
-            snap,
-            width=chosen.width,
-            height=chosen.height,
-            alpha=chosen.alpha,
-            burn_captions=burn_captions,
-            watermark=watermark,
-        )
+        comp = segment_compositor(snap, chosen, burn_captions=burn_captions, watermark=watermark)
         lock = contextlib.ExitStack()
         parts: list[Path] = []
         composited = 0
@@ -253,31 +232,68 @@ def render_timeline(
             with files.signals_deferred():  # a Ctrl+C cannot land between making and noting it
                 tmp = files.temp_beside(output, output.suffix)
                 parts.append(tmp)
-            with Encoder(
-                tmp,
-                chosen,
-                fps=snap.fps,
-                width=chosen.width,
-                height=chosen.height,
-                metadata=metadata,
-                threads=max(1, jobs),
-            ) as enc:
-                enc.set_audio(mastered)
-                previous = None
-                for n in range(total):
-                    progress.check()
-                    frame = comp.frame(n)
-                    if frame is previous:
-                        enc.repeat_frame()
-                    else:
-                        composited += 1
-                        enc.add_frame(unpremultiply(frame.image) if chosen.alpha else frame.image)
-                    previous = frame
-                    if n % 30 == 29:
-                        comp.release_before(n)
-                        if n % 900 == 899:
-                            release_freed_memory()
-                        progress.update(n + 1, message="rendering")
+
+            def frame_done(n: int) -> None:
+                progress.check()
+                if n % 30 == 0 and n:
+                    progress.update(n, message="rendering")
+
+            def here() -> Iterator[tuple[Segment, Path]]:
+                nonlocal composited
+                for segment in plan_segments(total, chosen, snap.fps):
+                    with files.signals_deferred():
+                        piece = files.temp_beside(output, "." + segment.name(chosen.suffix))
+                        parts.append(piece)
+                    composited += encode_segment(
+                        comp, chosen, segment, piece, fps=snap.fps, jobs=jobs, on_frame=frame_done
+                    )
+                    yield segment, piece
+
+            pieces = (
+                here()
+                if farm is None
+                else farm.encode(
+                    SegmentJob(
+                        snap,
+                        chosen,
+                        plan_segments(total, chosen, snap.fps),
+                        burn_captions,
+                        watermark,
+                        jobs,
+                        progress,
+                    )
+                )
+            )
+            # Each segment is encoded on its own (render.segments), then copied into the
+            # file, which gets the sound as it goes.
+            joined: Encoder | None = None
+            try:
+                for segment, piece in pieces:
+                    if joined is None:
+                        joined = Encoder(
+                            tmp,
+                            chosen,
+                            fps=snap.fps,
+                            width=chosen.width,
+                            height=chosen.height,
+                            metadata=metadata,
+                            video_from=piece,
+                        )
+                        joined.set_audio(mastered)
+                    joined.append_encoded(piece, segment.start)
+                    piece.unlink()
+                if joined is not None:
+                    joined.finish()
+            except BaseException:
+                if joined is not None:
+                    joined.abort()
+                raise
+            finally:
+                close = getattr(pieces, "close", None)
+                if close is not None:
+                    close()  # a farm revokes what it sent when the join stops early
+            if farm is not None:
+                composited = total
             comp.close()  # its pictures go before the thumbnail's compositor makes its own
             progress.update(total, message="writing captions and thumbnail")
             paths: dict[str, Path] = {}

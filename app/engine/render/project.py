@@ -26,6 +26,7 @@ from app.engine.timeline.layout import block_diagnostics
 from app.engine.visuals.plan import VisualPlan
 
 if TYPE_CHECKING:
+    from app.engine.render.segments import SegmentFarm
     from app.engine.voice.service import SynthesisResult
 
 
@@ -141,6 +142,7 @@ def render_script(
     on_voices_done: Callable[[], None] | None = None,
     visual_progress: Progress | None = None,
     on_visuals_done: Callable[[], None] | None = None,
+    farm: SegmentFarm | None = None,
 ) -> ScriptRender:
     """Render the script at ``path`` to ``output`` (written under a temporary name first).
 
@@ -184,6 +186,7 @@ def render_script(
         jobs=jobs,
         thumbnail_image=Path(thumb) if (thumb := script.settings.thumbnail_resolved) else None,
         thumbnail_ms=script.settings.thumbnail_ms,
+        farm=farm,
     )
     return ScriptRender(
         render=rendered,
