@@ -20,7 +20,7 @@ from app.engine.jobs.progress import Cancelled, Progress
 from app.engine.render.presets import DEFAULT_PRESET, preset_names
 
 if TYPE_CHECKING:
-    from app.engine.render.segments import SegmentFarm
+    from app.engine.dist.segmented import WorkerFarm
 
 
 def add_render_options(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=cmd_render)
 
 
-def segment_farm(args: argparse.Namespace) -> SegmentFarm | None:
+def segment_farm(args: argparse.Namespace) -> WorkerFarm | None:
     """The workers that draw the segments with ``--workers``, else None (this process)."""
     from app.engine.dist.segmented import WorkerFarm
     from app.engine.dist.shared import SharedDir
