@@ -58,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def cmd_render(args: argparse.Namespace) -> int:
     from app.engine.pictures import VisualError
     from app.engine.render.encoder import EncodeError
+    from app.engine.render.hardware import showing_fallback_notes, take_fallback_note
     from app.engine.render.mix import MixError
     from app.engine.render.pipeline import RenderError
     from app.engine.render.project import render_script
@@ -86,20 +87,21 @@ def cmd_render(args: argparse.Namespace) -> int:
         render_bar = ProgressBar(render_progress, "render")
 
     try:
-        done = render_script(
-            args.script,
-            output,
-            preset=args.preset,
-            offline=args.offline,
-            voice_progress=voice_progress,
-            progress=render_progress,
-            jobs=args.jobs,
-            burn_captions=args.burn_captions,
-            watermark=args.watermark,
-            on_voices_done=voices_done,
-            visual_progress=visual_progress,
-            on_visuals_done=visuals_done,
-        )
+        with showing_fallback_notes():
+            done = render_script(
+                args.script,
+                output,
+                preset=args.preset,
+                offline=args.offline,
+                voice_progress=voice_progress,
+                progress=render_progress,
+                jobs=args.jobs,
+                burn_captions=args.burn_captions,
+                watermark=args.watermark,
+                on_voices_done=voices_done,
+                visual_progress=visual_progress,
+                on_visuals_done=visuals_done,
+            )
     except (RenderError, VisualError, MixError, EncodeError) as exc:
         raise UserError(str(exc)) from exc
     except Cancelled:
@@ -115,6 +117,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             voice_bar.close()
     for warning in done.warnings:
         print(warning.format(str(args.script)), file=sys.stderr)
+    if note := take_fallback_note():
+        print(note, file=sys.stderr)
     r = done.render
     print(f"wrote {r.output} ({r.width}x{r.height}, {r.duration_ms / 1000:.1f} s, {r.preset})")
     print(
