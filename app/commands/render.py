@@ -97,6 +97,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from app.engine.dist.waiting import WorkersUnavailable
     from app.engine.pictures import VisualError
     from app.engine.render.encoder import EncodeError
+    from app.engine.render.hardware import showing_fallback_notes, take_fallback_note
     from app.engine.render.mix import MixError
     from app.engine.render.pipeline import RenderError
     from app.engine.render.project import render_script
@@ -126,21 +127,22 @@ def cmd_render(args: argparse.Namespace) -> int:
         render_bar = ProgressBar(render_progress, "render")
 
     try:
-        done = render_script(
-            args.script,
-            output,
-            preset=args.preset,
-            offline=args.offline,
-            voice_progress=voice_progress,
-            progress=render_progress,
-            jobs=args.jobs,
-            burn_captions=args.burn_captions,
-            watermark=args.watermark,
-            on_voices_done=voices_done,
-            visual_progress=visual_progress,
-            on_visuals_done=visuals_done,
-            farm=farm,
-        )
+        with showing_fallback_notes():
+            done = render_script(
+                args.script,
+                output,
+                preset=args.preset,
+                offline=args.offline,
+                voice_progress=voice_progress,
+                progress=render_progress,
+                jobs=args.jobs,
+                burn_captions=args.burn_captions,
+                watermark=args.watermark,
+                on_voices_done=voices_done,
+                visual_progress=visual_progress,
+                on_visuals_done=visuals_done,
+                farm=farm,
+            )
     except (
         RenderError,
         VisualError,
@@ -163,6 +165,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             voice_bar.close()
     for warning in done.warnings:
         print(warning.format(str(args.script)), file=sys.stderr)
+    if note := take_fallback_note():
+        print(note, file=sys.stderr)
     r = done.render
     print(f"wrote {r.output} ({r.width}x{r.height}, {r.duration_ms / 1000:.1f} s, {r.preset})")
     print(

@@ -76,6 +76,11 @@ def codec_options(preset: Preset, fps: Fraction, threads: int = 2) -> dict[str, 
     options = dict(preset.video_options)
     if preset.video_codec == "libx264":
         options["x264-params"] = x264_params(preset, fps, threads)
+    elif preset.video_codec == "h264_nvenc":
+        # The GOP and B-frames are on the codec context; the same VBV cap as x264's.
+        rate = preset.video_bitrate(fps)
+        if rate:
+            options |= {"maxrate": str(rate), "bufsize": str(rate * 2)}
     return options
 
 

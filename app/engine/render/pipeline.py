@@ -30,6 +30,7 @@ from app.engine.motion.thumbnail import content_score, fitted_image
 from app.engine.pictures import VisualError, load_image
 from app.engine.render.compositor import Compositor
 from app.engine.render.encoder import Encoder
+from app.engine.render.hardware import usable_preset
 from app.engine.render.mix import mixed_soundtrack
 from app.engine.render.presets import Preset, for_aspect, get_preset
 from app.engine.render.segments import (
@@ -205,6 +206,7 @@ def render_timeline(
     snap = timeline.snapshot()
     chosen = preset if isinstance(preset, Preset) else get_preset(preset)
     chosen = for_aspect(chosen, "9:16" if snap.height > snap.width else "16:9")
+    chosen = usable_preset(chosen)
     output = output.with_suffix(chosen.suffix) if output.suffix.lower() != chosen.suffix else output
     total = snap.duration
     if total <= 0:

@@ -81,6 +81,29 @@ X264_PARAMS = (
 profile's entropy coder (the default, stated for the probe)."""
 
 
+NVENC_OPTIONS = _frozen(
+    {
+        "preset": "p5",
+        "tune": "hq",
+        "profile": "high",
+        "coder": "cabac",
+        # Constant quality (about x264's crf 18), capped by the VBV rate the encoder adds.
+        "rc": "vbr",
+        "cq": "19",
+        "rc-lookahead": "20",
+        "spatial-aq": "1",
+        # The GOP rules x264 gets from X264_PARAMS: an IDR at each GOP start and nowhere
+        # else, every run of B-frames as long as the GOP allows, no B-frame references.
+        "forced-idr": "1",
+        "strict_gop": "1",
+        "no-scenecut": "1",
+        "b_adapt": "0",
+        "b_ref_mode": "disabled",
+    }
+)
+"""h264_nvenc's private options for the delivery presets' ``-nvenc`` twins."""
+
+
 def _x264(speed: str, crf: int) -> Mapping[str, str]:
     return _frozen(
         {"preset": speed, "crf": str(crf), "forced-idr": "1", "x264-params": ":".join(X264_PARAMS)}
@@ -121,6 +144,9 @@ class Preset:
     audio_codec: str = "aac"
     audio_bitrate: int = 384_000
     description: str = ""
+    fallback: str | None = None
+    """The preset that encodes instead where this one's codec cannot open (no GPU for a
+    hardware encoder); see :func:`app.engine.render.hardware.usable_preset`."""
 
     @property
     def x264(self) -> bool:
@@ -136,6 +162,19 @@ class Preset:
         """YouTube's recommended rate for this size: 8 Mbps at 1080p30, 12 at 60 fps."""
         scale = 1.5 if fps > 31 else 1.0
         return int((self.mbps_30 or 0) * scale * 1_000_000)
+
+
+def _nvenc(base: Preset) -> Preset:
+    """``base`` encoded by NVENC: the same size, GOP, colour, rate cap and container, with
+    ``base`` itself as the fallback where there is no NVIDIA GPU."""
+    return replace(
+        base,
+        name=f"{base.name}-nvenc",
+        video_codec="h264_nvenc",
+        video_options=NVENC_OPTIONS,
+        description=f"{base.description}; on an NVIDIA GPU (NVENC), else as {base.name}",
+        fallback=base.name,
+    )
 
 
 def _delivery(
@@ -266,6 +305,8 @@ for _builtin in (
     ),
 ):
     register(_builtin)
+for _base in ("youtube-1080p", "youtube-4k", "shorts"):
+    register(_nvenc(registered_presets()[_base]))
 
 
 def get_preset(name: str) -> Preset:
