@@ -53,3 +53,15 @@ def test_the_fuzz_bench_finds_no_crash_hang_or_memory_breach() -> None:
     for name in ("crashes (an exception out of a reader)", "hangs (over 5 s of CPU)",
                  "over 1 GB of memory"):  # fmt: skip
         assert figures[name].value == 0, name
+
+
+def test_the_worker_model_stops_scaling_where_segments_or_the_join_run_out() -> None:
+    from tests.bench.bench_dist import makespan, modelled_wall
+
+    segments = [10.0] * 30
+    assert makespan(segments, 1) == 300 and makespan(segments, 2) == 150
+    assert makespan(segments, 30) == makespan(segments, 64) == 10  # one segment each at most
+    walls = [modelled_wall(segments, n, serial_s=5, join_s=3) for n in (1, 8, 32, 64)]
+    assert walls == sorted(walls, reverse=True) and walls[-1] == walls[-2] == 5 + 10 + 0.1
+    # A join slower than the workers sets the pace.
+    assert modelled_wall(segments, 64, serial_s=0, join_s=60) == 60 + 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,6 +115,8 @@ class WorkerFarm:
         """The workers that drew a segment of the last render."""
         self.segment_s: list[float] = []
         """How long each segment took on its worker, in segment order."""
+        self.split_s = 0.0
+        """Writing the job (and staging its files) and sending the segments."""
 
     def _folder(self, job_id: str) -> tuple[Path, str]:
         """The job's folder here, and as the workers are told it."""
@@ -130,6 +133,7 @@ class WorkerFarm:
 
         app = configure(self.broker_url)
         job_id = uuid.uuid4().hex[:12]
+        started = time.monotonic()
         folder, sent_folder = self._folder(job_id)
         try:
             write_job(folder, job, self.shared)
@@ -141,6 +145,7 @@ class WorkerFarm:
                         task_id=task_id,
                         connection=connection,
                     )
+            self.split_s = time.monotonic() - started
             yield from self._gather(app, job, ids, folder)
         finally:
             shutil.rmtree(folder, ignore_errors=True)

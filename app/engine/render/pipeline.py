@@ -80,6 +80,9 @@ class RenderResult:
     """``srt``, ``vtt``, ``chapters``, ``thumbnail`` paths that were written."""
     chapters_note: str | None = None
     """Why no chapters were written, when YouTube would reject them."""
+    phases_s: dict[str, float] = field(default_factory=dict)
+    """Wall seconds spent mixing, drawing the segments, joining them (the stream copy and
+    the sound, spread over the render) and writing the sidecars; for ``make bench``."""
 
     @property
     def speed(self) -> float:
@@ -216,7 +219,9 @@ def render_timeline(
     progress.update(0, message="mixing audio")
     # Mixed into scratch files and measured here; mastered a block at a time as the encoder
     # reads it, so the soundtrack is never held whole (the files go when the block ends).
+    phases: dict[str, float] = {"join": 0.0}
     with mixed_soundtrack(snap, frames_to_samples(total, snap.fps)) as mastered:
+        phases["mix"] = time.monotonic() - started
         progress.check()
         full_description = description_text(description, snap)
         metadata = {
@@ -282,10 +287,14 @@ def render_timeline(
                             video_from=piece,
                         )
                         joined.set_audio(mastered)
+                    joining = time.monotonic()
                     joined.append_encoded(piece, segment.start)
+                    phases["join"] += time.monotonic() - joining
                     piece.unlink()
                 if joined is not None:
+                    joining = time.monotonic()
                     joined.finish()
+                    phases["join"] += time.monotonic() - joining
             except BaseException:
                 if joined is not None:
                     joined.abort()
@@ -297,6 +306,8 @@ def render_timeline(
             if farm is not None:
                 composited = total
             comp.close()  # its pictures go before the thumbnail's compositor makes its own
+            phases["segments"] = time.monotonic() - started - phases["mix"] - phases["join"]
+            sidecars_started = time.monotonic()
             progress.update(total, message="writing captions and thumbnail")
             paths: dict[str, Path] = {}
             note = None
@@ -318,6 +329,7 @@ def render_timeline(
                     paths[kind] = final
             progress.update(total, message="publishing")
             files.commit([*moves, (tmp, output)])  # the video last: once it is there, all are
+            phases["sidecars"] = time.monotonic() - sidecars_started
         except BaseException:
             files.remove(parts)
             raise
@@ -336,6 +348,7 @@ def render_timeline(
         true_peak_dbtp=mastered.true_peak_dbtp,
         wall_s=wall,
         composited_frames=composited,
+        phases_s=phases,
         sidecars=paths,
         chapters_note=note,
     )
