@@ -8,7 +8,6 @@ output and on the states workers store in Redis, never on a clock.
 from __future__ import annotations
 
 import hashlib
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 from app.cli import main
 from app.engine.render.segments import SEGMENT_SECONDS_ENV
 from tests.engine.dist.cluster import REDIS_SERVER, cluster, probe_video
-from tests.engine.dist.test_workers import SHORT, wait_for_state
+from tests.engine.dist.test_workers import SHORT, Batch, wait_for_state
 from tests.engine.render.probe import delivery_problems, probe
 
 pytestmark = [
@@ -85,23 +84,10 @@ def shared_home(_isolated_user_dirs: None, home: Path, monkeypatch: pytest.Monke
     _use_home(monkeypatch, home)
 
 
-class Render:
+class Render(Batch):
     """``castline render --workers`` run in a thread, so the test can act while it waits."""
 
-    def __init__(self, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
-        self.code: int | None = None
-        self._capsys = capsys
-        self._thread = threading.Thread(target=self._run, args=(args,))
-        self._thread.start()
-
-    def _run(self, args: list[str]) -> None:
-        self.code = main(["render", *args])
-
-    def join(self) -> tuple[int, str, str]:
-        self._thread.join()
-        captured = self._capsys.readouterr()
-        assert self.code is not None
-        return self.code, captured.out, captured.err
+    command = "render"
 
 
 def drawing_a_segment(meta: dict[str, Any]) -> bool:

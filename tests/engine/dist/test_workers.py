@@ -38,7 +38,10 @@ SHORT = FIXTURES.parent / "render" / "short.md"
 
 
 class Batch:
-    """``castline batch`` run in a thread, so the test can act while it waits."""
+    """``castline batch`` (or another ``command``) run in a thread, so the test can act
+    while it waits."""
+
+    command = "batch"
 
     def __init__(self, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
         self.code: int | None = None
@@ -47,7 +50,7 @@ class Batch:
         self._thread.start()
 
     def _run(self, args: list[str]) -> None:
-        self.code = main(["batch", *args])
+        self.code = main([self.command, *args])
 
     def join(self) -> tuple[int, str, str]:
         self._thread.join()
