@@ -9,6 +9,7 @@ the queue after the visibility timeout, so a killed worker's task runs elsewhere
 from __future__ import annotations
 
 import os
+import threading
 
 from celery import Celery
 
@@ -35,6 +36,8 @@ def configure(broker_url: str, *, visibility_timeout: int | None = None) -> Cele
     if celery_app.conf.broker_url not in (None, broker_url):
         celery_app._pool = None  # re-made on first use, from kombu's pools for this URL
         celery_app.amqp._producer_pool = None
+        celery_app._backend_cache = None  # and the result backend, in every thread
+        celery_app._local = threading.local()
     transport = {"visibility_timeout": timeout}
     celery_app.conf.update(
         broker_url=broker_url,
