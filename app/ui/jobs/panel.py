@@ -7,6 +7,7 @@ from that Redis every :data:`REMOTE_POLL_MS` on a worker thread, each with a Can
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 
@@ -44,32 +45,39 @@ def describe(state: ProgressState) -> str:
     return " · ".join(parts)
 
 
-class JobRow(QWidget):
-    def __init__(self, job: Job, manager: JobManager) -> None:
+class RowBase(QWidget):
+    """A job's row: its kind and title, a bar, a line of detail and a Cancel button."""
+
+    def __init__(self, kind: str, title: str, detail: str) -> None:
         super().__init__()
-        self.job = job
-        self.title = QLabel(f"<b>{job.kind}</b>: {job.title}")
+        self.title = QLabel(f"<b>{kind}</b>: {html.escape(title)}")
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(False)
         self.bar.setMaximumHeight(10)
-        self.detail = QLabel("starting")
+        self.detail = QLabel(detail)
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cancel = QPushButton("Cancel")
+        self.top = QHBoxLayout()
+        self.top.addWidget(self.title, 1)
+        self.top.addWidget(self.cancel)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.addLayout(self.top)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.detail)
+
+
+class JobRow(RowBase):
+    def __init__(self, job: Job, manager: JobManager) -> None:
+        super().__init__(job.kind, job.title, "starting")
+        self.job = job
         self.cancel.clicked.connect(lambda: manager.cancel(job.id))
         self.folder = QPushButton("Show in folder")
         self.folder.hide()
         self.folder.clicked.connect(self._show_folder)
-        top = QHBoxLayout()
-        top.addWidget(self.title, 1)
-        top.addWidget(self.folder)
-        top.addWidget(self.cancel)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 4, 6, 4)
-        lay.addLayout(top)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.detail)
+        self.top.insertWidget(1, self.folder)
 
     def show_state(self, state: ProgressState) -> None:
         self.bar.setValue(int(state.fraction * 1000))
@@ -102,30 +110,13 @@ def describe_remote(job: RemoteJob) -> str:
     return " · ".join(parts)
 
 
-class RemoteRow(QWidget):
+class RemoteRow(RowBase):
     """One job on the workers: title, progress, state and workers, and Cancel."""
 
     def __init__(self, job: RemoteJob) -> None:
-        super().__init__()
+        super().__init__(job.kind, job.title, "")
         self.job_id = job.id
-        self.title = QLabel(f"<b>{job.kind}</b>: {job.title}")
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.setTextVisible(False)
-        self.bar.setMaximumHeight(10)
-        self.detail = QLabel("")
-        self.detail.setWordWrap(True)
-        self.detail.setTextFormat(Qt.TextFormat.PlainText)
-        self.cancel = QPushButton("Cancel")
-        top = QHBoxLayout()
-        top.addWidget(self.title, 1)
-        top.addWidget(self.cancel)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 4, 6, 4)
-        lay.addLayout(top)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.detail)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)  # names come from another machine
         self.cancelling = False
         self.show_job(job)
 
