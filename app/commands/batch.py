@@ -3,8 +3,8 @@
 ``python main.py batch SCRIPTS... -o OUTDIR [--workers URL] [--shared-dir DIR] [--publish]``
 shows a bar per script and one for the batch on stderr, then a table on stdout: file,
 duration, cost, time and status. A failing script never stops the others; the exit code
-is 1 when any failed. The whole batch's cost is checked against the budget before anything
-is spent.
+is 1 when any failed or the batch was cancelled (its unfinished rows say "cancelled").
+The whole batch's cost is checked against the budget before anything is spent.
 """
 
 from __future__ import annotations
@@ -141,6 +141,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     rows = [("file", "duration", "cost", "time", "status")]
     for o in outcomes:
         status = "ok" if o.ok else f"failed: {_one_line(o.error or '')}"
+        if o.cancelled:
+            status = "cancelled"
         if o.ok and o.url:
             status = f"ok, published {o.url}"
         if o.worker:
@@ -157,6 +159,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     print(summary_table(rows))
     failed = [o for o in outcomes if not o.ok]
     for o in failed:  # the whole message, which the table cut short
-        print(f"{o.script}: {o.error}", file=sys.stderr)
-    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} rendered to {outdir}", file=sys.stderr)
+        if not o.cancelled:
+            print(f"{o.script}: {o.error}", file=sys.stderr)
+    rendered = f"{len(outcomes) - len(failed)} of {len(outcomes)} rendered to {outdir}"
+    if any(o.cancelled for o in outcomes):
+        rendered = f"the batch was cancelled (from a studio's jobs panel); {rendered}"
+    print(rendered, file=sys.stderr)
     return 1 if failed else 0

@@ -35,6 +35,7 @@ ENV_VARS: dict[str, str] = {
     "youtube": "CASTLINE_YOUTUBE_TOKEN",
     "google-client-id": "CASTLINE_GOOGLE_CLIENT_ID",
     "google-client-secret": "CASTLINE_GOOGLE_CLIENT_SECRET",
+    "workers": "CASTLINE_WORKERS_URL",  # the workers' Redis URL, when it carries a password
 }
 
 _known: set[str] = set()

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.outline = OutlinePanel()
         self.problems = ProblemsPanel()
         self.jobs_panel = JobsPanel(self.jobs)
+        self.jobs_panel.set_workers_url(self.prefs.workers_url)
         self.add_dock("outline", "Outline", self.outline, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.add_dock("problems", "Problems", self.problems, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._build_panels()
@@ -593,6 +594,7 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.prefs, self, on_budget=self._set_budget)
         dialog.saved.connect(self.panels.settings_saved)
+        dialog.saved.connect(lambda: self.jobs_panel.set_workers_url(self.prefs.workers_url))
         self.settings_dialog = dialog
         dialog.open()
 

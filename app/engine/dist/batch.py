@@ -9,6 +9,7 @@ the batch with a one-line :class:`WorkersUnavailable`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.engine.dist.progress import SCALE, ScriptProgress
+from app.engine.dist.remote import JobCancelled, finish_job, job_check, register_job
 from app.engine.dist.shared import SharedDir, copy_atomic
 from app.engine.dist.waiting import TaskWatch, reachable, where
 from app.engine.dist.waiting import WorkersUnavailable as WorkersUnavailable  # raised by the batch
@@ -71,6 +73,8 @@ class Outcome:
     """The video's and its sidecars' names, all beside the video."""
     url: str = ""
     """Where it was published, with ``publish``."""
+    cancelled: bool = False
+    """Not finished because the batch was cancelled (``error`` says so too)."""
 
     @property
     def ok(self) -> bool:
@@ -281,13 +285,86 @@ def run_on_workers(
     scripts not finished yet.
     """
     from app.engine.dist.celeryapp import configure
-    from app.engine.dist.tasks import render_task
 
     reachable(broker_url).close()
     app = configure(broker_url)
     batch_id = uuid.uuid4().hex[:12]
     sent: dict[str, tuple[int, str, str]] = {}  # task id: item, script and output as sent
     outcomes: dict[int, Outcome] = {}
+
+    def lost(away: float, exc: Exception) -> str:
+        finished = sum(1 for o in outcomes.values() if o.ok)
+        return (
+            f"lost Redis at {where(broker_url)} for over {reconnect_s} s ({exc}); "
+            f"{finished} of {len(items)} videos were finished; run the batch again for the rest"
+        )
+
+    def moved(task_id: str, meta: dict[str, Any]) -> None:
+        progress.items[sent[task_id][0]].update(
+            int(meta.get("done", 0)), message=str(meta.get("message", ""))
+        )
+
+    # The watch is entered before the first task goes, so a Ctrl+C while sending
+    # revokes what was already sent.
+    watch = TaskWatch(app, broker_url, [], reconnect_s=reconnect_s)
+    job_id: str | None = None
+    state = "failed"
+    try:
+        with watch:
+            try:
+                _send(app, items, options, progress, broker_url, shared, batch_id, sent, outcomes)
+            finally:
+                watch.task_ids = list(sent)
+            job_id = _register(
+                broker_url,
+                f"batch of {len(items)} script{'' if len(items) == 1 else 's'}",
+                list(sent),
+            )
+            check = job_check(broker_url, job_id)
+            for done in watch.results(on_progress=moved, lost=lost, check=check):
+                i, script, output = sent[done.task_id]
+                item = items[i]
+                outcome = (
+                    Outcome.from_dict(done.result)
+                    if done.status == "SUCCESS" and isinstance(done.result, dict)
+                    else Outcome(str(item.script), str(item.output), error=done.error)
+                )
+                outcomes[i] = _bring_back(outcome, item, script, output, shared)
+                progress.finish(i, "done" if outcome.ok else "failed")
+        state = "done" if all(o.ok for o in outcomes.values()) else "failed"
+    except JobCancelled:  # the watch revoked what was left; say so in each unfinished row
+        state = "cancelled"
+        for i, item in enumerate(items):
+            if i not in outcomes:
+                outcomes[i] = Outcome(
+                    str(item.script), str(item.output), error="cancelled", cancelled=True
+                )
+                progress.finish(i, "cancelled")
+    except KeyboardInterrupt:
+        state = "cancelled"
+        raise
+    finally:
+        watch.close()
+        if job_id is not None:
+            with contextlib.suppress(Exception):  # Redis away: the job expires on its own
+                finish_job(broker_url, job_id, state)
+    return [outcomes[i] for i in range(len(items))]
+
+
+def _send(
+    app: Any,
+    items: Sequence[BatchItem],
+    options: BatchOptions,
+    progress: BatchProgress,
+    broker_url: str,
+    shared: SharedDir | None,
+    batch_id: str,
+    sent: dict[str, tuple[int, str, str]],
+    outcomes: dict[int, Outcome],
+) -> None:
+    """Send each script as a render task (into ``sent``); one that cannot travel fails alone."""
+    from app.engine.dist.tasks import render_task
+
     # A connection of its own: the app's pool would keep the broker of an earlier batch.
     with app.connection_for_write(broker_url) as connection:
         for i, item in enumerate(items):
@@ -303,39 +380,20 @@ def run_on_workers(
                 shared.output_for(batch_id, item.output) if shared else str(item.output.resolve())
             )
             task_id = f"castline-{batch_id}-{i}"
+            sent[task_id] = (i, script, output)  # before it goes: a Ctrl+C then revokes it too
             render_task.apply_async(
                 args=[script, output, asdict(options)], task_id=task_id, connection=connection
             )
-            sent[task_id] = (i, script, output)
 
-    def lost(away: float, exc: Exception) -> str:
-        finished = sum(1 for o in outcomes.values() if o.ok)
-        return (
-            f"lost Redis at {where(broker_url)} for over {reconnect_s} s ({exc}); "
-            f"{finished} of {len(items)} videos were finished; run the batch again for the rest"
-        )
 
-    def moved(task_id: str, meta: dict[str, Any]) -> None:
-        progress.items[sent[task_id][0]].update(
-            int(meta.get("done", 0)), message=str(meta.get("message", ""))
-        )
+def _register(broker_url: str, title: str, task_ids: list[str]) -> str:
+    """Register the batch as a remote job; a Redis gone since the tasks went is one line."""
+    import redis
 
-    watch = TaskWatch(app, broker_url, list(sent), reconnect_s=reconnect_s)
     try:
-        with watch:
-            for done in watch.results(on_progress=moved, lost=lost):
-                i, script, output = sent[done.task_id]
-                item = items[i]
-                outcome = (
-                    Outcome.from_dict(done.result)
-                    if done.status == "SUCCESS" and isinstance(done.result, dict)
-                    else Outcome(str(item.script), str(item.output), error=done.error)
-                )
-                outcomes[i] = _bring_back(outcome, item, script, output, shared)
-                progress.finish(i, "done" if outcome.ok else "failed")
-    finally:
-        watch.close()
-    return [outcomes[i] for i in range(len(items))]
+        return register_job(broker_url, "batch", title, task_ids)
+    except redis.RedisError as exc:
+        raise WorkersUnavailable(f"cannot reach Redis at {where(broker_url)}: {exc}") from None
 
 
 def _bring_back(

@@ -9,6 +9,7 @@ the queue after the visibility timeout, so a killed worker's task runs elsewhere
 from __future__ import annotations
 
 import os
+import threading
 
 from celery import Celery
 
@@ -25,8 +26,18 @@ def visibility_timeout_s() -> int:
 
 
 def configure(broker_url: str, *, visibility_timeout: int | None = None) -> Celery:
-    """Point the app at the Redis at ``broker_url`` (broker and result backend alike)."""
+    """Point the app at the Redis at ``broker_url`` (broker and result backend alike).
+
+    Pointed elsewhere than before (a studio's new setting, a second cluster in one test
+    run), the app drops its pools: Celery keeps the broker it first connected to in them,
+    so a revoke would go on publishing to the old Redis, retrying for ever.
+    """
     timeout = visibility_timeout if visibility_timeout is not None else visibility_timeout_s()
+    if celery_app.conf.broker_url not in (None, broker_url):
+        celery_app._pool = None  # re-made on first use, from kombu's pools for this URL
+        celery_app.amqp._producer_pool = None
+        celery_app._backend_cache = None  # and the result backend, in every thread
+        celery_app._local = threading.local()
     transport = {"visibility_timeout": timeout}
     celery_app.conf.update(
         broker_url=broker_url,

@@ -50,6 +50,17 @@ def reachable(url: str) -> Any:
     return client
 
 
+def revoke(broker_url: str, task_ids: Sequence[str]) -> None:
+    """Revoke ``task_ids`` on every worker of the Redis at ``broker_url``, terminating
+    those already running (a revoked task is acknowledged, so it is not queued again)."""
+    from app.engine.dist.celeryapp import configure
+
+    if not task_ids:
+        return
+    configure(broker_url).control.revoke(list(task_ids), terminate=True, signal="SIGTERM")
+    log.info("revoked %d unfinished tasks", len(task_ids))
+
+
 @dataclass(frozen=True)
 class Finished:
     """A task that ended: ``SUCCESS`` with its return value, or ``FAILURE`` with the error."""
@@ -101,12 +112,8 @@ class TaskWatch:
 
     def revoke_unfinished(self) -> None:
         """Revoke (and terminate) every task not finished yet; quiet when Redis is away."""
-        left = self.unfinished()
-        if not left:
-            return
         with contextlib.suppress(Exception):
-            self.app.control.revoke(left, terminate=True, signal="SIGTERM")
-            log.info("revoked %d unfinished tasks", len(left))
+            revoke(self.broker_url, self.unfinished())
 
     def results(
         self,

@@ -1,6 +1,7 @@
 """Settings: API keys for every provider that needs one (masked, kept in the OS keyring,
 with Test connection where a check is free or nearly), the language model's URL and
-model, the budget per video, the default voice, the output folder and the cache cap."""
+model, the budget per video, the default voice, the output folder, the cache cap and the
+workers' Redis."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine import secrets
+from app.engine.dist.waiting import where
 from app.engine.llm.settings import (
     MODEL_ENV,
     OPENAI_URL,
@@ -226,6 +228,16 @@ class SettingsDialog(QDialog):
         form.addRow("Output folder", out)
         form.addRow("", self.background)
         form.addRow("Cache size cap", self.cache_cap)
+        url = self.prefs.workers_url
+        self._workers_shown = where(url) if url else ""  # its password, if any, masked
+        self.workers_url = QLineEdit(self._workers_shown)
+        self.workers_url.setObjectName("workersUrl")
+        self.workers_url.setPlaceholderText("redis://HOST:6379/0")
+        self.workers_url.setToolTip(
+            "The Redis of your `castline worker` machines: the Jobs panel lists their jobs "
+            "and can cancel them. A password in it is kept in the OS keyring."
+        )
+        form.addRow("Workers (Redis URL)", self.workers_url)
         return page
 
     def _browse(self) -> None:
@@ -269,6 +281,20 @@ class SettingsDialog(QDialog):
         row.status.setText(BAD_STYLE.format(secrets.redact(message)))
 
     # -- saving ----------------------------------------------------------------------
+    def _save_workers_url(self) -> list[str]:
+        """Store the workers' address unless it is shown unchanged (password masked)."""
+        url = self.workers_url.text().strip()
+        if url == self._workers_shown:
+            return []
+        if url and not url.startswith(("redis://", "rediss://")):
+            return [f"the workers' address {url!r} should be written redis://HOST:PORT/DB"]
+        try:
+            self.prefs.workers_url = url
+        except secrets.KeyringUnavailable as exc:
+            return [str(exc)]
+        self._workers_shown = where(url) if url else ""
+        return []
+
     def save(self) -> bool:
         """Store typed keys in the keyring, the model in llm.json, the rest in settings."""
         problems = []
@@ -303,6 +329,7 @@ class SettingsDialog(QDialog):
             self.output.text().strip() or str(self.prefs.output_dir)
         ).expanduser()
         self.prefs.cache_cap_mb = self.cache_cap.value()
+        problems.extend(self._save_workers_url())
         self.prefs.q.sync()
         if self._on_budget is not None:
             self._on_budget(self.budget.value())

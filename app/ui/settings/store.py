@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSettings
 
+from app.engine import secrets
 from app.engine.model import DEFAULT_VOICE
 
 RECENT_LIMIT = 10
 DEFAULT_CACHE_CAP_MB = 5000
+WORKERS_KEY = "workers"
+"""The keyring entry holding the workers' Redis URL when it carries a password."""
+IN_KEYRING = "keyring"
+"""What the settings file keeps for such a URL: only where it is."""
 
 
 class StudioSettings:
@@ -74,6 +80,28 @@ class StudioSettings:
         """The cap in bytes for the clean-up, or None when there is none."""
         mb = self.cache_cap_mb
         return mb * 1_000_000 if mb > 0 else None
+
+    @property
+    def workers_url(self) -> str:
+        """The workers' Redis (``redis://HOST:PORT/DB``) whose jobs the jobs panel lists; "" for none."""
+        stored = self._get("workers/redis_url", "")
+        if stored == IN_KEYRING:
+            return secrets.get_api_key(WORKERS_KEY) or ""
+        return stored
+
+    @workers_url.setter
+    def workers_url(self, value: str) -> None:
+        """A URL with a password goes to the keyring (:class:`secrets.KeyringUnavailable`
+        when there is none); one without stays in this file, like any other preference."""
+        url = value.strip()
+        was_in_keyring = self._get("workers/redis_url", "") == IN_KEYRING
+        if urlsplit(url).password:
+            secrets.set_api_key(WORKERS_KEY, url)
+            self.q.setValue("workers/redis_url", IN_KEYRING)
+            return
+        if was_in_keyring:
+            secrets.delete_api_key(WORKERS_KEY)
+        self.q.setValue("workers/redis_url", url)
 
     def recent(self) -> list[str]:
         raw = self.q.value("projects/recent", [])
