@@ -315,8 +315,9 @@ def run_on_workers(
                 _send(app, items, options, progress, broker_url, shared, batch_id, sent, outcomes)
             finally:
                 watch.task_ids = list(sent)
-            job_id = _register(
+            job_id = register_job(
                 broker_url,
+                "batch",
                 f"batch of {len(items)} script{'' if len(items) == 1 else 's'}",
                 list(sent),
             )
@@ -384,16 +385,6 @@ def _send(
             render_task.apply_async(
                 args=[script, output, asdict(options)], task_id=task_id, connection=connection
             )
-
-
-def _register(broker_url: str, title: str, task_ids: list[str]) -> str:
-    """Register the batch as a remote job; a Redis gone since the tasks went is one line."""
-    import redis
-
-    try:
-        return register_job(broker_url, "batch", title, task_ids)
-    except redis.RedisError as exc:
-        raise WorkersUnavailable(f"cannot reach Redis at {where(broker_url)}: {exc}") from None
 
 
 def _bring_back(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.dist.waiting import redis_client, revoke
+from app.engine.dist.waiting import WorkersUnavailable, redis_client, revoke, where
 
 JOB_KEY = "castline:job:"
 JOBS_KEY = "castline:jobs"
@@ -70,7 +70,12 @@ def _app(url: str) -> Any:
 
 
 def register_job(url: str, kind: str, title: str, task_ids: Sequence[str]) -> str:
-    """Record a job whose tasks were sent; its id (for :func:`finish_job` and a cancel)."""
+    """Record a job whose tasks were sent; its id (for :func:`finish_job` and a cancel).
+
+    A Redis gone since the tasks went is :class:`WorkersUnavailable`, in one line.
+    """
+    import redis
+
     job_id = uuid.uuid4().hex[:12]
     now = _now_ms()
     client = redis_client(url)
@@ -91,6 +96,8 @@ def register_job(url: str, kind: str, title: str, task_ids: Sequence[str]) -> st
             pipe.zadd(JOBS_KEY, {job_id: now})
             pipe.zremrangebyscore(JOBS_KEY, "-inf", now - JOB_TTL_S * 1000)  # long expired
             pipe.execute()
+    except redis.RedisError as exc:
+        raise WorkersUnavailable(f"cannot reach Redis at {where(url)}: {exc}") from None
     finally:
         client.close()
     return job_id

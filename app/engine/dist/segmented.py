@@ -12,18 +12,21 @@ revokes the segments not finished.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from app.engine import files
+from app.engine.dist.remote import JobCancelled, finish_job, job_check, register_job
 from app.engine.dist.shared import SharedDir
 from app.engine.dist.waiting import TaskWatch, reachable
+from app.engine.jobs.progress import Cancelled
 from app.engine.render.presets import Preset, get_preset, registered_presets
 from app.engine.render.segments import Segment, SegmentJob
 
@@ -128,6 +131,11 @@ class WorkerFarm:
         return folder, folder.relative_to(self.shared.root).as_posix()
 
     def encode(self, job: SegmentJob) -> Iterator[tuple[Segment, Path]]:
+        """Send every segment, then yield their files in order as they are drawn.
+
+        The render is listed as a remote job (a studio's jobs panel shows it and can
+        cancel it); leaving early for any reason revokes the segments not drawn yet.
+        """
         from app.engine.dist.celeryapp import configure
         from app.engine.dist.tasks import segment_task
 
@@ -135,23 +143,55 @@ class WorkerFarm:
         job_id = uuid.uuid4().hex[:12]
         started = time.monotonic()
         folder, sent_folder = self._folder(job_id)
+        watch = TaskWatch(app, self.broker_url, [], reconnect_s=self.reconnect_s)
+        remote: str | None = None
+        state = "failed"
         try:
             write_job(folder, job, self.shared)
             ids = {f"castline-segment-{job_id}-{s.index}": s for s in job.segments}
-            with app.connection_for_write(self.broker_url) as connection:
-                for task_id, s in ids.items():
-                    segment_task.apply_async(
-                        args=[sent_folder, s.index, s.start, s.end],
-                        task_id=task_id,
-                        connection=connection,
-                    )
-            self.split_s = time.monotonic() - started
-            yield from self._gather(app, job, ids, folder)
+            title = job.timeline.title or "untitled"
+            # Listed before the segments go, so a jobs panel can cancel the render at once.
+            remote = register_job(self.broker_url, "render", f"render of {title}", list(ids))
+            cancelled_elsewhere = job_check(self.broker_url, remote)
+            with watch:
+                watch.task_ids = list(ids)  # before they go: a Ctrl+C while sending revokes them
+                with app.connection_for_write(self.broker_url) as connection:
+                    for task_id, s in ids.items():
+                        segment_task.apply_async(
+                            args=[sent_folder, s.index, s.start, s.end],
+                            task_id=task_id,
+                            connection=connection,
+                        )
+                self.split_s = time.monotonic() - started
+
+                def check() -> None:
+                    job.progress.check()
+                    cancelled_elsewhere()
+
+                yield from self._gather(watch, job, ids, folder, check)
+            state = "done"
+        except JobCancelled:
+            state = "cancelled"
+            raise SegmentFailed(
+                "the render was cancelled from a studio's jobs panel; nothing was written"
+            ) from None
+        except (KeyboardInterrupt, Cancelled, GeneratorExit):
+            state = "cancelled"
+            raise
         finally:
+            watch.close()
+            if remote is not None:
+                with contextlib.suppress(Exception):  # Redis away: the job expires on its own
+                    finish_job(self.broker_url, remote, state)
             shutil.rmtree(folder, ignore_errors=True)
 
     def _gather(
-        self, app: Any, job: SegmentJob, ids: dict[str, Segment], folder: Path
+        self,
+        watch: TaskWatch,
+        job: SegmentJob,
+        ids: dict[str, Segment],
+        folder: Path,
+        check: Callable[[], None],
     ) -> Iterator[tuple[Segment, Path]]:
         """Each segment's file in order, as soon as it and every one before it are done."""
         running: dict[str, int] = {}
@@ -167,23 +207,18 @@ class WorkerFarm:
                 message=f"rendering on {len(running)} workers",
             )
 
-        watch = TaskWatch(app, self.broker_url, list(ids), reconnect_s=self.reconnect_s)
-        try:
-            with watch:
-                for done in watch.results(on_progress=moved, check=job.progress.check):
-                    segment = ids[done.task_id]
-                    if done.error is not None:
-                        raise SegmentFailed(f"segment {segment.index + 1} failed: {done.error}")
-                    result = done.result
-                    self.workers.add(str(result.get("worker", "")))
-                    seconds[segment.index] = float(result.get("wall_s", 0.0))
-                    running.pop(done.task_id, None)
-                    finished_frames += segment.frames
-                    ready[segment.index] = folder / segment.name(job.preset.suffix)
-                    job.progress.update(finished_frames, message="rendering on workers")
-                    while next_index in ready:
-                        yield job.segments[next_index], ready.pop(next_index)
-                        next_index += 1
-        finally:
-            watch.close()
+        for done in watch.results(on_progress=moved, check=check):
+            segment = ids[done.task_id]
+            if done.error is not None:
+                raise SegmentFailed(f"segment {segment.index + 1} failed: {done.error}")
+            result = done.result
+            self.workers.add(str(result.get("worker", "")))
+            seconds[segment.index] = float(result.get("wall_s", 0.0))
+            running.pop(done.task_id, None)
+            finished_frames += segment.frames
+            ready[segment.index] = folder / segment.name(job.preset.suffix)
+            job.progress.update(finished_frames, message="rendering on workers")
+            while next_index in ready:
+                yield job.segments[next_index], ready.pop(next_index)
+                next_index += 1
         self.segment_s = [seconds[i] for i in sorted(seconds)]

@@ -328,11 +328,20 @@ class Encoder:
                     "segment; render it again on a machine set up like the others"
                 )
             rate = (stream.time_base or self._frame_tb) * self.fps  # source ticks to frames
+            delay = self.preset.reorder_frames
             for packet in source.demux(stream):
-                if packet.dts is None or packet.pts is None:
+                if packet.pts is None:
                     continue  # the demuxer's end-of-stream marker
+                # Decoding times are given again, one frame apart from the segment's start
+                # less the preset's fixed reordering delay: MP4 stores a short segment's
+                # differently (from 0, not -1), and the joined stream must keep one rhythm.
                 pts = start + round(packet.pts * rate)
-                dts = start + round(packet.dts * rate)
+                dts = start + frames - delay
+                if dts > pts:
+                    raise EncodeError(
+                        f"{part.name}: a picture comes more than {delay} frame(s) out of "
+                        "order, which the preset does not allow"
+                    )
                 self._mux_audio_until(frames_to_samples(max(0, dts + 1), self.fps))
                 packet.pts, packet.dts = pts, dts
                 packet.duration = 1

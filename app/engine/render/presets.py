@@ -154,6 +154,12 @@ class Preset:
         return self.video_codec == "libx264" and self.gop is not None
 
     @property
+    def reorder_frames(self) -> int:
+        """How far decoding runs ahead of showing, in frames: one with B-frames (never in
+        a pyramid, so a B-frame refers only to its two neighbours), else none."""
+        return 1 if self.gop is not None and self.gop.b_frames > 0 else 0
+
+    @property
     def intra_only(self) -> bool:
         """Every frame is a keyframe, so a repeated frame can repeat its encoded packet."""
         return self.gop is None

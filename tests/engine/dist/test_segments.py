@@ -13,10 +13,13 @@ from typing import Any
 
 import av
 import pytest
+import redis
 
 from app.cli import main
+from app.engine.dist.remote import cancel_job, list_jobs
 from app.engine.render.segments import SEGMENT_SECONDS_ENV
 from tests.engine.dist.cluster import REDIS_SERVER, cluster, probe_video
+from tests.engine.dist.test_remote import task_states, until
 from tests.engine.dist.test_workers import SHORT, Batch, wait_for_state
 from tests.engine.render.probe import delivery_problems, probe
 
@@ -170,3 +173,34 @@ def test_workers_url_without_redis_is_one_line(
     err = capsys.readouterr().err
     assert code != 0 and "cannot reach Redis" in err and "Traceback" not in err
     assert not list(tmp_path.iterdir())
+
+
+def _segments_settled(url: str, count: int) -> dict[str, str] | None:
+    """Every one of ``count`` segments drawn or revoked, and none queued or taken."""
+    states = {k: v for k, v in task_states(url).items() if k.startswith("castline-segment-")}
+    client = redis.Redis.from_url(url)
+    try:
+        idle = client.llen("celery") == 0 and client.hlen("unacked") == 0
+    finally:
+        client.close()
+    ended = len(states) == count and set(states.values()) <= {"SUCCESS", "REVOKED"}
+    return states if ended and idle else None
+
+
+def test_a_render_cancelled_from_a_jobs_panel_revokes_its_segments(
+    here: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out" / "cancelled.mp4"
+    with cluster(tmp_path) as (broker, _):
+        render = Render(capsys, [str(SHORT), "-o", str(out), *FLAGS, "--workers", broker.url])
+        wait_for_state(broker.url, drawing_a_segment)
+        job = next(j for j in list_jobs(broker.url) if j.kind == "render")  # listed before sending
+        assert job.title == "render of Render Check" and job.tasks >= 5  # 2-second pieces
+        revoked = cancel_job(broker.url, job.id)
+        code, _, err = render.join()
+        states = until(broker.url, lambda: _segments_settled(broker.url, job.tasks))
+        listed = next(j for j in list_jobs(broker.url) if j.id == job.id)
+    assert code == 1 and "cancelled from a studio's jobs panel" in err and "Traceback" not in err
+    assert revoked and all(states[t] == "REVOKED" for t in revoked)  # none drawn after the cancel
+    assert listed.state == "cancelled"
+    assert not out.parent.exists() or not list(out.parent.iterdir())  # no video, no temporary

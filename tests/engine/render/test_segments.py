@@ -73,3 +73,24 @@ def test_a_segment_encoded_otherwise_is_refused(tmp_path: Path) -> None:
             enc.append_encoded(other, 15)
     finally:
         enc.abort()
+
+
+def test_a_short_last_segment_joins_in_decoding_order(tmp_path: Path) -> None:
+    """MP4 gives a segment of a few frames decoding times from 0 rather than -1; joined as
+    stored they went backwards and the muxer refused the render (seen on a 5-minute script
+    whose last segment was 3 frames long)."""
+    sizes = [15, 15, 3, 1]
+    parts = [_part(tmp_path / f"p{i}.mp4", "youtube-1080p", 50 * i, n) for i, n in enumerate(sizes)]
+    out = tmp_path / "joined.mp4"
+    preset = get_preset("youtube-1080p")
+    with Encoder(out, preset, fps=Fraction(30), width=320, height=180, video_from=parts[0]) as enc:
+        enc.set_audio(np.zeros(48000 * 2, np.float32))
+        start = 0
+        for part, n in zip(parts, sizes, strict=True):
+            assert enc.append_encoded(part, start) == n
+            start += n
+    with av.open(str(out)) as c:
+        shades = [int(f.to_ndarray(format="gray")[90, 160]) for f in c.decode(video=0)]
+    assert len(shades) == 34
+    firsts = [shades[0], shades[15], shades[30], shades[33]]
+    assert [abs(a - b) <= 3 for a, b in zip(firsts, (0, 50, 100, 150), strict=True)] == [True] * 4
