@@ -49,6 +49,7 @@ test: demo
 
 # A Redis and two workers on this machine, to try batches on workers:
 #   castline batch SCRIPTS... -o out/batch --workers $(WORKERS_REDIS)
+#   castline render SCRIPT -o out/video.mp4 --workers $(WORKERS_REDIS)   (one video in parallel)
 # Ctrl+C stops them all. Each worker keeps its own database under out/workers/.
 WORKERS_REDIS := redis://127.0.0.1:6379/0
 workers: setup

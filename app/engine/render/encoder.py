@@ -55,11 +55,11 @@ class _AudioAhead:
 
     AAC costs about a fifteenth of real time; on the codec's thread it held up x264, and in
     a join of segments it held up the copy. Here it runs beside both, a bounded number of
-    chunks ahead (about eight seconds), and the muxer takes each chunk's packets once the
+    chunks ahead (half a minute: more than a segment, so a join never waits for it), and the muxer takes each chunk's packets once the
     pictures reach its end, so the two streams stay interleaved.
     """
 
-    AHEAD_CHUNKS = 48
+    AHEAD_CHUNKS = 30 * SAMPLE_RATE // AUDIO_CHUNK
 
     def __init__(self, stream: av.audio.stream.AudioStream, data: np.ndarray | _Pulled) -> None:
         self.stream, self.data = stream, data
