@@ -55,8 +55,6 @@ class Stage:
 
     width: int
     height: int
-    captions: bool = False
-    """Captions are burned in: in 16:9 the name plate then moves above the badge."""
 
     @property
     def vertical(self) -> bool:
@@ -113,15 +111,15 @@ class Stage:
 
     @property
     def name_plate(self) -> Rect:
-        """The lower-third's box: beside the badge, above the captions in 16:9."""
+        """The lower-third's box: beside the badge in a Short, above the caption row in 16:9."""
         a = self.speaker_anchor
         if self.vertical:
             h = round(a.h * 0.72)
             return Rect(a.right + self.px(2), a.y + (a.h - h) // 2, round(self.width * 0.55), h)
+        # Above the caption row, never in it: burned captions and the words shown low
+        # over a picture are centred there and would run under the plate.
         h = round(a.h * 0.72)
-        if self.captions:
-            return Rect(a.x, self.caption_area.y - h - self.px(2), round(self.width * 0.34), h)
-        return Rect(a.right + self.px(2), a.y + (a.h - h) // 2, round(self.width * 0.34), h)
+        return Rect(a.x, self.caption_area.y - h - self.px(2), round(self.width * 0.34), h)
 
     @property
     def view_area(self) -> Rect:
@@ -156,7 +154,9 @@ class Stage:
             top = self.title_band.bottom + self.px(5)
             return Rect(s.x, top, s.w, self.speaker_anchor.y - self.px(3) - top)
         pad = round(v.w * 0.06)
-        return Rect(v.x + pad, v.y + round(v.h * 0.08), v.w - 2 * pad, round(v.h * 0.84))
+        top = v.y + round(v.h * 0.08)
+        bottom = min(v.y + round(v.h * 0.92), self.name_plate.y - self.px(1))  # the plate's row
+        return Rect(v.x + pad, top, v.w - 2 * pad, bottom - top)
 
 
 __all__ = ["Rect", "Stage"]

@@ -6,6 +6,7 @@ These draw real frames with the export's compositor and look at the pixels.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -24,7 +25,9 @@ from app.engine.script import parse_text
 from app.engine.styles import parse_hex, resolve_style, style_names
 from app.engine.timeline import (
     BadgeSource,
+    CaptionSource,
     Clip,
+    LowerThirdSource,
     ProceduralSource,
     SceneTitleSource,
     Timeline,
@@ -126,6 +129,38 @@ def test_the_speaker_badge_pulses_with_the_loudness_of_the_voice(tmp_path: Path)
     ).sum()
     assert np.abs(loud - quiet).mean() > 1.0
     comp.close()
+
+
+def _words_timeline(plate: bool, placement: Literal["centre", "lower"]) -> Timeline:
+    """A long phrase, drawn large or low over a picture (as over the user's own media),
+    with or without a name plate shown at the same time."""
+    phrase = "Nobody listening on the wire can rebuild the secret they share"
+    tracks = [
+        Track(kind="visual", clips=[Clip(start=0, length=60, source=ProceduralSource(prompt="p"))]),
+        Track(kind="words", clips=[Clip(start=0, length=60, source=CaptionSource(text=phrase, placement=placement))]),
+    ]  # fmt: skip
+    if plate:
+        name = LowerThirdSource(name="Alice", color="#ff2bd6")
+        tracks.append(Track(kind="label", clips=[Clip(start=0, length=60, source=name)]))
+    return Timeline.create(30, 1280, 720, tracks=tracks)
+
+
+@pytest.mark.parametrize("placement", ["centre", "lower"])
+def test_a_name_plate_never_covers_the_spoken_words(placement: Literal["centre", "lower"]) -> None:
+    """The lower-third has a row of its own, above the caption row and below the large
+    words, so a phrase shown while a speaker is named stays whole: its pixels are the
+    same with the plate as without."""
+    frames = []
+    for plate in (False, True):
+        comp = Compositor(_words_timeline(plate, placement))
+        frames.append(comp.rgb(40).astype(np.int32))
+        comp.close()
+    bare, named = frames
+    stage = Stage(1280, 720)
+    area = stage.caption_area if placement == "lower" else stage.words_area
+    row = (slice(area.y, area.bottom), slice(0, 1280))
+    assert np.abs(bare - named).sum(axis=2).max() > 100  # the plate is on screen
+    assert np.array_equal(bare[row], named[row])
 
 
 def test_an_avatar_that_is_not_an_image_falls_back_to_a_monogram(tmp_path: Path) -> None:

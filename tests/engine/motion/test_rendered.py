@@ -67,7 +67,7 @@ class Rendered:
     @property
     def stage(self) -> Stage:
         tl = self.result.timeline
-        return Stage(tl.width, tl.height, captions=tl.burn_captions)
+        return Stage(tl.width, tl.height)
 
     def seconds(self, frame: int) -> float:
         return frames_to_ms(frame, self.result.timeline.fps) / 1000
