@@ -279,6 +279,7 @@ class Encoder:
             stream.bit_rate = p.audio_bitrate
         if p.audio_codec == "aac":
             stream.codec_context.profile = "LC"
+        stream.codec_context.options = dict(p.audio_options)
         self._audio = stream
         data: np.ndarray | _Pulled
         if not isinstance(audio, np.ndarray):  # a soundtrack read a chunk at a time
