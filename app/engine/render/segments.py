@@ -24,6 +24,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import cv2
+
 from app.engine.pictures import unpremultiply
 from app.engine.render.compositor import Compositor
 from app.engine.render.encoder import Encoder
@@ -118,6 +120,10 @@ def encode_segment(
     whole file is there. ``on_frame(n)`` runs before frame ``n`` is drawn, and may raise
     to stop (a cancel). A frame identical to the one before is not drawn again.
     """
+    # The codec, the colour conversion and the sound already keep both cores busy; OpenCV
+    # splitting each warp and blend over its own pool only added hand-offs (10% of the
+    # drawing's CPU time), so pictures are drawn on this thread alone.
+    cv2.setNumThreads(1)
     composited = 0
     with Encoder(
         path, preset, fps=fps, width=preset.width, height=preset.height, threads=max(1, jobs)
