@@ -18,7 +18,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import queue
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -141,9 +145,78 @@ def encode_segment(
             previous = frame
             if n % 30 == 29:
                 comp.release_before(n)
-                if n % 900 == 899:
+                if n % 300 == 299:
                     release_freed_memory()
     return composited
+
+
+class _Stopped(Exception):
+    """Another lane failed or the caller stopped reading: this lane ends its segment."""
+
+
+def encode_in_lanes(
+    compositor: Compositor,
+    make_compositor: Callable[[], Compositor],
+    preset: Preset,
+    segments: list[Segment],
+    piece_for: Callable[[Segment], Path],
+    *,
+    fps: Fraction,
+    lanes: int,
+    jobs: int = 2,
+    on_frame: Callable[[int], None] | None = None,
+) -> Iterator[tuple[Segment, Path, int]]:
+    """Each segment's finished file and frames drawn, in order, encoded ``lanes`` at a time.
+
+    x264 runs one thread per segment (the file must not depend on the machine), so one
+    segment at a time left a core idle whenever drawing fell behind the codec or the codec
+    behind drawing; two lanes, each with its own compositor, keep both cores busy. The
+    pieces are the same files whatever the number of lanes. ``piece_for`` names a
+    segment's file and runs on the caller's thread; ``on_frame`` runs on the lanes; the
+    ``jobs`` threads a codec may use are shared out between the lanes.
+    """
+    lanes = max(1, min(lanes, len(segments)))
+    free: queue.SimpleQueue[Compositor] = queue.SimpleQueue()
+    free.put(compositor)
+    extra: list[Compositor] = []
+    for _ in range(lanes - 1):
+        extra.append(make_compositor())
+        free.put(extra[-1])
+    stop = threading.Event()
+
+    def check(n: int) -> None:
+        if stop.is_set():
+            raise _Stopped
+        if on_frame is not None:
+            on_frame(n)
+
+    def work(segment: Segment, piece: Path) -> int:
+        comp = free.get()
+        try:
+            return encode_segment(
+                comp, preset, segment, piece, fps=fps, jobs=max(1, jobs // lanes), on_frame=check
+            )
+        finally:
+            free.put(comp)
+
+    pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="castline-lane")
+    pending: deque[tuple[Segment, Path, Future[int]]] = deque()
+    try:
+        for segment in segments:
+            piece = piece_for(segment)
+            pending.append((segment, piece, pool.submit(work, segment, piece)))
+            # One more than the lanes waits its turn, so a lane that finishes first goes on.
+            while len(pending) > lanes:
+                done, path, future = pending.popleft()
+                yield done, path, future.result()
+        while pending:
+            done, path, future = pending.popleft()
+            yield done, path, future.result()
+    finally:
+        stop.set()  # an error or an early stop: the other lanes end at their next frame
+        pool.shutdown(wait=True, cancel_futures=True)
+        for comp in extra:
+            comp.close()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""The same timeline renders to the same frames every time, whatever the thread count."""
+"""The same timeline renders to the same frames every time, whatever the thread count
+and however many segments are drawn at once."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,7 +11,10 @@ import av
 import numpy as np
 import pytest
 
+from app.engine.jobs.progress import Cancelled, Progress
 from app.engine.render import get_preset, render_timeline
+from app.engine.render.pipeline import lanes_for
+from app.engine.render.segments import SEGMENT_SECONDS_ENV, plan_segments
 from app.engine.timeline import Timeline, Transition
 from tests.engine.render.conftest import small_timeline
 
@@ -50,3 +55,53 @@ def test_renders_are_identical_whatever_the_thread_count(tmp_path: Path) -> None
             n for n, (a, b) in enumerate(zip(first, again, strict=True)) if not np.array_equal(a, b)
         ]
         assert differing == [], f"jobs={jobs}: frames {differing} differ"
+
+
+def _video_packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as c:
+        return [bytes(p) for p in c.demux(video=0) if p.size]
+
+
+def test_segments_drawn_in_lanes_make_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A render draws a segment a core at once (``jobs``); four one-second segments drawn
+    one, two or four at a time join into the same video stream, byte for byte, and every
+    frame is there once, in order."""
+    monkeypatch.setenv(SEGMENT_SECONDS_ENV, "1")
+    tl = _busy_timeline(tmp_path)
+    preset = replace(get_preset("youtube-1080p"), width=640, height=360, mbps_30=0.3)
+    assert len(plan_segments(tl.duration, preset, tl.fps)) == 4
+    streams = {}
+    for jobs in (1, 2, 4):
+        assert lanes_for(preset, jobs) == jobs
+        out = render_timeline(
+            tl, tmp_path / f"j{jobs}.mp4", preset=preset, sidecars=False, jobs=jobs
+        )
+        streams[jobs] = _video_packets(out.output)
+        assert len(_frames(out.output)) == tl.duration
+    assert streams[2] == streams[1]
+    assert streams[4] == streams[1]
+
+
+def test_a_cancel_stops_every_lane_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SEGMENT_SECONDS_ENV, "1")
+    tl = _busy_timeline(tmp_path)
+    preset = replace(get_preset("youtube-1080p"), width=640, height=360)
+    progress = Progress()
+    progress.subscribe(lambda s: progress.cancel() if s.done >= 40 and not s.cancelled else None)
+    out = tmp_path / "out" / "cancelled.mp4"
+    out.parent.mkdir()
+    with pytest.raises(Cancelled):
+        render_timeline(tl, out, preset=preset, sidecars=False, jobs=2, progress=progress)
+    assert sorted(p.name for p in out.parent.iterdir()) == []
+    assert not any(t.name.startswith("castline-lane") for t in threading.enumerate())
+
+
+def test_a_4k_render_draws_one_segment_at_a_time() -> None:
+    """Lanes are bounded by pixels, so a 4K render keeps one compositor and its memory."""
+    assert lanes_for(get_preset("youtube-4k"), 16) == 1
+    assert lanes_for(get_preset("youtube-1080p"), 2) == 2
+    assert lanes_for(get_preset("youtube-1080p"), 1) == 1
