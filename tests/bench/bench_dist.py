@@ -69,14 +69,20 @@ def makespan(segment_s: Sequence[float], workers: int) -> float:
 
 
 def modelled_wall(
-    segment_s: Sequence[float], workers: int, *, serial_s: float, join_s: float
+    segment_s: Sequence[float],
+    workers: int,
+    *,
+    serial_s: float,
+    join_s: float,
+    mix_s: float = 0.0,
 ) -> float:
     """The render's wall time on ``workers`` machines: the coordinator's serial parts, then
     the segments in parallel, with the join keeping pace (it copies each segment as it
     arrives, in order) or, when it is the slower, setting the pace; the last segment's
-    share of the join always comes after the last segment."""
+    share of the join always comes after the last segment. The sound is mixed on the
+    coordinator beside the segments, so it sets the pace only when it is the longest."""
     per_segment_join = join_s / max(1, len(segment_s))
-    return serial_s + max(makespan(segment_s, workers), join_s) + per_segment_join
+    return serial_s + max(makespan(segment_s, workers), join_s, mix_s) + per_segment_join
 
 
 def run() -> list[Figure]:
@@ -126,14 +132,14 @@ def run() -> list[Figure]:
                 baseline=here.phases_s["join"],
                 baseline_label="in process",
             ),
-            Figure("mix (both; once per render)", spread.phases_s["mix"], "s"),
+            Figure("mix (both; once per render, beside the segments)", spread.phases_s["mix"], "s"),
             Figure("captions and thumbnail (both)", spread.phases_s["sidecars"], "s"),
         ]
-        serial = spread.phases_s["mix"] + farm.split_s + spread.phases_s["sidecars"]
-        join = spread.phases_s["join"]
-        one = modelled_wall(farm.segment_s, 1, serial_s=serial, join_s=join)
+        serial = farm.split_s + spread.phases_s["sidecars"]
+        join, mix = spread.phases_s["join"], spread.phases_s["mix"]
+        one = modelled_wall(farm.segment_s, 1, serial_s=serial, join_s=join, mix_s=mix)
         for n in WORKER_COUNTS:
-            wall = modelled_wall(farm.segment_s, n, serial_s=serial, join_s=join)
+            wall = modelled_wall(farm.segment_s, n, serial_s=serial, join_s=join, mix_s=mix)
             figures.append(
                 Figure(
                     f"model: speed-up on {n} workers",

@@ -65,3 +65,4 @@ def test_the_worker_model_stops_scaling_where_segments_or_the_join_run_out() -> 
     assert walls == sorted(walls, reverse=True) and walls[-1] == walls[-2] == 5 + 10 + 0.1
     # A join slower than the workers sets the pace.
     assert modelled_wall(segments, 64, serial_s=0, join_s=60) == 60 + 2
+    assert modelled_wall(segments, 64, serial_s=0, join_s=60, mix_s=90) == 90 + 2

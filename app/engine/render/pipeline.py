@@ -17,6 +17,7 @@ import contextlib
 import itertools
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from app.engine.pictures import VisualError, load_image
 from app.engine.render.compositor import Compositor
 from app.engine.render.encoder import Encoder
 from app.engine.render.hardware import usable_preset
-from app.engine.render.mix import mixed_soundtrack
+from app.engine.render.mix import Soundtrack, mixed_soundtrack
 from app.engine.render.presets import Preset, for_aspect, get_preset
 from app.engine.render.segments import (
     Segment,
@@ -100,6 +101,60 @@ class RenderResult:
     def speed(self) -> float:
         """Video seconds per wall second."""
         return (self.duration_ms / 1000) / self.wall_s if self.wall_s > 0 else 0.0
+
+
+class _MixAhead:
+    """The soundtrack, mixed on a thread of its own while the first segments are drawn.
+
+    Mixing (voices, music, typing, then one measuring pass) took 3 s of a five-minute
+    render with a core left idle; the join needs the sound only when the first segment is
+    done. The mix goes to scratch files and is mastered a block at a time as the encoder
+    reads it, so the soundtrack is never held whole. :meth:`close` never waits: a mix
+    still running when the render stops deletes its files itself when it ends.
+    """
+
+    def __init__(self, timeline: Timeline, samples: int) -> None:
+        self.seconds = 0.0
+        """Wall seconds the mix took (beside the drawing)."""
+        self._lock = threading.Lock()
+        self._made: Soundtrack | None = None
+        self._error: BaseException | None = None
+        self._closed = False
+        self._thread = threading.Thread(
+            target=self._run, args=(timeline, samples), name="castline-mix", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, timeline: Timeline, samples: int) -> None:
+        started = time.monotonic()
+        try:
+            made = mixed_soundtrack(timeline, samples)
+        except BaseException as exc:
+            self._error = exc
+            return
+        finally:
+            self.seconds = time.monotonic() - started
+        with self._lock:
+            if not self._closed:
+                self._made = made
+                return
+        made.close()
+
+    def result(self) -> Soundtrack:
+        """The mastered soundtrack, once mixed; raises what the mix raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._made is not None
+        return self._made
+
+    def close(self) -> None:
+        """Delete the scratch files, now or when the mix ends."""
+        with self._lock:
+            self._closed = True
+            made = self._made
+        if made is not None:
+            made.close()
 
 
 def sidecar_paths(output: Path) -> dict[str, Path]:
@@ -229,141 +284,142 @@ def render_timeline(
     progress = progress or Progress()
     progress.set_total(total)
     progress.update(0, message="mixing audio")
-    # Mixed into scratch files and measured here; mastered a block at a time as the encoder
-    # reads it, so the soundtrack is never held whole (the files go when the block ends).
     phases: dict[str, float] = {"join": 0.0}
-    with mixed_soundtrack(snap, frames_to_samples(total, snap.fps)) as mastered:
-        phases["mix"] = time.monotonic() - started
-        progress.check()
-        full_description = description_text(description, snap)
-        metadata = {
-            "title": title,
-            "comment": full_description,
-            "description": full_description,
-            "keywords": ",".join(tags),
-        }
-        comp = segment_compositor(snap, chosen, burn_captions=burn_captions, watermark=watermark)
-        lock = contextlib.ExitStack()
-        parts: list[Path] = []
-        composited = 0
-        try:
-            _claim(output, lock)
-            with files.signals_deferred():  # a Ctrl+C cannot land between making and noting it
-                tmp = files.temp_beside(output, output.suffix)
-                parts.append(tmp)
+    full_description = description_text(description, snap)
+    metadata = {
+        "title": title,
+        "comment": full_description,
+        "description": full_description,
+        "keywords": ",".join(tags),
+    }
+    comp = segment_compositor(snap, chosen, burn_captions=burn_captions, watermark=watermark)
+    lock = contextlib.ExitStack()
+    parts: list[Path] = []
+    composited = 0
+    sound: _MixAhead | None = None
+    try:
+        _claim(output, lock)
+        sound = _MixAhead(snap, frames_to_samples(total, snap.fps))
+        with files.signals_deferred():  # a Ctrl+C cannot land between making and noting it
+            tmp = files.temp_beside(output, output.suffix)
+            parts.append(tmp)
 
-            drawn = itertools.count(1)
+        drawn = itertools.count(1)
 
-            def frame_done(n: int) -> None:
-                progress.check()
-                done = next(drawn)  # lanes draw at once: count frames, not positions
-                if done % 30 == 0:
-                    progress.update(done, message="rendering")
+        def frame_done(n: int) -> None:
+            progress.check()
+            done = next(drawn)  # lanes draw at once: count frames, not positions
+            if done % 30 == 0:
+                progress.update(done, message="rendering")
 
-            def piece_for(segment: Segment) -> Path:
-                with files.signals_deferred():
-                    piece = files.temp_beside(output, "." + segment.name(chosen.suffix))
-                    parts.append(piece)
-                return piece
+        def piece_for(segment: Segment) -> Path:
+            with files.signals_deferred():
+                piece = files.temp_beside(output, "." + segment.name(chosen.suffix))
+                parts.append(piece)
+            return piece
 
-            def here() -> Iterator[tuple[Segment, Path]]:
-                nonlocal composited
-                for segment, piece, frames in encode_in_lanes(
-                    comp,
-                    lambda: segment_compositor(
-                        snap, chosen, burn_captions=burn_captions, watermark=watermark
-                    ),
+        def here() -> Iterator[tuple[Segment, Path]]:
+            nonlocal composited
+            for segment, piece, frames in encode_in_lanes(
+                comp,
+                lambda: segment_compositor(
+                    snap, chosen, burn_captions=burn_captions, watermark=watermark
+                ),
+                chosen,
+                plan_segments(total, chosen, snap.fps),
+                piece_for,
+                fps=snap.fps,
+                lanes=lanes_for(chosen, jobs),
+                jobs=jobs,
+                on_frame=frame_done,
+            ):
+                composited += frames
+                yield segment, piece
+
+        pieces = (
+            here()
+            if farm is None
+            else farm.encode(
+                SegmentJob(
+                    snap,
                     chosen,
                     plan_segments(total, chosen, snap.fps),
-                    piece_for,
-                    fps=snap.fps,
-                    lanes=lanes_for(chosen, jobs),
-                    jobs=jobs,
-                    on_frame=frame_done,
-                ):
-                    composited += frames
-                    yield segment, piece
-
-            pieces = (
-                here()
-                if farm is None
-                else farm.encode(
-                    SegmentJob(
-                        snap,
-                        chosen,
-                        plan_segments(total, chosen, snap.fps),
-                        burn_captions,
-                        watermark,
-                        jobs,
-                        progress,
-                    )
+                    burn_captions,
+                    watermark,
+                    jobs,
+                    progress,
                 )
             )
-            # Each segment is encoded on its own (render.segments), then copied into the
-            # file, which gets the sound as it goes.
-            joined: Encoder | None = None
-            try:
-                for segment, piece in pieces:
-                    if joined is None:
-                        joined = Encoder(
-                            tmp,
-                            chosen,
-                            fps=snap.fps,
-                            width=chosen.width,
-                            height=chosen.height,
-                            metadata=metadata,
-                            video_from=piece,
-                        )
-                        joined.set_audio(mastered)
-                    joining = time.monotonic()
-                    joined.append_encoded(piece, segment.start)
-                    phases["join"] += time.monotonic() - joining
-                    piece.unlink()
-                if joined is not None:
-                    joining = time.monotonic()
-                    joined.finish()
-                    phases["join"] += time.monotonic() - joining
-            except BaseException:
-                if joined is not None:
-                    joined.abort()
-                raise
-            finally:
-                close = getattr(pieces, "close", None)
-                if close is not None:
-                    close()  # a farm revokes what it sent when the join stops early
-            if farm is not None:
-                composited = total
-            comp.close()  # its pictures go before the thumbnail's compositor makes its own
-            phases["segments"] = time.monotonic() - started - phases["mix"] - phases["join"]
-            sidecars_started = time.monotonic()
-            progress.update(total, message="writing captions and thumbnail")
-            paths: dict[str, Path] = {}
-            note = None
-            moves: list[tuple[Path, Path]] = []
-            if sidecars:
-                data, note = sidecar_bytes(
-                    snap,
-                    title=title,
-                    description=description,
-                    thumbnail_image=thumbnail_image,
-                    thumbnail_ms=thumbnail_ms,
-                )
-                for kind, final in sidecar_paths(output).items():
-                    with files.signals_deferred():
-                        part = files.temp_beside(final)
-                        parts.append(part)
-                    part.write_bytes(data[kind])
-                    moves.append((part, final))
-                    paths[kind] = final
-            progress.update(total, message="publishing")
-            files.commit([*moves, (tmp, output)])  # the video last: once it is there, all are
-            phases["sidecars"] = time.monotonic() - sidecars_started
+        )
+        # Each segment is encoded on its own (render.segments), then copied into the
+        # file, which gets the sound as it goes.
+        joined: Encoder | None = None
+        try:
+            for segment, piece in pieces:
+                if joined is None:
+                    joined = Encoder(
+                        tmp,
+                        chosen,
+                        fps=snap.fps,
+                        width=chosen.width,
+                        height=chosen.height,
+                        metadata=metadata,
+                        video_from=piece,
+                    )
+                    joined.set_audio(sound.result())
+                joining = time.monotonic()
+                joined.append_encoded(piece, segment.start)
+                phases["join"] += time.monotonic() - joining
+                piece.unlink()
+            if joined is not None:
+                joining = time.monotonic()
+                joined.finish()
+                phases["join"] += time.monotonic() - joining
         except BaseException:
-            files.remove(parts)
+            if joined is not None:
+                joined.abort()
             raise
         finally:
-            comp.close()
-            lock.close()
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # a farm revokes what it sent when the join stops early
+        if farm is not None:
+            composited = total
+        comp.close()  # its pictures go before the thumbnail's compositor makes its own
+        phases["mix"] = sound.seconds
+        phases["segments"] = time.monotonic() - started - phases["join"]
+        sidecars_started = time.monotonic()
+        progress.update(total, message="writing captions and thumbnail")
+        paths: dict[str, Path] = {}
+        note = None
+        moves: list[tuple[Path, Path]] = []
+        if sidecars:
+            data, note = sidecar_bytes(
+                snap,
+                title=title,
+                description=description,
+                thumbnail_image=thumbnail_image,
+                thumbnail_ms=thumbnail_ms,
+            )
+            for kind, final in sidecar_paths(output).items():
+                with files.signals_deferred():
+                    part = files.temp_beside(final)
+                    parts.append(part)
+                part.write_bytes(data[kind])
+                moves.append((part, final))
+                paths[kind] = final
+        progress.update(total, message="publishing")
+        files.commit([*moves, (tmp, output)])  # the video last: once it is there, all are
+        phases["sidecars"] = time.monotonic() - sidecars_started
+    except BaseException:
+        files.remove(parts)
+        raise
+    finally:
+        comp.close()
+        lock.close()
+        if sound is not None:
+            sound.close()
+    mastered = sound.result()
     wall = time.monotonic() - started
     return RenderResult(
         output=output,

@@ -4,6 +4,7 @@ a cancelled or failed render leaves nothing under the final name."""
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -239,6 +240,10 @@ def test_unreadable_music_is_named_and_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(MixError, match=r"song\.mp3"):
         render_timeline(tl, tmp_path / "v.mp4", preset="preview")
     assert not (tmp_path / "v.mp4").exists() and _leftovers(tmp_path) == []
+    # the sound is mixed beside the drawing: both stop with the error
+    assert not any(
+        t.name.startswith(("castline-mix", "castline-lane")) for t in threading.enumerate()
+    )
 
 
 def test_outputs_get_the_usual_permissions(tmp_path: Path) -> None:
