@@ -292,7 +292,6 @@ def render_timeline(
         "description": full_description,
         "keywords": ",".join(tags),
     }
-    comp = segment_compositor(snap, chosen, burn_captions=burn_captions, watermark=watermark)
     lock = contextlib.ExitStack()
     parts: list[Path] = []
     composited = 0
@@ -321,7 +320,6 @@ def render_timeline(
         def here() -> Iterator[tuple[Segment, Path]]:
             nonlocal composited
             for segment, piece, frames in encode_in_lanes(
-                comp,
                 lambda: segment_compositor(
                     snap, chosen, burn_captions=burn_captions, watermark=watermark
                 ),
@@ -385,7 +383,6 @@ def render_timeline(
                 close()  # a farm revokes what it sent when the join stops early
         if farm is not None:
             composited = total
-        comp.close()  # its pictures go before the thumbnail's compositor makes its own
         phases["mix"] = sound.seconds
         phases["segments"] = time.monotonic() - started - phases["join"]
         sidecars_started = time.monotonic()
@@ -415,7 +412,6 @@ def render_timeline(
         files.remove(parts)
         raise
     finally:
-        comp.close()
         lock.close()
         if sound is not None:
             sound.close()

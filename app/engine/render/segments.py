@@ -155,7 +155,6 @@ class _Stopped(Exception):
 
 
 def encode_in_lanes(
-    compositor: Compositor,
     make_compositor: Callable[[], Compositor],
     preset: Preset,
     segments: list[Segment],
@@ -171,17 +170,18 @@ def encode_in_lanes(
     x264 runs one thread per segment (the file must not depend on the machine), so one
     segment at a time left a core idle whenever drawing fell behind the codec or the codec
     behind drawing; two lanes, each with its own compositor, keep both cores busy. The
-    pieces are the same files whatever the number of lanes. ``piece_for`` names a
+    pieces are the same files whatever the number of lanes. The compositors are made
+    here and closed when the last segment is done (before a render's thumbnail makes its
+    own), or at the first error. ``piece_for`` names a
     segment's file and runs on the caller's thread; ``on_frame`` runs on the lanes; the
     ``jobs`` threads a codec may use are shared out between the lanes.
     """
     lanes = max(1, min(lanes, len(segments)))
     free: queue.SimpleQueue[Compositor] = queue.SimpleQueue()
-    free.put(compositor)
-    extra: list[Compositor] = []
-    for _ in range(lanes - 1):
-        extra.append(make_compositor())
-        free.put(extra[-1])
+    made: list[Compositor] = []
+    for _ in range(lanes):
+        made.append(make_compositor())
+        free.put(made[-1])
     stop = threading.Event()
 
     def check(n: int) -> None:
@@ -215,7 +215,7 @@ def encode_in_lanes(
     finally:
         stop.set()  # an error or an early stop: the other lanes end at their next frame
         pool.shutdown(wait=True, cancel_futures=True)
-        for comp in extra:
+        for comp in made:
             comp.close()
 
 
