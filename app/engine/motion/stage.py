@@ -55,6 +55,8 @@ class Stage:
 
     width: int
     height: int
+    captions: bool = False
+    """Captions are burned in: the caption row is never free for a name plate."""
 
     @property
     def vertical(self) -> bool:
@@ -111,15 +113,24 @@ class Stage:
 
     @property
     def name_plate(self) -> Rect:
-        """The lower-third's box: beside the badge in a Short, above the caption row in 16:9."""
+        """The lower-third's box when the caption row is busy: beside the badge in a Short,
+        above the caption row in 16:9 (burned captions and the words shown low over a
+        picture are centred in that row and would run under the plate)."""
         a = self.speaker_anchor
         if self.vertical:
             h = round(a.h * 0.72)
             return Rect(a.right + self.px(2), a.y + (a.h - h) // 2, round(self.width * 0.55), h)
-        # Above the caption row, never in it: burned captions and the words shown low
-        # over a picture are centred there and would run under the plate.
         h = round(a.h * 0.72)
         return Rect(a.x, self.caption_area.y - h - self.px(2), round(self.width * 0.34), h)
+
+    def name_plate_in(self, row: str) -> Rect:
+        """The lower-third's box for a plate laid out in ``row`` (``caption`` or ``above``):
+        in 16:9 a free caption row keeps it beside the badge, clear of the windows above."""
+        if self.vertical or self.captions or row != "caption":
+            return self.name_plate
+        a = self.speaker_anchor
+        h = round(a.h * 0.72)
+        return Rect(a.right + self.px(2), a.y + (a.h - h) // 2, round(self.width * 0.34), h)
 
     @property
     def view_area(self) -> Rect:

@@ -93,7 +93,7 @@ class Compositor:
         self._adopt_palette()
 
     def _context(self) -> Context:
-        stage = Stage(self.width, self.height)
+        stage = Stage(self.width, self.height, captions=self.burn_captions)
         return Context(stage=stage, style=resolve_style(self.timeline.look), fps=self.timeline.fps)
 
     def _adopt_palette(self) -> None:
@@ -114,7 +114,7 @@ class Compositor:
         self._hashes = {}
         self.burn_captions = self._burn_param or timeline.burn_captions
         ctx = self._context()
-        if ctx != self.ctx:  # another style: every element looks different
+        if ctx != self.ctx:  # another style or caption setting: every element looks different
             self.ctx = ctx
             self.close()
         self._adopt_palette()

@@ -440,8 +440,8 @@ class _Layout:
         self.cursor = end
         self.finish_visuals(state, end, first=first)
         self.finish_views(state, end)
-        self.finish_people(state, end)
         self.finish_words(state, end)
+        self.finish_people(state, end)  # after the words: a plate keeps clear of those shown low
         if not scene.intro:
             self.add_scene_title(state, end)
 
@@ -600,6 +600,10 @@ class _Layout:
             )
             if other is not None:
                 until = min(until, max(other, sp.end))
+            low = any(
+                w.start < until and start < w.end and getattr(w.source, "placement", "") == "lower"
+                for w in self.tracks["words"].clips
+            )
             self.add(
                 "label",
                 Clip(
@@ -608,6 +612,7 @@ class _Layout:
                     source=LowerThirdSource(
                         name=self.display_name(sp.speaker),
                         color=self.colours.get(sp.speaker, "#4cc9f0"),
+                        row="above" if low else "caption",
                         line=sp.line,
                     ),
                     script_line=sp.line,

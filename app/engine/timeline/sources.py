@@ -135,6 +135,9 @@ class LowerThirdSource(_Source):
     name: str
     color: str = "#4cc9f0"
     role: str = ""
+    row: Literal["caption", "above"] = "caption"
+    """In 16:9: beside the speaker badge in the caption row, or above that row when words
+    are shown low there while the plate is up (burned captions always move it above)."""
 
 
 class BadgeSource(_Source):

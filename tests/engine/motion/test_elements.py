@@ -17,7 +17,7 @@ from app.engine.model.script import LookSpec
 from app.engine.model.time import SAMPLE_RATE
 from app.engine.motion.elements import Context, open_element
 from app.engine.motion.elements.people import initials
-from app.engine.motion.stage import Stage
+from app.engine.motion.stage import Rect, Stage
 from app.engine.motion.thumbnail import key_word, short_title
 from app.engine.render.compositor import Compositor
 from app.engine.render.pipeline import thumbnail_bytes
@@ -140,7 +140,9 @@ def _words_timeline(plate: bool, placement: Literal["centre", "lower"]) -> Timel
         Track(kind="words", clips=[Clip(start=0, length=60, source=CaptionSource(text=phrase, placement=placement))]),
     ]  # fmt: skip
     if plate:
-        name = LowerThirdSource(name="Alice", color="#ff2bd6")
+        # the row the layout gives a plate while words are shown low, or not
+        row = "above" if placement == "lower" else "caption"
+        name = LowerThirdSource(name="Alice", color="#ff2bd6", row=row)
         tracks.append(Track(kind="label", clips=[Clip(start=0, length=60, source=name)]))
     return Timeline.create(30, 1280, 720, tracks=tracks)
 
@@ -161,6 +163,49 @@ def test_a_name_plate_never_covers_the_spoken_words(placement: Literal["centre",
     row = (slice(area.y, area.bottom), slice(0, 1280))
     assert np.abs(bare - named).sum(axis=2).max() > 100  # the plate is on screen
     assert np.array_equal(bare[row], named[row])
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (1080, 1920)])
+def test_name_plate_rows_keep_clear_of_what_they_may_meet(size: tuple[int, int]) -> None:
+    """In the caption row a plate stays below the windows; above it, below the large
+    words and clear of the caption row (16:9). A Short has one place, over the captions."""
+    stage = Stage(*size)
+    beside, above = stage.name_plate_in("caption"), stage.name_plate
+
+    def apart(a: Rect, b: Rect) -> bool:
+        return a.bottom <= b.y or b.bottom <= a.y or a.right <= b.x or b.right <= a.x
+
+    assert stage.safe.contains(beside) and stage.safe.contains(above)
+    assert apart(above, stage.words_area)
+    if stage.vertical:
+        assert beside == above and apart(above, stage.caption_area)
+        return
+    assert apart(beside, stage.view_area) and apart(beside, stage.speaker_anchor)
+    assert apart(above, stage.caption_area)
+    assert Stage(*size, captions=True).name_plate_in("caption") == above
+
+
+def test_a_plate_moves_above_the_caption_row_only_while_words_are_shown_low(
+    tmp_path: Path,
+) -> None:
+    """Laid out from a script: Alice's plate sits beside her badge over the bare
+    background, and above the caption row where her words run low over a picture."""
+    picture = tmp_path / "room.png"
+    cv2.imwrite(str(picture), np.full((360, 640, 3), 90, np.uint8))
+    script = parse_text(
+        "---\ntitle: Rows\ncharacters:\n  ALICE: { voice: local/joe }\n---\n\n"
+        "## Bare\n\nThe narrator opens the scene.\n\nALICE: I speak over nothing at all.\n\n"
+        "## Pictured\n\n![a room](room.png)\n\nThe narrator sets the room.\n\n"
+        "ALICE: And I speak over the picture.\n",
+        path=str(tmp_path / "script.md"),
+    )
+    tl = auto_layout(script, None, width=1280, height=720)
+    rows = [
+        c.source.row
+        for c in tl.tracks_of("label")[0].clips
+        if isinstance(c.source, LowerThirdSource)
+    ]
+    assert rows == ["caption", "above"]
 
 
 def test_an_avatar_that_is_not_an_image_falls_back_to_a_monogram(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ class Rendered:
     @property
     def stage(self) -> Stage:
         tl = self.result.timeline
-        return Stage(tl.width, tl.height)
+        return Stage(tl.width, tl.height, captions=tl.burn_captions)
 
     def seconds(self, frame: int) -> float:
         return frames_to_ms(frame, self.result.timeline.fps) / 1000
@@ -162,11 +162,13 @@ def test_each_speaker_is_named_on_their_first_line_in_a_scene(video: Rendered) -
     for speaker, line in firsts:
         character = video.script.character(speaker)
         name = character.name if character is not None else speaker
-        plate = video.stage.name_plate  # where the design puts names: read that region
-        box = (plate.x - 20, plate.y - 20, plate.w + 40, plate.h + 40)
+        # where the design puts names (beside the badge, or above the caption row): read those
+        plates = {video.stage.name_plate, video.stage.name_plate_in("caption")}
+        boxes = [(p.x - 20, p.y - 20, p.w + 40, p.h + 40) for p in plates]
         text = ""
         for t in times[line]:
-            text += " " + ocr_text(frames[t]) + " " + ocr_region(frames[t], box)
+            text += " " + ocr_text(frames[t])
+            text += " " + " ".join(ocr_region(frames[t], box) for box in boxes)
         if not reads(text, name, fraction=1.0):
             missing.append((name, line, text[:160]))
     assert not missing, missing
