@@ -170,9 +170,10 @@ def encode_in_lanes(
     x264 runs one thread per segment (the file must not depend on the machine), so one
     segment at a time left a core idle whenever drawing fell behind the codec or the codec
     behind drawing; two lanes, each with its own compositor, keep both cores busy. The
-    pieces are the same files whatever the number of lanes. The compositors are made
-    here and closed when the last segment is done (before a render's thumbnail makes its
-    own), or at the first error. ``piece_for`` names a
+    pieces are the same files whatever the number of lanes.
+
+    The compositors are made here and closed when the last segment is done (before a
+    render's thumbnail makes its own) or at the first error. ``piece_for`` names a
     segment's file and runs on the caller's thread; ``on_frame`` runs on the lanes; the
     ``jobs`` threads a codec may use are shared out between the lanes.
     """

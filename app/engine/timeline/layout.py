@@ -601,9 +601,10 @@ class _Layout:
             if other is not None:
                 until = min(until, max(other, sp.end))
             low = any(
-                w.start < until and start < w.end and getattr(w.source, "placement", "") == "lower"
+                w.start < until and start < w.end
+                and isinstance(w.source, CaptionSource) and w.source.placement == "lower"
                 for w in self.tracks["words"].clips
-            )
+            )  # fmt: skip
             self.add(
                 "label",
                 Clip(

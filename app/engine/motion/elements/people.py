@@ -51,7 +51,7 @@ class NamePlate(Element):
     def __init__(self, source: Any, ctx: Context) -> None:
         super().__init__(source, ctx)
         st, style = ctx.stage, ctx.style
-        rect = st.name_plate_in(getattr(source, "row", "caption"))
+        rect = st.name_plate_in(source.row)
         colour = _colour(source.color, style.speaker_color(0))
         surface = style.surface
         name_colour = colour if contrast(colour, surface) >= 3.0 else style.text
