@@ -185,10 +185,12 @@ def test_use_lock_and_clean_up_from_the_bin(qtbot: QtBot, store: Store, tmp_path
     )
     # The Visuals panel hears of it, and the timeline shows the take.
     panel = window.visuals_panel
-    qtbot.waitUntil(
-        lambda: next(iter(panel.rows.values())).state.chosen.id == other.version_id,  # type: ignore[union-attr]
-        timeout=20000,
-    )
+
+    def shows_the_take() -> bool:
+        chosen = next(iter(panel.rows.values())).state.chosen
+        return chosen is not None and chosen.id == other.version_id  # None while it reloads
+
+    qtbot.waitUntil(shows_the_take, timeout=20000)
     bin_.select(next(i for i in visible(bin_) if i.version_id == other.version_id))
     bin_.lock.click()
     qtbot.waitUntil(
