@@ -777,15 +777,19 @@ class _Layout:
                     pieces += [(a, b, phrase, where) for a, b in part if b - a >= shortest]
         pieces.sort(key=lambda p: p[0])
         for k, (s, e, phrase, where) in enumerate(pieces):
-            if k + 1 < len(pieces):
-                nxt, _, _, nxt_where = pieces[k + 1]
-                # Hold the words through a short gap instead of flashing the background.
-                if (
-                    0 < nxt - e <= bridge
-                    and nxt_where == where
-                    and _uncovered(e, nxt, views) == [(e, nxt)]
-                ):
-                    e = nxt
+            following = pieces[k + 1][0] if k + 1 < len(pieces) else None
+            window = min((a for a, _ in views if a >= e), default=None)
+            # Hold the words through a short gap instead of flashing the background: up to
+            # the next words in the same place, or up to a window that comes first.
+            if following is not None and pieces[k + 1][3] == where:
+                hold = following
+            elif window is not None and (following is None or window <= following):
+                gap = _uncovered(e, window, media)
+                hold = window if gap == ([(e, window)] if where == "centre" else []) else e
+            else:
+                hold = e
+            if 0 < hold - e <= bridge and _uncovered(e, hold, views) == [(e, hold)]:
+                e = hold
             source = phrase.source
             assert isinstance(source, CaptionSource)
             self.add(

@@ -326,3 +326,18 @@ def test_every_corpus_script_lays_out(corpus_dir: Path) -> None:
             continue
         tl = auto_layout(script, None)
         check_layout_rules(script, tl)
+
+
+def test_words_hold_until_a_window_that_follows_a_short_gap() -> None:
+    """A phrase that ends a moment before a window enters stays on screen until it does,
+    instead of leaving the bare background for a few frames (the corpus ssh script)."""
+    script = parse_text(
+        "---\ntitle: Gap\n---\n\n## Logging in\n\n"
+        "Only now does authentication begin, inside the encrypted channel.\n\n"
+        "```terminal sync=next\n$ ssh alice@example.com\nWelcome to Ubuntu\n```\n\n"
+        "That is the whole trick: agree, verify, then trust.\n"
+    )
+    tl = auto_layout(script, None)
+    window = tl.tracks_of("terminal")[0].clips[0]
+    words = [c for c in tl.tracks_of("words")[0].clips if c.start < window.start]
+    assert words and max(c.end for c in words) == window.start
