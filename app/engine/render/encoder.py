@@ -164,6 +164,11 @@ def codec_options(preset: Preset, fps: Fraction, threads: int = 2) -> dict[str, 
     return options
 
 
+QUEUE_PIXELS = 3 * 1920 * 1080
+"""How many pictures wait for the encoder, in pixels: three at 1080p keep drawing and
+encoding overlapped; one at 4K, where each waiting picture is 33 MB."""
+
+
 class Encoder:
     """Writes one video file. Use as a context manager; :meth:`finish` completes the file.
 
@@ -184,7 +189,7 @@ class Encoder:
         width: int,
         height: int,
         metadata: Mapping[str, str] | None = None,
-        queue_size: int = 3,
+        queue_size: int | None = None,
         threads: int = 2,
         video_from: Path | None = None,
     ) -> None:
@@ -209,7 +214,9 @@ class Encoder:
         self._audio: av.audio.stream.AudioStream | None = None
         self._ahead: _AudioAhead | None = None
         self._frames_in = 0
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+        self._queue: queue.Queue[object] = queue.Queue(
+            maxsize=queue_size or max(1, QUEUE_PIXELS // (width * height))
+        )
         self._previous: av.VideoFrame | None = None
         self._scaler = VideoReformatter()
         self._held: bytes | None = None

@@ -262,7 +262,7 @@ for _builtin in (
         "youtube-4k",
         3840,
         2160,
-        "faster",
+        "superfast",
         18,
         40.0,
         "YouTube upload at 2160p (40 Mbps)",
