@@ -177,9 +177,11 @@ def over(
         return
     src = picture[y0 - y : y1 - y, x0 - x : x1 - x]
     inv = inverse_alpha(src) if inv is None else inv[y0 - y : y1 - y, x0 - x : x1 - x]
-    kept = cv2.multiply(canvas[y0:y1, x0:x1], inv, scale=1 / 255)
-    cv2.add(src, kept, dst=kept)
-    canvas[y0:y1, x0:x1] = kept
+    # In place on the canvas's own rows: a separate result and a copy back cost a whole
+    # picture's memory (33 MB at 4K) and a copy each time.
+    region = canvas[y0:y1, x0:x1]
+    cv2.multiply(region, inv, dst=region, scale=1 / 255)
+    cv2.add(src, region, dst=region)
 
 
 def masked(picture: np.ndarray, mask: np.ndarray) -> np.ndarray:
