@@ -83,16 +83,17 @@ def plan_segments(total: int, preset: Preset, fps: Fraction) -> list[Segment]:
     ]
 
 
-def _libc_function(name: str) -> Callable[..., object] | None:
-    """The C library's function ``name`` (glibc's malloc tuning), or None without it."""
+def _libc_trim() -> Callable[[], object] | None:
+    """glibc's ``malloc_trim(0)``, or None on a system without it."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return getattr(libc, name)  # type: ignore[no-any-return]
+        trim = libc.malloc_trim
     except (OSError, AttributeError):
         return None
+    return lambda: trim(0)
 
 
-_TRIM = _libc_function("malloc_trim")
+_TRIM = _libc_trim()
 
 _M_MMAP_THRESHOLD = -3
 """glibc's ``mallopt`` parameter for the size from which a block gets pages of its own."""
@@ -100,7 +101,17 @@ BIG_FRAME_PIXELS = 2 * 1920 * 1080
 """Frames larger than this (4K) get their own pages from the system (see below)."""
 MAPPED_BLOCK_BYTES = 4 << 20
 
-_MALLOPT = _libc_function("mallopt")
+
+def _libc_mallopt() -> Callable[[int, int], object] | None:
+    """glibc's ``mallopt``, or None on a system without it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.mallopt  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOPT = _libc_mallopt()
 
 
 def map_big_blocks(width: int, height: int) -> None:
@@ -126,7 +137,7 @@ def release_freed_memory() -> None:
     seconds of video the heaps are trimmed (a millisecond).
     """
     if _TRIM is not None:
-        _TRIM(0)
+        _TRIM()
 
 
 def encode_segment(
