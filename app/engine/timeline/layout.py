@@ -279,6 +279,8 @@ class _Layout:
         self.last_speaker: str | None = None
         self.chapters: list[Chapter] = []
         self.title_end = 0
+        self.waiting_titles: list[tuple[Clip, int]] = []
+        """Scene titles held back for the title card, with their scene's start."""
         self.colours = self._speaker_colours()
         vertical = height > width
         self.caption_chars = (
@@ -344,6 +346,7 @@ class _Layout:
         end = min(length, max(first_view, self.frames(1_500)))
         first_title = min((c.start for c in self.tracks["title"].clips), default=end)
         end = min(end, first_title) if first_title > 0 else end
+        self.bring_titles_forward(end)
         subtitle = self.script.settings.description.strip()
         self.add(
             "title",
@@ -359,6 +362,19 @@ class _Layout:
             ),
         )
         self.title_end = end
+
+    def bring_titles_forward(self, card_end: int) -> None:
+        """A card closed early for a window hands over to the scene's heading at once.
+
+        Scene titles were laid out to wait for the card's full length; left there, a short
+        first scene showed a second of neither and its heading only as it left.
+        """
+        clips = self.tracks["title"].clips
+        for waiting, scene_start in self.waiting_titles:
+            start = max(scene_start, card_end)
+            if start < waiting.start and waiting in clips:
+                moved = waiting.model_copy(update={"start": start, "length": waiting.end - start})
+                clips[clips.index(waiting)] = moved
 
     # ---- one scene
 
@@ -819,20 +835,20 @@ class _Layout:
             for s in self.script.scenes[: self.script.scenes.index(state.scene) + 1]
             if not s.intro
         )
-        self.add(
-            "title",
-            Clip(
-                start=start,
-                length=end - start,
-                source=SceneTitleSource(
-                    text=state.scene.title,
-                    number=number,
-                    hold_frames=self.frames(read_ms),
-                    line=state.scene.line,
-                ),
-                script_line=state.scene.line,
+        clip = Clip(
+            start=start,
+            length=end - start,
+            source=SceneTitleSource(
+                text=state.scene.title,
+                number=number,
+                hold_frames=self.frames(read_ms),
+                line=state.scene.line,
             ),
+            script_line=state.scene.line,
         )
+        self.add("title", clip)
+        if start > state.start:
+            self.waiting_titles.append((clip, state.start))
 
     # ---- visuals
 

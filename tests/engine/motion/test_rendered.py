@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 
 from app.engine.model.script import CodeBeat, Script, SpeechBeat, TerminalBeat
-from app.engine.model.time import frames_to_ms
+from app.engine.model.time import frames_to_ms, ms_to_frames
+from app.engine.motion.elements import titles
 from app.engine.motion.stage import Stage
 from app.engine.render.project import ScriptRender, render_script
 from app.engine.script import parse_file
 from app.engine.store import Store
-from app.engine.timeline import TerminalSource
+from app.engine.timeline import SceneTitleSource, TerminalSource
 from tests.conftest import EXAMPLES, FIXTURES, SHARED_CORPUS
 from tests.viewer import (
     frames_at,
@@ -121,12 +122,31 @@ def test_every_scene_title_is_on_screen(video: Rendered) -> None:
     tl = video.result.timeline
     scenes = [s for s in video.script.scenes if not s.intro]
     assert len(tl.chapters) == len(video.script.scenes)
+    headings = {c.script_line: c for c in tl.tracks_of("title")[0].clips
+                if isinstance(c.source, SceneTitleSource)}  # fmt: skip
+    fps = tl.fps
     moments: list[tuple[str, list[float]]] = []
+    short: list[tuple[str, float]] = []
     for scene, chapter in zip(video.script.scenes, tl.chapters, strict=True):
         if scene.intro:
             continue
-        start = video.seconds(chapter.start)
-        moments.append((scene.title, [start + 1.5, start + 4.4]))
+        clip = headings.get(scene.line)
+        assert clip is not None, f"no title for scene {scene.title!r}"
+        # Within the title card's length of its scene's start (the first waits for the card).
+        assert chapter.start <= clip.start < chapter.start + ms_to_frames(3_500, fps), (
+            "the title comes long after its scene starts"
+        )
+        # Fully shown from the end of its entrance to its settling (or its exit).
+        assert isinstance(clip.source, SceneTitleSource)
+        shown = clip.start + ms_to_frames(titles.ENTER_MS, fps)
+        until = min(
+            clip.start + clip.source.hold_frames, clip.end - ms_to_frames(titles.LEAVE_MS, fps)
+        )
+        if until - shown < ms_to_frames(1_500, fps):
+            short.append((scene.title, video.seconds(until - shown)))
+        third = (until - shown) // 3
+        moments.append((scene.title, [video.seconds(shown + third), video.seconds(until - third)]))
+    assert not short, f"titles shown in full for under 1.5 s: {short}"
     frames = frames_at(video.video, [t for _, ts in moments for t in ts])
     band = video.stage.title_band  # where the design puts scene titles: read that region too
     box = (band.x - 20, band.y - 20, band.w + 40, band.h + 40)

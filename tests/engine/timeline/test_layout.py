@@ -20,6 +20,7 @@ from app.engine.timeline import (
     LayoutOptions,
     MusicSource,
     ProceduralSource,
+    SceneTitleSource,
     SpeechSource,
     TerminalSource,
     Timeline,
@@ -296,6 +297,24 @@ def test_an_empty_script_gives_just_the_title_card() -> None:
     tl = auto_layout(parse_text(""), None)
     assert tl.problems() == []
     assert [c.source.kind for _, c in tl.clips()] == ["title_card"]
+
+
+def test_a_card_cut_short_by_a_window_hands_over_to_the_scene_title() -> None:
+    """A terminal that opens under the title card closes it early; the first scene's
+    heading then enters at once, instead of a blank wait to the card's full length that
+    left a short scene's heading on screen only as it left (the corpus git Short)."""
+    text = (
+        "---\ntitle: Undo your last commit\n---\n\n## The problem\n\n"
+        "You committed too early.\n\n```terminal\n$ git log --oneline -1\na1b2c3d oops\n```\n"
+    )
+    script = parse_text(text)
+    tl = auto_layout(script, None)
+    card, heading = _track(tl, "title")
+    assert isinstance(card.source, TitleCardSource)
+    assert isinstance(heading.source, SceneTitleSource)
+    assert card.end < ms_to_frames(OPT.title_card_ms, tl.fps)
+    assert heading.start == card.end
+    assert heading.end == tl.duration and heading.script_line == script.scenes[0].line
 
 
 def test_sync_next_with_no_speech_after_it_plays_on_its_own() -> None:
