@@ -162,6 +162,11 @@ def inverse_alpha(picture: np.ndarray) -> np.ndarray:
     return cv2.merge([a, a, a, a])
 
 
+STRIP_PIXELS = 256 * 1024
+"""Pixels blended at a time when a picture has no cached inverse alpha: its temporary
+mask then stays small (1 MB) rather than a whole picture's (33 MB at 4K)."""
+
+
 def over(
     canvas: np.ndarray, picture: np.ndarray, x: int = 0, y: int = 0, inv: np.ndarray | None = None
 ) -> None:
@@ -176,12 +181,16 @@ def over(
     if x1 <= x0 or y1 <= y0:
         return
     src = picture[y0 - y : y1 - y, x0 - x : x1 - x]
-    inv = inverse_alpha(src) if inv is None else inv[y0 - y : y1 - y, x0 - x : x1 - x]
+    inv = None if inv is None else inv[y0 - y : y1 - y, x0 - x : x1 - x]
     # In place on the canvas's own rows: a separate result and a copy back cost a whole
     # picture's memory (33 MB at 4K) and a copy each time.
-    region = canvas[y0:y1, x0:x1]
-    cv2.multiply(region, inv, dst=region, scale=1 / 255)
-    cv2.add(src, region, dst=region)
+    rows = y1 - y0 if inv is not None else max(1, STRIP_PIXELS // (x1 - x0))
+    for top in range(0, y1 - y0, rows):
+        part = src[top : top + rows]
+        region = canvas[y0 + top : y0 + top + part.shape[0], x0:x1]
+        mask = inverse_alpha(part) if inv is None else inv[top : top + rows]
+        cv2.multiply(region, mask, dst=region, scale=1 / 255)
+        cv2.add(part, region, dst=region)
 
 
 def masked(picture: np.ndarray, mask: np.ndarray) -> np.ndarray:
