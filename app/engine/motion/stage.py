@@ -116,21 +116,24 @@ class Stage:
         """The lower-third's box when the caption row is busy: beside the badge in a Short,
         above the caption row in 16:9 (burned captions and the words shown low over a
         picture are centred in that row and would run under the plate)."""
-        a = self.speaker_anchor
         if self.vertical:
-            h = round(a.h * 0.72)
-            return Rect(a.right + self.px(2), a.y + (a.h - h) // 2, round(self.width * 0.55), h)
+            return self._beside_badge(0.55)
+        a = self.speaker_anchor
         h = round(a.h * 0.72)
         return Rect(a.x, self.caption_area.y - h - self.px(2), round(self.width * 0.34), h)
+
+    def _beside_badge(self, width: float) -> Rect:
+        """A plate ``width`` of the frame wide, right of the speaker badge, centred on it."""
+        a = self.speaker_anchor
+        h = round(a.h * 0.72)
+        return Rect(a.right + self.px(2), a.y + (a.h - h) // 2, round(self.width * width), h)
 
     def name_plate_in(self, row: str) -> Rect:
         """The lower-third's box for a plate laid out in ``row`` (``caption`` or ``above``):
         in 16:9 a free caption row keeps it beside the badge, clear of the windows above."""
         if self.vertical or self.captions or row != "caption":
             return self.name_plate
-        a = self.speaker_anchor
-        h = round(a.h * 0.72)
-        return Rect(a.right + self.px(2), a.y + (a.h - h) // 2, round(self.width * 0.34), h)
+        return self._beside_badge(0.34)
 
     @property
     def view_area(self) -> Rect:

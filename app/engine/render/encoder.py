@@ -215,7 +215,7 @@ class Encoder:
         self._ahead: _AudioAhead | None = None
         self._frames_in = 0
         self._queue: queue.Queue[object] = queue.Queue(
-            maxsize=queue_size or max(1, QUEUE_PIXELS // (width * height))
+            maxsize=max(1, QUEUE_PIXELS // (width * height)) if queue_size is None else queue_size
         )
         self._previous: av.VideoFrame | None = None
         self._scaler = VideoReformatter()

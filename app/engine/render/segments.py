@@ -83,17 +83,16 @@ def plan_segments(total: int, preset: Preset, fps: Fraction) -> list[Segment]:
     ]
 
 
-def _libc_trim() -> Callable[[], object] | None:
-    """glibc's ``malloc_trim(0)``, or None on a system without it."""
+def _libc_function(name: str) -> Callable[..., object] | None:
+    """The C library's function ``name`` (glibc's malloc tuning), or None without it."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
+        return getattr(libc, name)  # type: ignore[no-any-return]
     except (OSError, AttributeError):
         return None
-    return lambda: trim(0)
 
 
-_TRIM = _libc_trim()
+_TRIM = _libc_function("malloc_trim")
 
 _M_MMAP_THRESHOLD = -3
 """glibc's ``mallopt`` parameter for the size from which a block gets pages of its own."""
@@ -101,17 +100,7 @@ BIG_FRAME_PIXELS = 2 * 1920 * 1080
 """Frames larger than this (4K) get their own pages from the system (see below)."""
 MAPPED_BLOCK_BYTES = 4 << 20
 
-
-def _libc_mallopt() -> Callable[[int, int], object] | None:
-    """glibc's ``mallopt``, or None on a system without it."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.mallopt  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_MALLOPT = _libc_mallopt()
+_MALLOPT = _libc_function("mallopt")
 
 
 def map_big_blocks(width: int, height: int) -> None:
@@ -137,7 +126,7 @@ def release_freed_memory() -> None:
     seconds of video the heaps are trimmed (a millisecond).
     """
     if _TRIM is not None:
-        _TRIM()
+        _TRIM(0)
 
 
 def encode_segment(
