@@ -7,7 +7,7 @@ the shortest length at the same preset: a longer video should need no more memor
 output is probed: its audio must end within one frame of its video.
 
 A 60-minute render at 1080p takes about 25 minutes on a two-core machine, and 4K about
-100, so what runs is chosen by environment variables:
+90, so what runs is chosen by environment variables:
 
 - ``CASTLINE_BENCH_MINUTES``: comma-separated lengths in minutes (default ``10,60``);
 - ``CASTLINE_BENCH_PRESETS``: comma-separated presets (default ``youtube-1080p``; add
