@@ -279,8 +279,6 @@ class _Layout:
         self.last_speaker: str | None = None
         self.chapters: list[Chapter] = []
         self.title_end = 0
-        self.waiting_titles: list[tuple[Clip, int]] = []
-        """Scene titles held back for the title card, with their scene's start."""
         self.colours = self._speaker_colours()
         vertical = height > width
         self.caption_chars = (
@@ -369,12 +367,14 @@ class _Layout:
         Scene titles were laid out to wait for the card's full length; left there, a short
         first scene showed a second of neither and its heading only as it left.
         """
+        scene_starts = {c.line: c.start for c in self.chapters}
         clips = self.tracks["title"].clips
-        for waiting, scene_start in self.waiting_titles:
-            start = max(scene_start, card_end)
-            if start < waiting.start and waiting in clips:
-                moved = waiting.model_copy(update={"start": start, "length": waiting.end - start})
-                clips[clips.index(waiting)] = moved
+        for k, clip in enumerate(clips):
+            if not isinstance(clip.source, SceneTitleSource):
+                continue
+            start = max(scene_starts.get(clip.script_line, clip.start), card_end)
+            if start < clip.start:
+                clips[k] = clip.model_copy(update={"start": start, "length": clip.end - start})
 
     # ---- one scene
 
@@ -847,8 +847,6 @@ class _Layout:
             script_line=state.scene.line,
         )
         self.add("title", clip)
-        if start > state.start:
-            self.waiting_titles.append((clip, state.start))
 
     # ---- visuals
 
